@@ -1,0 +1,123 @@
+"""The Kubernetes cluster the platform runs on: EKS, AKS, or an existing one.
+
+Whatever the variant, `Cluster` yields the kubeconfig as a secret output and one
+explicit `kubernetes.Provider` that every Kubernetes resource of the program uses.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.config import ClusterConfig
+
+
+@dataclass
+class ClusterArgs:
+    """Inputs of the `Cluster` component."""
+
+    config: ClusterConfig
+    """The validated `cluster` section of the stack."""
+    kubeconfig: Optional[pulumi.Output[str]] = None
+    """The `kubeconfig` secret of an existing cluster, when the stack sets one."""
+    tags: Optional[dict[str, str]] = None
+    """Cloud tags for everything the cluster creates."""
+
+
+@dataclass
+class ClusterOutputs:
+    """What a cluster variant hands back to the component."""
+
+    kubeconfig: pulumi.Output
+    name: pulumi.Input[str]
+    oidc_provider_arn: Optional[pulumi.Output[str]] = None
+    oidc_issuer_url: Optional[pulumi.Output[str]] = None
+    vpc_id: Optional[pulumi.Input[str]] = None
+    node_resource_group: Optional[pulumi.Output[str]] = None
+    depends_on: Optional[list[pulumi.Resource]] = None
+
+
+class Cluster(pulumi.ComponentResource):
+    """A Kubernetes cluster and the explicit provider to reach it."""
+
+    kubeconfig: pulumi.Output[str]
+    """The cluster's kubeconfig (always a secret)."""
+    cluster_name: pulumi.Output[str]
+    """The cluster's name."""
+    oidc_provider_arn: pulumi.Output[Optional[str]]
+    """EKS: the IAM OIDC provider for IRSA roles; None elsewhere."""
+    oidc_issuer_url: pulumi.Output[Optional[str]]
+    """EKS: the cluster's OIDC issuer URL; None elsewhere."""
+    vpc_id: pulumi.Output[Optional[str]]
+    """EKS: the VPC the cluster lives in; None elsewhere."""
+    node_resource_group: pulumi.Output[Optional[str]]
+    """AKS: the node resource group (where the gateway's static IP goes); None elsewhere."""
+    provider: k8s.Provider
+    """The Kubernetes provider every Kubernetes resource must use."""
+
+    def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("mesh-platform:cluster:Cluster", name, None, opts)
+        config = args.config
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {"managed-by": "pulumi", "project": "mesh-platform", **(args.tags or {}), **config.tags}
+
+        if config.kind == "eks":
+            from components.cluster_eks import build_eks
+
+            parts = build_eks(name, config, tags, child)
+        elif config.kind == "aks":
+            from components.cluster_aks import build_aks
+
+            parts = build_aks(name, config, tags, child)
+        else:
+            parts = _existing_kubeconfig(config, args.kubeconfig)
+
+        self.kubeconfig = pulumi.Output.secret(parts.kubeconfig)
+        self.cluster_name = pulumi.Output.from_input(parts.name)
+        self.oidc_provider_arn = pulumi.Output.from_input(parts.oidc_provider_arn)
+        self.oidc_issuer_url = pulumi.Output.from_input(parts.oidc_issuer_url)
+        self.vpc_id = pulumi.Output.from_input(parts.vpc_id)
+        self.node_resource_group = pulumi.Output.from_input(parts.node_resource_group)
+
+        context = config.existing.context if config.existing else None
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig if parts.kubeconfig is not None else None,
+            context=context,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=parts.depends_on or []),
+        )
+        self.register_outputs({
+            "kubeconfig": self.kubeconfig,
+            "cluster_name": self.cluster_name,
+            "oidc_provider_arn": self.oidc_provider_arn,
+            "oidc_issuer_url": self.oidc_issuer_url,
+            "vpc_id": self.vpc_id,
+            "node_resource_group": self.node_resource_group,
+        })
+
+
+def default_kubeconfig_path() -> Path:
+    """Where kubectl looks: the first entry of $KUBECONFIG, else ~/.kube/config."""
+    env = os.environ.get("KUBECONFIG", "")
+    first = env.split(os.pathsep)[0] if env else ""
+    return Path(first) if first else Path.home() / ".kube" / "config"
+
+
+def _existing_kubeconfig(config: ClusterConfig, secret: Optional[pulumi.Output[str]]) -> ClusterOutputs:
+    """An existing cluster: kubeconfig from the secret, the configured file, or kubectl's default."""
+    existing = config.existing
+    if secret is not None:
+        kubeconfig = secret
+    elif existing and existing.kubeconfig_path:
+        kubeconfig = pulumi.Output.secret(Path(existing.kubeconfig_path).expanduser().read_text())
+    else:
+        path = default_kubeconfig_path()
+        # No file (e.g. a CI preview machine): the provider then resolves the kubeconfig
+        # itself at deploy time; the program never inlines a guess.
+        kubeconfig = pulumi.Output.secret(path.read_text()) if path.is_file() else None
+    return ClusterOutputs(kubeconfig=kubeconfig, name=config.name)

@@ -1,0 +1,53 @@
+"""Command line: ``python -m tools.avi_emulator --port N --username U --password P ...``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .server import Emulator, EmulatorConfig
+
+
+def _parse(argv: list[str]) -> EmulatorConfig:
+    p = argparse.ArgumentParser(prog="python -m tools.avi_emulator",
+                                description="Local Avi Controller emulator.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--username", default="admin")
+    p.add_argument("--password", required=True)
+    p.add_argument("--state", help="JSON file that keeps objects across restarts")
+    p.add_argument("--fail-rate", type=float, default=0.0,
+                   help="probability of an injected fault per /api request (0-1)")
+    p.add_argument("--latency-ms", type=int, default=0, help="added to every request")
+    p.add_argument("--session-ttl", type=float, default=0.0,
+                   help="idle seconds before a session expires (0 = never)")
+    p.add_argument("--expired-status", type=int, choices=(401, 419), default=401)
+    p.add_argument("--tls-cert", help="PEM certificate; serves HTTPS when given")
+    p.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    p.add_argument("--seed", type=int, help="seed for fault injection")
+    a = p.parse_args(argv)
+    if not 0.0 <= a.fail_rate <= 1.0:
+        p.error("--fail-rate must be between 0 and 1")
+    if bool(a.tls_cert) != bool(a.tls_key):
+        p.error("--tls-cert and --tls-key go together")
+    return EmulatorConfig(a.host, a.port, a.username, a.password, a.state, a.fail_rate,
+                          a.latency_ms, a.session_ttl, a.expired_status, a.tls_cert, a.tls_key,
+                          a.seed)
+
+
+def main(argv: list[str] | None = None) -> None:
+    emulator = Emulator(_parse(sys.argv[1:] if argv is None else argv)).start()
+    print(emulator.url, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    emulator.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""HTTP(S) transport for the emulated controller, with fault injection."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from .api import Controller, Reply, Request
+from .auth import SessionTable
+from .faults import Fault, FaultPlan
+from .store import Store
+
+
+@dataclass
+class EmulatorConfig:
+    """Everything the command line can set."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    username: str = "admin"
+    password: str = "admin"
+    state: str | None = None
+    fail_rate: float = 0.0
+    latency_ms: int = 0
+    session_ttl: float = 0.0  # idle seconds before a session expires; 0 = never
+    expired_status: int = 401
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    seed: int | None = None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: "_Server"
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet by design
+        pass
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        split = urlsplit(self.path)
+        host = self.headers.get("Host") or f"{self.server.server_address[0]}"
+        req = Request(self.command, split.path, parse_qs(split.query, keep_blank_values=True),
+                      self.headers, body, f"{self.server.scheme}://{host}")
+        plan = self.server.faults
+        plan.delay()
+        fault, status = (plan.decide() if split.path.startswith("/api/") else (Fault.NONE, 0))
+        if fault is Fault.ERROR_BEFORE:
+            self._send(Reply(status, {"error": "Service temporarily unavailable (injected)"}))
+            return
+        reply = self.server.controller.handle(req)
+        if fault is Fault.DROP_AFTER:
+            self._drop()
+            return
+        self._send(reply)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _send(self, reply: Reply) -> None:
+        payload = reply.encode()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    controller: Controller
+    faults: FaultPlan
+    scheme: str
+
+
+class Emulator:
+    """A running emulator: ``start()`` binds and serves in a background thread."""
+
+    def __init__(self, config: EmulatorConfig):
+        self.config = config
+        self.store = Store(config.state)
+        self.sessions = SessionTable(config.session_ttl, config.expired_status)
+        self.faults = FaultPlan(config.fail_rate, config.latency_ms, config.seed)
+        self.controller = Controller(self.store, self.sessions, config.username, config.password)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "emulator not started"
+        host, port = self._server.server_address[:2]
+        return f"{self._server.scheme}://{host}:{port}"
+
+    def start(self) -> "Emulator":
+        server = _Server((self.config.host, self.config.port), _Handler)
+        server.controller = self.controller
+        server.faults = self.faults
+        server.scheme = "http"
+        if self.config.tls_cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(self.config.tls_cert, self.config.tls_key)
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
+            server.scheme = "https"
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="avi-emulator",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,262 @@
+"""Thread-safe object store with tenants, name uniqueness, references and JSON persistence."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import threading
+import time
+import uuid as uuidlib
+from dataclasses import dataclass
+from typing import Any
+
+from . import defaults, refs
+from .catalog import TYPES, ObjectType
+from .certs import CertificateError
+
+ADMIN = "admin"
+ADMIN_REF = refs.canonical("tenant", ADMIN)
+
+
+class ApiError(Exception):
+    """An error answered to the client as ``status`` with a JSON body."""
+
+    def __init__(self, status: int, body: dict[str, Any]):
+        super().__init__(body)
+        self.status = status
+        self.body = body
+
+
+def _now_us() -> str:
+    return str(time.time_ns() // 1000)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The tenant a request acts in (``None`` = all tenants, header ``*``)."""
+
+    tenant_uuid: str | None
+
+
+class Store:
+    """All controller objects; every public method is atomic under one lock."""
+
+    def __init__(self, path: str | None = None):
+        self._lock = threading.RLock()
+        self.lock = self._lock  # callers may group several calls into one atomic step
+        self._path = path
+        self._objects: dict[str, dict[str, dict[str, Any]]] = {}
+        self._system: set[str] = set()
+        self.users: dict[str, str] = {}
+        self._last_us = 0
+        if path and os.path.exists(path):
+            self._load(path)
+        else:
+            self._seed()
+
+    # ----- persistence ---------------------------------------------------------------
+    def _load(self, path: str) -> None:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        self._objects = data["objects"]
+        self._system = set(data["system"])
+        self.users = data.get("users", {})
+
+    def _save(self) -> None:
+        if not self._path:
+            return
+        tmp = f"{self._path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"objects": self._objects, "system": sorted(self._system),
+                       "users": self.users}, fh)
+        os.replace(tmp, self._path)
+
+    def _seed(self) -> None:
+        self._put_raw("tenant", {"uuid": ADMIN, "name": ADMIN, "local": True}, system=True)
+        self._put_raw("systemconfiguration", {
+            "uuid": "default", **copy.deepcopy(defaults.SYSTEM_CONFIGURATION)}, system=True)
+        cloud_uuid = f"cloud-{uuidlib.uuid4()}"
+        for type_, names in defaults.SYSTEM_OBJECTS.items():
+            for name in names:
+                obj = {"uuid": cloud_uuid if type_ == "cloud" else f"{type_}-{uuidlib.uuid4()}",
+                       "name": name, "tenant_ref": ADMIN_REF}
+                if type_ == "cloud":
+                    obj["vtype"] = "CLOUD_NONE"
+                elif TYPES[type_].scope == "cloud":
+                    obj["cloud_ref"] = refs.canonical("cloud", cloud_uuid)
+                if type_ == "vrfcontext":
+                    obj.update({"system_default": True, "lldp_enable": True})
+                self._put_raw(type_, obj, system=True)
+
+    def _put_raw(self, type_: str, obj: dict[str, Any], system: bool = False) -> None:
+        obj["_last_modified"] = self._stamp()
+        self._objects.setdefault(type_, {})[obj["uuid"]] = obj
+        if system:
+            self._system.add(obj["uuid"])
+
+    def _stamp(self) -> str:
+        # strictly increasing, so two writes in the same microsecond still differ
+        now = int(_now_us())
+        self._last_us = max(now, self._last_us + 1)
+        return str(self._last_us)
+
+    # ----- lookups -------------------------------------------------------------------
+    def tenant_uuid(self, name: str | None, uuid: str | None) -> Scope:
+        with self._lock:
+            if uuid:
+                if uuid not in self._objects.get("tenant", {}):
+                    raise ApiError(403, {"error": f"Tenant '{uuid}' does not exist!"})
+                return Scope(uuid)
+            name = name or ADMIN
+            if name == "*":
+                return Scope(None)
+            for obj in self._objects.get("tenant", {}).values():
+                if obj["name"] == name:
+                    return Scope(obj["uuid"])
+            raise ApiError(403, {"error": f"Tenant '{name}' does not exist!"})
+
+    def system_ref(self, type_: str, name: str) -> str:
+        for uuid in self._system:
+            obj = self._objects.get(type_, {}).get(uuid)
+            if obj and obj["name"] == name:
+                return refs.canonical(type_, uuid)
+        raise ApiError(400, {"error": f"{TYPES[type_].model} object not found"})
+
+    def _visible(self, type_: str, obj: dict[str, Any], scope: Scope) -> bool:
+        if scope.tenant_uuid is None or type_ in ("tenant", "systemconfiguration"):
+            return True
+        owner = obj.get("tenant_ref", ADMIN_REF)
+        return owner == refs.canonical("tenant", scope.tenant_uuid) or obj["uuid"] in self._system
+
+    def name_of(self, ref: str) -> str | None:
+        spec = refs.parse_ref(ref)
+        if not spec or not spec.uuid:
+            return None
+        obj = self._objects.get(spec.type, {}).get(spec.uuid)
+        return obj.get("name") if obj else None
+
+    def get(self, type_: str, uuid: str, scope: Scope) -> dict[str, Any]:
+        with self._lock:
+            obj = self._objects.get(type_, {}).get(uuid)
+            if obj is None or not self._visible(type_, obj, scope):
+                raise ApiError(404, {"error": TYPES[type_].not_found})
+            return copy.deepcopy(obj)
+
+    def list(self, type_: str, scope: Scope) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(o) for o in self._objects.get(type_, {}).values()
+                    if self._visible(type_, o, scope)]
+
+    def referrers(self, ref: str) -> list[tuple[str, dict[str, Any]]]:
+        """Objects that hold ``ref`` (canonical) anywhere except in their own tenant/cloud."""
+        with self._lock:
+            found = []
+            for type_, objs in self._objects.items():
+                for obj in objs.values():
+                    if ref in refs.iter_refs(obj) and refs.canonical(type_, obj["uuid"]) != ref:
+                        found.append((type_, copy.deepcopy(obj)))
+            return found
+
+    # ----- reference resolution ------------------------------------------------------
+    def _resolve(self, value: str, scope: Scope) -> str:
+        spec = refs.parse_ref(value)
+        if spec is None or spec.type not in TYPES:
+            raise ApiError(400, {"error": f"Invalid reference {value}"})
+        model = TYPES[spec.type].model
+        objs = self._objects.get(spec.type, {})
+        if spec.uuid:
+            if spec.uuid not in objs:
+                raise ApiError(400, {"error": f"{model} object not found"})
+            return refs.canonical(spec.type, spec.uuid)
+        tenant = scope
+        if spec.tenant:
+            tenant = self.tenant_uuid(spec.tenant, None)
+        matches = [o for o in objs.values()
+                   if o["name"] == spec.name and self._visible(spec.type, o, tenant)]
+        if spec.cloud:
+            matches = [o for o in matches if self.name_of(o.get("cloud_ref", "")) == spec.cloud]
+        own = [o for o in matches if o["uuid"] not in self._system]
+        matches = own or matches
+        if not matches:
+            raise ApiError(400, {"error": f"{model} object not found"})
+        return refs.canonical(spec.type, matches[0]["uuid"])
+
+    # ----- writes --------------------------------------------------------------------
+    def _prepare(self, otype: ObjectType, body: dict[str, Any], scope: Scope,
+                 keep: dict[str, Any] | None) -> dict[str, Any]:
+        obj = refs.walk_refs(copy.deepcopy(body), lambda v: self._resolve(v, scope))
+        for key in ("url", "_last_modified", "vs_refs", "marked_for_delete", "redis_db",
+                    "redis_port", "vip_runtime", "version", "tls_ticket_key"):
+            obj.pop(key, None)
+        if keep:
+            obj["uuid"] = keep["uuid"]
+        if otype.name != "tenant":
+            if keep and "tenant_ref" not in obj:
+                obj["tenant_ref"] = keep["tenant_ref"]
+            obj.setdefault("tenant_ref", refs.canonical("tenant", scope.tenant_uuid or ADMIN))
+        if otype.scope == "cloud":
+            obj.setdefault("cloud_ref", (keep or {}).get("cloud_ref")
+                           or self.system_ref("cloud", "Default-Cloud"))
+        try:
+            defaults.fill(otype.name, obj, self)
+        except CertificateError as exc:
+            raise ApiError(500, {"error": str(exc)}) from exc
+        return obj
+
+    def _check_unique(self, otype: ObjectType, obj: dict[str, Any]) -> None:
+        for other in self._objects.get(otype.name, {}).values():
+            if other["uuid"] == obj.get("uuid") or other.get("name") != obj.get("name"):
+                continue
+            same = otype.scope == "global" or other.get("tenant_ref") == obj.get("tenant_ref")
+            if otype.scope == "cloud":
+                same = same and other.get("cloud_ref") == obj.get("cloud_ref")
+            if same:
+                raise ApiError(409, {"error": otype.duplicate})
+
+    def create(self, type_: str, body: dict[str, Any], scope: Scope,
+               slug: str | None = None) -> dict[str, Any]:
+        otype = TYPES[type_]
+        if not body.get("name"):
+            raise ApiError(400, {"name": ["This field is required."]})
+        with self._lock:
+            obj = self._prepare(otype, body, scope, None)
+            obj["uuid"] = slug or f"{type_}-{uuidlib.uuid4()}"
+            if obj["uuid"] in self._objects.get(type_, {}):
+                raise ApiError(409, {"error": f"{otype.model} with this Uuid already exists."})
+            self._check_unique(otype, obj)
+            self._put_raw(type_, obj)
+            self._save()
+            return copy.deepcopy(obj)
+
+    def replace(self, type_: str, uuid: str, body: dict[str, Any], scope: Scope,
+                stale_check: bool) -> dict[str, Any]:
+        otype = TYPES[type_]
+        with self._lock:
+            current = self.get(type_, uuid, scope)
+            sent = body.get("_last_modified")
+            if stale_check and sent is not None and str(sent) != current["_last_modified"]:
+                raise ApiError(412, {"error": "Concurrent update detected: "
+                                              f"Need to reload object data {otype.model}"})
+            if not body.get("name"):
+                body = {**body, "name": current.get("name")}
+            obj = self._prepare(otype, body, scope, current)
+            if uuid in self._system:
+                obj["system_default"] = current.get("system_default", obj.get("system_default"))
+            self._check_unique(otype, obj)
+            self._put_raw(type_, obj, system=uuid in self._system)
+            self._save()
+            return copy.deepcopy(obj)
+
+    def delete(self, type_: str, uuid: str, scope: Scope) -> None:
+        with self._lock:
+            obj = self.get(type_, uuid, scope)
+            if uuid in self._system:
+                raise ApiError(403, {"error": "Cannot delete system default object"})
+            holders = self.referrers(refs.canonical(type_, uuid))
+            if holders:
+                names = sorted(f"{TYPES[t].model} {o.get('name')}" for t, o in holders)
+                raise ApiError(403, {"error": f"Cannot delete, object is referred by: {names}",
+                                     "obj_name": obj.get("name")})
+            del self._objects[type_][uuid]
+            self._save()

@@ -1,0 +1,312 @@
+"""Run the whole Pulumi program under Pulumi's mock runtime, with no CLI and no cloud.
+
+Used by `tools.render` and by the tests. `run_stack_file("Pulumi.dev.yaml")` reads a
+stack file the way the Pulumi CLI would hand it to the program (project defaults
+from `Pulumi.yaml`, objects as JSON strings, `secure:` values as secret
+placeholders), runs `__main__.py` in a fresh context, and returns every registered
+resource with its inputs (secret values kept as `Secret` markers), its parent and
+provider, plus the stack outputs.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import json
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import yaml
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor, Mocks, MockCallArgs, MockResourceArgs
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT = "mesh-platform"
+
+
+# --------------------------------------------------------------------------------------
+# Stack files
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """A stack's configuration as the language host receives it."""
+
+    stack: str
+    config: dict[str, str]
+    secret_keys: tuple[str, ...]
+
+
+def secret_placeholder(key: str) -> str:
+    """The stand-in for a `secure:` value that cannot be decrypted offline."""
+    return f"offline-placeholder-for-{key.replace(':', '-')}"
+
+
+def _has_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        return set(value) == {"secure"} or any(_has_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_secure(v) for v in value)
+    return False
+
+
+def _replace_secure(value: Any, key: str) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return secret_placeholder(key)
+        return {k: _replace_secure(v, f"{key}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_secure(v, f"{key}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _encode(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def project_defaults(project_file: Path) -> dict[str, Any]:
+    """Defaults declared in `Pulumi.yaml` (`config: {key: {default: ...}}`)."""
+    project = yaml.safe_load(project_file.read_text()) or {}
+    defaults = {}
+    for key, declaration in (project.get("config") or {}).items():
+        if isinstance(declaration, dict) and "default" in declaration:
+            full = key if ":" in key else f"{PROJECT}:{key}"
+            defaults[full] = declaration["default"]
+    return defaults
+
+
+def read_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None) -> StackFile:
+    """Read `Pulumi.<stack>.yaml` (plus `Pulumi.yaml` defaults next to it or in the project)."""
+    path = Path(path)
+    stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+    document = yaml.safe_load(path.read_text()) or {}
+    project_file = path.parent / "Pulumi.yaml"
+    if not project_file.exists():
+        project_file = PROJECT_DIR / "Pulumi.yaml"
+    values: dict[str, Any] = project_defaults(project_file)
+    values.update(document.get("config") or {})
+    values.update(overrides or {})
+    config, secret_keys = {}, []
+    for key, value in values.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if _has_secure(value):
+            secret_keys.append(full)
+            value = _replace_secure(value, full)
+        config[full] = _encode(value)
+    return StackFile(stack, config, tuple(secret_keys))
+
+
+# --------------------------------------------------------------------------------------
+# Mocks: what the cloud would compute
+# --------------------------------------------------------------------------------------
+
+ComputedOutputs = Callable[[str, dict], dict]
+
+COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
+    "aws:eks/cluster:Cluster": lambda name, inputs: {
+        "endpoint": f"https://{inputs.get('name', name)}.gr7.eu-west-1.eks.amazonaws.com",
+        "certificateAuthority": {"data": base64.b64encode(b"mock-ca").decode()},
+        "identities": [{"oidcs": [{"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/MOCK0123456789"}]}],
+        "arn": f"arn:aws:eks:eu-west-1:123456789012:cluster/{inputs.get('name', name)}",
+    },
+    "aws:iam/role:Role": lambda name, inputs: {"arn": f"arn:aws:iam::123456789012:role/{name}", "name": name},
+    "aws:iam/policy:Policy": lambda name, inputs: {"arn": f"arn:aws:iam::123456789012:policy/{name}"},
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda name, inputs: {
+        "arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/MOCK0123456789"},
+    "azure-native:resources:ResourceGroup": lambda name, inputs: {"name": inputs.get("resourceGroupName", name)},
+    "azure-native:containerservice:ManagedCluster": lambda name, inputs: {
+        "name": inputs.get("resourceName", name),
+        "nodeResourceGroup": f"MC_{inputs.get('resourceGroupName')}_{inputs.get('resourceName', name)}_westeurope",
+        "fqdn": f"{inputs.get('dnsPrefix', name)}.hcp.westeurope.azmk8s.io",
+    },
+    "azure-native:network:PublicIPAddress": lambda name, inputs: {"ipAddress": "20.50.60.70"},
+}
+
+MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
+
+CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
+    "azure-native:containerservice:listManagedClusterAdminCredentials": lambda args: {
+        "kubeconfigs": [{"name": "clusterAdmin", "value": base64.b64encode(MOCK_KUBECONFIG.encode()).decode()}]},
+    "aws:index/getRegion:getRegion": lambda args: {"name": "eu-west-1", "region": "eu-west-1"},
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
+        "accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/mock", "userId": "MOCK"},
+    "aws:index/getPartition:getPartition": lambda args: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
+}
+
+
+class PlatformMocks(Mocks):
+    """Answers resource registrations and invokes with plausible cloud values."""
+
+    def new_resource(self, args: MockResourceArgs):
+        outputs = dict(args.inputs)
+        computed = COMPUTED_OUTPUTS.get(args.typ)
+        if computed:
+            outputs.update(computed(args.name, args.inputs))
+        if args.typ.startswith("pulumi:providers:") or not args.custom:
+            return (f"{args.name}-id" if args.custom else "", outputs)
+        return (f"{args.name}-id", outputs)
+
+    def call(self, args: MockCallArgs):
+        handler = CALL_RESULTS.get(args.token)
+        return handler(args.args) if handler else {}
+
+
+# --------------------------------------------------------------------------------------
+# Recording
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that was a Pulumi secret when the program declared it."""
+
+    value: Any
+
+    def __repr__(self) -> str:
+        return "Secret([secret])"
+
+
+def _unwrap(value: Any) -> Any:
+    """Replace the RPC secret envelope by `Secret` markers, recursively."""
+    if rpc.is_rpc_secret(value):
+        return Secret(_unwrap(rpc.unwrap_rpc_secret(value)))
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+def redact(value: Any, marker: str = "[secret]") -> Any:
+    """A copy of `value` with every `Secret` replaced by `marker`."""
+    if isinstance(value, Secret):
+        return marker
+    if isinstance(value, dict):
+        return {k: redact(v, marker) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, marker) for v in value]
+    return value
+
+
+def _name_of(urn: str) -> Optional[str]:
+    return urn.rsplit("::", 1)[-1] if urn else None
+
+
+@dataclass
+class RecordedResource:
+    """One resource registration as the engine would have received it."""
+
+    type: str
+    name: str
+    urn: str
+    custom: bool
+    inputs: dict
+    parent: Optional[str] = None
+    provider: Optional[str] = None
+    dependencies: list[str] = field(default_factory=list)
+    protect: bool = False
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that also keeps each registration's parent, provider and dependencies."""
+
+    def __init__(self, mocks: Mocks):
+        super().__init__(mocks)
+        self.recorded: list[RecordedResource] = []
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            parent_name = _name_of(request.parent)
+            if request.parent and request.parent.split("::")[2].endswith("pulumi:pulumi:Stack"):
+                parent_name = None
+            provider_urn = request.provider.split("::" + request.provider.rsplit("::", 1)[-1])[0] \
+                if request.provider else ""
+            self.recorded.append(RecordedResource(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                custom=bool(request.custom),
+                inputs=_unwrap(rpc.deserialize_properties(request.object)),
+                parent=parent_name,
+                provider=_name_of(provider_urn) if provider_urn else None,
+                dependencies=[_name_of(u) for u in request.dependencies],
+                protect=bool(getattr(request, "protect", False)),
+            ))
+        return response
+
+
+@dataclass
+class ProgramRun:
+    """The result of running the program under mocks."""
+
+    stack: str
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    secret_outputs: set[str]
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def types(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.resources:
+            counts[r.type] = counts.get(r.type, 0) + 1
+        return counts
+
+
+async def _resolve_exports(root) -> tuple[dict[str, Any], set[str]]:
+    values, secrets = {}, set()
+    for key, value in (root.outputs or {}).items():
+        output = pulumi.Output.from_input(value)
+        values[key] = await output.future()
+        if await output.is_secret():
+            secrets.add(key)
+    return values, secrets
+
+
+def _run_in_context(stack_file: StackFile, program: Path, preview: bool) -> ProgramRun:
+    monitor = RecordingMonitor(PlatformMocks())
+    pulumi.runtime.set_mocks(PlatformMocks(), project=PROJECT, stack=stack_file.stack, preview=preview,
+                             monitor=monitor)
+    pulumi.runtime.set_all_config(dict(stack_file.config), list(stack_file.secret_keys))
+    exports: dict[str, Any] = {}
+
+    async def program_then_exports():
+        await pulumi.runtime.stack.wait_for_rpcs()
+        values, secrets = await _resolve_exports(pulumi.runtime.get_root_resource())
+        exports["values"], exports["secrets"] = values, secrets
+
+    def body():
+        runpy.run_path(str(program), run_name="__main__")
+        return program_then_exports()
+
+    _sync_await(run_pulumi_func(body))
+    return ProgramRun(stack_file.stack, monitor.recorded, exports.get("values", {}), exports.get("secrets", set()))
+
+
+def run_program(stack_file: StackFile, program: Optional[Path] = None, preview: bool = False) -> ProgramRun:
+    """Run `__main__.py` for `stack_file` in a fresh context; raise what the program raises."""
+    program = Path(program or PROJECT_DIR / "__main__.py")
+    if str(program.parent) not in sys.path:
+        sys.path.insert(0, str(program.parent))
+    return contextvars.Context().run(_run_in_context, stack_file, program, preview)
+
+
+def run_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None, preview: bool = False) -> ProgramRun:
+    """Read a stack file and run the program for it."""
+    return run_program(read_stack_file(Path(path), overrides), preview=preview)

@@ -1,0 +1,102 @@
+"""Offline render of a stack: what the program would declare, without Pulumi CLI or cloud.
+
+    python -m tools.render --stack dev --out out/dev
+    python -m tools.render --config path/to/Pulumi.mystack.yaml --out out/mystack
+
+Writes `resources.json` (every resource with its type, name, parent and inputs, each
+secret value shown as "[secret]"), `manifests/` (one YAML file per Kubernetes object
+the program declares directly; Helm releases stay in resources.json), and prints a
+count of resources by type. Invalid configuration: exit status 2 with every problem
+listed, nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from components.config_reader import ConfigError
+from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, redact, run_stack_file
+
+NOT_MANIFESTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "pulumi:providers:kubernetes")
+
+
+def is_manifest(resource: RecordedResource) -> bool:
+    """A Kubernetes object declared directly (not a Helm release or the provider)."""
+    return resource.type.startswith("kubernetes:") and not resource.type.startswith(NOT_MANIFESTS)
+
+
+def manifest_of(resource: RecordedResource) -> dict:
+    """The object as kubectl would see it, secrets redacted."""
+    inputs = redact(resource.inputs)
+    head = {"apiVersion": inputs.pop("apiVersion", None), "kind": inputs.pop("kind", None),
+            "metadata": inputs.pop("metadata", {}) or {}}
+    return {**head, **{k: v for k, v in inputs.items() if v is not None}}
+
+
+def _file_name(index: int, manifest: dict) -> str:
+    meta = manifest.get("metadata") or {}
+    parts = [f"{index:03d}", manifest.get("kind") or "object", meta.get("namespace") or "cluster",
+             meta.get("name") or "unnamed"]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(str(p) for p in parts)) + ".yaml"
+
+
+def write_render(run: ProgramRun, out: Path) -> None:
+    """Write resources.json and manifests/ for a program run."""
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "manifests").mkdir(parents=True)
+    entries = [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": redact(r.inputs)}
+               for r in run.resources]
+    (out / "resources.json").write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
+    manifests = [manifest_of(r) for r in run.resources if is_manifest(r)]
+    for index, manifest in enumerate(manifests):
+        (out / "manifests" / _file_name(index, manifest)).write_text(
+            yaml.safe_dump(manifest, sort_keys=False, default_flow_style=False))
+    outputs = {k: ("[secret]" if k in run.secret_outputs else v) for k, v in run.outputs.items()}
+    (out / "outputs.json").write_text(json.dumps(outputs, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def summary_table(run: ProgramRun) -> str:
+    """Resource counts by type, widest type first column."""
+    counts = sorted(run.types().items())
+    width = max((len(t) for t, _ in counts), default=4)
+    lines = [f"{'type':<{width}}  count", f"{'-' * width}  -----"]
+    lines += [f"{t:<{width}}  {c:>5}" for t, c in counts]
+    lines.append(f"{'total':<{width}}  {sum(c for _, c in counts):>5}")
+    return "\n".join(lines)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.render", description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stack", help="stack name: reads Pulumi.<stack>.yaml in the project")
+    source.add_argument("--config", type=Path, help="path to a Pulumi.<stack>.yaml anywhere")
+    parser.add_argument("--out", type=Path, required=True, help="output directory (replaced)")
+    args = parser.parse_args(argv)
+
+    path = args.config or PROJECT_DIR / f"Pulumi.{args.stack}.yaml"
+    if not path.is_file():
+        print(f"error: no stack file at {path}", file=sys.stderr)
+        return 2
+    try:
+        run = run_stack_file(path)
+    except ConfigError as error:
+        print(f"{path.name}: {error}", file=sys.stderr)
+        return 2
+    write_render(run, args.out)
+    print(f"stack {run.stack}: {len(run.resources)} resources, "
+          f"{sum(1 for r in run.resources if is_manifest(r))} manifests -> {args.out}")
+    print(summary_table(run))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
