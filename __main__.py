@@ -24,3 +24,15 @@ if config.cluster.kind == "eks":
     pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
 if config.cluster.kind == "aks":
     pulumi.export("nodeResourceGroup", cluster.node_resource_group)
+
+if config.edge.kind == "avi":
+    from components.edges.avi import AviEdge, AviEdgeArgs
+
+    avi_edge = AviEdge("avi-edge", AviEdgeArgs(
+        cluster_name=config.cluster.name,
+        edge=config.edge.avi,
+        apps=config.apps,
+        gateway_http_node_port=config.istio.ingress_gateway.node_ports.http,
+    ))
+    pulumi.export("aviVirtualServices", avi_edge.virtual_services)
+    pulumi.export("aviHosts", avi_edge.hosts)

@@ -518,15 +518,34 @@ class AzureIpEdgeConfig:
     dns_label: Optional[str] = None
 
 
+EMISSARY_VERSION = "4.1.0"
+"""Emissary 4.x: chart and app versions are aligned; 4.1.0 fixes Istio cert rotation (emissary#4744)."""
+EMISSARY_REPOSITORY = "oci://ghcr.io/emissary-ingress"
+"""Since 4.0 Emissary's charts (app and CRDs) are published only to GHCR."""
+_LEGACY_EMISSARY_CHART_MAJORS = (6, 7, 8)
+
+
+def _is_chart_repository(value: str) -> bool:
+    return value.startswith("oci://") and " " not in value or _is_url(value)
+
+
+def _is_emissary_chart_version(value: str) -> bool:
+    """A 4.x-or-later chart; 6.x-8.x are the old app.getambassador.io charts (Emissary 1-3, CRDs by kubectl)."""
+    major = int(value.lstrip("v").split(".")[0]) if _is_semver(value) else -1
+    return major >= 4 and major not in _LEGACY_EMISSARY_CHART_MAJORS
+
+
 @dataclass(frozen=True)
 class AmbassadorEdgeConfig:
     """Emissary-ingress in front of the (internal) Istio ingress gateway."""
 
     namespace: str = "emissary"
-    chart: HelmChartConfig = HelmChartConfig("emissary-ingress", "8.12.2", "https://app.getambassador.io")
+    chart: HelmChartConfig = HelmChartConfig("emissary-ingress", EMISSARY_VERSION, EMISSARY_REPOSITORY)
     service_type: str = "LoadBalancer"
     hostnames: tuple[str, ...] = ()
     tls_secret_name: Optional[str] = None
+    crds_chart: HelmChartConfig = HelmChartConfig("emissary-crds-chart", EMISSARY_VERSION, EMISSARY_REPOSITORY)
+    replicas: int = 2
 
 
 @dataclass(frozen=True)
@@ -540,6 +559,7 @@ class AviEdgeConfig:
     vip_address: Optional[str] = None
     node_addresses: tuple[str, ...] = ()
     static_routes: tuple[tuple[str, str], ...] = ()
+    shard_size: str = "SMALL"
 
 
 @dataclass(frozen=True)
@@ -552,6 +572,9 @@ class EdgeConfig:
     ambassador: Optional[AmbassadorEdgeConfig] = None
     avi: Optional[AviEdgeConfig] = None
 
+
+AVI_SHARD_SIZES = {"SMALL": 1, "MEDIUM": 4, "LARGE": 8}
+"""AKO's virtual-service shard sizes: how many shared virtual services hosts spread over."""
 
 _EDGE_SECTIONS = {"alb": "alb", "azure-ip": "azureIp", "ambassador": "ambassador", "avi": "avi"}
 
@@ -593,23 +616,31 @@ def _read_edge(node: ConfigNode) -> EdgeConfig:
             dns_label=azure.string("dnsLabel", None, check=is_dns_label, expected="a DNS label")))
     elif kind == "ambassador":
         amb = node.child("ambassador")
-        amb.allow_only(["namespace", "chartVersion", "repository", "serviceType", "hostnames", "tlsSecretName"])
+        amb.allow_only(["namespace", "chartVersion", "crdsChartVersion", "repository", "serviceType", "hostnames",
+                        "tlsSecretName", "replicas"])
         defaults = AmbassadorEdgeConfig()
+        version_rule = dict(check=_is_emissary_chart_version,
+                            expected=f'an Emissary 4.x chart version such as "{EMISSARY_VERSION}" (charts 6.x-8.x '
+                                     "are the retired app.getambassador.io charts of Emissary 1-3)")
+        chart_version = amb.string("chartVersion", defaults.chart.version, **version_rule)
+        repository = amb.string("repository", defaults.chart.repository, check=_is_chart_repository,
+                                expected='an oci:// or https:// chart repository such as "oci://ghcr.io/emissary-ingress"')
         edge = EdgeConfig(kind, ambassador=AmbassadorEdgeConfig(
             namespace=amb.string("namespace", defaults.namespace, check=is_dns_label, expected="a namespace name"),
-            chart=HelmChartConfig(
-                defaults.chart.chart,
-                amb.string("chartVersion", defaults.chart.version, check=_is_semver, expected="a chart version"),
-                amb.string("repository", defaults.chart.repository, check=_is_url, expected="a chart repository URL"),
-            ),
+            chart=HelmChartConfig(defaults.chart.chart, chart_version, repository),
             service_type=amb.string("serviceType", "LoadBalancer", choices=("LoadBalancer", "NodePort")),
             hostnames=amb.strings("hostnames", (), check=lambda v: is_hostname(v), expected="a DNS host name"),
             tls_secret_name=amb.string("tlsSecretName", None, check=is_dns_label, expected="a secret name"),
+            crds_chart=HelmChartConfig(
+                defaults.crds_chart.chart,
+                amb.string("crdsChartVersion", chart_version or defaults.crds_chart.version, **version_rule),
+                repository),
+            replicas=amb.integer("replicas", defaults.replicas, minimum=1, maximum=50),
         ))
     elif kind == "avi":
         avi = node.child("avi")
         avi.allow_only(["cloud", "vrf", "serviceEngineGroup", "vipNetwork", "vipAddress", "nodeAddresses",
-                        "staticRoutes"])
+                        "staticRoutes", "shardSize"])
         routes = []
         for route in avi.children("staticRoutes"):
             route.allow_only(["prefix", "nextHop"])
@@ -625,7 +656,16 @@ def _read_edge(node: ConfigNode) -> EdgeConfig:
             vip_address=avi.string("vipAddress", None, check=_is_ip, expected="an IP address"),
             node_addresses=avi.strings("nodeAddresses", (), check=_is_ip, expected="an IP address"),
             static_routes=tuple(routes),
+            shard_size=avi.string("shardSize", "SMALL", choices=tuple(AVI_SHARD_SIZES)),
         ))
+        if edge.avi.vip_address and edge.avi.shard_size != "SMALL":
+            avi.problem("vipAddress", "one fixed VIP serves one shard; use shardSize SMALL, or leave vipAddress "
+                                      "out and let the controller allocate VIPs from vipNetwork")
+        if not edge.avi.vip_address and not edge.avi.vip_network:
+            avi.problem(None, "expected vipAddress or vipNetwork (where the controller allocates VIPs)")
+        if not edge.avi.node_addresses:
+            avi.problem("nodeAddresses", "expected at least one node IP: the pools send traffic to the "
+                                         "ingress gateway's node ports there")
     return edge
 
 

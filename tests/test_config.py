@@ -192,16 +192,36 @@ def test_settings_for_another_edge_are_rejected():
     assert found == ['mesh-platform:edge.alb: settings for the "alb" edge given but edge.kind is "ambassador"']
 
 
+AVI_EDGE = {"vipNetwork": "10.10.10.0/24", "nodeAddresses": ["10.0.0.11"]}
+
+
 def test_avi_edge_needs_controller_and_password():
-    found = problems_of({"edge": {"kind": "avi"}})
+    found = problems_of({"edge": {"kind": "avi", "avi": AVI_EDGE}})
     assert found == ["mesh-platform:avi: required for the avi edge; expected {controller, username, tenant, version}"]
-    found = problems_of({"edge": {"kind": "avi"}, "avi": {"controller": "https://avi.example.com"}})
+    found = problems_of({"edge": {"kind": "avi", "avi": AVI_EDGE}, "avi": {"controller": "https://avi.example.com"}})
     assert found == ["mesh-platform:aviPassword: required for the avi edge; set it with "
                      "`pulumi config set --secret aviPassword ...`"]
 
 
+def test_avi_edge_needs_a_vip_source_and_nodes():
+    found = problems_of({"edge": {"kind": "avi", "avi": {}}, "avi": {"controller": "https://avi.example.com"}},
+                        secrets={"aviPassword": "pw"})
+    assert found == [
+        "mesh-platform:edge.avi: expected vipAddress or vipNetwork (where the controller allocates VIPs)",
+        "mesh-platform:edge.avi.nodeAddresses: expected at least one node IP: the pools send traffic to the "
+        "ingress gateway's node ports there"]
+
+
+def test_avi_fixed_vip_needs_a_single_shard():
+    edge = {"kind": "avi", "avi": {**AVI_EDGE, "vipAddress": "10.10.10.5", "shardSize": "LARGE"}}
+    found = problems_of({"edge": edge, "avi": {"controller": "https://avi.example.com"}},
+                        secrets={"aviPassword": "pw"})
+    assert found == ["mesh-platform:edge.avi.vipAddress: one fixed VIP serves one shard; use shardSize SMALL, or "
+                     "leave vipAddress out and let the controller allocate VIPs from vipNetwork"]
+
+
 def test_avi_static_routes_are_validated():
-    edge = {"kind": "avi", "avi": {"staticRoutes": [{"prefix": "10.0.0.0/33", "nextHop": "10.0.0.1"}]}}
+    edge = {"kind": "avi", "avi": {**AVI_EDGE, "staticRoutes": [{"prefix": "10.0.0.0/33", "nextHop": "10.0.0.1"}]}}
     found = problems_of({"edge": edge, "avi": {"controller": "https://avi.example.com"}},
                         secrets={"aviPassword": "pw"})
     assert found == ['mesh-platform:edge.avi.staticRoutes[0].prefix: expected a CIDR such as 10.244.1.0/24; '

@@ -128,7 +128,25 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
         "fqdn": f"{inputs.get('dnsPrefix', name)}.hcp.westeurope.azmk8s.io",
     },
     "azure-native:network:PublicIPAddress": lambda name, inputs: {"ipAddress": "20.50.60.70"},
+    "tls:index/privateKey:PrivateKey": lambda name, inputs: {
+        "privateKeyPem": f"-----BEGIN PRIVATE KEY-----\nmock-{name}\n-----END PRIVATE KEY-----\n",
+        "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\nmock-{name}\n-----END PUBLIC KEY-----\n"},
+    "tls:index/selfSignedCert:SelfSignedCert": lambda name, inputs: {
+        "certPem": f"-----BEGIN CERTIFICATE-----\nmock-{name}\n-----END CERTIFICATE-----\n"},
 }
+
+
+def _avi_object_outputs(kind: str) -> ComputedOutputs:
+    def outputs(name: str, inputs: dict) -> dict:
+        uuid = f"{kind}-{name}"
+        return {"uuid": uuid, "url": f"https://avi.mock/api/{kind}/{uuid}"}
+    return outputs
+
+
+for _type, _kind in (("VirtualService", "virtualservice"), ("VsVip", "vsvip"), ("Pool", "pool"),
+                     ("PkiProfile", "pkiprofile"), ("SslKeyAndCertificate", "sslkeyandcertificate"),
+                     ("HttpPolicySet", "httppolicyset")):
+    COMPUTED_OUTPUTS[f"pulumi-python:dynamic/avi:{_type}"] = _avi_object_outputs(_kind)
 
 MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
 
