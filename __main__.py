@@ -36,3 +36,30 @@ if config.edge.kind == "avi":
     ))
     pulumi.export("aviVirtualServices", avi_edge.virtual_services)
     pulumi.export("aviHosts", avi_edge.hosts)
+
+if config.edge.kind == "ambassador":
+    from components.edges.ambassador import AmbassadorEdge, AmbassadorEdgeArgs
+
+    ambassador_edge = AmbassadorEdge("ambassador-edge", AmbassadorEdgeArgs(
+        edge=config.edge.ambassador,
+        istio=config.istio,
+        apps=config.apps,
+        provider=cluster.provider,
+        grafana_enabled=config.observability.grafana_addon,
+    ))
+    pulumi.export("emissaryAddress", ambassador_edge.address)
+    pulumi.export("emissaryHostnames", ambassador_edge.hostnames)
+    pulumi.export("emissarySpiffeId", ambassador_edge.spiffe_id)
+    pulumi.export("emissaryAuthorizationPolicies", ambassador_edge.authorization_policies)
+
+if config.ako.enabled:
+    from components.ako import Ako, AkoArgs
+
+    ako = Ako("ako", AkoArgs(
+        cluster_name=config.cluster.name,
+        ako=config.ako,
+        avi=config.avi,
+        edge=config.edge.avi,
+        provider=cluster.provider,
+    ))
+    pulumi.export("akoMeshPrincipal", ako.mesh_principal)

@@ -760,6 +760,51 @@ def _read_avi_controller(node: ConfigNode, source: ConfigSource) -> Optional[Avi
 
 
 # --------------------------------------------------------------------------------------
+# AKO (Avi Kubernetes Operator) inside the mesh
+# --------------------------------------------------------------------------------------
+
+AKO_CNI_PLUGINS = ("", "calico", "canal", "flannel", "openshift", "antrea", "ncp", "ovn-kubernetes", "cilium")
+AKO_SERVICE_TYPES = ("NodePort", "ClusterIP", "NodePortLocal")
+AKO_SHARD_SIZES = ("LARGE", "MEDIUM", "SMALL", "DEDICATED")
+
+
+@dataclass(frozen=True)
+class AkoConfig:
+    """AKO installed in its own namespace, in the mesh (seed 000)."""
+
+    enabled: bool = False
+    namespace: str = "avi-system"
+    chart: HelmChartConfig = HelmChartConfig("ako", "2.2.1", "oci://projects.packages.broadcom.com/ako/helm-charts")
+    cni_plugin: str = ""
+    service_type: str = "NodePort"
+    shard_size: str = "LARGE"
+    vip_networks: tuple[tuple[str, str], ...] = ()
+    delete_config: bool = False
+
+
+def _read_ako(node: ConfigNode) -> AkoConfig:
+    node.allow_only(["enabled", "namespace", "chartVersion", "cniPlugin", "serviceType", "shardSize",
+                     "vipNetworks", "deleteConfig"])
+    defaults = AkoConfig()
+    networks = []
+    for net in node.children("vipNetworks"):
+        net.allow_only(["networkName", "cidr"])
+        networks.append((net.string("networkName"), net.string("cidr", check=is_cidr, expected="a CIDR")))
+    return AkoConfig(
+        enabled=node.boolean("enabled", False),
+        namespace=node.string("namespace", defaults.namespace, check=is_dns_label, expected="a namespace name"),
+        chart=HelmChartConfig(defaults.chart.chart, node.string("chartVersion", defaults.chart.version,
+                                                                check=_is_semver, expected="a chart version"),
+                              defaults.chart.repository),
+        cni_plugin=node.string("cniPlugin", "", choices=AKO_CNI_PLUGINS),
+        service_type=node.string("serviceType", "NodePort", choices=AKO_SERVICE_TYPES),
+        shard_size=node.string("shardSize", "LARGE", choices=AKO_SHARD_SIZES),
+        vip_networks=tuple(networks),
+        delete_config=node.boolean("deleteConfig", False),
+    )
+
+
+# --------------------------------------------------------------------------------------
 # The whole stack
 # --------------------------------------------------------------------------------------
 
@@ -779,10 +824,11 @@ class StackConfig:
     edge: EdgeConfig
     observability: ObservabilityConfig
     avi: Optional[AviControllerConfig]
+    ako: AkoConfig = AkoConfig()
 
 
 TOP_LEVEL_KEYS = ("environment", "cluster", "istio", "namespaces", "apps", "externalHosts", "edge",
-                  "observability", "avi", *SECRET_KEYS)
+                  "observability", "avi", "ako", *SECRET_KEYS)
 
 
 def load_stack_config(source: ConfigSource) -> StackConfig:
@@ -804,6 +850,7 @@ def load_stack_config(source: ConfigSource) -> StackConfig:
     edge = _read_edge(root.child("edge"))
     observability = _read_observability(root.child("observability"), source)
     avi = _read_avi_controller(root.child("avi"), source)
+    ako = _read_ako(root.child("ako"))
     environment = root.string("environment", source.stack, check=is_dns_label, expected="a DNS label") or source.stack
 
     config = StackConfig(
@@ -818,6 +865,7 @@ def load_stack_config(source: ConfigSource) -> StackConfig:
         edge=edge,
         observability=observability,
         avi=avi,
+        ako=ako,
     )
     _cross_checks(config, problems)
     problems.raise_if_any()

@@ -84,13 +84,19 @@ def _check_services_have_one_port(config: "StackConfig", problems: Problems) -> 
 
 
 def _check_avi_connection(config: "StackConfig", problems: Problems) -> None:
-    if config.edge.kind != "avi":
+    users = [what for what, used in (("the avi edge", config.edge.kind == "avi"), ("AKO", config.ako.enabled))
+             if used]
+    if not users:
         return
+    needed_by = " and ".join(users)
     if config.avi is None:
-        problems.add(f"{PROJECT}:avi", "required for the avi edge; expected {controller, username, tenant, version}")
+        problems.add(f"{PROJECT}:avi", f"required for {needed_by}; expected {{controller, username, tenant, version}}")
     elif config.avi.password is None:
         problems.add(f"{PROJECT}:aviPassword",
-                     "required for the avi edge; set it with `pulumi config set --secret aviPassword ...`")
+                     f"required for {needed_by}; set it with `pulumi config set --secret aviPassword ...`")
+    if config.ako.enabled and config.ako.namespace in (config.istio.namespace, *config.namespaces):
+        problems.add(f"{PROJECT}:ako.namespace", f'"{config.ako.namespace}" is already used; AKO gets a namespace '
+                                                 "of its own")
 
 
 def _check_existing_cluster_source(config: "StackConfig", problems: Problems) -> None:
