@@ -131,7 +131,10 @@ class Controller:
         except InvalidVersion as exc:
             reply = Reply(400, {"error": str(exc)})
         except AuthFailure as exc:
-            return Reply(exc.status, text=exc.text)
+            reply = Reply(exc.status, text=exc.text)
+            header = req.headers.get("X-Avi-Version")
+            reply.headers.append(("AVI_API_VERSION", header or ApiVersion.from_header(None).header))
+            return reply
         except ApiError as exc:
             reply = Reply(exc.status, exc.body)
         if session is not None:

@@ -37,6 +37,14 @@ def _name(name: x509.Name) -> dict[str, str]:
     return out
 
 
+def _signature_name(cert: x509.Certificate) -> str:
+    """OpenSSL's long name, e.g. ``sha256WithRSAEncryption`` or ``ecdsa-with-SHA256``."""
+    digest = getattr(cert.signature_hash_algorithm, "name", "unknown")
+    if cert.signature_algorithm_oid.dotted_string.startswith("1.2.840.10045."):
+        return f"ecdsa-with-{digest.upper()}"
+    return f"{digest}WithRSAEncryption"
+
+
 def describe(pem: str) -> dict[str, Any]:
     """Return the parsed ``certificate`` sub-object for a PEM certificate."""
     try:
@@ -55,7 +63,7 @@ def describe(pem: str) -> dict[str, Any]:
         "self_signed": cert.issuer == cert.subject,
         "issuer": _name(cert.issuer),
         "subject": _name(cert.subject),
-        "signature_algorithm": getattr(cert.signature_hash_algorithm, "name", "unknown"),
+        "signature_algorithm": _signature_name(cert),
         "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%d %H:%M:%S"),
         "not_after": not_after.strftime("%Y-%m-%d %H:%M:%S"),
         "fingerprint": "SHA1 Fingerprint=" + ":".join(

@@ -53,7 +53,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is Fault.ERROR_BEFORE:
             self._send(Reply(status, {"error": "Service temporarily unavailable (injected)"}))
             return
-        reply = self.server.controller.handle(req)
+        try:
+            reply = self.server.controller.handle(req)
+        except Exception as exc:  # noqa: BLE001 - a bug must surface as a 500, not a hang-up
+            reply = Reply(500, {"error": f"emulator internal error: {exc!r}"})
         if fault is Fault.DROP_AFTER:
             self._drop()
             return

@@ -191,8 +191,8 @@ class Store:
             obj.pop(key, None)
         if keep:
             obj["uuid"] = keep["uuid"]
-        if otype.name != "tenant":
-            if keep and "tenant_ref" not in obj:
+        if otype.scope != "global":
+            if keep and "tenant_ref" not in obj and "tenant_ref" in keep:
                 obj["tenant_ref"] = keep["tenant_ref"]
             obj.setdefault("tenant_ref", refs.canonical("tenant", scope.tenant_uuid or ADMIN))
         if otype.scope == "cloud":
@@ -238,8 +238,8 @@ class Store:
             if stale_check and sent is not None and str(sent) != current["_last_modified"]:
                 raise ApiError(412, {"error": "Concurrent update detected: "
                                               f"Need to reload object data {otype.model}"})
-            if not body.get("name"):
-                body = {**body, "name": current.get("name")}
+            if not body.get("name") and current.get("name"):
+                body = {**body, "name": current["name"]}
             obj = self._prepare(otype, body, scope, current)
             if uuid in self._system:
                 obj["system_default"] = current.get("system_default", obj.get("system_default"))

@@ -1,0 +1,245 @@
+"""AviSession: the provider's HTTP client for the Avi Controller REST API, on ``requests``."""
+
+from __future__ import annotations
+
+import atexit
+import http.cookiejar
+import json
+import os
+import random
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from .errors import AviApiError
+from .settings import ControllerSettings
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+SESSION_GONE = frozenset({401, 419})
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A finished call: status and decoded JSON body (``None`` when empty or not JSON)."""
+
+    status: int
+    body: Any
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def message(self) -> str:
+        if isinstance(self.body, dict):
+            return str(self.body.get("error") or self.body.get("detail") or self.body)
+        return self.text.strip() or "(empty body)"
+
+
+@dataclass(frozen=True)
+class _Login:
+    csrftoken: str
+    sid: str
+    generation: int
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Keep requests' cookie jar empty: the session cookies are sent explicitly."""
+
+    def set_ok(self, cookie, request):  # noqa: D102
+        return False
+
+
+def _verify(settings: ControllerSettings) -> bool | str:
+    if settings.insecure:
+        return False
+    bundle = settings.ca_bundle
+    if not bundle:
+        return True
+    if "-----BEGIN" in bundle:
+        fd, path = tempfile.mkstemp(prefix="avi-ca-", suffix=".pem")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(bundle)
+        atexit.register(lambda: os.path.exists(path) and os.remove(path))
+        return path
+    return bundle
+
+
+class AviSession:
+    """A logged-in session shared by all threads of the provider process.
+
+    Thread model: one login (CSRF token + session id) is shared and replaced under a lock; each
+    thread uses its own ``requests.Session`` (kept in a ``threading.local``) because a
+    ``requests.Session`` is not documented as thread-safe, and per-thread sessions still reuse
+    keep-alive connections. A 401/419 triggers one re-login (only by the first thread that sees
+    the stale login) and one retry. Idempotent calls (GET/PUT/DELETE) are retried on connection
+    errors and 502/503/504 with jittered exponential backoff; POST and PATCH are never replayed
+    here, because the controller may already have applied them (the provider's create decides).
+    """
+
+    def __init__(self, settings: ControllerSettings, *, connect_timeout: float = 5.0,
+                 read_timeout: float = 60.0, attempts: int = 5, backoff: float = 0.1):
+        self.settings = settings
+        self._timeout = (connect_timeout, read_timeout)
+        self._attempts = attempts
+        self._backoff = backoff
+        self._verify = _verify(settings)
+        self._local = threading.local()
+        self._login_lock = threading.Lock()
+        self._login: _Login | None = None
+        self._generation = 0
+        self._count_lock = threading.Lock()
+        self.requests_sent = 0
+        self.logins = 0
+
+    # ----- plumbing ----------------------------------------------------------------------
+    def _http(self) -> requests.Session:
+        http = getattr(self._local, "http", None)
+        if http is None:
+            http = requests.Session()
+            http.cookies.set_policy(_NoCookies())
+            self._local.http = http
+        return http
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        with self._count_lock:
+            self.requests_sent += 1
+        # verify per call: a session-level setting loses against REQUESTS_CA_BUNDLE
+        return self._http().request(method, url, timeout=self._timeout, verify=self._verify,
+                                    **kwargs)
+
+    def _ensure_login(self, stale: _Login | None = None) -> _Login:
+        with self._login_lock:
+            if self._login is not None and self._login is not stale:
+                return self._login
+            self._login = self._do_login()
+            return self._login
+
+    def _do_login(self) -> _Login:
+        url = f"{self.settings.controller}/login"
+        body = {"username": self.settings.username, "password": self.settings.password}
+        last: Exception | None = None
+        for attempt in range(self._attempts):
+            try:
+                resp = self._send("POST", url, json=body)
+            except requests.exceptions.SSLError as exc:
+                raise AviApiError("controller", self.settings.controller, 0,
+                                  f"TLS verification failed: {exc}",
+                                  hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA; "
+                                       "use insecure only for throwaway labs") from exc
+            except requests.exceptions.RequestException as exc:
+                last = exc
+                self._sleep(attempt)
+                continue
+            if resp.status_code in RETRY_STATUSES:
+                last = None
+                self._sleep(attempt)
+                continue
+            if resp.status_code != 200:
+                reply = _reply(resp)
+                raise AviApiError("login", self.settings.username, resp.status_code,
+                                  reply.message(), method="POST", path="/login")
+            with self._count_lock:
+                self.logins += 1
+            cookies = resp.cookies
+            sid = cookies.get("avi-sessionid") or cookies.get("sessionid")
+            csrf = cookies.get("csrftoken")
+            if not sid or not csrf:
+                raise AviApiError("login", self.settings.username, 200,
+                                  "the controller did not return session cookies",
+                                  hint="check that the URL points at an Avi Controller")
+            self._generation += 1
+            return _Login(csrf, sid, self._generation)
+        raise AviApiError("controller", self.settings.controller, 0,
+                          f"login failed after {self._attempts} attempts: {last or 'HTTP 5xx'}",
+                          method="POST", path="/login")
+
+    def _sleep(self, attempt: int) -> None:
+        time.sleep(min(2.0, self._backoff * (2 ** attempt)) * (0.5 + random.random()))
+
+    def _headers(self, login: _Login, tenant: str | None) -> dict[str, str]:
+        return {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Referer": self.settings.controller,
+            "X-Avi-Version": self.settings.version,
+            "X-Avi-Tenant": tenant or self.settings.tenant,
+            "X-CSRFToken": login.csrftoken,
+            "Cookie": f"csrftoken={login.csrftoken}; sessionid={login.sid}; "
+                      f"avi-sessionid={login.sid}",
+        }
+
+    # ----- public ------------------------------------------------------------------------
+    def call(self, method: str, path: str, *, kind: str, name: str | None = None,
+             params: dict[str, Any] | None = None, body: Any = None,
+             tenant: str | None = None) -> Reply:
+        """Send one API call; returns any HTTP answer, raises AviApiError only for transport
+        failures that survive the retries. ``path`` starts with ``/api/``."""
+        url = f"{self.settings.controller}{path}"
+        data = json.dumps(body) if body is not None else None
+        login = self._ensure_login()
+        relogged = False
+        attempts = self._attempts if method in IDEMPOTENT else 1
+        attempt = 0
+        while True:
+            try:
+                resp = self._send(method, url, params=params, data=data,
+                                  headers=self._headers(login, tenant))
+            except requests.exceptions.SSLError as exc:
+                raise AviApiError(kind, name, 0, f"TLS verification failed: {exc}",
+                                  method=method, path=path,
+                                  hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA"
+                                  ) from exc
+            except requests.exceptions.RequestException as exc:
+                attempt += 1
+                if attempt >= attempts:
+                    raise AviApiError(kind, name, 0, f"connection failed: {exc}",
+                                      method=method, path=path) from exc
+                self._sleep(attempt)
+                continue
+            if resp.status_code in SESSION_GONE and not relogged:
+                relogged = True
+                login = self._ensure_login(stale=login)
+                continue
+            if resp.status_code in RETRY_STATUSES and method in IDEMPOTENT:
+                attempt += 1
+                if attempt < attempts:
+                    self._sleep(attempt)
+                    continue
+            return _reply(resp)
+
+    def expect(self, method: str, path: str, *, kind: str, name: str | None = None,
+               ok: tuple[int, ...] = (200, 201, 204), **kwargs: Any) -> Reply:
+        """Like ``call`` but raises AviApiError unless the status is in ``ok``."""
+        reply = self.call(method, path, kind=kind, name=name, **kwargs)
+        if reply.status not in ok:
+            raise AviApiError(kind, name, reply.status, reply.message(), method=method,
+                              path=path)
+        return reply
+
+
+def _reply(resp: requests.Response) -> Reply:
+    text = resp.text
+    try:
+        body = resp.json() if text else None
+    except ValueError:
+        body = None
+    return Reply(resp.status_code, body, text)
+
+
+_SHARED: dict[ControllerSettings, AviSession] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_session(settings: ControllerSettings) -> AviSession:
+    """One session per distinct settings per process, built on first use."""
+    with _SHARED_LOCK:
+        session = _SHARED.get(settings)
+        if session is None:
+            session = _SHARED[settings] = AviSession(settings)
+        return session

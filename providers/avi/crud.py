@@ -1,0 +1,165 @@
+"""The generic CRUD core: create (with adoption), read, merge-update and delete for any kind in
+kinds.py, over an AviSession."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .client import AviSession, Reply
+from .errors import AviApiError
+from .kinds import OWNER_MARKER_KEY, Kind
+
+CREATE_ATTEMPTS = 6
+WRITE_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The ownership marker every created object carries: ``created_by`` plus a per-resource
+    marker value, so a retried create recognises its own earlier attempt."""
+
+    created_by: str
+    marker: str | None
+
+    def mark(self, body: dict[str, Any]) -> dict[str, Any]:
+        out = dict(body)
+        out.setdefault("created_by", self.created_by)
+        if self.marker:
+            markers = [m for m in out.get("markers") or [] if m.get("key") != OWNER_MARKER_KEY]
+            out["markers"] = markers + [{"key": OWNER_MARKER_KEY, "values": [self.marker]}]
+        return out
+
+    def owns(self, obj: dict[str, Any]) -> bool:
+        if not self.marker or obj.get("created_by") != self.created_by:
+            return False
+        return any(m.get("key") == OWNER_MARKER_KEY and self.marker in (m.get("values") or [])
+                   for m in obj.get("markers") or [])
+
+
+def without_owner_marker(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as the program sees it: the provider's own marker entry removed."""
+    markers = obj.get("markers")
+    if not isinstance(markers, list):
+        return obj
+    mine = [m for m in markers if m.get("key") != OWNER_MARKER_KEY]
+    out = dict(obj)
+    if mine:
+        out["markers"] = mine
+    else:
+        out.pop("markers")
+    return out
+
+
+def _pause(attempt: int) -> None:
+    time.sleep(min(1.0, 0.05 * (2 ** attempt)) * (0.5 + random.random()))
+
+
+class ObjectApi:
+    """CRUD for one kind of object in one tenant."""
+
+    def __init__(self, session: AviSession, kind: Kind):
+        self.session = session
+        self.kind = kind
+        self.base = f"/api/{kind.path}"
+
+    def _call(self, method: str, path: str, name: str | None, **kwargs: Any) -> Reply:
+        return self.session.call(method, path, kind=self.kind.model, name=name, **kwargs)
+
+    def _fail(self, reply: Reply, method: str, path: str, name: str | None,
+              hint: str = "") -> AviApiError:
+        return AviApiError(self.kind.model, name, reply.status, reply.message(), hint=hint,
+                           method=method, path=path)
+
+    def get(self, uuid: str, skip_default: bool = False) -> dict[str, Any] | None:
+        """The live object, or None if the controller has no such uuid. ``skip_default`` asks
+        the controller to leave out fields that hold their default value."""
+        path = f"{self.base}/{uuid}"
+        params = {"include_name": "true", **({"skip_default": "true"} if skip_default else {})}
+        reply = self._call("GET", path, uuid, params=params)
+        if reply.status == 404:
+            return None
+        if not reply.ok:
+            raise self._fail(reply, "GET", path, uuid)
+        return reply.body
+
+    def find(self, name: str) -> dict[str, Any] | None:
+        reply = self._call("GET", self.base, name, params={"name": name, "include_name": "true"})
+        if not reply.ok:
+            raise self._fail(reply, "GET", self.base, name)
+        results = (reply.body or {}).get("results") or []
+        return results[0] if results else None
+
+    def create(self, body: dict[str, Any], owner: Owner) -> dict[str, Any]:
+        """POST the object; if an earlier attempt's answer was lost, adopt what it created."""
+        name = body.get("name")
+        marked = owner.mark(body)
+        last: AviApiError | None = None
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                reply = self._call("POST", self.base, name, body=marked)
+            except AviApiError as exc:  # no answer: the POST may or may not have been applied
+                last = exc
+                reply = None
+            if reply is not None and reply.status == 201:
+                return reply.body
+            if reply is not None and reply.status not in (409, 502, 503, 504):
+                raise self._fail(reply, "POST", self.base, name)
+            existing = self.find(name)
+            if existing is not None:
+                if owner.owns(existing):
+                    return existing
+                raise AviApiError(
+                    self.kind.model, name, 409,
+                    "an object with this name already exists and was not created by this "
+                    f"resource (created_by={existing.get('created_by')!r})",
+                    hint=f"`pulumi import` it by uuid {existing.get('uuid')} or rename this "
+                         "resource's object", method="POST", path=self.base)
+            if reply is not None:
+                last = self._fail(reply, "POST", self.base, name)
+            _pause(attempt)
+        assert last is not None
+        raise last
+
+    def update(self, uuid: str, desired: dict[str, Any], dropped: Iterable[str],
+               owner: Owner) -> dict[str, Any]:
+        """Merge the managed fields onto the live object and PUT it; fields managed by others
+        survive. A concurrent change (412) means: read again, merge again."""
+        path = f"{self.base}/{uuid}"
+        name = desired.get("name")
+        dropped = set(dropped)
+        for attempt in range(WRITE_ATTEMPTS):
+            live = self.get(uuid)
+            if live is None:
+                raise AviApiError(self.kind.model, name or uuid, 404,
+                                  f"{self.kind.model} {uuid} no longer exists", method="PUT",
+                                  path=path)
+            body = {k: v for k, v in live.items()
+                    if k not in dropped and not (k in self.kind.secret and v == "<sensitive>")}
+            body.update(desired)
+            body = owner.mark(body)
+            reply = self._call("PUT", path, name, body=body)
+            if reply.status == 412:
+                _pause(attempt)
+                continue
+            if not reply.ok:
+                raise self._fail(reply, "PUT", path, name)
+            return reply.body
+        raise AviApiError(self.kind.model, name, 412,
+                          f"still conflicting after {WRITE_ATTEMPTS} attempts", method="PUT",
+                          path=path)
+
+    def delete(self, uuid: str, name: str | None) -> None:
+        """Delete; an object that is already gone counts as deleted."""
+        path = f"{self.base}/{uuid}"
+        reply = self._call("DELETE", path, name)
+        if reply.status in (200, 204, 404):
+            return
+        message = reply.message()
+        if reply.status in (400, 403) and "referred by" in message:
+            raise self._fail(reply, "DELETE", path, name, hint=(
+                "other objects still refer to it; delete or re-point them first (in Pulumi, "
+                "make the referring resources depend on this one so they go first)"))
+        raise self._fail(reply, "DELETE", path, name)

@@ -1,0 +1,256 @@
+"""Pulumi dynamic ResourceProvider implementations: one generic provider for every kind in
+kinds.py, and one for static routes.
+
+The instances are pickled into each resource's ``__provider`` blob, so they hold nothing but
+the kind name; settings and the HTTP session are made in the provider process (configure()
+and first use) and never pickled.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult,
+                            DiffResult, ReadResult, ResourceProvider, UpdateResult)
+
+from . import shapes, validation
+from .client import AviSession, shared_session
+from .crud import ObjectApi, Owner, without_owner_marker
+from .kinds import KINDS, OUTPUT_ONLY, OWNER_INPUT, Kind
+from .routes import RouteAddress, StaticRouteApi
+from .settings import ControllerSettings, SettingsError
+
+_NOT_MANAGED = OUTPUT_ONLY | {OWNER_INPUT, "__provider"}
+# what import leaves out besides server-owned fields: bookkeeping and values the controller fills
+_NOT_IMPORTED = frozenset({"created_by", "tenant_ref", "cloud_ref"})
+
+
+def managed(props: dict[str, Any]) -> dict[str, Any]:
+    """The Avi fields the program manages (inputs minus provider bookkeeping)."""
+    return {k: v for k, v in props.items() if k not in _NOT_MANAGED and v is not None}
+
+
+def _copy_missing(source: dict[str, Any], target: dict[str, Any], path: list[str]) -> None:
+    """Copy ``source[path]`` into ``target`` where the controller's answer left it out."""
+    head, rest = path[0], path[1:]
+    if head not in source:
+        return
+    if not rest:
+        target.setdefault(head, source[head])
+    elif isinstance(source[head], dict) and isinstance(target.get(head), dict):
+        _copy_missing(source[head], target[head], rest)
+
+
+class _ControllerProvider(ResourceProvider):
+    """Shared plumbing: settings from configure() or the environment, a lazily built session."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        try:
+            self._settings: ControllerSettings | None = ControllerSettings.resolve(req.config)
+            self._settings_error: SettingsError | None = None
+        except SettingsError as exc:
+            # Reported on the first call that needs the controller, so check/diff still work.
+            self._settings, self._settings_error = None, exc
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _session(self) -> AviSession:
+        settings = getattr(self, "_settings", None)
+        if settings is None:
+            error = getattr(self, "_settings_error", None)
+            if error is not None:
+                raise error
+            settings = ControllerSettings.resolve(None)
+        return shared_session(settings)
+
+    def _owner(self, props: dict[str, Any]) -> Owner:
+        return Owner(self._session().settings.created_by, props.get(OWNER_INPUT))
+
+
+class AviObjectProvider(_ControllerProvider):
+    """Create/read/update/delete for one Avi object kind (``kind`` is a key of KINDS)."""
+
+    def __init__(self, kind: str):
+        super().__init__()
+        if kind not in KINDS:
+            raise ValueError(f"unknown Avi kind {kind!r}; known: {sorted(KINDS)}")
+        self.kind = kind
+
+    @property
+    def _kind(self) -> Kind:
+        return KINDS[self.kind]
+
+    def _api(self) -> ObjectApi:
+        return ObjectApi(self._session(), self._kind)
+
+    def _outs(self, desired: dict[str, Any], live: dict[str, Any],
+              props: dict[str, Any]) -> dict[str, Any]:
+        visible = without_owner_marker(live)
+        outs: dict[str, Any] = {}
+        for key, want in desired.items():
+            if key in self._kind.secret or key not in visible:
+                outs[key] = want  # write-only on the controller: keep what was sent
+            else:
+                outs[key] = shapes.project(want, visible[key], key)
+        for path in self._kind.echo_omits:
+            _copy_missing(desired, outs, path.split("."))
+        outs["uuid"] = live["uuid"]
+        outs["url"] = shapes.strip_fragment(live["url"])
+        if props.get(OWNER_INPUT):
+            outs[OWNER_INPUT] = props[OWNER_INPUT]
+        return outs
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = {k: shapes.normalise(v) for k, v in news.items()
+                  if v is not None and k != "__provider"}
+        for key, value in self._kind.defaults.items():
+            inputs.setdefault(key, value)
+        failures = [CheckFailure(p, r) for p, r in validation.validate(self._kind, inputs)]
+        return CheckResult(inputs, failures)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        new, old = managed(news), managed(olds)
+        changed = sorted(k for k in new.keys() | old.keys()
+                         if k not in new or k not in old or shapes.is_unknown(new[k])
+                         or not shapes.equivalent(new[k], old[k], k))
+        # dropping a field from the program only stops managing it; that never replaces
+        replaces = [k for k in changed if k in self._kind.immutable and k in new and k in old]
+        return DiffResult(changes=bool(changed), replaces=replaces,
+                          delete_before_replace=bool(replaces))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        desired = managed(props)
+        live = self._api().create(desired, self._owner(props))
+        return CreateResult(live["uuid"], self._outs(desired, live, props))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        desired = managed(props)
+        importing = not desired
+        live = self._api().get(id_, skip_default=importing)
+        if live is None:
+            return ReadResult(None, {})
+        if importing:
+            drop = self._kind.server_owned | _NOT_IMPORTED | self._kind.secret
+            desired = {k: v for k, v in without_owner_marker(live).items() if k not in drop}
+        outs = self._outs(desired, live, props)
+        inputs = managed(outs) if importing else None
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        desired = managed(news)
+        dropped = managed(olds).keys() - desired.keys()
+        live = self._api().update(id_, desired, dropped, self._owner(news))
+        return UpdateResult(self._outs(desired, live, news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._api().delete(id_, props.get("name"))
+
+
+def _ip_object(value: Any) -> Any:
+    if isinstance(value, str):
+        addr = ipaddress.ip_address(value)
+        return {"addr": str(addr), "type": "V4" if addr.version == 4 else "V6"}
+    return value
+
+
+def _prefix_object(value: Any) -> Any:
+    if isinstance(value, str):
+        net = ipaddress.ip_network(value, strict=True)
+        return {"ip_addr": {"addr": str(net.network_address),
+                            "type": "V4" if net.version == 4 else "V6"},
+                "mask": net.prefixlen}
+    return value
+
+
+_ROUTE_FIELDS = ("route_id", "prefix", "next_hop", "if_name", "disable_gateway_monitor",
+                 "labels")
+_ROUTE_ADDRESS = ("cloud", "vrf", "route_id")
+
+
+class AviStaticRouteProvider(_ControllerProvider):
+    """One entry of a VRF context's ``static_routes``, addressed by cloud, VRF and route_id."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = {k: shapes.normalise(v) for k, v in news.items()
+                  if v is not None and k != "__provider"}
+        inputs.setdefault("vrf", "global")
+        inputs.setdefault("cloud", "Default-Cloud")
+        failures: list[CheckFailure] = []
+        for key in ("vrf", "cloud", "route_id"):
+            problem = validation.check_name(inputs.get(key), key)
+            if problem:
+                failures.append(CheckFailure(key, problem))
+        for key, convert, checker in (("prefix", _prefix_object, validation.check_cidr),
+                                      ("next_hop", _ip_object, None)):
+            value = inputs.get(key)
+            if value is None:
+                failures.append(CheckFailure(key, f"{key} is required"))
+                continue
+            if shapes.is_unknown(value):
+                continue
+            if isinstance(value, str):
+                problem = checker(value) if checker else validation.check_ip({"addr": value,
+                    "type": "V6" if ":" in value else "V4"})
+                if problem:
+                    failures.append(CheckFailure(key, problem))
+                    continue
+                inputs[key] = convert(value)
+            elif key == "next_hop":
+                problem = validation.check_ip(value)
+                if problem:
+                    failures.append(CheckFailure(key, problem))
+        labels = inputs.get("labels")
+        if isinstance(labels, list) and len(labels) > 1:
+            failures.append(CheckFailure("labels", "a static route carries at most one label"))
+        return CheckResult(inputs, failures)
+
+    @staticmethod
+    def _route(props: dict[str, Any]) -> dict[str, Any]:
+        return {k: props[k] for k in _ROUTE_FIELDS if props.get(k) is not None}
+
+    @staticmethod
+    def _address(props: dict[str, Any]) -> RouteAddress:
+        return RouteAddress(props.get("cloud", "Default-Cloud"), props.get("vrf", "global"),
+                            props["route_id"])
+
+    def _outs(self, where: RouteAddress, desired: dict[str, Any],
+              live: dict[str, Any]) -> dict[str, Any]:
+        outs = {k: shapes.project(v, live[k], k) if k in live else v
+                for k, v in desired.items()}
+        return {**outs, "cloud": where.cloud, "vrf": where.vrf, "route_id": where.route_id}
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        keys = set(_ROUTE_FIELDS) | set(_ROUTE_ADDRESS)
+        changed = sorted(k for k in keys
+                         if shapes.is_unknown(news.get(k))
+                         or not shapes.equivalent(news.get(k), olds.get(k), k))
+        replaces = [k for k in changed if k in _ROUTE_ADDRESS]
+        return DiffResult(changes=bool(changed), replaces=replaces,
+                          delete_before_replace=bool(replaces))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        where, route = self._address(props), self._route(props)
+        StaticRouteApi(self._session()).put(where, route, adopt_only=True)
+        return CreateResult(where.id, self._outs(where, route, route))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        where = RouteAddress.parse(id_)
+        live = StaticRouteApi(self._session()).read(where)
+        if live is None:
+            return ReadResult(None, {})
+        desired = self._route(props) or self._route(live)
+        outs = self._outs(where, desired, live)
+        return ReadResult(id_, outs, None if self._route(props) else dict(outs))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        where, route = self._address(news), self._route(news)
+        StaticRouteApi(self._session()).put(where, route, adopt_only=False)
+        return UpdateResult(self._outs(where, route, route))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        StaticRouteApi(self._session()).remove(RouteAddress.parse(id_))

@@ -1,0 +1,147 @@
+"""Avi objects as Pulumi resources.
+
+Every class takes the Avi object's fields as keyword arguments, spelled as the Avi API spells
+them, plus ``opts``. References (``pool_ref``, ``vsvip_ref``, ...) accept another resource's
+``url`` output or a name reference such as ``"/api/pool?name=web-pool"``. The resource id is
+the object's uuid; outputs are ``uuid``, ``url`` and the managed fields as the controller has
+them.
+
+Controller address and credentials come from stack config (``mesh-platform:avi`` and the
+secret ``mesh-platform:aviPassword``) or AVI_* environment variables, never from inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Optional
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from .kinds import OWNER_INPUT
+from .provider import AviObjectProvider, AviStaticRouteProvider
+
+
+def _owner_marker(type_name: str, resource_name: str) -> str:
+    return f"{pulumi.get_project()}/{pulumi.get_stack()}/{type_name}/{resource_name}"
+
+
+def _seeded(cls: type, fields: dict[str, Any]) -> dict[str, Any]:
+    """Every declared output must exist in the property bag, so seed the absent ones."""
+    props = {name: None for klass in reversed(cls.__mro__)
+             for name in getattr(klass, "__annotations__", {}) if not name.startswith("_")}
+    props.update(fields)
+    return props
+
+
+class _AviObject(Resource):
+    """Base of the object resources; subclasses set ``_kind`` and their type token."""
+
+    _kind: ClassVar[str]
+    _secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    uuid: pulumi.Output[str]
+    """The controller's uuid of the object (also the resource id)."""
+    url: pulumi.Output[str]
+    """``<controller>/api/<kind>/<uuid>``; usable as a reference in other Avi resources."""
+    name: pulumi.Output[str]
+    """The object's name on the controller."""
+
+    def __init__(self, resource_name: str, opts: Optional[pulumi.ResourceOptions] = None,
+                 **fields: Any):
+        props = _seeded(type(self), fields)
+        props[OWNER_INPUT] = _owner_marker(self._resource_type_name, resource_name)
+        if self._secret_fields:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                additional_secret_outputs=list(self._secret_fields)))
+        super().__init__(AviObjectProvider(self._kind), resource_name, props, opts)
+
+
+class AviVirtualService(_AviObject, module="avi", name="VirtualService"):
+    """An Avi virtual service (``/api/virtualservice``), e.g. an SNI parent or child shard."""
+
+    _kind = "virtualservice"
+    services: pulumi.Output[Optional[list]]
+    """Listening ports, e.g. ``[{"port": 443, "enable_ssl": True}]``."""
+    vsvip_ref: pulumi.Output[Optional[str]]
+    """The VIP object the service listens on."""
+    pool_ref: pulumi.Output[Optional[str]]
+    """Default pool."""
+
+
+class AviVsVip(_AviObject, module="avi", name="VsVip"):
+    """An Avi VIP (``/api/vsvip``)."""
+
+    _kind = "vsvip"
+    vip: pulumi.Output[Optional[list]]
+    """VIP entries, e.g. ``[{"ip_address": {"addr": "10.0.0.10", "type": "V4"}}]``."""
+
+
+class AviPool(_AviObject, module="avi", name="Pool"):
+    """An Avi pool (``/api/pool``)."""
+
+    _kind = "pool"
+    servers: pulumi.Output[Optional[list]]
+    """Back-end servers, e.g. ``[{"ip": {"addr": "10.0.0.5", "type": "V4"}, "port": 30080}]``."""
+    default_server_port: pulumi.Output[Optional[int]]
+    """Port used for servers that do not set their own."""
+
+
+class AviPkiProfile(_AviObject, module="avi", name="PkiProfile"):
+    """An Avi PKI profile (``/api/pkiprofile``): CA certificates for verifying peers."""
+
+    _kind = "pkiprofile"
+    ca_certs: pulumi.Output[Optional[list]]
+    """CA certificates, e.g. ``[{"certificate": "-----BEGIN CERTIFICATE-----..."}]``."""
+
+
+class AviSslKeyAndCertificate(_AviObject, module="avi", name="SslKeyAndCertificate"):
+    """An Avi certificate with its private key (``/api/sslkeyandcertificate``).
+
+    ``key`` (and ``key_passphrase``) are kept secret in the state; the controller never returns
+    them, so a key changed out of band cannot be seen by ``pulumi refresh``.
+    """
+
+    _kind = "sslkeyandcertificate"
+    _secret_fields = ("key", "key_passphrase")
+    certificate: pulumi.Output[Optional[dict]]
+    """``{"certificate": "<PEM>"}``."""
+    key: pulumi.Output[Optional[str]]
+    """PEM private key (secret)."""
+
+
+class AviHttpPolicySet(_AviObject, module="avi", name="HttpPolicySet"):
+    """An Avi HTTP policy set (``/api/httppolicyset``), e.g. an HTTP->HTTPS redirect."""
+
+    _kind = "httppolicyset"
+    http_request_policy: pulumi.Output[Optional[dict]]
+    """``{"rules": [...]}`` as the Avi API defines HTTPRequestRule."""
+
+
+class AviStaticRoute(Resource, module="avi", name="StaticRoute"):
+    """One entry of a VRF context's ``static_routes``.
+
+    ``AviStaticRoute("pods-a", vrf="global", route_id="pods-a", prefix="10.244.1.0/24",
+    next_hop="10.0.0.21")``; ``prefix`` and ``next_hop`` may also be given in Avi's object form.
+    The id is ``<cloud>/<vrf>/<route_id>`` (use it with ``pulumi import``). Other entries of the
+    same VRF (AKO's, other stacks') are left alone.
+    """
+
+    cloud: pulumi.Output[str]
+    """Cloud of the VRF context (default ``Default-Cloud``)."""
+    vrf: pulumi.Output[str]
+    """VRF context name (default ``global``)."""
+    route_id: pulumi.Output[str]
+    """Unique id of the route within the VRF."""
+    prefix: pulumi.Output[dict]
+    """Destination network as Avi stores it: ``{"ip_addr": {...}, "mask": 24}``."""
+    next_hop: pulumi.Output[dict]
+    """Next hop as Avi stores it: ``{"addr": "10.0.0.21", "type": "V4"}``."""
+
+    def __init__(self, resource_name: str, opts: Optional[pulumi.ResourceOptions] = None,
+                 **fields: Any):
+        super().__init__(AviStaticRouteProvider(), resource_name, _seeded(type(self), fields),
+                         opts)
+
+
+__all__ = ["AviVirtualService", "AviVsVip", "AviPool", "AviPkiProfile",
+           "AviSslKeyAndCertificate", "AviHttpPolicySet", "AviStaticRoute"]

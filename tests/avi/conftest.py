@@ -1,0 +1,63 @@
+"""Fixtures for the Avi provider and emulator tests: emulators on 127.0.0.1, configured
+providers, and a raw client for out-of-band edits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+for path in (str(HERE.parents[1]), str(HERE)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from avi_support import PASSWORD, USER, RawClient, configured  # noqa: E402
+from providers.avi.provider import AviObjectProvider, AviStaticRouteProvider  # noqa: E402
+from tools.avi_emulator import Emulator, EmulatorConfig  # noqa: E402
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator(EmulatorConfig(username=USER, password=PASSWORD)) as emu:
+        yield emu
+
+
+@pytest.fixture
+def make_emulator() -> Iterator[Callable[..., Emulator]]:
+    started: list[Emulator] = []
+
+    def make(**kwargs: Any) -> Emulator:
+        emu = Emulator(EmulatorConfig(username=USER, password=PASSWORD, **kwargs)).start()
+        started.append(emu)
+        return emu
+
+    yield make
+    for emu in started:
+        emu.stop()
+
+
+@pytest.fixture
+def provider_for(emulator) -> Callable[[str], AviObjectProvider]:
+    def make(kind: str) -> AviObjectProvider:
+        return configured(AviObjectProvider(kind), emulator.url)
+    return make
+
+
+@pytest.fixture
+def route_provider(emulator) -> AviStaticRouteProvider:
+    return configured(AviStaticRouteProvider(), emulator.url)
+
+
+@pytest.fixture
+def raw(emulator) -> RawClient:
+    return RawClient(emulator.url)
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_avi_env(monkeypatch) -> None:
+    for var in ("AVI_CONTROLLER", "AVI_USERNAME", "AVI_PASSWORD", "AVI_TENANT", "AVI_VERSION",
+                "AVI_CA_BUNDLE", "AVI_INSECURE"):
+        monkeypatch.delenv(var, raising=False)
