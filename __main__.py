@@ -9,6 +9,10 @@ import pulumi
 
 from components.cluster import Cluster, ClusterArgs
 from components.config import PulumiConfigSource, load_stack_config
+from components.istio import IstioMesh, IstioMeshArgs
+from components.istio_values import gateway_service_type
+from components.observability import Observability, ObservabilityArgs
+from components.routes import MeshRoutes, MeshRoutesArgs
 
 config = load_stack_config(PulumiConfigSource())  # raises ConfigError listing every problem
 
@@ -24,6 +28,62 @@ if config.cluster.kind == "eks":
     pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
 if config.cluster.kind == "aks":
     pulumi.export("nodeResourceGroup", cluster.node_resource_group)
+
+# The Azure edge's static IP must exist before the gateway Service that takes it.
+azure_edge = None
+if config.edge.kind == "azure-ip":
+    from components.edges.azure_ip import AzureIpEdge, AzureIpEdgeArgs
+
+    azure_edge = AzureIpEdge("azure-ip-edge", AzureIpEdgeArgs(
+        config=config.edge.azure_ip,
+        node_resource_group=cluster.node_resource_group,
+        location=config.cluster.aks.location,
+        cluster_name=config.cluster.name,
+        tags={"environment": config.environment},
+    ))
+    pulumi.export("ingressIp", azure_edge.ip_address)
+
+mesh = IstioMesh("mesh", IstioMeshArgs(
+    istio=config.istio,
+    app_namespaces=config.namespaces,
+    provider=cluster.provider,
+    gateway_service_type=gateway_service_type(config.edge.kind),
+    service_annotations=azure_edge.service_annotations if azure_edge else {},
+    environment=config.environment,
+))
+routes = MeshRoutes("routes", MeshRoutesArgs(
+    mesh=mesh,
+    apps=config.apps,
+    external_hosts=config.external_hosts,
+    provider=cluster.provider,
+    gateway_https=config.edge.kind == "alb",  # the ALB re-encrypts to the gateway's HTTPS port
+))
+observability = Observability("observability", ObservabilityArgs(
+    config=config.observability,
+    istio_namespace=mesh.istio_namespace,
+    provider=cluster.provider,
+    mesh_ready=mesh.istiod,
+))
+pulumi.export("istioNamespace", mesh.istio_namespace)
+pulumi.export("ingressGatewayService", f"{mesh.ingress_namespace}/{mesh.ingress_service_name}")
+pulumi.export("ingressGateway", routes.gateway_name)
+
+if config.edge.kind == "alb":
+    from components.edges.alb import AlbEdge, AlbEdgeArgs
+
+    alb_edge = AlbEdge("alb-edge", AlbEdgeArgs(
+        config=config.edge.alb,
+        cluster_name=cluster.cluster_name,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer_url=cluster.oidc_issuer_url,
+        vpc_id=cluster.vpc_id,
+        provider=cluster.provider,
+        gateway_namespace=mesh.ingress_namespace,
+        gateway_service=mesh.ingress_service_name,
+        gateway=mesh.ingress_gateway,
+        tags={"environment": config.environment, **config.cluster.tags},
+    ))
+    pulumi.export("albHostname", alb_edge.hostname)
 
 if config.edge.kind == "avi":
     from components.edges.avi import AviEdge, AviEdgeArgs
@@ -46,6 +106,8 @@ if config.edge.kind == "ambassador":
         apps=config.apps,
         provider=cluster.provider,
         grafana_enabled=config.observability.grafana_addon,
+        dashboard_namespace=mesh.istio_namespace,
+        depends_on=[mesh.istiod],
     ))
     pulumi.export("emissaryAddress", ambassador_edge.address)
     pulumi.export("emissaryHostnames", ambassador_edge.hostnames)

@@ -358,6 +358,14 @@ ISTIO_VERSION = "1.27.3"
 ISTIO_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
 
 
+def _is_istio_version(value: str) -> bool:
+    """A chart version of Istio 1.22 or later (the v1 networking/security APIs used here)."""
+    if not _is_semver(value):
+        return False
+    major, minor = (int(part) for part in value.lstrip("v").split(".")[:2])
+    return (major, minor) >= (1, 22)
+
+
 def _read_istio(node: ConfigNode) -> IstioConfig:
     node.allow_only(["version", "repository", "namespace", "outboundTrafficPolicy", "accessLogging",
                      "mtls", "tracing", "ingressGateway", "egressGateway"])
@@ -380,7 +388,8 @@ def _read_istio(node: ConfigNode) -> IstioConfig:
     egress = node.child("egressGateway")
     egress.allow_only(["enabled"])
     return IstioConfig(
-        version=node.string("version", ISTIO_VERSION, check=_is_semver, expected='a chart version such as "1.27.3"'),
+        version=node.string("version", ISTIO_VERSION, check=_is_istio_version,
+                            expected='an Istio chart version 1.22 or later such as "1.27.3"'),
         repository=node.string("repository", ISTIO_REPOSITORY, check=_is_url, expected="an https:// chart repository"),
         namespace=node.string("namespace", "istio-system", check=is_dns_label, expected="a namespace name"),
         outbound_traffic_policy=outbound,

@@ -10,6 +10,7 @@ provider, plus the stack outputs.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextvars
 import json
@@ -128,6 +129,9 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
         "fqdn": f"{inputs.get('dnsPrefix', name)}.hcp.westeurope.azmk8s.io",
     },
     "azure-native:network:PublicIPAddress": lambda name, inputs: {"ipAddress": "20.50.60.70"},
+    "kubernetes:networking.k8s.io/v1:Ingress": lambda name, inputs: {"status": {"loadBalancer": {"ingress": [{
+        "hostname": f"k8s-{(inputs.get('metadata') or {}).get('namespace', 'default')[:8]}-"
+                    f"{(inputs.get('metadata') or {}).get('name', name)[:8]}-0123456789.eu-west-1.elb.amazonaws.com"}]}}},
     "tls:index/privateKey:PrivateKey": lambda name, inputs: {
         "privateKeyPem": f"-----BEGIN PRIVATE KEY-----\nmock-{name}\n-----END PRIVATE KEY-----\n",
         "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\nmock-{name}\n-----END PUBLIC KEY-----\n"},
@@ -297,7 +301,19 @@ async def _resolve_exports(root) -> tuple[dict[str, Any], set[str]]:
     return values, secrets
 
 
+def _ensure_open_event_loop() -> None:
+    """Pulumi creates futures on the current thread's loop; code that ran before (another
+    test, an asyncio.run) may have closed or unset it."""
+    try:
+        loop = asyncio.get_event_loop()
+        if loop.is_closed():
+            raise RuntimeError("closed")
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def _run_in_context(stack_file: StackFile, program: Path, preview: bool) -> ProgramRun:
+    _ensure_open_event_loop()
     monitor = RecordingMonitor(PlatformMocks())
     pulumi.runtime.set_mocks(PlatformMocks(), project=PROJECT, stack=stack_file.stack, preview=preview,
                              monitor=monitor)

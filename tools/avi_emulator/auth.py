@@ -55,11 +55,13 @@ class SessionTable:
         self._expired_status = expired_status
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+        self.logins = 0
 
     def login(self, username: str) -> Session:
         session = Session(_token(), _token(), username)
         with self._lock:
             self._sessions[session.sid] = session
+            self.logins += 1
         return session
 
     def logout(self, sid: str) -> None:

@@ -42,6 +42,13 @@ SYSTEM_CONFIGURATION: dict[str, Any] = {
     },
     "global_tenant_config": {
         "tenant_vrf": False, "se_in_provider_context": True, "tenant_access_to_provider_se": True},
+    "email_configuration": {"smtp_type": "SMTP_LOCAL_HOST", "from_email": "admin@avicontroller.net",
+                            "mail_server_name": "localhost", "mail_server_port": 25,
+                            "disable_tls": False},
+    "docker_mode": False,
+    "ssh_ciphers": ["aes128-ctr", "aes256-ctr", "arcfour256", "arcfour128"],
+    "ssh_hmacs": ["hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com",
+                  "umac-128-etm@openssh.com", "hmac-sha2-512"],
     "default_license_tier": "ENTERPRISE",
     "welcome_workflow_complete": False,
     "fips_mode": False,
@@ -55,6 +62,14 @@ class Context(Protocol):
 
 
 _SCALARS: dict[str, dict[str, Any]] = {
+    "cloud": {
+        "vtype": "CLOUD_NONE", "apic_mode": False, "dhcp_enabled": True, "mtu": 1500,
+        "prefer_static_routes": False, "enable_vip_static_routes": False,
+        "license_type": "LIC_CORES", "state_based_dns_registration": True,
+        "ip6_autocfg_enabled": False, "dns_resolution_on_se": False,
+        "enable_vip_on_all_interfaces": False, "license_tier": "ENTERPRISE",
+        "autoscale_polling_interval": 60,
+    },
     "tenant": {"local": True, "config_settings": {
         "tenant_vrf": False, "se_in_provider_context": True, "tenant_access_to_provider_se": True}},
     "pool": {
@@ -74,6 +89,7 @@ _SCALARS: dict[str, dict[str, Any]] = {
     "virtualservice": {
         "enabled": True, "enable_autogw": True, "weight": 1, "delay_fairness": False,
         "max_cps_per_client": 0, "limit_doser": False, "type": "VS_TYPE_NORMAL",
+        "vh_type": "VS_TYPE_VH_SNI",
         "cloud_type": "CLOUD_NONE", "use_bridge_ip_as_vip": False, "flow_dist": "LOAD_AWARE",
         "ign_pool_net_reach": False, "ssl_sess_cache_avg_size": 1024,
         "remove_listening_port_on_vs_down": False, "close_client_conn_on_config_update": False,

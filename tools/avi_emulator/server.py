@@ -41,6 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _dispatch(self) -> None:
+        self.server.count()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
@@ -90,6 +91,12 @@ class _Server(ThreadingHTTPServer):
     controller: Controller
     faults: FaultPlan
     scheme: str
+    requests_seen = 0
+    _count_lock = threading.Lock()
+
+    def count(self) -> None:
+        with self._count_lock:
+            self.requests_seen += 1
 
 
 class Emulator:
@@ -103,6 +110,11 @@ class Emulator:
         self.controller = Controller(self.store, self.sessions, config.username, config.password)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def requests_seen(self) -> int:
+        """HTTP requests received so far (all paths, including /login)."""
+        return self._server.requests_seen if self._server else 0
 
     @property
     def url(self) -> str:

@@ -81,12 +81,11 @@ class Store:
             for name in names:
                 obj = {"uuid": cloud_uuid if type_ == "cloud" else f"{type_}-{uuidlib.uuid4()}",
                        "name": name, "tenant_ref": ADMIN_REF}
-                if type_ == "cloud":
-                    obj["vtype"] = "CLOUD_NONE"
-                elif TYPES[type_].scope == "cloud":
+                if TYPES[type_].scope == "cloud":
                     obj["cloud_ref"] = refs.canonical("cloud", cloud_uuid)
+                defaults.fill(type_, obj, self)
                 if type_ == "vrfcontext":
-                    obj.update({"system_default": True, "lldp_enable": True})
+                    obj["system_default"] = True
                 self._put_raw(type_, obj, system=True)
 
     def _put_raw(self, type_: str, obj: dict[str, Any], system: bool = False) -> None:

@@ -1,0 +1,202 @@
+"""The Emissary edge: Emissary-ingress in front of the Istio mesh (seed 003, the Istio >= 1.10 way).
+
+Emissary runs in its own namespace with an Istio sidecar that intercepts nothing and only
+writes the pod's workload certificate to an in-memory volume; Emissary turns it into the
+`istio-certs` Secret and originates Istio mTLS to the apps with the `istio-upstream`
+TLSContext. One Mapping per app host and prefix goes straight to the app's Service, so
+the Istio ingress gateway stays internal. The bodies come from `ambassador_model`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_tls as tls
+
+from components.config import AmbassadorEdgeConfig, AppConfig, IstioConfig
+from components.edges import ambassador_model as model
+from components.istio_values import INJECTION_LABEL
+
+SELF_SIGNED_SECRET = "emissary-edge-tls"
+"""Name of the Secret holding the generated certificate when no `tlsSecretName` is configured."""
+CERT_VALIDITY_HOURS = 24 * 365
+CERT_EARLY_RENEWAL_HOURS = 24 * 30
+
+
+@dataclass
+class AmbassadorEdgeArgs:
+    """Inputs of the `AmbassadorEdge` component."""
+
+    edge: AmbassadorEdgeConfig
+    """The validated `edge.ambassador` section of the stack."""
+    istio: IstioConfig
+    """The mesh settings: mTLS mode, tracing collector and the Istio namespace."""
+    apps: tuple[AppConfig, ...]
+    """The apps whose public hosts and prefixes become Mappings."""
+    provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    grafana_enabled: bool = False
+    """Provision the Emissary dashboard for Grafana's dashboard sidecar."""
+    dashboard_namespace: Optional[str] = None
+    """Where the dashboard ConfigMap goes (default: the Istio namespace, next to the Grafana add-on)."""
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    """Resources that must be ready before Emissary's pods start (istiod, so the sidecar is injected)."""
+
+
+class AmbassadorEdge(pulumi.ComponentResource):
+    """Emissary-ingress with its CRDs, Istio mTLS to the apps, Listeners, Hosts, Mappings, tracing, metrics."""
+
+    namespace: str
+    """Emissary's namespace (labelled for sidecar injection)."""
+    service_name: str
+    """The entry-point Service (LoadBalancer or NodePort)."""
+    service_account: str
+    """Emissary's service account."""
+    spiffe_id: str
+    """Emissary's mesh identity, `spiffe://cluster.local/ns/<namespace>/sa/<service account>`."""
+    principal: str
+    """The same identity as AuthorizationPolicy `principals` spell it."""
+    authorization_policies: dict[str, dict[str, Any]]
+    """App namespace -> an AuthorizationPolicy body admitting Emissary (an example for app teams; not applied)."""
+    hostnames: list[str]
+    """The hostnames Emissary terminates TLS for (one Host each)."""
+    tls_secret_name: str
+    """The Secret the Hosts take their certificate from."""
+    crds: k8s.helm.v3.Release
+    """The `emissary-crds-chart` release (the getambassador.io CRDs)."""
+    release: k8s.helm.v3.Release
+    """The `emissary-ingress` release."""
+    mappings: dict[str, k8s.apiextensions.CustomResource]
+    """Mapping name -> Mapping, one per app host and prefix."""
+    address: pulumi.Output[Optional[str]]
+    """The load balancer's hostname or IP once assigned (None for NodePort)."""
+
+    def __init__(self, name: str, args: AmbassadorEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("mesh-platform:edges:AmbassadorEdge", name, None, opts)
+        edge = args.edge
+        self._provider = args.provider
+        self.namespace = edge.namespace
+        self.service_name = model.RELEASE_NAME
+        self.service_account = model.SERVICE_ACCOUNT
+        self.spiffe_id = model.spiffe_id(edge.namespace)
+        self.principal = model.principal(edge.namespace)
+        app_namespaces = dict.fromkeys(ns.name for app in args.apps for ns in app.namespaces)
+        self.authorization_policies = {ns: model.authorization_policy(ns, edge.namespace) for ns in app_namespaces}
+
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata={"name": edge.namespace,
+                      "labels": {**INJECTION_LABEL, "app.kubernetes.io/managed-by": "pulumi"}},
+            opts=self._child(),
+        )
+        self.crds = self._release(f"{name}-crds", model.CRDS_RELEASE_NAME, edge.crds_chart,
+                                  model.crds_values(edge), namespace, [namespace])
+        tracing = model.tracing_service(edge.namespace, args.istio.tracing)
+        self.release = self._release(f"{name}-release", model.RELEASE_NAME, edge.chart,
+                                     model.helm_values(edge, tracing), namespace,
+                                     [namespace, self.crds, *args.depends_on])
+        installed = [self.crds, self.release]
+
+        self._custom(f"{name}-tls-context", model.upstream_tls_context(edge.namespace), installed)
+        for body in model.listeners(edge.namespace):
+            self._custom(f"{name}-listener-{body['spec']['protocol'].lower()}", body, installed)
+
+        routes = model.edge_routes(args.apps)
+        self.hostnames = list(model.edge_hostnames(edge.hostnames, routes))
+        self.tls_secret_name = edge.tls_secret_name or SELF_SIGNED_SECRET
+        host_deps = list(installed)
+        if self.hostnames and not edge.tls_secret_name:
+            host_deps.append(self._self_signed_secret(name, namespace))
+        for hostname in self.hostnames:
+            body = model.host(edge.namespace, hostname, self.tls_secret_name)
+            self._custom(f"{name}-{body['metadata']['name']}", body, host_deps)
+
+        self.mappings = {
+            route.name: self._custom(f"{name}-mapping-{route.name}", model.mapping(edge.namespace, route), installed)
+            for route in routes
+        }
+        if tracing is not None:
+            self._custom(f"{name}-tracing", tracing, installed)
+        if args.grafana_enabled:
+            body = model.dashboard_config_map(args.dashboard_namespace or args.istio.namespace, edge.namespace)
+            k8s.core.v1.ConfigMap(f"{name}-dashboard", metadata=body["metadata"], data=body["data"],
+                                  opts=self._child())
+
+        self.address = self._load_balancer_address(name, edge)
+        self.register_outputs({
+            "namespace": self.namespace,
+            "service_name": self.service_name,
+            "spiffe_id": self.spiffe_id,
+            "principal": self.principal,
+            "hostnames": self.hostnames,
+            "tls_secret_name": self.tls_secret_name,
+            "address": self.address,
+        })
+
+    def _child(self, depends_on: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on or [])
+
+    def _release(self, resource_name: str, release_name: str, chart, values: dict[str, Any],
+                 namespace: k8s.core.v1.Namespace, depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
+        chart_ref, repository = model.chart_source(chart)
+        return k8s.helm.v3.Release(
+            resource_name,
+            k8s.helm.v3.ReleaseArgs(
+                name=release_name,
+                chart=chart_ref,
+                version=chart.version,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repository) if repository else None,
+                namespace=namespace.metadata.apply(lambda m: m.name),
+                values=values,
+                timeout=600,
+            ),
+            opts=self._child(depends_on),
+        )
+
+    def _custom(self, resource_name: str, body: dict[str, Any],
+                depends_on: list[pulumi.Resource]) -> k8s.apiextensions.CustomResource:
+        return k8s.apiextensions.CustomResource(
+            resource_name, api_version=body["apiVersion"], kind=body["kind"],
+            metadata=body["metadata"], spec=body["spec"], opts=self._child(depends_on))
+
+    def _self_signed_secret(self, name: str, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
+        """A pulumi-tls certificate for every hostname, stored as a kubernetes.io/tls Secret."""
+        key = tls.PrivateKey(f"{name}-tls-key", algorithm="ECDSA", ecdsa_curve="P256",
+                             opts=pulumi.ResourceOptions(parent=self))
+        cert = tls.SelfSignedCert(
+            f"{name}-tls-cert",
+            private_key_pem=key.private_key_pem,
+            subject=tls.SelfSignedCertSubjectArgs(common_name=self.hostnames[0], organization="mesh-platform"),
+            dns_names=self.hostnames,
+            validity_period_hours=CERT_VALIDITY_HOURS,
+            early_renewal_hours=CERT_EARLY_RENEWAL_HOURS,
+            allowed_uses=["digital_signature", "key_encipherment", "server_auth"],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return k8s.core.v1.Secret(
+            f"{name}-tls",
+            metadata={"name": SELF_SIGNED_SECRET, "namespace": self.namespace},
+            type="kubernetes.io/tls",
+            string_data={"tls.crt": cert.cert_pem, "tls.key": pulumi.Output.secret(key.private_key_pem)},
+            opts=self._child([namespace]),
+        )
+
+    def _load_balancer_address(self, name: str, edge: AmbassadorEdgeConfig) -> pulumi.Output[Optional[str]]:
+        """Read back the chart's Service for its load balancer address (unknown until the release exists)."""
+        if edge.service_type != "LoadBalancer":
+            return pulumi.Output.from_input(None)
+        service_id = self.release.status.apply(lambda _: f"{edge.namespace}/{model.RELEASE_NAME}")
+        service = k8s.core.v1.Service.get(f"{name}-service", service_id, opts=self._child([self.release]))
+        return service.status.apply(_first_ingress_address)
+
+
+def _first_ingress_address(status: Any) -> Optional[str]:
+    ingress = (getattr(getattr(status, "load_balancer", None), "ingress", None) or []) if status else []
+    for entry in ingress:
+        address = getattr(entry, "hostname", None) or getattr(entry, "ip", None)
+        if address:
+            return address
+    return None

@@ -1,0 +1,151 @@
+"""The Istio mesh: base -> istiod -> gateways, app namespaces with injection, mesh-wide mTLS.
+
+Installed from the official charts as `helm.v3.Release`s chained with `depends_on`, so
+nothing that istiod's validation webhook checks exists before istiod is ready. The
+values and manifests come from `components/istio_values.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import istio_values as values
+from components.config import HelmChartConfig, IstioConfig
+
+
+@dataclass
+class IstioMeshArgs:
+    """Inputs of the `IstioMesh` component."""
+
+    istio: IstioConfig
+    """The validated `istio` section of the stack."""
+    app_namespaces: tuple[str, ...]
+    """Namespaces the apps live in; created (or adopted) and labelled for sidecar injection."""
+    provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    gateway_service_type: str = "NodePort"
+    """Service type of the ingress gateway: NodePort, LoadBalancer or ClusterIP (see `SERVICE_TYPE_BY_EDGE`)."""
+    load_balancer_ip: Optional[pulumi.Input[str]] = None
+    """LoadBalancer only: a static IP for `spec.loadBalancerIP` (Azure takes it from annotations instead)."""
+    service_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Extra annotations of the gateway Service (e.g. the Azure load balancer resource group)."""
+    environment: str = ""
+    """The stack's environment name, put on the app namespaces as a label."""
+
+
+class IstioMesh(pulumi.ComponentResource):
+    """Istio control plane, ingress (and optional egress) gateway, namespaces and mTLS."""
+
+    istio_namespace: str
+    """The root namespace where istiod runs."""
+    ingress_namespace: str
+    """Namespace of the ingress gateway (where the ingress `Gateway` resource must live)."""
+    ingress_service_name: str
+    """Name of the ingress gateway Service (and of its release)."""
+    ingress_selector: dict[str, str]
+    """Labels of the ingress gateway pods, for `Gateway.spec.selector`."""
+    egress_namespace: Optional[str]
+    """Namespace of the egress gateway; None when it is off."""
+    egress_service_name: Optional[str]
+    """Name of the egress gateway Service; None when it is off."""
+    egress_selector: Optional[dict[str, str]]
+    """Labels of the egress gateway pods; None when it is off."""
+    base: k8s.helm.v3.Release
+    """The `base` chart (CRDs, cluster roles)."""
+    istiod: k8s.helm.v3.Release
+    """The control plane; every Istio custom resource must depend on it."""
+    ingress_gateway: k8s.helm.v3.Release
+    """The ingress gateway release."""
+    egress_gateway: Optional[k8s.helm.v3.Release]
+    """The egress gateway release, when enabled."""
+    namespaces: dict[str, pulumi.CustomResource]
+    """App namespaces by name (`Namespace`, or `NamespacePatch` for built-in ones such as `default`)."""
+    peer_authentication: k8s.apiextensions.CustomResource
+    """The mesh-wide `PeerAuthentication`."""
+
+    def __init__(self, name: str, args: IstioMeshArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("mesh-platform:istio:IstioMesh", name, None, opts)
+        istio = args.istio
+        self._provider = args.provider
+        self.istio_namespace = istio.namespace
+        self.ingress_namespace = istio.ingress_gateway.namespace
+        self.ingress_service_name = istio.ingress_gateway.name
+        self.ingress_selector = values.gateway_selector(istio.ingress_gateway.name)
+
+        system_ns = self._namespace(f"{name}-ns-{istio.namespace}", {"name": istio.namespace})
+        ingress_ns = system_ns
+        if self.ingress_namespace != istio.namespace:
+            ingress_ns = self._namespace(f"{name}-ns-{self.ingress_namespace}", {"name": self.ingress_namespace})
+
+        self.namespaces = {
+            ns: self._namespace(f"{name}-ns-{ns}", values.app_namespace_metadata(ns, args.environment),
+                                adopt=ns in values.BUILTIN_NAMESPACES)
+            for ns in args.app_namespaces
+        }
+
+        self.base = self._release(f"{name}-base", "istio-base", istio.chart("base"), istio.namespace,
+                                  values.base_values(istio), [system_ns])
+        self.istiod = self._release(f"{name}-istiod", "istiod", istio.chart("istiod"), istio.namespace,
+                                    values.istiod_values(istio), [self.base])
+        self.ingress_gateway = self._release(
+            f"{name}-ingress-gateway", istio.ingress_gateway.name, istio.chart("gateway"), self.ingress_namespace,
+            values.ingress_gateway_values(istio, args.gateway_service_type, args.load_balancer_ip,
+                                          args.service_annotations),
+            [self.istiod, ingress_ns])
+        self.egress_gateway = None
+        self.egress_namespace = self.egress_service_name = self.egress_selector = None
+        if istio.egress_gateway_enabled:
+            self.egress_namespace = istio.namespace
+            self.egress_service_name = values.EGRESS_GATEWAY_NAME
+            self.egress_selector = values.gateway_selector(values.EGRESS_GATEWAY_NAME)
+            self.egress_gateway = self._release(
+                f"{name}-egress-gateway", values.EGRESS_GATEWAY_NAME, istio.chart("gateway"), istio.namespace,
+                values.egress_gateway_values(istio), [self.istiod])
+
+        self.peer_authentication = self._custom_resource(
+            f"{name}-peer-authentication", values.peer_authentication(istio.namespace, istio.mtls_mode))
+        telemetry = values.tracing_telemetry(istio.namespace, istio.tracing)
+        if telemetry is not None:
+            self._custom_resource(f"{name}-tracing", telemetry)
+
+        self.register_outputs({
+            "istio_namespace": self.istio_namespace,
+            "ingress_namespace": self.ingress_namespace,
+            "ingress_service_name": self.ingress_service_name,
+            "egress_service_name": self.egress_service_name,
+        })
+
+    def _namespace(self, resource_name: str, metadata: dict[str, Any], adopt: bool = False) -> pulumi.CustomResource:
+        opts = pulumi.ResourceOptions(parent=self, provider=self._provider)
+        if adopt:
+            # Built-in namespaces exist already and must outlive the stack: patch the labels only.
+            return k8s.core.v1.NamespacePatch(resource_name, metadata=metadata, opts=opts)
+        return k8s.core.v1.Namespace(resource_name, metadata=metadata, opts=opts)
+
+    def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, namespace: str,
+                 chart_values: dict[str, Any], depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
+        return k8s.helm.v3.Release(
+            resource_name,
+            name=release_name,
+            chart=chart.chart,
+            version=chart.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
+            namespace=namespace,
+            values=chart_values,
+            cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on),
+        )
+
+    def _custom_resource(self, resource_name: str, manifest: dict[str, Any]) -> k8s.apiextensions.CustomResource:
+        return k8s.apiextensions.CustomResource(
+            resource_name,
+            api_version=manifest["apiVersion"],
+            kind=manifest["kind"],
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=[self.istiod]),
+        )

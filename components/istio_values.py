@@ -1,0 +1,170 @@
+"""Pure builders for the Istio install: Helm values and mesh-wide manifests.
+
+Nothing here declares resources; `components/istio.py` turns these dicts into
+`helm.v3.Release`s and custom resources. Everything is testable without Pulumi.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from components.config import IstioConfig, TracingConfig
+
+INJECTION_LABEL = {"istio-injection": "enabled"}
+"""The namespace label that turns on automatic sidecar injection (non-revisioned istiod)."""
+
+BUILTIN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+"""Namespaces every cluster already has: adopted (labels patched), never created or deleted."""
+
+SERVICE_TYPE_BY_EDGE = {
+    "alb": "NodePort",
+    "avi": "NodePort",
+    "azure-ip": "LoadBalancer",
+    "ambassador": "ClusterIP",
+}
+"""How each edge reaches the ingress gateway Service."""
+
+STATUS_PORT = 15021
+HTTP_PORT = 80
+HTTPS_PORT = 443
+READINESS_PATH = "/healthz/ready"
+"""The gateway's readiness endpoint, plain HTTP on the status port."""
+
+SECURITY_API = "security.istio.io/v1"
+NETWORKING_API = "networking.istio.io/v1"
+TELEMETRY_API = "telemetry.istio.io/v1"
+
+ZIPKIN_PROVIDER = "zipkin"
+
+EGRESS_GATEWAY_NAME = "istio-egressgateway"
+"""Release (and Service) name of the egress gateway."""
+
+AZURE_IP_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-ipv4"
+AZURE_RESOURCE_GROUP_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-resource-group"
+
+
+def gateway_service_type(edge_kind: str) -> str:
+    """The ingress gateway Service type that the given edge kind needs."""
+    return SERVICE_TYPE_BY_EDGE[edge_kind]
+
+
+def gateway_selector(release_name: str) -> dict[str, str]:
+    """The `istio:` label of a gateway release (the chart drops a leading "istio-")."""
+    return {"istio": release_name.removeprefix("istio-")}
+
+
+def base_values(istio: IstioConfig) -> dict[str, Any]:
+    """Values of the `base` chart: CRDs and the default revision's validator."""
+    return {"defaultRevision": "default", "global": {"istioNamespace": istio.namespace}}
+
+
+def zipkin_service(address: str) -> tuple[str, int]:
+    """`zipkin.istio-system:9411` -> ("zipkin.istio-system.svc.cluster.local", 9411)."""
+    host, port = address.rsplit(":", 1)
+    if host.count(".") == 1:
+        host = f"{host}.svc.cluster.local"
+    return host, int(port)
+
+
+def mesh_config(istio: IstioConfig) -> dict[str, Any]:
+    """The `meshConfig` of istiod: outbound policy, access log and the tracing provider."""
+    config: dict[str, Any] = {
+        "outboundTrafficPolicy": {"mode": istio.outbound_traffic_policy},
+        "accessLogFile": "/dev/stdout" if istio.access_logging else "",
+        "enableTracing": istio.tracing.enabled,
+    }
+    if istio.tracing.enabled:
+        service, port = zipkin_service(istio.tracing.zipkin_address)
+        config["extensionProviders"] = [{"name": ZIPKIN_PROVIDER, "zipkin": {"service": service, "port": port}}]
+        config["defaultProviders"] = {"tracing": [ZIPKIN_PROVIDER]}
+    return config
+
+
+def istiod_values(istio: IstioConfig) -> dict[str, Any]:
+    """Values of the `istiod` chart."""
+    return {"global": {"istioNamespace": istio.namespace}, "meshConfig": mesh_config(istio)}
+
+
+def gateway_service_ports(service_type: str, node_ports: Optional[Any] = None) -> list[dict[str, Any]]:
+    """Status, HTTP and HTTPS ports of the ingress gateway; fixed node ports for NodePort."""
+    ports = [
+        {"name": "status-port", "port": STATUS_PORT, "targetPort": STATUS_PORT, "protocol": "TCP"},
+        {"name": "http2", "port": HTTP_PORT, "targetPort": HTTP_PORT, "protocol": "TCP"},
+        {"name": "https", "port": HTTPS_PORT, "targetPort": HTTPS_PORT, "protocol": "TCP"},
+    ]
+    if service_type == "NodePort":
+        if node_ports is None:
+            raise ValueError("a NodePort gateway needs fixed node ports")
+        fixed = {"status-port": node_ports.status, "http2": node_ports.http, "https": node_ports.https}
+        ports = [{**port, "nodePort": fixed[port["name"]]} for port in ports]
+    return ports
+
+
+def ingress_gateway_values(
+    istio: IstioConfig,
+    service_type: str,
+    load_balancer_ip: Any = None,
+    service_annotations: Optional[Mapping[str, Any]] = None,
+) -> dict[str, Any]:
+    """Values of the `gateway` chart for the ingress gateway, shaped by the edge."""
+    if service_type not in ("NodePort", "LoadBalancer", "ClusterIP"):
+        raise ValueError(f"unsupported gateway Service type {service_type!r}")
+    gateway = istio.ingress_gateway
+    service: dict[str, Any] = {
+        "type": service_type,
+        "ports": gateway_service_ports(service_type, gateway.node_ports),
+    }
+    annotations = dict(service_annotations or {})
+    if service_type == "LoadBalancer":
+        if load_balancer_ip is not None:
+            service["loadBalancerIP"] = load_balancer_ip
+        # Keep client source addresses and health-check only nodes that run a gateway pod.
+        service["externalTrafficPolicy"] = "Local"
+    if annotations:
+        service["annotations"] = annotations
+    return {
+        "labels": gateway_selector(gateway.name),
+        "replicaCount": gateway.replicas,
+        "autoscaling": {"enabled": True, "minReplicas": gateway.replicas,
+                        "maxReplicas": max(gateway.replicas, 5)},
+        "service": service,
+    }
+
+
+def egress_gateway_values(istio: IstioConfig) -> dict[str, Any]:
+    """Values of the `gateway` chart for the egress gateway (in-cluster only)."""
+    return {
+        "labels": gateway_selector(EGRESS_GATEWAY_NAME),
+        "replicaCount": 1,
+        "autoscaling": {"enabled": False},
+        "service": {"type": "ClusterIP", "ports": gateway_service_ports("ClusterIP")},
+    }
+
+
+def peer_authentication(namespace: str, mode: str) -> dict[str, Any]:
+    """The mesh-wide `PeerAuthentication` (name `default` in the root namespace)."""
+    return {
+        "apiVersion": SECURITY_API,
+        "kind": "PeerAuthentication",
+        "metadata": {"name": "default", "namespace": namespace},
+        "spec": {"mtls": {"mode": mode}},
+    }
+
+
+def tracing_telemetry(namespace: str, tracing: TracingConfig) -> Optional[dict[str, Any]]:
+    """The mesh-wide `Telemetry` that samples spans to the Zipkin provider (None when off)."""
+    if not tracing.enabled:
+        return None
+    return {
+        "apiVersion": TELEMETRY_API,
+        "kind": "Telemetry",
+        "metadata": {"name": "mesh-default", "namespace": namespace},
+        "spec": {"tracing": [{"providers": [{"name": ZIPKIN_PROVIDER}],
+                              "randomSamplingPercentage": tracing.sampling_percent}]},
+    }
+
+
+def app_namespace_metadata(name: str, environment: str) -> dict[str, Any]:
+    """Metadata of an app namespace: injection on, owned-by labels."""
+    return {"name": name, "labels": {**INJECTION_LABEL, "app.kubernetes.io/managed-by": "pulumi",
+                                     "mesh-platform/environment": environment}}

@@ -1,0 +1,112 @@
+"""Grafana and Kiali: credentials as Secrets in the Istio namespace, optional add-ons.
+
+The passwords come from secret stack config and stay Pulumi secrets through to the
+Secrets' `stringData`; charts reference the Secrets by name and never see the values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import observability_model as model
+from components.config import CredentialConfig, HelmChartConfig, ObservabilityConfig
+
+KIALI_OPERATOR_NAMESPACE = "kiali-operator"
+
+
+@dataclass
+class ObservabilityArgs:
+    """Inputs of the `Observability` component."""
+
+    config: ObservabilityConfig
+    """The validated `observability` section plus the Grafana/Kiali password secrets."""
+    istio_namespace: str
+    """Where the credential Secrets, Grafana and Kiali live (seed 004: the Istio namespace)."""
+    provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    mesh_ready: pulumi.Resource
+    """A resource after which the Istio namespace exists and istiod runs (the istiod release)."""
+
+
+class Observability(pulumi.ComponentResource):
+    """Credential Secrets for Grafana and Kiali and, when enabled, the add-ons themselves."""
+
+    grafana_secret: Optional[k8s.core.v1.Secret]
+    """Secret `grafana` (username, passphrase); None without a Grafana password."""
+    kiali_secret: Optional[k8s.core.v1.Secret]
+    """Secret `kiali` (username, passphrase); None without a Kiali password."""
+    grafana: Optional[k8s.helm.v3.Release]
+    """The Grafana release, when the add-on is on."""
+    kiali_operator: Optional[k8s.helm.v3.Release]
+    """The Kiali operator release, when the add-on is on."""
+    kiali: Optional[k8s.apiextensions.CustomResource]
+    """The `Kiali` resource the operator installs from, when the add-on is on."""
+
+    def __init__(self, name: str, args: ObservabilityArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("mesh-platform:observability:Observability", name, None, opts)
+        self._name, self._provider, self._namespace = name, args.provider, args.istio_namespace
+        config = args.config
+        self.grafana_secret = self._credential("grafana", model.GRAFANA_SECRET, config.grafana, args.mesh_ready)
+        self.kiali_secret = self._credential("kiali", model.KIALI_SECRET, config.kiali, args.mesh_ready)
+
+        self.grafana = None
+        if config.grafana_addon:
+            self.grafana = self._release("grafana", config.grafana_chart, args.istio_namespace,
+                                         model.grafana_values(args.istio_namespace), [self.grafana_secret])
+
+        self.kiali_operator = self.kiali = None
+        if config.kiali_addon:
+            operator_ns = k8s.core.v1.Namespace(
+                f"{name}-kiali-operator-ns", metadata={"name": KIALI_OPERATOR_NAMESPACE},
+                opts=pulumi.ResourceOptions(parent=self, provider=self._provider))
+            self.kiali_operator = self._release("kiali-operator", config.kiali_operator_chart,
+                                                KIALI_OPERATOR_NAMESPACE, model.kiali_operator_values(),
+                                                [operator_ns])
+            manifest = model.kiali_cr(args.istio_namespace, config.kiali_strategy,
+                                      config.grafana.username if self.grafana else None)
+            self.kiali = k8s.apiextensions.CustomResource(
+                f"{name}-kiali",
+                api_version=manifest["apiVersion"],
+                kind=manifest["kind"],
+                metadata=manifest["metadata"],
+                spec=manifest["spec"],
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=self._provider,
+                    depends_on=[self.kiali_operator, args.mesh_ready, *filter(None, [self.grafana])]),
+            )
+
+        self.register_outputs({
+            "grafana_secret": model.GRAFANA_SECRET if self.grafana_secret else None,
+            "kiali_secret": model.KIALI_SECRET if self.kiali_secret else None,
+        })
+
+    def _credential(self, app: str, secret_name: str, credential: CredentialConfig,
+                    after: pulumi.Resource) -> Optional[k8s.core.v1.Secret]:
+        if credential.password is None:
+            return None
+        return k8s.core.v1.Secret(
+            f"{self._name}-{app}-credentials",
+            metadata={"name": secret_name, "namespace": self._namespace, "labels": model.credential_labels(app)},
+            type="Opaque",
+            string_data={model.USERNAME_KEY: credential.username,
+                         model.PASSWORD_KEY: pulumi.Output.secret(credential.password)},
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=[after]),
+        )
+
+    def _release(self, release_name: str, chart: HelmChartConfig, namespace: str, values: dict,
+                 depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
+        return k8s.helm.v3.Release(
+            f"{self._name}-{release_name}",
+            name=release_name,
+            chart=chart.chart,
+            version=chart.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
+            namespace=namespace,
+            values=values,
+            cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on),
+        )

@@ -1,0 +1,133 @@
+"""Routes from the stack's app list: ingress Gateway, VirtualServices, ServiceEntries, egress.
+
+The objects come from `components/routes_model.py`; this component declares them with the
+cluster's provider, each after istiod (its validation webhook) and its namespace. Where the
+edge re-encrypts to the gateway (ALB), a self-signed certificate made with pulumi-tls
+becomes the gateway's HTTPS credential (the edge does not verify it; the public
+certificate lives on the edge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_tls as tls
+
+from components import routes_model as model
+from components.config import AppConfig, ExternalHostConfig
+from components.istio import IstioMesh
+
+CERT_VALIDITY_HOURS = 2 * 365 * 24
+CERT_EARLY_RENEWAL_HOURS = 30 * 24
+
+
+@dataclass
+class MeshRoutesArgs:
+    """Inputs of the `MeshRoutes` component."""
+
+    mesh: IstioMesh
+    """The installed mesh (namespaces, gateways, istiod to wait for)."""
+    apps: tuple[AppConfig, ...]
+    """The apps to route to, as declared in the stack (seed 002's shape)."""
+    external_hosts: tuple[ExternalHostConfig, ...]
+    """External hosts the mesh may reach (ServiceEntries, egress routing)."""
+    provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    gateway_https: bool = False
+    """Serve HTTPS on the ingress gateway with a self-signed certificate (edges that re-encrypt)."""
+
+
+class MeshRoutes(pulumi.ComponentResource):
+    """Istio routing objects for the stack's apps and external hosts."""
+
+    gateway_name: str
+    """The ingress `Gateway` as VirtualServices reference it (`<namespace>/<name>`)."""
+    https_credential_name: Optional[str]
+    """The Secret with the gateway's HTTPS certificate, when HTTPS is served."""
+    gateway: Optional[k8s.apiextensions.CustomResource]
+    """The ingress `Gateway`; None when no app has a public host."""
+    virtual_services: list[k8s.apiextensions.CustomResource]
+    """Gateway-bound and mesh-only VirtualServices of the apps."""
+    certificate_pem: Optional[pulumi.Output[str]]
+    """The gateway's self-signed certificate (public), when HTTPS is served."""
+
+    def __init__(self, name: str, args: MeshRoutesArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("mesh-platform:routes:MeshRoutes", name, None, opts)
+        mesh = args.mesh
+        self._name, self._mesh, self._provider = name, mesh, args.provider
+        ingress = model.GatewayRef(model.INGRESS_GATEWAY_RESOURCE, mesh.ingress_namespace, mesh.ingress_selector,
+                                   mesh.ingress_service_name)
+        self.gateway_name = ingress.qualified
+
+        self.https_credential_name = self.certificate_pem = None
+        credential_secret = None
+        if args.gateway_https:
+            credential_secret = self._https_credential(ingress, args.apps)
+
+        manifest = model.ingress_gateway(ingress, args.apps, self.https_credential_name)
+        self.gateway = None
+        if manifest is not None:
+            self.gateway = self._declare(manifest, [credential_secret] if credential_secret else [])
+        self.virtual_services = [self._declare(m) for m in model.app_virtual_services(args.apps, ingress)]
+
+        app_namespaces = list(mesh.namespaces)
+        se_namespaces = app_namespaces + ([mesh.egress_namespace] if mesh.egress_namespace else [])
+        for entry in model.service_entries(args.external_hosts, se_namespaces):
+            self._declare(entry)
+        if mesh.egress_namespace:
+            egress = model.GatewayRef(mesh.egress_service_name, mesh.egress_namespace, mesh.egress_selector,
+                                      mesh.egress_service_name)
+            for external in args.external_hosts:
+                for obj in model.egress_objects(external, egress, app_namespaces):
+                    self._declare(obj, [mesh.egress_gateway])
+
+        self.register_outputs({"gateway_name": self.gateway_name,
+                               "https_credential_name": self.https_credential_name})
+
+    def _declare(self, manifest: dict[str, Any], extra: Optional[list[pulumi.Resource]] = None,
+                 ) -> k8s.apiextensions.CustomResource:
+        meta = manifest["metadata"]
+        depends: list[pulumi.Resource] = [self._mesh.istiod, *(extra or [])]
+        if meta["namespace"] in self._mesh.namespaces:
+            depends.append(self._mesh.namespaces[meta["namespace"]])
+        elif meta["namespace"] == self._mesh.ingress_namespace:
+            depends.append(self._mesh.ingress_gateway)
+        return k8s.apiextensions.CustomResource(
+            f"{self._name}-{manifest['kind'].lower()}-{meta['namespace']}-{meta['name']}",
+            api_version=manifest["apiVersion"],
+            kind=manifest["kind"],
+            metadata=meta,
+            spec=manifest["spec"],
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends),
+        )
+
+    def _https_credential(self, ingress: model.GatewayRef, apps: tuple[AppConfig, ...]) -> k8s.core.v1.Secret:
+        """A self-signed certificate for the public hosts, as the gateway's TLS Secret."""
+        hosts = [entry.split("/", 1)[1] for entry in model.gateway_hosts(apps)]
+        hosts = list(dict.fromkeys(hosts)) or [f"{ingress.service}.{ingress.namespace}.svc"]
+        child = pulumi.ResourceOptions(parent=self)
+        key = tls.PrivateKey(f"{self._name}-gateway-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
+        cert = tls.SelfSignedCert(
+            f"{self._name}-gateway-cert",
+            private_key_pem=key.private_key_pem,
+            subject=tls.SelfSignedCertSubjectArgs(common_name=hosts[0][:64].lstrip("*."),
+                                                  organization="mesh-platform"),
+            dns_names=hosts,
+            validity_period_hours=CERT_VALIDITY_HOURS,
+            early_renewal_hours=CERT_EARLY_RENEWAL_HOURS,
+            allowed_uses=["key_encipherment", "digital_signature", "server_auth"],
+            opts=child,
+        )
+        self.https_credential_name = f"{ingress.name}-tls"
+        self.certificate_pem = cert.cert_pem
+        return k8s.core.v1.Secret(
+            f"{self._name}-gateway-tls",
+            metadata={"name": self.https_credential_name, "namespace": ingress.namespace},
+            type="kubernetes.io/tls",
+            string_data={"tls.crt": cert.cert_pem, "tls.key": pulumi.Output.secret(key.private_key_pem)},
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider,
+                                        depends_on=[self._mesh.ingress_gateway]),
+        )
