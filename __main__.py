@@ -93,6 +93,7 @@ if config.edge.kind == "avi":
         edge=config.edge.avi,
         apps=config.apps,
         gateway_http_node_port=config.istio.ingress_gateway.node_ports.http,
+        depends_on=[mesh.ingress_gateway],
     ))
     pulumi.export("aviVirtualServices", avi_edge.virtual_services)
     pulumi.export("aviHosts", avi_edge.hosts)
@@ -123,5 +124,6 @@ if config.ako.enabled:
         avi=config.avi,
         edge=config.edge.avi,
         provider=cluster.provider,
+        depends_on=[mesh.istiod],  # AKO's pod needs sidecar injection
     ))
     pulumi.export("akoMeshPrincipal", ako.mesh_principal)

@@ -27,6 +27,7 @@ def check_stack(config: "StackConfig", problems: Problems) -> None:
     _check_app_namespaces(config, problems)
     _check_routes_are_unambiguous(config, problems)
     _check_services_have_one_port(config, problems)
+    _check_virtual_service_names_unique(config, problems)
     _check_avi_connection(config, problems)
     _check_existing_cluster_source(config, problems)
 
@@ -81,6 +82,19 @@ def _check_services_have_one_port(config: "StackConfig", problems: Problems) -> 
                              f'service "{app.service}" in namespace "{ns.name}" is already declared with port '
                              f"{ports[key]}; one service has one port here")
             ports.setdefault(key, app.port)
+
+
+def _check_virtual_service_names_unique(config: "StackConfig", problems: Problems) -> None:
+    """Each app+namespace becomes a VirtualService named after `virtualName`."""
+    seen: dict[tuple[str, str], int] = {}
+    for a, app in enumerate(config.apps):
+        for ns in app.namespaces:
+            key = (ns.name, app.virtual_name)
+            if key in seen and seen[key] != a:
+                problems.add(f"{PROJECT}:apps[{a}].virtualName",
+                             f'"{app.virtual_name}" is already used by apps[{seen[key]}] in namespace "{ns.name}"; '
+                             "virtual service names must be unique per namespace")
+            seen.setdefault(key, a)
 
 
 def _check_avi_connection(config: "StackConfig", problems: Problems) -> None:

@@ -281,3 +281,13 @@ def test_one_service_one_port_per_namespace():
 ])
 def test_hostname_rule(host, ok):
     assert is_hostname(host) is ok
+
+
+def test_virtual_service_names_are_unique_per_namespace():
+    apps = [
+        {"virtualName": "web", "name": "a", "port": 80, "namespaces": [{"name": "prod", "hosts": ["a.example.com"]}]},
+        {"virtualName": "web", "name": "b", "port": 80, "namespaces": [{"name": "prod", "hosts": ["b.example.com"]}]},
+    ]
+    assert problems_of({"apps": apps}) == [
+        'mesh-platform:apps[1].virtualName: "web" is already used by apps[0] in namespace "prod"; '
+        "virtual service names must be unique per namespace"]

@@ -207,10 +207,24 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-def redact(value: Any, marker: str = "[secret]") -> Any:
-    """A copy of `value` with every `Secret` replaced by `marker`."""
+def _hide(value: Any, marker: str) -> Any:
     if isinstance(value, Secret):
-        return marker
+        return _hide(value.value, marker)
+    if isinstance(value, dict):
+        return {k: _hide(v, marker) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hide(v, marker) for v in value]
+    return marker
+
+
+def redact(value: Any, marker: str = "[secret]") -> Any:
+    """A copy of `value` with every secret value replaced by `marker`.
+
+    A secret map or list keeps its shape (the keys of a Secret's `stringData` are not
+    secret, and the manifest stays valid); every value inside it is hidden.
+    """
+    if isinstance(value, Secret):
+        return _hide(value.value, marker)
     if isinstance(value, dict):
         return {k: redact(v, marker) for k, v in value.items()}
     if isinstance(value, list):
