@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components import istio_values as values
 from components.config import HelmChartConfig, IstioConfig
+from components.helm import pinned_release
 
 
 @dataclass
@@ -128,17 +129,8 @@ class IstioMesh(pulumi.ComponentResource):
 
     def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, namespace: str,
                  chart_values: dict[str, Any], depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
-        return k8s.helm.v3.Release(
-            resource_name,
-            name=release_name,
-            chart=chart.chart,
-            version=chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
-            namespace=namespace,
-            values=chart_values,
-            cleanup_on_fail=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on),
-        )
+        return pinned_release(resource_name, release_name, chart, namespace, chart_values,
+                              parent=self, provider=self._provider, depends_on=depends_on)
 
     def _custom_resource(self, resource_name: str, manifest: dict[str, Any]) -> k8s.apiextensions.CustomResource:
         return k8s.apiextensions.CustomResource(

@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 
 from components import observability_model as model
 from components.config import CredentialConfig, HelmChartConfig, ObservabilityConfig
+from components.helm import pinned_release
 
 KIALI_OPERATOR_NAMESPACE = "kiali-operator"
 
@@ -99,14 +100,5 @@ class Observability(pulumi.ComponentResource):
 
     def _release(self, release_name: str, chart: HelmChartConfig, namespace: str, values: dict,
                  depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
-        return k8s.helm.v3.Release(
-            f"{self._name}-{release_name}",
-            name=release_name,
-            chart=chart.chart,
-            version=chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
-            namespace=namespace,
-            values=values,
-            cleanup_on_fail=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on),
-        )
+        return pinned_release(f"{self._name}-{release_name}", release_name, chart, namespace, values,
+                              parent=self, provider=self._provider, depends_on=depends_on)

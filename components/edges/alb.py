@@ -18,6 +18,7 @@ import pulumi_kubernetes as k8s
 from components import iam_policies
 from components.config import AlbEdgeConfig
 from components.edges import alb_model as model
+from components.helm import pinned_release
 
 
 @dataclass
@@ -84,17 +85,10 @@ class AlbEdge(pulumi.ComponentResource):
             f"{name}-controller-policy-attachment", role=self.role.name, policy_arn=policy.arn, opts=child)
 
         chart = args.config.controller_chart
-        self.controller = k8s.helm.v3.Release(
-            f"{name}-controller",
-            name=chart.chart,
-            chart=chart.chart,
-            version=chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
-            namespace=iam_policies.LBC_NAMESPACE,
-            values=model.controller_values(args.cluster_name, self.role.arn, region, args.vpc_id),
-            cleanup_on_fail=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[attachment]),
-        )
+        self.controller = pinned_release(
+            f"{name}-controller", chart.chart, chart, iam_policies.LBC_NAMESPACE,
+            model.controller_values(args.cluster_name, self.role.arn, region, args.vpc_id),
+            parent=self, provider=args.provider, depends_on=[attachment])
 
         manifest = model.ingress_manifest(args.config, args.gateway_namespace, args.gateway_service)
         # The controller's webhook validates Ingresses of class alb: it must run first.

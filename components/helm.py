@@ -1,0 +1,35 @@
+"""One way to install an upstream chart: a `helm.v3.Release` pinned by `HelmChartConfig`."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.config import HelmChartConfig
+
+
+def pinned_release(resource_name: str, release_name: str, chart: HelmChartConfig, namespace: pulumi.Input[str],
+                   values: pulumi.Input[dict[str, Any]], *, parent: pulumi.Resource, provider: k8s.Provider,
+                   depends_on: Optional[list[pulumi.Resource]] = None, timeout: Optional[int] = None,
+                   ) -> k8s.helm.v3.Release:
+    """A Helm release of `chart` at its pinned version, through the cluster's provider.
+
+    A chart given as an OCI reference (`oci://...`) carries its own location; a classic
+    chart is looked up in `chart.repository`. A failed install is rolled back
+    (`cleanup_on_fail`) so the next `pulumi up` starts clean.
+    """
+    oci = chart.repository.startswith("oci://")
+    return k8s.helm.v3.Release(
+        resource_name,
+        name=release_name,
+        chart=f"{chart.repository}/{chart.chart}" if oci else chart.chart,
+        version=chart.version,
+        repository_opts=None if oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
+        namespace=namespace,
+        values=values,
+        cleanup_on_fail=True,
+        timeout=timeout,
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=depends_on or []),
+    )
