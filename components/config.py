@@ -535,7 +535,7 @@ _LEGACY_EMISSARY_CHART_MAJORS = (6, 7, 8)
 
 
 def _is_chart_repository(value: str) -> bool:
-    return value.startswith("oci://") and " " not in value or _is_url(value)
+    return (value.startswith("oci://") and " " not in value) or _is_url(value)
 
 
 def _is_emissary_chart_version(value: str) -> bool:

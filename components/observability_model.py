@@ -35,9 +35,17 @@ def grafana_service_url(istio_namespace: str) -> str:
     return f"http://grafana.{istio_namespace}:80"
 
 
+DASHBOARD_LABEL = {"grafana_dashboard": "1"}
+"""ConfigMaps with this label in the Istio namespace are loaded as Grafana dashboards."""
+
+
 def grafana_values(istio_namespace: str) -> dict[str, Any]:
-    """Values of the `grafana` chart: admin login from the `grafana` Secret, Prometheus datasource."""
+    """Values of the `grafana` chart: admin login from the `grafana` Secret, Prometheus datasource,
+    and the dashboard sidecar that loads labelled ConfigMaps (e.g. the Emissary dashboard)."""
+    (label, label_value), = DASHBOARD_LABEL.items()
     return {
+        "sidecar": {"dashboards": {"enabled": True, "label": label, "labelValue": label_value,
+                                   "searchNamespace": istio_namespace}},
         "fullnameOverride": "grafana",
         "admin": {"existingSecret": GRAFANA_SECRET, "userKey": USERNAME_KEY, "passwordKey": PASSWORD_KEY},
         "datasources": {"datasources.yaml": {"apiVersion": 1, "datasources": [{

@@ -28,6 +28,7 @@ def check_stack(config: "StackConfig", problems: Problems) -> None:
     _check_routes_are_unambiguous(config, problems)
     _check_services_have_one_port(config, problems)
     _check_virtual_service_names_unique(config, problems)
+    _check_emissary_namespace(config, problems)
     _check_avi_connection(config, problems)
     _check_existing_cluster_source(config, problems)
 
@@ -95,6 +96,15 @@ def _check_virtual_service_names_unique(config: "StackConfig", problems: Problem
                              f'"{app.virtual_name}" is already used by apps[{seen[key]}] in namespace "{ns.name}"; '
                              "virtual service names must be unique per namespace")
             seen.setdefault(key, a)
+
+
+def _check_emissary_namespace(config: "StackConfig", problems: Problems) -> None:
+    ambassador = config.edge.ambassador
+    taken = (config.istio.namespace, config.istio.ingress_gateway.namespace, *config.namespaces)
+    if ambassador and ambassador.namespace in taken:
+        problems.add(f"{PROJECT}:edge.ambassador.namespace",
+                     f'"{ambassador.namespace}" is already used by Istio or the apps; Emissary gets a namespace '
+                     "of its own (its pods carry a sidecar that intercepts nothing)")
 
 
 def _check_avi_connection(config: "StackConfig", problems: Problems) -> None:

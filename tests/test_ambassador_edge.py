@@ -12,7 +12,7 @@ import pytest
 
 from components.config import EMISSARY_VERSION, load_stack_config
 from components.config_reader import ConfigError
-from tools.mockrun import ProgramRun, RecordedResource, Secret, redact
+from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact
 
 EDGE_TYPE = "mesh-platform:edges:AmbassadorEdge"
 CR = "kubernetes:getambassador.io/v3alpha1:"
@@ -146,6 +146,20 @@ def test_a_configured_secret_replaces_the_generated_certificate(run_stack):
     assert {h["spec"]["tlsSecret"]["name"] for h in crs(run, "Host")} == {"edge-cert"}
     assert not run.of_type("tls:index/privateKey:PrivateKey")
     assert not [r for r in run.of_type("kubernetes:core/v1:Secret") if r.parent == "ambassador-edge"]
+
+
+def test_node_port_edge_without_hostnames_gets_one_host_per_app_host(run_stack):
+    run = run_stack("ambassador", overrides={"mesh-platform:edge": {
+        "kind": "ambassador", "ambassador": {"serviceType": "NodePort"}}})
+    assert release(run, "emissary-ingress").inputs["values"]["service"]["type"] == "NodePort"
+    assert sorted(h["spec"]["hostname"] for h in crs(run, "Host")) == [
+        "app1-pre.staging.example.net", "app1.example.com", "shop.example.com"]
+    assert run.outputs["emissaryAddress"] is None
+
+
+def test_preview_declares_the_same_resources(run_stack, amb):
+    preview = run_stack("ambassador", preview=True)
+    assert sorted((r.type, r.name) for r in preview.resources) == sorted((r.type, r.name) for r in amb.resources)
 
 
 def test_tracing_service_and_dashboard(amb):
@@ -346,50 +360,36 @@ def test_switching_to_ambassador_changes_only_edge_resources(run_stack, stack):
     assert [r for r in before.resources if under_edge(r)]  # the ALB or Avi edge was there before
 
 
-def load_stack_config_for(run: ProgramRun):
-    """The stack config of a run's stack file, for names such as the ingress gateway's."""
-    from tests.conftest import PROJECT_DIR
-    from tools.mockrun import read_stack_file
-
-    stack = read_stack_file(PROJECT_DIR / f"Pulumi.{run.stack}.yaml")
-
-    class Source:
-        def __init__(self):
-            self.stack = stack.stack
-
-        def value(self, key: str) -> Any:
-            raw = stack.config.get(f"mesh-platform:{key}")
-            if raw is None:
-                return None
-            try:
-                return json.loads(raw)
-            except ValueError:
-                return raw
-
-        def secret(self, key: str):
-            return "secret" if f"mesh-platform:{key}" in stack.config else None
-
-    return load_stack_config(Source())
-
-
-# --------------------------------------------------------------------------------------
-# Configuration of the edge
-# --------------------------------------------------------------------------------------
-
-
 class DictSource:
-    """A ConfigSource over plain dicts."""
+    """A ConfigSource over plain dicts; secrets present are answered with a placeholder."""
 
-    stack = "test"
-
-    def __init__(self, values: dict[str, Any]):
-        self.values = values
+    def __init__(self, values: dict[str, Any], secret_keys: tuple[str, ...] = (), stack: str = "test"):
+        self.values, self.secret_keys, self.stack = values, secret_keys, stack
 
     def value(self, key: str) -> Any:
         return copy.deepcopy(self.values.get(key))
 
     def secret(self, key: str) -> Optional[str]:
-        return None
+        return "placeholder" if key in self.secret_keys else None
+
+
+def load_stack_config_for(run: ProgramRun):
+    """The validated config of a run's stack file (for names such as the ingress gateway's)."""
+    stack = read_stack_file(PROJECT_DIR / f"Pulumi.{run.stack}.yaml")
+    values = {}
+    for key, raw in stack.config.items():
+        if key.startswith("mesh-platform:"):
+            try:
+                values[key.removeprefix("mesh-platform:")] = json.loads(raw)
+            except ValueError:
+                values[key.removeprefix("mesh-platform:")] = raw
+    secrets = tuple(k.removeprefix("mesh-platform:") for k in stack.secret_keys)
+    return load_stack_config(DictSource(values, secrets, stack.stack))
+
+
+# --------------------------------------------------------------------------------------
+# Configuration of the edge
+# --------------------------------------------------------------------------------------
 
 
 def load_edge(ambassador: dict[str, Any]):
@@ -421,3 +421,11 @@ def test_config_rejects_legacy_charts_and_bad_values():
     assert any(p.startswith("mesh-platform:edge.ambassador.repository:") for p in found)
     assert any(p.startswith("mesh-platform:edge.ambassador.replicas:") for p in found)
     assert any(p.startswith("mesh-platform:edge.ambassador.serviceType:") for p in found)
+
+
+def test_grafana_picks_up_the_emissary_dashboard(run_stack):
+    run = run_stack("ambassador")
+    sidecar = run.named("observability-grafana").inputs["values"]["sidecar"]["dashboards"]
+    dashboard = run.named("ambassador-edge-dashboard").inputs["metadata"]
+    assert dashboard["labels"][sidecar["label"]] == sidecar["labelValue"]
+    assert dashboard["namespace"] == sidecar["searchNamespace"]

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from components.config import (
     AmbassadorEdgeConfig,
     AppConfig,
     AppNamespaceConfig,
-    HelmChartConfig,
     TracingConfig,
 )
 from components.edges import ambassador_model as model
@@ -124,14 +121,6 @@ def test_tls_context_listeners_and_hosts():
     assert host["metadata"]["name"] == "host-wildcard-example-com"
     assert host["spec"]["tlsSecret"] == {"name": "edge-tls"}
     assert host["spec"]["requestPolicy"]["insecure"]["action"] == "Redirect"
-
-
-@pytest.mark.parametrize("repository, expected", [
-    ("oci://ghcr.io/emissary-ingress", ("oci://ghcr.io/emissary-ingress/emissary-ingress", None)),
-    ("https://charts.example.com/mirror", ("emissary-ingress", "https://charts.example.com/mirror")),
-])
-def test_chart_source(repository, expected):
-    assert model.chart_source(HelmChartConfig("emissary-ingress", "4.1.0", repository)) == expected
 
 
 def test_crds_chart_runs_without_the_conversion_webhook():

@@ -291,3 +291,15 @@ def test_virtual_service_names_are_unique_per_namespace():
     assert problems_of({"apps": apps}) == [
         'mesh-platform:apps[1].virtualName: "web" is already used by apps[0] in namespace "prod"; '
         "virtual service names must be unique per namespace"]
+
+
+def test_emissary_needs_a_namespace_of_its_own():
+    found = problems_of({"edge": {"kind": "ambassador", "ambassador": {"namespace": "prod"}}})
+    assert found == ['mesh-platform:edge.ambassador.namespace: "prod" is already used by Istio or the apps; '
+                     "Emissary gets a namespace of its own (its pods carry a sidecar that intercepts nothing)"]
+
+
+def test_ako_needs_a_namespace_of_its_own():
+    found = problems_of({"ako": {"enabled": True, "namespace": "istio-system"},
+                         "avi": {"controller": "https://avi.example.com"}}, secrets={"aviPassword": "pw"})
+    assert found == ['mesh-platform:ako.namespace: "istio-system" is already used; AKO gets a namespace of its own']

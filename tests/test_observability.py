@@ -96,3 +96,9 @@ def test_render_cli_keeps_stack_file_secrets_out(tmp_path):
     text = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
     assert "offline-placeholder-for-mesh-platform-grafanaPassword" not in text
     assert "offline-placeholder-for-mesh-platform-kialiPassword" not in text
+
+
+def test_grafana_loads_labelled_dashboards_from_the_istio_namespace(aks):
+    sidecar = aks.named("observability-grafana").inputs["values"]["sidecar"]["dashboards"]
+    assert sidecar == {"enabled": True, "label": "grafana_dashboard", "labelValue": "1",
+                       "searchNamespace": "istio-system"}

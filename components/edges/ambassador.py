@@ -16,14 +16,16 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
-from components.config import AmbassadorEdgeConfig, AppConfig, IstioConfig
+from components.config import AmbassadorEdgeConfig, AppConfig, HelmChartConfig, IstioConfig
 from components.edges import ambassador_model as model
+from components.helm import pinned_release
 from components.istio_values import INJECTION_LABEL
 
 SELF_SIGNED_SECRET = "emissary-edge-tls"
 """Name of the Secret holding the generated certificate when no `tlsSecretName` is configured."""
 CERT_VALIDITY_HOURS = 24 * 365
 CERT_EARLY_RENEWAL_HOURS = 24 * 30
+RELEASE_TIMEOUT_SECONDS = 600
 
 
 @dataclass
@@ -139,22 +141,11 @@ class AmbassadorEdge(pulumi.ComponentResource):
     def _child(self, depends_on: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on or [])
 
-    def _release(self, resource_name: str, release_name: str, chart, values: dict[str, Any],
+    def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, values: dict[str, Any],
                  namespace: k8s.core.v1.Namespace, depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
-        chart_ref, repository = model.chart_source(chart)
-        return k8s.helm.v3.Release(
-            resource_name,
-            k8s.helm.v3.ReleaseArgs(
-                name=release_name,
-                chart=chart_ref,
-                version=chart.version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repository) if repository else None,
-                namespace=namespace.metadata.apply(lambda m: m.name),
-                values=values,
-                timeout=600,
-            ),
-            opts=self._child(depends_on),
-        )
+        return pinned_release(resource_name, release_name, chart, namespace.metadata.apply(lambda m: m.name),
+                              values, parent=self, provider=self._provider, depends_on=depends_on,
+                              timeout=RELEASE_TIMEOUT_SECONDS)
 
     def _custom(self, resource_name: str, body: dict[str, Any],
                 depends_on: list[pulumi.Resource]) -> k8s.apiextensions.CustomResource:

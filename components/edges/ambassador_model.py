@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Iterable, Optional
 
-from components.config import AmbassadorEdgeConfig, AppConfig, HelmChartConfig, TracingConfig
+from components import observability_model
+from components.config import AmbassadorEdgeConfig, AppConfig, TracingConfig
 
 CR_API = "getambassador.io/v3alpha1"
 """API version of every Emissary resource declared here (served by the 4.x CRDs without apiext)."""
@@ -48,7 +49,7 @@ INTERNAL_SUFFIX = ".svc.cluster.local"
 """App hosts ending in this are mesh-internal names; the edge does not expose them."""
 TRACING_CHECKSUM_ANNOTATION = "mesh-platform/tracing-service"
 """Pod annotation holding a hash of the TracingService: Emissary reads it only at start."""
-DASHBOARD_LABEL = {"grafana_dashboard": "1"}
+DASHBOARD_LABEL = observability_model.DASHBOARD_LABEL
 """The label Grafana's dashboard sidecar watches for."""
 DASHBOARD_UID = "mesh-platform-emissary"
 
@@ -139,13 +140,6 @@ def edge_hostnames(configured: Iterable[str], routes: Iterable[EdgeRoute]) -> tu
 # --------------------------------------------------------------------------------------
 # The Helm releases
 # --------------------------------------------------------------------------------------
-
-
-def chart_source(chart: HelmChartConfig) -> tuple[str, Optional[str]]:
-    """(chart, repository) for `helm.v3.Release`: OCI charts are one reference, no repository."""
-    if chart.repository.startswith("oci://"):
-        return f"{chart.repository.rstrip('/')}/{chart.chart}", None
-    return chart.chart, chart.repository
 
 
 def crds_values(edge: AmbassadorEdgeConfig) -> dict[str, Any]:
