@@ -12,22 +12,11 @@ import pytest
 
 from components.config import EMISSARY_VERSION, load_stack_config
 from components.config_reader import ConfigError
-from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact
+from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact, reveal
 
 EDGE_TYPE = "mesh-platform:edges:AmbassadorEdge"
 CR = "kubernetes:getambassador.io/v3alpha1:"
 RELEASE = "kubernetes:helm.sh/v3:Release"
-
-
-def reveal(value: Any) -> Any:
-    """Inputs with every `Secret` marker replaced by the value it wraps."""
-    if isinstance(value, Secret):
-        return reveal(value.value)
-    if isinstance(value, dict):
-        return {k: reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [reveal(v) for v in value]
-    return value
 
 
 def under_edge(resource: RecordedResource) -> bool:

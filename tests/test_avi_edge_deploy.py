@@ -20,7 +20,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from tools.avi_emulator import Emulator, EmulatorConfig
-from tools.mockrun import Secret, run_stack_file, PROJECT_DIR
+from tools.mockrun import PROJECT_DIR, reveal, run_stack_file
 
 USER, PASSWORD = "admin", "deploy-test-password"
 AVI_PREFIX = "pulumi-python:dynamic/avi:"
@@ -43,14 +43,12 @@ def _real_certificate() -> tuple[str, str]:
                               serialization.NoEncryption()).decode())
 
 
-def _plain(value: Any, urls: dict[str, str], pems: dict[str, str]) -> Any:
-    """What the engine hands a provider: secrets unwrapped, mock URLs and PEMs replaced."""
-    if isinstance(value, Secret):
-        return _plain(value.value, urls, pems)
+def _substitute(value: Any, urls: dict[str, str], pems: dict[str, str]) -> Any:
+    """Mock URLs and PEMs replaced by the real ones, in every string."""
     if isinstance(value, dict):
-        return {k: _plain(v, urls, pems) for k, v in value.items()}
+        return {k: _substitute(v, urls, pems) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v, urls, pems) for v in value]
+        return [_substitute(v, urls, pems) for v in value]
     if isinstance(value, str):
         for mock, real in {**urls, **pems}.items():
             value = value.replace(mock, real) if mock in value else value
@@ -79,7 +77,7 @@ def test_onprem_avi_edge_deploys_reads_back_and_deletes(emulator):
     created: list[tuple[Any, str, dict]] = []
     urls: dict[str, str] = {}
     for r in (r for r in run.resources if r.type.startswith(AVI_PREFIX)):
-        props = _plain(r.inputs, urls, pems)
+        props = _substitute(reveal(r.inputs), urls, pems)
         provider = dill.loads(base64.b64decode(props["__provider"]))
         provider.configure(ConfigureRequest(Config(config, "mesh-platform")))
         checked = provider.check({}, props)

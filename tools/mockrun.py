@@ -207,6 +207,18 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
+def reveal(value: Any) -> Any:
+    """A copy of `value` with every `Secret` replaced by the value it wraps (what the
+    engine hands a provider once it has stripped the secret envelopes)."""
+    if isinstance(value, Secret):
+        return reveal(value.value)
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
 def _hide(value: Any, marker: str) -> Any:
     if isinstance(value, Secret):
         return _hide(value.value, marker)
