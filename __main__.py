@@ -7,12 +7,12 @@ component; nothing below this file reads `pulumi.Config`.
 
 import pulumi
 
-from components.cluster import Cluster, ClusterArgs
-from components.config import PulumiConfigSource, load_stack_config
-from components.istio import IstioMesh, IstioMeshArgs
-from components.istio_values import gateway_service_type
-from components.observability import Observability, ObservabilityArgs
-from components.routes import MeshRoutes, MeshRoutesArgs
+from components.cluster.component import Cluster, ClusterArgs
+from components.config.sections import PulumiConfigSource, load_stack_config
+from components.mesh.component import IstioMesh, IstioMeshArgs
+from components.mesh.model import gateway_service_type
+from components.observability.component import Observability, ObservabilityArgs
+from components.routes.component import MeshRoutes, MeshRoutesArgs
 
 config = load_stack_config(PulumiConfigSource())  # raises ConfigError listing every problem
 
@@ -32,7 +32,7 @@ if config.cluster.kind == "aks":
 # The Azure edge's static IP must exist before the gateway Service that takes it.
 azure_edge = None
 if config.edge.kind == "azure-ip":
-    from components.edges.azure_ip import AzureIpEdge, AzureIpEdgeArgs
+    from components.edges.azure_ip.component import AzureIpEdge, AzureIpEdgeArgs
 
     azure_edge = AzureIpEdge("azure-ip-edge", AzureIpEdgeArgs(
         config=config.edge.azure_ip,
@@ -69,7 +69,7 @@ pulumi.export("ingressGatewayService", f"{mesh.ingress_namespace}/{mesh.ingress_
 pulumi.export("ingressGateway", routes.gateway_name)
 
 if config.edge.kind == "alb":
-    from components.edges.alb import AlbEdge, AlbEdgeArgs
+    from components.edges.alb.component import AlbEdge, AlbEdgeArgs
 
     alb_edge = AlbEdge("alb-edge", AlbEdgeArgs(
         config=config.edge.alb,
@@ -86,7 +86,7 @@ if config.edge.kind == "alb":
     pulumi.export("albHostname", alb_edge.hostname)
 
 if config.edge.kind == "avi":
-    from components.edges.avi import AviEdge, AviEdgeArgs
+    from components.edges.avi.component import AviEdge, AviEdgeArgs
 
     avi_edge = AviEdge("avi-edge", AviEdgeArgs(
         cluster_name=config.cluster.name,
@@ -99,7 +99,7 @@ if config.edge.kind == "avi":
     pulumi.export("aviHosts", avi_edge.hosts)
 
 if config.edge.kind == "ambassador":
-    from components.edges.ambassador import AmbassadorEdge, AmbassadorEdgeArgs
+    from components.edges.emissary.component import AmbassadorEdge, AmbassadorEdgeArgs
 
     ambassador_edge = AmbassadorEdge("ambassador-edge", AmbassadorEdgeArgs(
         edge=config.edge.ambassador,
@@ -116,7 +116,7 @@ if config.edge.kind == "ambassador":
     pulumi.export("emissaryAuthorizationPolicies", ambassador_edge.authorization_policies)
 
 if config.ako.enabled:
-    from components.ako import Ako, AkoArgs
+    from components.ako.component import Ako, AkoArgs
 
     ako = Ako("ako", AkoArgs(
         cluster_name=config.cluster.name,

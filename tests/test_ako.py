@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pulumi
 
-from components import ako_model
-from components.ako import _repair_statefulset
-from components.config import AkoConfig, AviControllerConfig, AviEdgeConfig
+from components.ako import model as ako_model
+from components.ako.component import _repair_statefulset
+from components.config.sections import AkoConfig, AviControllerConfig, AviEdgeConfig
 from tools.mockrun import Secret
 
 AVI = AviControllerConfig("https://avi.corp.example.net:8443", "automation", "admin", "22.1.3", None, False, None)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.cluster_eks import kubeconfig_document, plan_subnets
+from components.cluster.eks import kubeconfig_document, plan_subnets
 from tools.mockrun import Secret
 
 CLUSTER_TYPES_EKS = {

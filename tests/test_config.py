@@ -7,9 +7,9 @@ from typing import Any, Optional
 
 import pytest
 
-from components.config import load_stack_config
-from components.config_reader import ConfigError, is_hostname
-from components.vm_sizes import azure_vm_memory_gib
+from components.config.sections import load_stack_config
+from components.config.reader import ConfigError, is_hostname
+from components.cluster.vm_sizes import azure_vm_memory_gib
 
 
 class DictSource:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import AppConfig, AppNamespaceConfig, AviEdgeConfig
-from components.edges import avi_model as model
-from components.edges import avi_naming as naming
+from components.config.sections import AppConfig, AppNamespaceConfig, AviEdgeConfig
+from components.edges.avi import model
+from components.edges.avi import naming
 from tools.mockrun import Secret
 
 EDGE = AviEdgeConfig(vip_network="10.10.10.0/24", node_addresses=("10.0.0.11", "10.0.0.12"))

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from components import istio_values
-from components.config import _is_istio_version, load_stack_config
-from components.config_reader import ConfigError
+from components.mesh import model as istio_values
+from components.config.sections import _is_istio_version, load_stack_config
+from components.config.reader import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, read_stack_file
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components import observability_model as model
+from components.observability import model
 from tools import render
 from tools.mockrun import Secret
 
@@ -69,7 +69,7 @@ def test_login_strategy_is_refused():
 
 
 def test_login_strategy_fails_the_stack(run_stack):
-    from components.config_reader import ConfigError
+    from components.config.reader import ConfigError
 
     with pytest.raises(ConfigError, match="observability.kiali.strategy"):
         run_stack("aks", overrides={"mesh-platform:observability": {"kiali": {"addon": True, "strategy": "login"}}})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components import routes_model as model
-from components.config import AppConfig, AppNamespaceConfig, ExternalHostConfig, ExternalPort
-from components.config_reader import ConfigError
+from components.routes import model
+from components.config.sections import AppConfig, AppNamespaceConfig, ExternalHostConfig, ExternalPort
+from components.config.reader import ConfigError
 from tools import render
 from tools.mockrun import PROJECT_DIR, ProgramRun
 

@@ -7,7 +7,8 @@ import base64
 import pulumi
 from pulumi_azure_native import containerservice, resources
 
-from components.config import ClusterConfig
+from components.cluster.outputs import ClusterOutputs
+from components.config.sections import ClusterConfig
 
 
 def decode_kubeconfig(encoded: str) -> str:
@@ -17,7 +18,6 @@ def decode_kubeconfig(encoded: str) -> str:
 
 def build_aks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.ResourceOptions):
     """Declare the AKS cluster; returns `ClusterOutputs` with the admin kubeconfig."""
-    from components.cluster import ClusterOutputs
 
     aks = config.aks
     group = resources.ResourceGroup(

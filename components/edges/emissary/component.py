@@ -16,10 +16,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
-from components.config import AmbassadorEdgeConfig, AppConfig, HelmChartConfig, IstioConfig
-from components.edges import ambassador_model as model
+from components.config.sections import AmbassadorEdgeConfig, AppConfig, HelmChartConfig, IstioConfig
+from components.edges.emissary import model
 from components.helm import pinned_release
-from components.istio_values import INJECTION_LABEL
+from components.mesh.model import INJECTION_LABEL
 
 SELF_SIGNED_SECRET = "emissary-edge-tls"
 """Name of the Secret holding the generated certificate when no `tlsSecretName` is configured."""

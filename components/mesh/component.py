@@ -13,8 +13,8 @@ from typing import Any, Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import istio_values as values
-from components.config import HelmChartConfig, IstioConfig
+from components.mesh import model as values
+from components.config.sections import HelmChartConfig, IstioConfig
 from components.helm import pinned_release
 
 

@@ -13,8 +13,8 @@ from typing import Optional
 import pulumi
 from pulumi_azure_native import network
 
-from components.config import AzureIpEdgeConfig
-from components.istio_values import AZURE_IP_ANNOTATION, AZURE_RESOURCE_GROUP_ANNOTATION
+from components.config.sections import AzureIpEdgeConfig
+from components.mesh.model import AZURE_IP_ANNOTATION, AZURE_RESOURCE_GROUP_ANNOTATION
 
 
 @dataclass

@@ -20,7 +20,7 @@ from typing import Any, Optional, Protocol
 
 import pulumi
 
-from components.config_reader import (
+from components.config.reader import (
     ConfigError,
     ConfigNode,
     Problems,
@@ -28,7 +28,7 @@ from components.config_reader import (
     is_dns_label,
     is_hostname,
 )
-from components.vm_sizes import azure_vm_memory_gib
+from components.cluster.vm_sizes import azure_vm_memory_gib
 
 PROJECT = "mesh-platform"
 
@@ -883,7 +883,7 @@ def load_stack_config(source: ConfigSource) -> StackConfig:
 
 def _cross_checks(config: StackConfig, problems: Problems) -> None:
     """Rules that span sections."""
-    from components.validation import check_stack
+    from components.config.rules import check_stack
 
     check_stack(config, problems)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.config import AlbEdgeConfig
-from components.iam_policies import LBC_SERVICE_ACCOUNT
-from components.istio_values import HTTPS_PORT, READINESS_PATH
+from components.config.sections import AlbEdgeConfig
+from components.edges.alb.iam_policies import LBC_SERVICE_ACCOUNT
+from components.mesh.model import HTTPS_PORT, READINESS_PATH
 
 INGRESS_NAME = "gw-ingress"
 """Name of the Ingress (seed 002 reads the ALB hostname from `gw-ingress`)."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from components.config import (
+from components.config.sections import (
     AmbassadorEdgeConfig,
     AppConfig,
     AppNamespaceConfig,
     TracingConfig,
 )
-from components.edges import ambassador_model as model
+from components.edges.emissary import model
 
 APPS = (
     AppConfig("app1-virtual-svc", "app1-service", 8000, (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Optional
 from urllib.parse import urlparse
 
-from components.config import AkoConfig, AviControllerConfig, AviEdgeConfig
+from components.config.sections import AkoConfig, AviControllerConfig, AviEdgeConfig
 
 SERVICE_ACCOUNT = "ako-sa"
 CREDENTIALS_SECRET = "avi-secret"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from components.config_reader import Problems
+from components.config.reader import Problems
 
 if TYPE_CHECKING:
-    from components.config import StackConfig
+    from components.config.sections import StackConfig
 
 PROJECT = "mesh-platform"
 

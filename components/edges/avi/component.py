@@ -14,9 +14,9 @@ from typing import Optional
 import pulumi
 import pulumi_tls as tls
 
-from components.config import AppConfig, AviEdgeConfig
-from components.edges import avi_model as model
-from components.edges import avi_naming as naming
+from components.config.sections import AppConfig, AviEdgeConfig
+from components.edges.avi import model
+from components.edges.avi import naming
 from providers.avi.resources import (
     AviHttpPolicySet,
     AviPool,

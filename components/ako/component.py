@@ -14,8 +14,8 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import ako_model
-from components.config import AkoConfig, AviControllerConfig, AviEdgeConfig
+from components.ako import model as ako_model
+from components.config.sections import AkoConfig, AviControllerConfig, AviEdgeConfig
 
 
 @dataclass

@@ -16,9 +16,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
-from components import routes_model as model
-from components.config import AppConfig, ExternalHostConfig
-from components.istio import IstioMesh
+from components.routes import model
+from components.config.sections import AppConfig, ExternalHostConfig
+from components.mesh.component import IstioMesh
 
 CERT_VALIDITY_HOURS = 2 * 365 * 24
 CERT_EARLY_RENEWAL_HOURS = 30 * 24

@@ -12,8 +12,8 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import observability_model as model
-from components.config import CredentialConfig, HelmChartConfig, ObservabilityConfig
+from components.observability import model
+from components.config.sections import CredentialConfig, HelmChartConfig, ObservabilityConfig
 from components.helm import pinned_release
 
 KIALI_OPERATOR_NAMESPACE = "kiali-operator"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from components.config import AVI_SHARD_SIZES, AppConfig, AviEdgeConfig
-from components.edges import avi_naming as naming
+from components.config.sections import AVI_SHARD_SIZES, AppConfig, AviEdgeConfig
+from components.edges.avi import naming
 
 INTERNAL_SUFFIX = ".svc.cluster.local"
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from components.config import AppConfig, ExternalHostConfig
-from components.istio_values import HTTP_PORT, HTTPS_PORT, NETWORKING_API
+from components.config.sections import AppConfig, ExternalHostConfig
+from components.mesh.model import HTTP_PORT, HTTPS_PORT, NETWORKING_API
 
 INTERNAL_SUFFIX = ".svc.cluster.local"
 INGRESS_GATEWAY_RESOURCE = "mesh-ingress"

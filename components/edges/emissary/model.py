@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Iterable, Optional
 
-from components import observability_model
-from components.config import AmbassadorEdgeConfig, AppConfig, TracingConfig
+from components.observability import model as observability_model
+from components.config.sections import AmbassadorEdgeConfig, AppConfig, TracingConfig
 
 CR_API = "getambassador.io/v3alpha1"
 """API version of every Emissary resource declared here (served by the 4.x CRDs without apiext)."""

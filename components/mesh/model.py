@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from components.config import IstioConfig, TracingConfig
+from components.config.sections import IstioConfig, TracingConfig
 
 INJECTION_LABEL = {"istio-injection": "enabled"}
 """The namespace label that turns on automatic sidecar injection (non-revisioned istiod)."""

@@ -10,8 +10,8 @@ from typing import Any, Optional
 import kubernetes_validate
 import pytest
 
-from components.config import EMISSARY_VERSION, load_stack_config
-from components.config_reader import ConfigError
+from components.config.sections import EMISSARY_VERSION, load_stack_config
+from components.config.reader import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact, reveal
 
 EDGE_TYPE = "mesh-platform:edges:AmbassadorEdge"

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.config import ClusterConfig
+from components.cluster.outputs import ClusterOutputs
+from components.config.sections import ClusterConfig
 
 CLUSTER_POLICIES = ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",)
 NODE_POLICIES = (
@@ -145,7 +146,6 @@ def _role(name: str, service: str, policies: tuple[str, ...], tags: dict[str, st
 
 def build_eks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.ResourceOptions):
     """Declare the EKS cluster and everything it needs; returns `ClusterOutputs`."""
-    from components.cluster import ClusterOutputs
 
     eks_config = config.eks
     if eks_config.vpc.creates_vpc:

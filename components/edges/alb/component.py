@@ -15,9 +15,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import iam_policies
-from components.config import AlbEdgeConfig
-from components.edges import alb_model as model
+from components.edges.alb import iam_policies
+from components.config.sections import AlbEdgeConfig
+from components.edges.alb import model
 from components.helm import pinned_release
 
 

@@ -14,7 +14,8 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config import ClusterConfig
+from components.cluster.outputs import ClusterOutputs
+from components.config.sections import ClusterConfig
 
 
 @dataclass
@@ -27,19 +28,6 @@ class ClusterArgs:
     """The `kubeconfig` secret of an existing cluster, when the stack sets one."""
     tags: Optional[dict[str, str]] = None
     """Cloud tags for everything the cluster creates."""
-
-
-@dataclass
-class ClusterOutputs:
-    """What a cluster variant hands back to the component."""
-
-    kubeconfig: pulumi.Output
-    name: pulumi.Input[str]
-    oidc_provider_arn: Optional[pulumi.Output[str]] = None
-    oidc_issuer_url: Optional[pulumi.Output[str]] = None
-    vpc_id: Optional[pulumi.Input[str]] = None
-    node_resource_group: Optional[pulumi.Output[str]] = None
-    depends_on: Optional[list[pulumi.Resource]] = None
 
 
 class Cluster(pulumi.ComponentResource):
@@ -67,11 +55,11 @@ class Cluster(pulumi.ComponentResource):
         tags = {"managed-by": "pulumi", "project": "mesh-platform", **(args.tags or {}), **config.tags}
 
         if config.kind == "eks":
-            from components.cluster_eks import build_eks
+            from components.cluster.eks import build_eks
 
             parts = build_eks(name, config, tags, child)
         elif config.kind == "aks":
-            from components.cluster_aks import build_aks
+            from components.cluster.aks import build_aks
 
             parts = build_aks(name, config, tags, child)
         else:
