@@ -8,7 +8,7 @@ component; nothing below this file reads `pulumi.Config`.
 import pulumi
 
 from components.cluster.component import Cluster, ClusterArgs
-from components.config.sections import PulumiConfigSource, load_stack_config
+from components.config.loader import PulumiConfigSource, load_stack_config
 from components.mesh.component import IstioMesh, IstioMeshArgs
 from components.mesh.model import gateway_service_type
 from components.observability.component import Observability, ObservabilityArgs
@@ -98,11 +98,12 @@ if config.edge.kind == "avi":
     pulumi.export("aviVirtualServices", avi_edge.virtual_services)
     pulumi.export("aviHosts", avi_edge.hosts)
 
-if config.edge.kind == "ambassador":
-    from components.edges.emissary.component import AmbassadorEdge, AmbassadorEdgeArgs
+if config.edge.kind == "emissary":
+    from components.edges.emissary.component import EmissaryEdge, EmissaryEdgeArgs
 
-    ambassador_edge = AmbassadorEdge("ambassador-edge", AmbassadorEdgeArgs(
-        edge=config.edge.ambassador,
+    # The resource keeps the edge's former name so existing stacks keep their URNs.
+    emissary_edge = EmissaryEdge("ambassador-edge", EmissaryEdgeArgs(
+        edge=config.edge.emissary,
         istio=config.istio,
         apps=config.apps,
         provider=cluster.provider,
@@ -110,10 +111,10 @@ if config.edge.kind == "ambassador":
         dashboard_namespace=mesh.istio_namespace,
         depends_on=[mesh.istiod],
     ))
-    pulumi.export("emissaryAddress", ambassador_edge.address)
-    pulumi.export("emissaryHostnames", ambassador_edge.hostnames)
-    pulumi.export("emissarySpiffeId", ambassador_edge.spiffe_id)
-    pulumi.export("emissaryAuthorizationPolicies", ambassador_edge.authorization_policies)
+    pulumi.export("emissaryAddress", emissary_edge.address)
+    pulumi.export("emissaryHostnames", emissary_edge.hostnames)
+    pulumi.export("emissarySpiffeId", emissary_edge.spiffe_id)
+    pulumi.export("emissaryAuthorizationPolicies", emissary_edge.authorization_policies)
 
 if config.ako.enabled:
     from components.ako.component import Ako, AkoArgs

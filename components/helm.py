@@ -7,7 +7,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config.sections import HelmChartConfig
+from components.config.types import HelmChartConfig
 
 
 def pinned_release(resource_name: str, release_name: str, chart: HelmChartConfig, namespace: pulumi.Input[str],

@@ -6,10 +6,11 @@ import pulumi
 
 from components.ako import model as ako_model
 from components.ako.component import _repair_statefulset
-from components.config.sections import AkoConfig, AviControllerConfig, AviEdgeConfig
+from components.ako.config import AkoConfig, AkoVipNetwork
+from components.edges.avi.config import AviControllerConfig, AviEdgeConfig
 from tools.mockrun import Secret
 
-AVI = AviControllerConfig("https://avi.corp.example.net:8443", "automation", "admin", "22.1.3", None, False, None)
+AVI = AviControllerConfig(controller="https://avi.corp.example.net:8443", username="automation", tenant="admin", version="22.1.3", ca_bundle=None, insecure=False)
 
 STATEFULSET = {
     "spec": {"template": {"spec": {
@@ -23,8 +24,9 @@ STATEFULSET = {
 
 def test_values_enable_istio_and_keep_credentials_out():
     values = ako_model.ako_values("onprem", AkoConfig(enabled=True, cni_plugin="calico",
-                                                      vip_networks=(("vip-net", "10.50.0.0/24"),)),
-                                  AVI, AviEdgeConfig(cloud="vcenter-cloud", service_engine_group="se-a"))
+                                                      vip_networks=(AkoVipNetwork(network_name="vip-net", cidr="10.50.0.0/24"),)),
+                                  AVI, AviEdgeConfig(cloud="vcenter-cloud", service_engine_group="se-a", vip_network="10.50.0.0/24",
+                                                node_addresses=("10.0.0.11",)))
     assert values["AKOSettings"]["istioEnabled"] is True
     assert values["AKOSettings"]["clusterName"] == "onprem"
     assert values["ControllerSettings"] == {"controllerHost": "avi.corp.example.net:8443",

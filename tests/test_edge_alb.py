@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.edges.alb import iam_policies
-from components.config.sections import AlbEdgeConfig
+from components.edges.alb.config import AlbEdgeConfig
 from components.edges.alb import model as alb_model
 
 ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from components.config.sections import AppConfig, AppNamespaceConfig, AviEdgeConfig
+from components.edges.avi.config import AviEdgeConfig
+from components.routes.config import AppConfig, AppNamespaceConfig
 from components.edges.avi import model
 from components.edges.avi import naming
 from tools.mockrun import Secret
 
 EDGE = AviEdgeConfig(vip_network="10.10.10.0/24", node_addresses=("10.0.0.11", "10.0.0.12"))
 APPS = (
-    AppConfig("app1-virtual-svc", "app1-service", 8000, (
-        AppNamespaceConfig("prod", ("app1.public.domain", "app1-service.prod.svc.cluster.local")),
-        AppNamespaceConfig("pre-prod", ("app1-pre.public.domain",)),
-    ), ("/", "/api")),
+    AppConfig(virtual_name="app1-virtual-svc", service="app1-service", port=8000, namespaces=(
+        AppNamespaceConfig(name="prod", hosts=("app1.public.domain", "app1-service.prod.svc.cluster.local")),
+        AppNamespaceConfig(name="pre-prod", hosts=("app1-pre.public.domain",)),
+    ), prefixes=("/", "/api")),
 )
 
 
@@ -44,7 +45,7 @@ def test_internal_hosts_stay_in_the_mesh():
 
 
 def test_large_shards_spread_hosts_by_hash():
-    apps = tuple(AppConfig(f"a{i}", f"s{i}", 80, (AppNamespaceConfig("prod", (f"h{i}.example.com",)),))
+    apps = tuple(AppConfig(virtual_name=f"a{i}", service=f"s{i}", port=80, namespaces=(AppNamespaceConfig(name="prod", hosts=(f"h{i}.example.com",)),))
                  for i in range(40))
     shards = model.plan_shards("c", apps, "LARGE")
     assert len(shards) > 1
@@ -72,7 +73,7 @@ def test_pool_targets_the_gateway_node_port_on_every_node():
 
 
 def test_vsvip_fixed_or_allocated():
-    assert model.vsvip_body("v", AviEdgeConfig(vip_address="10.10.10.5"))["vip"] == [
+    assert model.vsvip_body("v", AviEdgeConfig(vip_address="10.10.10.5", node_addresses=("10.0.0.11",)))["vip"] == [
         {"vip_id": "0", "ip_address": {"addr": "10.10.10.5", "type": "V4"}}]
     allocated = model.vsvip_body("v", EDGE)["vip"][0]
     assert allocated["auto_allocate_ip"] is True

@@ -10,8 +10,9 @@ from typing import Any, Optional
 import kubernetes_validate
 import pytest
 
-from components.config.sections import EMISSARY_VERSION, load_stack_config
-from components.config.reader import ConfigError
+from components.config.loader import load_stack_config
+from components.edges.emissary.config import EMISSARY_VERSION
+from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact, reveal
 
 EDGE_TYPE = "mesh-platform:edges:AmbassadorEdge"
@@ -360,6 +361,9 @@ class DictSource:
 
     def secret(self, key: str) -> Optional[str]:
         return "placeholder" if key in self.secret_keys else None
+
+    def keys(self) -> list[str]:
+        return [f"mesh-platform:{k}" for k in (*self.values, *self.secret_keys)]
 
 
 def load_stack_config_for(run: ProgramRun):

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 
-from components.config.sections import (
-    AmbassadorEdgeConfig,
-    AppConfig,
-    AppNamespaceConfig,
-    TracingConfig,
-)
+from components.edges.emissary.config import EmissaryEdgeConfig
+from components.mesh.config import TracingConfig
+from components.routes.config import AppConfig, AppNamespaceConfig
 from components.edges.emissary import model
 
 APPS = (
-    AppConfig("app1-virtual-svc", "app1-service", 8000, (
-        AppNamespaceConfig("prod", ("app1.example.com", "app1-service.prod.svc.cluster.local")),
-        AppNamespaceConfig("pre-prod", ("app1-pre.example.net",)),
+    AppConfig(virtual_name="app1-virtual-svc", service="app1-service", port=8000, namespaces=(
+        AppNamespaceConfig(name="prod", hosts=("app1.example.com", "app1-service.prod.svc.cluster.local")),
+        AppNamespaceConfig(name="pre-prod", hosts=("app1-pre.example.net",)),
     )),
-    AppConfig("orders-virtual-svc", "orders", 8080,
-              (AppNamespaceConfig("prod", ("shop.example.com",)),), ("/orders", "/cart")),
+    AppConfig(virtual_name="orders-virtual-svc", service="orders", port=8080,
+              namespaces=(AppNamespaceConfig(name="prod", hosts=("shop.example.com",)),), prefixes=("/orders", "/cart")),
 )
 
 
@@ -39,8 +36,8 @@ def test_one_route_per_public_host_and_prefix_internal_names_left_out():
 
 
 def test_route_names_that_would_collide_or_overflow_get_a_hash():
-    apps = (AppConfig("a", "svc", 80, (AppNamespaceConfig("ns", ("x.example.com",)),), ("/v1", "/v1/")),
-            AppConfig("b" * 40, "svc2", 80, (AppNamespaceConfig("ns", ("very-long-host-name.example.com",)),)))
+    apps = (AppConfig(virtual_name="a", service="svc", port=80, namespaces=(AppNamespaceConfig(name="ns", hosts=("x.example.com",)),), prefixes=("/v1", "/v1/")),
+            AppConfig(virtual_name="b" * 40, service="svc2", port=80, namespaces=(AppNamespaceConfig(name="ns", hosts=("very-long-host-name.example.com",)),)))
     names = [r.name for r in model.edge_routes(apps)]
     assert len(set(names)) == 3
     assert names[0] != names[1] and names[0].startswith("a-ns-x-example-com-v1-")
@@ -64,7 +61,7 @@ def test_identity_is_the_service_accounts_spiffe_name():
 
 
 def test_helm_values_make_the_sidecar_a_certificate_writer_only():
-    values = model.helm_values(AmbassadorEdgeConfig(service_type="NodePort", replicas=1))
+    values = model.helm_values(EmissaryEdgeConfig(service_type="NodePort", replicas=1))
     annotations = values["podAnnotations"]
     assert annotations["traffic.sidecar.istio.io/includeInboundPorts"] == ""
     assert annotations["traffic.sidecar.istio.io/includeOutboundIPRanges"] == ""
@@ -81,7 +78,7 @@ def test_helm_values_make_the_sidecar_a_certificate_writer_only():
 
 
 def test_metrics_are_scraped_from_the_admin_port_without_istio_merging():
-    annotations = model.helm_values(AmbassadorEdgeConfig())["podAnnotations"]
+    annotations = model.helm_values(EmissaryEdgeConfig())["podAnnotations"]
     assert (annotations["prometheus.io/scrape"], annotations["prometheus.io/port"],
             annotations["prometheus.io/path"]) == ("true", "8877", "/metrics")
     assert annotations["prometheus.istio.io/merge-metrics"] == "false"
@@ -90,14 +87,14 @@ def test_metrics_are_scraped_from_the_admin_port_without_istio_merging():
 def test_a_tracing_change_changes_the_pod_template():
     on = model.tracing_service("emissary", TracingConfig(enabled=True, sampling_percent=5))
     other = model.tracing_service("emissary", TracingConfig(enabled=True, sampling_percent=20))
-    checksums = {model.helm_values(AmbassadorEdgeConfig(), body)["podAnnotations"][model.TRACING_CHECKSUM_ANNOTATION]
+    checksums = {model.helm_values(EmissaryEdgeConfig(), body)["podAnnotations"][model.TRACING_CHECKSUM_ANNOTATION]
                  for body in (None, on, other)}
     assert len(checksums) == 3
 
 
 def test_tracing_service_points_at_the_mesh_collector():
     assert model.tracing_service("emissary", TracingConfig(enabled=False)) is None
-    body = model.tracing_service("emissary", TracingConfig(True, "zipkin.observability:9411", 0.5))
+    body = model.tracing_service("emissary", TracingConfig(enabled=True, zipkin_address="zipkin.observability:9411", sampling_percent=0.5))
     assert body["apiVersion"] == "getambassador.io/v3alpha1" and body["kind"] == "TracingService"
     assert body["spec"]["service"] == "zipkin.observability:9411" and body["spec"]["driver"] == "zipkin"
     assert body["spec"]["sampling"] == {"overall": 1}  # the CRD wants an integer; never round down to 0
@@ -124,7 +121,7 @@ def test_tls_context_listeners_and_hosts():
 
 
 def test_crds_chart_runs_without_the_conversion_webhook():
-    assert model.crds_values(AmbassadorEdgeConfig(namespace="edge")) == {
+    assert model.crds_values(EmissaryEdgeConfig(namespace="edge")) == {
         "enableLegacyVersions": False, "emissary": {"namespace": "edge"}}
 
 

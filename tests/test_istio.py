@@ -7,8 +7,9 @@ import json
 import pytest
 
 from components.mesh import model as istio_values
-from components.config.sections import _is_istio_version, load_stack_config
-from components.config.reader import ConfigError
+from components.config.loader import load_stack_config
+from components.mesh.config import is_istio_version
+from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, read_stack_file
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -73,8 +74,8 @@ def test_chart_version_and_repository_are_overridable(run_stack):
 
 
 def test_istio_older_than_122_is_rejected():
-    assert _is_istio_version("1.22.0") and _is_istio_version("1.27.3")
-    assert not _is_istio_version("1.21.6")
+    assert is_istio_version("1.22.0") and is_istio_version("1.27.3")
+    assert not is_istio_version("1.21.6")
 
 
 def test_old_istio_fails_the_stack(run_stack):
@@ -169,8 +170,8 @@ def test_gateway_selector_label_matches_release_name(run_stack):
 
 
 def test_service_type_per_edge():
-    assert {kind: istio_values.gateway_service_type(kind) for kind in ("alb", "avi", "azure-ip", "ambassador")} == {
-        "alb": "NodePort", "avi": "NodePort", "azure-ip": "LoadBalancer", "ambassador": "ClusterIP"}
+    assert {kind: istio_values.gateway_service_type(kind) for kind in ("alb", "avi", "azure-ip", "emissary")} == {
+        "alb": "NodePort", "avi": "NodePort", "azure-ip": "LoadBalancer", "emissary": "ClusterIP"}
 
 
 def test_gateway_values_by_service_type():
@@ -211,6 +212,9 @@ class _FileSource:
 
     def secret(self, key):
         return None
+
+    def keys(self):
+        return list(self._file.config)
 
 
 def _config(stack: str):

@@ -69,7 +69,7 @@ def test_login_strategy_is_refused():
 
 
 def test_login_strategy_fails_the_stack(run_stack):
-    from components.config.reader import ConfigError
+    from components.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match="observability.kiali.strategy"):
         run_stack("aks", overrides={"mesh-platform:observability": {"kiali": {"addon": True, "strategy": "login"}}})

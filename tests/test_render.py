@@ -65,7 +65,7 @@ config:
     assert "3 problem(s)" in result.stderr
     assert "mesh-platform:cluster.eks.nodeGroup: expected minSize <= desiredSize <= maxSize; got 5, 2, 6" in result.stderr
     assert 'mesh-platform:istio.mtls: expected one of STRICT, PERMISSIVE; got "strict"' in result.stderr
-    assert 'mesh-platform:edge.kind: expected one of alb, azure-ip, ambassador, avi; got "albb"' in result.stderr
+    assert 'mesh-platform:edge.kind: expected one of alb, azure-ip, emissary, avi; got "albb"' in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
 

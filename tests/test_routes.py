@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from components.routes import model
-from components.config.sections import AppConfig, AppNamespaceConfig, ExternalHostConfig, ExternalPort
-from components.config.reader import ConfigError
+from components.routes.config import AppConfig, AppNamespaceConfig, ExternalHostConfig, ExternalPort
+from components.config.errors import ConfigError
 from tools import render
 from tools.mockrun import PROJECT_DIR, ProgramRun
 
@@ -27,10 +27,10 @@ def gateway_bound(run: ProgramRun) -> dict[tuple[str, str], dict]:
     return {key: vs for key, vs in crs(run, VS).items() if "istio-ingress/mesh-ingress" in vs["spec"]["gateways"]}
 
 
-APP = AppConfig("web", "web-svc", 8080, (
-    AppNamespaceConfig("prod", ("web.example.com", "web-svc.prod.svc.cluster.local")),
-    AppNamespaceConfig("stage", ("web-stage.example.com",)),
-), ("/", "/api"))
+APP = AppConfig(virtual_name="web", service="web-svc", port=8080, namespaces=(
+    AppNamespaceConfig(name="prod", hosts=("web.example.com", "web-svc.prod.svc.cluster.local")),
+    AppNamespaceConfig(name="stage", hosts=("web-stage.example.com",)),
+), prefixes=("/", "/api"))
 INGRESS = model.GatewayRef("mesh-ingress", "istio-ingress", {"istio": "ingressgateway"}, "istio-ingressgateway")
 
 
@@ -55,7 +55,7 @@ def test_https_server_accepts_any_name_from_app_namespaces():
 
 
 def test_no_gateway_without_public_hosts():
-    internal_only = AppConfig("db", "db", 5432, (AppNamespaceConfig("prod", ("db.prod.svc.cluster.local",)),))
+    internal_only = AppConfig(virtual_name="db", service="db", port=5432, namespaces=(AppNamespaceConfig(name="prod", hosts=("db.prod.svc.cluster.local",)),))
     assert model.ingress_gateway(INGRESS, [internal_only]) is None
 
 
@@ -78,14 +78,14 @@ def test_virtual_services_split_public_and_internal_hosts():
 
 
 def test_repeated_virtual_name_in_a_namespace_is_refused():
-    other = AppConfig("web", "other", 80, (AppNamespaceConfig("prod", ("other.example.com",)),))
+    other = AppConfig(virtual_name="web", service="other", port=80, namespaces=(AppNamespaceConfig(name="prod", hosts=("other.example.com",)),))
     with pytest.raises(ValueError, match="prod/web"):
         model.app_virtual_services([APP, other], INGRESS)
 
 
 def test_service_entries_are_private_to_each_namespace():
-    external = ExternalHostConfig("api.example.net", (ExternalPort(443, "TLS", "tls-443"),))
-    wildcard = ExternalHostConfig("*.blob.example.net", (ExternalPort(443, "TLS", "tls-443"),))
+    external = ExternalHostConfig(host="api.example.net", ports=(ExternalPort(number=443, protocol="TLS", name="tls-443"),))
+    wildcard = ExternalHostConfig(host="*.blob.example.net", ports=(ExternalPort(number=443, protocol="TLS", name="tls-443"),))
     entries = model.service_entries([external, wildcard], ["a", "b", "a"])
     assert [(e["metadata"]["namespace"], e["metadata"]["name"]) for e in entries] == [
         ("a", "api-example-net"), ("a", "wildcard-blob-example-net"),
@@ -98,8 +98,8 @@ def test_service_entries_are_private_to_each_namespace():
 def test_egress_objects_route_http_and_tls_through_the_egress_gateway():
     egress = model.GatewayRef("istio-egressgateway", "istio-system", {"istio": "egressgateway"},
                               "istio-egressgateway")
-    external = ExternalHostConfig("edition.cnn.com", (ExternalPort(80, "HTTP", "http-80"),
-                                                      ExternalPort(443, "TLS", "tls-443")))
+    external = ExternalHostConfig(host="edition.cnn.com", ports=(ExternalPort(number=80, protocol="HTTP", name="http-80"),
+                                                      ExternalPort(number=443, protocol="TLS", name="tls-443")))
     objects = {(o["kind"], o["metadata"]["namespace"]): o["spec"]
                for o in model.egress_objects(external, egress, ["shop"])}
     assert set(objects) == {("Gateway", "istio-system"), ("DestinationRule", "istio-system"),
@@ -121,8 +121,8 @@ def test_egress_objects_route_http_and_tls_through_the_egress_gateway():
 
 def test_wildcard_and_tcp_only_hosts_stay_direct():
     egress = model.GatewayRef("istio-egressgateway", "istio-system", {"istio": "egressgateway"}, "x")
-    assert model.egress_objects(ExternalHostConfig("*.a.com", (ExternalPort(443, "TLS", "t"),)), egress, []) == []
-    assert model.egress_objects(ExternalHostConfig("db.a.com", (ExternalPort(5432, "TCP", "t"),)), egress, []) == []
+    assert model.egress_objects(ExternalHostConfig(host="*.a.com", ports=(ExternalPort(number=443, protocol="TLS", name="t"),)), egress, []) == []
+    assert model.egress_objects(ExternalHostConfig(host="db.a.com", ports=(ExternalPort(number=5432, protocol="TCP", name="t"),)), egress, []) == []
 
 
 # -- the program under mocks -----------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Optional
 
 import yaml
 
-from components.config.reader import ConfigError
+from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, redact, run_stack_file
 
 NOT_MANIFESTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "pulumi:providers:kubernetes")

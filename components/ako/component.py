@@ -15,7 +15,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.ako import model as ako_model
-from components.config.sections import AkoConfig, AviControllerConfig, AviEdgeConfig
+from components.ako.config import AkoConfig
+from components.edges.avi.config import AviControllerConfig, AviEdgeConfig
 
 
 @dataclass

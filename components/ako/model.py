@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any, Optional
 from urllib.parse import urlparse
 
-from components.config.sections import AkoConfig, AviControllerConfig, AviEdgeConfig
+from components.ako.config import AkoConfig
+from components.edges.avi.config import AviControllerConfig, AviEdgeConfig
 
 SERVICE_ACCOUNT = "ako-sa"
 CREDENTIALS_SECRET = "avi-secret"
@@ -53,7 +54,7 @@ def ako_values(cluster_name: str, ako: AkoConfig, avi: AviControllerConfig,
             "serviceEngineGroupName": se_group,
         },
         "NetworkSettings": {
-            "vipNetworkList": [{"networkName": name, "cidr": cidr} for name, cidr in ako.vip_networks],
+            "vipNetworkList": [{"networkName": net.network_name, "cidr": net.cidr} for net in ako.vip_networks],
         },
         "L7Settings": {"serviceType": ako.service_type, "shardVSSize": ako.shard_size},
         # Empty: the chart then renders no avi-secret and AKO reads the one the program

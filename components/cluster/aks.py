@@ -8,7 +8,7 @@ import pulumi
 from pulumi_azure_native import containerservice, resources
 
 from components.cluster.outputs import ClusterOutputs
-from components.config.sections import ClusterConfig
+from components.cluster.config import ClusterConfig
 
 
 def decode_kubeconfig(encoded: str) -> str:

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.cluster.outputs import ClusterOutputs
-from components.config.sections import ClusterConfig
+from components.cluster.config import ClusterConfig
 
 
 @dataclass

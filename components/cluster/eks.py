@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.cluster.outputs import ClusterOutputs
-from components.config.sections import ClusterConfig
+from components.cluster.config import ClusterConfig
 
 CLUSTER_POLICIES = ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",)
 NODE_POLICIES = (

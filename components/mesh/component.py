@@ -14,7 +14,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.mesh import model as values
-from components.config.sections import HelmChartConfig, IstioConfig
+from components.config.types import HelmChartConfig
+from components.mesh.config import IstioConfig
 from components.helm import pinned_release
 
 

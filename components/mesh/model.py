@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from components.config.sections import IstioConfig, TracingConfig
+from components.mesh.config import IstioConfig, TracingConfig
 
 INJECTION_LABEL = {"istio-injection": "enabled"}
 """The namespace label that turns on automatic sidecar injection (non-revisioned istiod)."""
@@ -20,7 +20,7 @@ SERVICE_TYPE_BY_EDGE = {
     "alb": "NodePort",
     "avi": "NodePort",
     "azure-ip": "LoadBalancer",
-    "ambassador": "ClusterIP",
+    "emissary": "ClusterIP",
 }
 """How each edge reaches the ingress gateway Service."""
 

@@ -13,7 +13,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.observability import model
-from components.config.sections import CredentialConfig, HelmChartConfig, ObservabilityConfig
+from components.config.types import HelmChartConfig
+from components.observability.config import CredentialConfig, ObservabilityConfig
 from components.helm import pinned_release
 
 KIALI_OPERATOR_NAMESPACE = "kiali-operator"

@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
 from components.routes import model
-from components.config.sections import AppConfig, ExternalHostConfig
+from components.routes.config import AppConfig, ExternalHostConfig
 from components.mesh.component import IstioMesh
 
 CERT_VALIDITY_HOURS = 2 * 365 * 24

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from components.config.sections import AppConfig, ExternalHostConfig
+from components.routes.config import AppConfig, ExternalHostConfig
 from components.mesh.model import HTTP_PORT, HTTPS_PORT, NETWORKING_API
 
 INTERNAL_SUFFIX = ".svc.cluster.local"

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.edges.alb import iam_policies
-from components.config.sections import AlbEdgeConfig
+from components.edges.alb.config import AlbEdgeConfig
 from components.edges.alb import model
 from components.helm import pinned_release
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.config.sections import AlbEdgeConfig
+from components.edges.alb.config import AlbEdgeConfig
 from components.edges.alb.iam_policies import LBC_SERVICE_ACCOUNT
 from components.mesh.model import HTTPS_PORT, READINESS_PATH
 

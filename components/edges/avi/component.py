@@ -14,7 +14,8 @@ from typing import Optional
 import pulumi
 import pulumi_tls as tls
 
-from components.config.sections import AppConfig, AviEdgeConfig
+from components.edges.avi.config import AviEdgeConfig
+from components.routes.config import AppConfig
 from components.edges.avi import model
 from components.edges.avi import naming
 from providers.avi.resources import (
@@ -59,8 +60,8 @@ class AviEdge(pulumi.ComponentResource):
 
         routes = [
             AviStaticRoute(f"{name}-route-{index}", opts=child,
-                           **model.static_route_body(cluster, index, prefix, next_hop, edge))
-            for index, (prefix, next_hop) in enumerate(edge.static_routes)
+                           **model.static_route_body(cluster, index, route.prefix, route.next_hop, edge))
+            for index, route in enumerate(edge.static_routes)
         ]
 
         certificate = self._certificate(name, cluster, sorted({h for s in shards for h in s.hosts}))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from components.config.sections import AVI_SHARD_SIZES, AppConfig, AviEdgeConfig
+from components.edges.avi.config import AVI_SHARD_SIZES, AviEdgeConfig
+from components.routes.config import AppConfig
 from components.edges.avi import naming
 
 INTERNAL_SUFFIX = ".svc.cluster.local"

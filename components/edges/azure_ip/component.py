@@ -13,7 +13,7 @@ from typing import Optional
 import pulumi
 from pulumi_azure_native import network
 
-from components.config.sections import AzureIpEdgeConfig
+from components.edges.azure_ip.config import AzureIpEdgeConfig
 from components.mesh.model import AZURE_IP_ANNOTATION, AZURE_RESOURCE_GROUP_ANNOTATION
 
 

@@ -4,7 +4,7 @@ Emissary runs in its own namespace with an Istio sidecar that intercepts nothing
 writes the pod's workload certificate to an in-memory volume; Emissary turns it into the
 `istio-certs` Secret and originates Istio mTLS to the apps with the `istio-upstream`
 TLSContext. One Mapping per app host and prefix goes straight to the app's Service, so
-the Istio ingress gateway stays internal. The bodies come from `ambassador_model`.
+the Istio ingress gateway stays internal. The bodies come from `model.py`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
-from components.config.sections import AmbassadorEdgeConfig, AppConfig, HelmChartConfig, IstioConfig
+from components.config.types import HelmChartConfig
+from components.edges.emissary.config import EmissaryEdgeConfig
+from components.mesh.config import IstioConfig
+from components.routes.config import AppConfig
 from components.edges.emissary import model
 from components.helm import pinned_release
 from components.mesh.model import INJECTION_LABEL
@@ -29,11 +32,11 @@ RELEASE_TIMEOUT_SECONDS = 600
 
 
 @dataclass
-class AmbassadorEdgeArgs:
-    """Inputs of the `AmbassadorEdge` component."""
+class EmissaryEdgeArgs:
+    """Inputs of the `EmissaryEdge` component."""
 
-    edge: AmbassadorEdgeConfig
-    """The validated `edge.ambassador` section of the stack."""
+    edge: EmissaryEdgeConfig
+    """The validated `edge.emissary` section of the stack."""
     istio: IstioConfig
     """The mesh settings: mTLS mode, tracing collector and the Istio namespace."""
     apps: tuple[AppConfig, ...]
@@ -48,7 +51,7 @@ class AmbassadorEdgeArgs:
     """Resources that must be ready before Emissary's pods start (istiod, so the sidecar is injected)."""
 
 
-class AmbassadorEdge(pulumi.ComponentResource):
+class EmissaryEdge(pulumi.ComponentResource):
     """Emissary-ingress with its CRDs, Istio mTLS to the apps, Listeners, Hosts, Mappings, tracing, metrics."""
 
     namespace: str
@@ -76,7 +79,8 @@ class AmbassadorEdge(pulumi.ComponentResource):
     address: pulumi.Output[Optional[str]]
     """The load balancer's hostname or IP once assigned (None for NodePort)."""
 
-    def __init__(self, name: str, args: AmbassadorEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: EmissaryEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        # The type token keeps the edge's former name so existing stacks keep their URNs.
         super().__init__("mesh-platform:edges:AmbassadorEdge", name, None, opts)
         edge = args.edge
         self._provider = args.provider
@@ -175,7 +179,7 @@ class AmbassadorEdge(pulumi.ComponentResource):
             opts=self._child([namespace]),
         )
 
-    def _load_balancer_address(self, name: str, edge: AmbassadorEdgeConfig) -> pulumi.Output[Optional[str]]:
+    def _load_balancer_address(self, name: str, edge: EmissaryEdgeConfig) -> pulumi.Output[Optional[str]]:
         """Read back the chart's Service for its load balancer address (unknown until the release exists)."""
         if edge.service_type != "LoadBalancer":
             return pulumi.Output.from_input(None)

@@ -1,6 +1,6 @@
 """Pure builders for the Emissary edge: Helm values and Emissary resource bodies.
 
-Nothing here declares resources or imports Pulumi; `components/edges/ambassador.py`
+Nothing here declares resources or imports Pulumi; `component.py`
 turns these dicts into `helm.v3.Release`s and custom resources. Every fact about
 Emissary 4.x and its Istio integration that the edge depends on is a constant here.
 """
@@ -16,7 +16,9 @@ from fnmatch import fnmatchcase
 from typing import Any, Iterable, Optional
 
 from components.observability import model as observability_model
-from components.config.sections import AmbassadorEdgeConfig, AppConfig, TracingConfig
+from components.edges.emissary.config import EmissaryEdgeConfig
+from components.mesh.config import TracingConfig
+from components.routes.config import AppConfig
 
 CR_API = "getambassador.io/v3alpha1"
 """API version of every Emissary resource declared here (served by the 4.x CRDs without apiext)."""
@@ -142,7 +144,7 @@ def edge_hostnames(configured: Iterable[str], routes: Iterable[EdgeRoute]) -> tu
 # --------------------------------------------------------------------------------------
 
 
-def crds_values(edge: AmbassadorEdgeConfig) -> dict[str, Any]:
+def crds_values(edge: EmissaryEdgeConfig) -> dict[str, Any]:
     """Values of `emissary-crds-chart`: v3alpha1 only, so no conversion webhook (apiext) runs."""
     return {"enableLegacyVersions": False, "emissary": {"namespace": edge.namespace}}
 
@@ -178,7 +180,7 @@ def tracing_checksum(tracing_service_body: Optional[dict[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(tracing_service_body["spec"], sort_keys=True).encode()).hexdigest()[:16]
 
 
-def helm_values(edge: AmbassadorEdgeConfig, tracing_service_body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+def helm_values(edge: EmissaryEdgeConfig, tracing_service_body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """Values of the `emissary-ingress` chart: Service, Istio integration, metrics, identity."""
     return {
         "fullnameOverride": RELEASE_NAME,

@@ -1,0 +1,191 @@
+"""The `cluster` section: which Kubernetes cluster the platform runs on (EKS, AKS, existing)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from pydantic import Field, ValidationInfo, model_validator
+
+from components.cluster.vm_sizes import azure_vm_memory_gib
+from components.config.base import ConfigModel, check
+from components.config.types import (
+    Bool,
+    Cidr,
+    DnsLabel,
+    choice,
+    dns_label,
+    integer,
+    is_cidr,
+    is_dns_label,
+    text,
+)
+
+CLUSTER_KINDS = ("eks", "aks", "existing")
+
+VpcId = text('a VPC id "vpc-..."', lambda v: v.startswith("vpc-"), r"^vpc-")
+SubnetId = text('a subnet id "subnet-..."', lambda v: v.startswith("subnet-"), r"^subnet-")
+AvailabilityZone = text('an availability zone such as "eu-west-1a"',
+                        lambda v: bool(re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", v)),
+                        r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")
+InstanceType = text('an EC2 instance type such as "m6i.large"',
+                    lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)), r"^[a-z0-9-]+\.[a-z0-9]+$")
+VpcCidr = text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$")
+KubernetesVersion = text('a version such as "1.32"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")
+ClusterName = dns_label("a DNS label (lower-case letters, digits, '-')")
+AzureRegion = text('an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)),
+                   r"^[a-z0-9]+$")
+ResourceGroupName = text("a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)),
+                         r"^[-\w._()]{1,90}$")
+AzureVmSize = text('an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")
+
+
+class EksNodeGroupConfig(ConfigModel):
+    """The managed node group of an EKS cluster."""
+
+    instance_types: tuple[InstanceType, ...] = Field(("m6i.large",), min_length=1)
+    min_size: integer(1, 450) = 2
+    desired_size: integer(1, 450) = 3
+    max_size: integer(1, 450) = 5
+    disk_size_gib: integer(20, 16384) = Field(50, alias="diskSizeGiB")
+
+    @model_validator(mode="after")
+    def _sizes_are_ordered(self) -> "EksNodeGroupConfig":
+        if not self.min_size <= self.desired_size <= self.max_size:
+            check([("", "expected minSize <= desiredSize <= maxSize; "
+                        f"got {self.min_size}, {self.desired_size}, {self.max_size}")])
+        return self
+
+
+class EksVpcConfig(ConfigModel):
+    """Either an existing VPC's subnets (`vpcId`), or the shape of a new VPC."""
+
+    vpc_id: Optional[VpcId] = None
+    public_subnet_ids: tuple[SubnetId, ...] = ()
+    private_subnet_ids: tuple[SubnetId, ...] = ()
+    cidr: VpcCidr = "10.100.0.0/16"
+    availability_zones: tuple[AvailabilityZone, ...] = ()
+
+    @property
+    def creates_vpc(self) -> bool:
+        return self.vpc_id is None
+
+    @property
+    def existing_vpc_id(self) -> Optional[str]:
+        return self.vpc_id
+
+    @model_validator(mode="after")
+    def _new_or_existing(self) -> "EksVpcConfig":
+        problems = []
+        given = self.model_fields_set
+        if self.vpc_id is not None:
+            for key, attr in (("cidr", "cidr"), ("availabilityZones", "availability_zones")):
+                if attr in given:
+                    problems.append((key, "only for a new VPC; remove it or remove vpcId"))
+            if len(self.private_subnet_ids) < 2:
+                problems.append(("privateSubnetIds", "EKS needs at least two private subnets in different zones"))
+        else:
+            if "availability_zones" not in given:
+                problems.append(("availabilityZones",
+                                 'required; expected a list, each an availability zone such as "eu-west-1a"'))
+            elif len(self.availability_zones) < 2:
+                problems.append(("availabilityZones", "expected at least two zones (EKS needs subnets in two)"))
+            if len(set(self.availability_zones)) != len(self.availability_zones):
+                problems.append(("availabilityZones", "zones must not repeat"))
+            for key, attr in (("publicSubnetIds", "public_subnet_ids"), ("privateSubnetIds", "private_subnet_ids")):
+                if attr in given:
+                    problems.append((key, "subnet ids need vpc.vpcId of the VPC they belong to"))
+            if not self.cidr.endswith(("/16", "/17", "/18", "/19", "/20")):
+                problems.append(("cidr", "expected a prefix from /16 to /20 so each zone gets two /24-or-larger "
+                                         "subnets"))
+        check(problems)
+        return self
+
+
+class EksConfig(ConfigModel):
+    """EKS-specific cluster settings."""
+
+    vpc: EksVpcConfig
+    node_group: EksNodeGroupConfig = EksNodeGroupConfig()
+    endpoint_public_access: Bool = True
+    public_access_cidrs: tuple[Cidr, ...] = ("0.0.0.0/0",)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _vpc_is_validated_even_when_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "vpc" not in data:
+            return {**data, "vpc": {}}
+        return data
+
+
+class AksNodePoolConfig(ConfigModel):
+    """The system node pool of an AKS cluster."""
+
+    vm_size: AzureVmSize = "Standard_D4s_v5"
+    count: integer(1, 1000) = 3
+    min_count: integer(1, 1000) = 3
+    max_count: integer(1, 1000) = 6
+    autoscaling: Bool = True
+
+    @model_validator(mode="after")
+    def _fits_istio_and_counts_are_ordered(self) -> "AksNodePoolConfig":
+        problems = []
+        memory = azure_vm_memory_gib(self.vm_size)
+        if memory is not None and memory <= 4:
+            problems.append(("vmSize", f"{self.vm_size} has {memory:g} GiB of memory; Istio needs nodes with more "
+                                       "than 4 GiB (AKS reserves part of it for the system), e.g. Standard_D4s_v5"))
+        if self.autoscaling and not self.min_count <= self.count <= self.max_count:
+            problems.append(("", f"expected minCount <= count <= maxCount; got {self.min_count}, {self.count}, "
+                                 f"{self.max_count}"))
+        check(problems)
+        return self
+
+
+class AksConfig(ConfigModel):
+    """AKS-specific cluster settings; the resource group and DNS prefix default from the cluster name."""
+
+    location: AzureRegion
+    resource_group_name: ResourceGroupName = Field(None, description="defaults to <cluster name>-rg")
+    node_pool: AksNodePoolConfig = AksNodePoolConfig()
+    dns_prefix: DnsLabel = Field(None, description="defaults to the cluster name")
+
+
+class ExistingClusterConfig(ConfigModel):
+    """An existing cluster reached by kubeconfig (secret, file, or the default one)."""
+
+    kubeconfig_path: Optional[text("a file path")] = None
+    context: Optional[text("a kubeconfig context name")] = None
+
+
+class ClusterConfig(ConfigModel):
+    """Which cluster the platform runs on; only the chosen kind's settings may be given."""
+
+    kind: choice(*CLUSTER_KINDS)
+    name: ClusterName = Field(None, description="defaults to mesh-<stack>")
+    kubernetes_version: KubernetesVersion = "1.32"
+    tags: dict[str, text("a string")] = {}
+    eks: Optional[EksConfig] = None
+    aks: Optional[AksConfig] = None
+    existing: Optional[ExistingClusterConfig] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_and_one_kind(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        kind = data.get("kind")
+        problems = [(other, f'settings for "{other}" given but cluster.kind is "{kind}"')
+                    for other in CLUSTER_KINDS if other != kind and data.get(other) is not None]
+        check(problems)
+        stack = (info.context or {}).get("stack", "stack")
+        data.setdefault("name", f"mesh-{stack}")
+        name = data["name"]
+        if kind in CLUSTER_KINDS:
+            section = data.get(kind)
+            section = dict(section) if isinstance(section, dict) else ({} if section is None else section)
+            if kind == "aks" and isinstance(section, dict) and isinstance(name, str) and is_dns_label(name):
+                section.setdefault("resourceGroupName", f"{name}-rg")
+                section.setdefault("dnsPrefix", name)
+            data[kind] = section
+        return data

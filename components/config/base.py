@@ -1,0 +1,45 @@
+"""The base of every stack-config model, and how a model reports rule violations.
+
+Every section model derives from `ConfigModel`: frozen, unknown keys forbidden,
+camelCase keys in the stack file (`nodeGroup`) for snake_case attributes
+(`node_group`). Python code may build models by attribute name (tests do); the
+loader validates stack files by their camelCase keys only.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class ConfigModel(BaseModel):
+    """A frozen, strict model of one part of the stack file."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+        arbitrary_types_allowed=True,
+    )
+
+
+class RuleViolations(ValueError):
+    """Raised by a model validator: one or more problems, each at a key path below the model.
+
+    A path is relative to the model that raises (`"vpc.cidr"`, `"apps[1].port"`, or
+    `""` for the model itself); the loader turns each into its own reported problem.
+    """
+
+    def __init__(self, problems: Iterable[tuple[str, str]]):
+        self.problems = list(problems)
+        super().__init__("; ".join(message for _, message in self.problems))
+
+
+def check(problems: list[tuple[str, str]]) -> None:
+    """Raise `RuleViolations` when a validator found any problem."""
+    if problems:
+        raise RuleViolations(problems)

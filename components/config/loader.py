@@ -1,0 +1,163 @@
+"""Read the stack's configuration once, validate all of it, and report every problem at once.
+
+`load_stack_config` reads every `mesh-platform:*` key through a `ConfigSource` (the
+real one is the Pulumi SDK's runtime config, which holds every key of every
+namespace), refuses keys it does not know (with a "did you mean"), validates the
+rest against `StackConfig`, and raises one `ConfigError` listing every problem
+before any resource is declared. Nothing else in the program reads configuration.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+from typing import Any, Iterable, Optional, Protocol
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pydantic import ValidationError
+
+from components.config.errors import PROJECT, ConfigError, Problem, key_path, keys_of, problems_from, suggestion
+from components.config.stack import SECRET_KEYS, StackConfig
+
+TOP_LEVEL_KEYS = (*keys_of(StackConfig), *SECRET_KEYS)
+
+
+class ConfigSource(Protocol):
+    """Read access to the stack's configuration (plain values, secrets, and which keys are set)."""
+
+    stack: str
+
+    def value(self, key: str) -> Any:
+        """The plain value of a top-level key (decoded JSON for objects/lists), or None."""
+
+    def secret(self, key: str) -> Optional[pulumi.Output[str]]:
+        """The secret value of a top-level key as a secret Output, or None when unset."""
+
+    def keys(self) -> Iterable[str]:
+        """Every key the stack sets, in every namespace (`aws:region`, `mesh-platform:istio`)."""
+
+
+class PulumiConfigSource:
+    """`ConfigSource` over the Pulumi SDK's runtime config (what `pulumi up` hands the program)."""
+
+    def __init__(self, config: Optional[pulumi.Config] = None):
+        self._config = config or pulumi.Config(PROJECT)
+        self.stack = pulumi.get_stack()
+
+    def value(self, key: str) -> Any:
+        raw = self._config.get(key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw  # plain top-level strings are passed through undecoded
+
+    def secret(self, key: str) -> Optional[pulumi.Output[str]]:
+        return self._config.get_secret(key)
+
+    def keys(self) -> Iterable[str]:
+        # The language host sets the runtime config map; older hosts pass PULUMI_CONFIG instead.
+        return sorted({*runtime_config.CONFIG.get(), *runtime_config.get_config_env()})
+
+
+def _is_near_miss(namespace: str) -> bool:
+    lowered = namespace.lower()
+    return lowered == PROJECT or difflib.SequenceMatcher(None, lowered, PROJECT).ratio() >= 0.8
+
+
+def unknown_keys(keys: Iterable[str]) -> list[Problem]:
+    """Keys of the project's namespace it does not know, and keys in a misspelt namespace."""
+    problems = []
+    for full_key in keys:
+        namespace, _, key = full_key.partition(":")
+        if namespace == PROJECT:
+            if key not in TOP_LEVEL_KEYS:
+                problems.append(Problem(full_key, f"unknown setting; expected one of {', '.join(TOP_LEVEL_KEYS)}"
+                                                  f"{suggestion(key.split('.')[0], TOP_LEVEL_KEYS)}"))
+        elif _is_near_miss(namespace):
+            problems.append(Problem(full_key, f'unknown namespace "{namespace}"; did you mean {PROJECT}:{key}? '
+                                              f"(this project reads only {PROJECT}:* keys)"))
+    return problems
+
+
+def _validate(raw: dict[str, Any], context: dict[str, Any]) -> StackConfig:
+    return StackConfig.model_validate(raw, context=context, by_alias=True, by_name=False)
+
+
+def _rule_problems_without_bad_entries(raw: dict[str, Any], error: ValidationError,
+                                       context: dict[str, Any]) -> list[Problem]:
+    """When every mistake sits in a list entry (`apps[1].namespaces[0].hosts[1]`), drop those
+    entries and check the rules on the rest too, so all of a stack's problems show in one go."""
+    bad: dict[tuple, set[int]] = {}
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        positions = [i for i, part in enumerate(loc) if isinstance(part, int)]
+        if not positions:
+            return []
+        bad.setdefault(loc[:positions[-1]], set()).add(loc[positions[-1]])
+    pruned = copy.deepcopy(raw)
+    kept: dict[str, list[int]] = {}
+    for list_loc in sorted(bad, key=len, reverse=True):
+        container = pruned
+        for part in list_loc:
+            container = container[part]
+        kept[key_path(list_loc)] = [i for i in range(len(container)) if i not in bad[list_loc]]
+        container[:] = [container[i] for i in kept[key_path(list_loc)]]
+    try:
+        _validate(pruned, context)
+    except ValidationError as retry:
+        return [Problem(_original_path(p.path, kept), p.message) for p in problems_from(retry, StackConfig)
+                if p.from_rule]
+    return []
+
+
+def _original_path(path: str, kept: dict[str, list[int]]) -> str:
+    """A path in the pruned stack (`apps[1]`) as the index the user wrote (`apps[2]`)."""
+    original = ""
+    for token in re.split(r"(\[\d+\])", path):
+        if re.fullmatch(r"\[\d+\]", token):
+            index = int(token[1:-1])
+            indexes = kept.get(original)
+            token = f"[{indexes[index]}]" if indexes and index < len(indexes) else token
+        original += token
+    return original
+
+
+def load_stack_config(source: ConfigSource) -> StackConfig:
+    """Read and validate the whole stack; raise `ConfigError` listing every problem."""
+    problems = unknown_keys(source.keys())
+    raw = {key: source.value(key) for key in TOP_LEVEL_KEYS if key not in SECRET_KEYS}
+    raw = {key: value for key, value in raw.items() if value is not None}
+    if raw.get("environment") == "":
+        del raw["environment"]  # Pulumi.yaml's declared default: use the stack name
+    secrets = {key: source.secret(key) for key in SECRET_KEYS}
+    namespaces = raw.get("namespaces", ["default"])
+    context = {"stack": source.stack, "secrets": {k for k, v in secrets.items() if v is not None},
+               "namespaces": set(namespaces) if isinstance(namespaces, list) and all(
+                   isinstance(n, str) for n in namespaces) else None}
+    config = None
+    try:
+        config = _validate(raw, context)
+    except ValidationError as error:
+        found = problems_from(error, StackConfig)
+        found += [p for p in _rule_problems_without_bad_entries(raw, error, context) if p not in found]
+        problems += found
+    if problems:
+        raise ConfigError(_as_written(problems, raw))
+    return config.with_secrets(source.stack, secrets)
+
+
+def _as_written(problems: list[Problem], raw: dict[str, Any]) -> list[Problem]:
+    """Report the Emissary edge's settings under the key the stack used (`ambassador` in older stacks)."""
+    edge = raw.get("edge")
+    if isinstance(edge, dict) and "ambassador" in edge and "emissary" not in edge:
+        old, new = key_path(("edge", "emissary")), key_path(("edge", "ambassador"))
+        return [Problem(new + p.path[len(old):] if p.path.startswith(old) else p.path, p.message) for p in problems]
+    return problems
+
+
+__all__ = ["ConfigError", "ConfigSource", "PulumiConfigSource", "StackConfig", "load_stack_config"]

@@ -1,0 +1,68 @@
+"""The root model: one stack's whole configuration, composed from every domain's section."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import pulumi
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+
+from components.ako.config import AkoConfig
+from components.cluster.config import CLUSTER_KINDS, ClusterConfig
+from components.config.base import ConfigModel, check
+from components.config.rules import stack_rules
+from components.config.types import DnsLabel, Expect, NamespaceName
+from components.edges.avi.config import AviControllerConfig
+from components.edges.config import EDGE_KINDS, EdgeConfig
+from components.mesh.config import IstioConfig
+from components.observability.config import ObservabilityConfig
+from components.routes.config import AppConfig, ExternalHostConfig
+
+SECRET_KEYS = ("kubeconfig", "grafanaPassword", "kialiPassword", "aviPassword")
+"""Top-level keys that hold secrets; they are only ever read as Pulumi secrets."""
+
+
+class StackConfig(ConfigModel):
+    """Every setting of one stack (`mesh-platform:<key>`), validated; secrets are attached by the loader."""
+
+    environment: Optional[DnsLabel] = Field(None, description="defaults to the stack name")
+    cluster: Annotated[ClusterConfig, Expect(f"an object with kind: {', '.join(CLUSTER_KINDS)}")]
+    istio: IstioConfig = IstioConfig()
+    namespaces: tuple[NamespaceName, ...] = ("default",)
+    apps: tuple[AppConfig, ...] = ()
+    external_hosts: tuple[ExternalHostConfig, ...] = ()
+    edge: Annotated[EdgeConfig, Expect(f"an object with kind: {', '.join(EDGE_KINDS)}")]
+    observability: ObservabilityConfig = ObservabilityConfig()
+    avi: Optional[AviControllerConfig] = None
+    ako: AkoConfig = AkoConfig()
+
+    _stack: str = PrivateAttr(default="")
+    _kubeconfig: Optional[pulumi.Output[str]] = PrivateAttr(default=None)
+
+    @property
+    def stack(self) -> str:
+        """The stack's name."""
+        return self._stack
+
+    @property
+    def kubeconfig(self) -> Optional[pulumi.Output[str]]:
+        """The `kubeconfig` secret of an existing cluster, when the stack sets one."""
+        return self._kubeconfig
+
+    @model_validator(mode="after")
+    def _cross_section_rules(self, info: ValidationInfo) -> "StackConfig":
+        check(stack_rules(self, set((info.context or {}).get("secrets", ()))))
+        return self
+
+    def with_secrets(self, stack: str, secrets: dict[str, Any]) -> "StackConfig":
+        """A copy with the stack name, the environment default and each secret attached where it is used."""
+        observability = self.observability.model_copy(update={
+            "grafana": self.observability.grafana.with_password(secrets.get("grafanaPassword")),
+            "kiali": self.observability.kiali.with_password(secrets.get("kialiPassword")),
+        })
+        avi = self.avi.with_password(secrets.get("aviPassword")) if self.avi else None
+        config = self.model_copy(update={"environment": self.environment or stack,
+                                         "observability": observability, "avi": avi})
+        config._stack = stack
+        config._kubeconfig = secrets.get("kubeconfig")
+        return config

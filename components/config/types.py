@@ -1,0 +1,192 @@
+"""Field types shared by every section: each checks its value and says what would be valid.
+
+Each type is an `Annotated` alias: a strict check that raises the project's message
+(`expected a DNS label ...; got "Dev_Cluster"`), an `Expect` marker the loader uses
+when the key is missing, and the JSON Schema an editor validates the stack file with.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Callable, Optional
+
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a field expects, in words (`an IP address`); used for "required" messages."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class HelmChartConfig:
+    """Where an upstream chart comes from and which version is pinned."""
+
+    chart: str
+    version: str
+    repository: str
+
+
+def describe(value: Any) -> str:
+    """A value as the user wrote it in YAML (never a Python repr such as None)."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return str(value)
+
+
+def _invalid(expected: str, value: Any) -> PydanticCustomError:
+    return PydanticCustomError("invalid_value", "expected {expected}; got {got}",
+                               {"expected": expected, "got": describe(value)})
+
+
+def text(expected: str, predicate: Callable[[str], bool] = lambda _: True, pattern: Optional[str] = None) -> Any:
+    """A string type accepted when `predicate` holds; `pattern` mirrors it in the JSON Schema."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not predicate(value):
+            raise _invalid(expected, value)
+        return value
+
+    schema: dict[str, Any] = {"type": "string", "description": expected}
+    if pattern:
+        schema["pattern"] = pattern
+    return Annotated[str, BeforeValidator(check), Expect(expected), WithJsonSchema(schema)]
+
+
+def choice(*values: str, aliases: Optional[dict[str, str]] = None) -> Any:
+    """One of `values` (case-sensitive); `aliases` are older names accepted for a value."""
+    aliases = aliases or {}
+    expected = f"one of {', '.join(values)}"
+
+    def check(value: Any) -> str:
+        if isinstance(value, str) and value in aliases:
+            return aliases[value]
+        if not isinstance(value, str) or value not in values:
+            raise _invalid(expected, value)
+        return value
+
+    return Annotated[str, BeforeValidator(check), Expect(expected),
+                     WithJsonSchema({"type": "string", "enum": [*values, *aliases]})]
+
+
+def integer(minimum: int, maximum: int) -> Any:
+    """An integer within [minimum, maximum] (true/false and "8" are not integers)."""
+    expected = f"an integer from {minimum} to {maximum}"
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise _invalid(expected, value)
+        return value
+
+    return Annotated[int, BeforeValidator(check), Expect(expected),
+                     WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum})]
+
+
+def number(minimum: float, maximum: float) -> Any:
+    """A number (integer or decimal) within [minimum, maximum], read as a float."""
+    expected = f"a number from {minimum} to {maximum}"
+
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not minimum <= value <= maximum:
+            raise _invalid(expected, value)
+        return float(value)
+
+    return Annotated[float, BeforeValidator(check), Expect(expected),
+                     WithJsonSchema({"type": "number", "minimum": minimum, "maximum": maximum})]
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _invalid("true or false", value)
+    return value
+
+
+Bool = Annotated[bool, BeforeValidator(_boolean), Expect("true or false"), WithJsonSchema({"type": "boolean"})]
+
+
+# -- formats ----------------------------------------------------------------------------
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+"""A Kubernetes/RFC 1123 DNS label (namespace names, service names)."""
+DNS_LABEL_PATTERN = DNS_LABEL.pattern
+
+_HOST_LABEL = re.compile(r"^(\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$")
+_SEMVER = re.compile(r"^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
+_URL = re.compile(r"^https?://[^\s/]+(/.*)?$")
+
+
+def is_dns_label(value: str) -> bool:
+    """True for an RFC 1123 label such as a namespace or service name."""
+    return bool(DNS_LABEL.match(value))
+
+
+def is_hostname(value: str, allow_wildcard: bool = True) -> bool:
+    """True for a lower-case DNS name; a leading `*.` label is allowed when asked."""
+    if not value or len(value) > 253 or value.endswith("."):
+        return False
+    labels = value.split(".")
+    for index, label in enumerate(labels):
+        if label == "*":
+            if not allow_wildcard or index != 0 or len(labels) < 2:
+                return False
+            continue
+        if not _HOST_LABEL.match(label):
+            return False
+    return True
+
+
+def is_cidr(value: str) -> bool:
+    """True for an IPv4 or IPv6 network in CIDR notation."""
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        return False
+    return "/" in value
+
+
+def is_ip(value: str) -> bool:
+    """True for an IPv4 or IPv6 address."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_semver(value: str) -> bool:
+    """True for a semantic version such as 1.27.3 (a leading v is allowed)."""
+    return bool(_SEMVER.match(value))
+
+
+def is_url(value: str) -> bool:
+    """True for an http(s) URL."""
+    return bool(_URL.match(value))
+
+
+def dns_label(expected: str) -> Any:
+    """A DNS label, described in the words of the field (`a namespace name`, `a secret name`)."""
+    return text(expected, is_dns_label, DNS_LABEL_PATTERN)
+
+
+DnsLabel = dns_label("a DNS label")
+NamespaceName = dns_label("a namespace name")
+HostName = text("a DNS host name", is_hostname, r"^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
+Cidr = text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")
+IpAddress = text("an IP address", is_ip, r"^[0-9a-fA-F:.]+$")
+ChartVersion = text("a chart version", is_semver, _SEMVER.pattern)
+Url = text('a URL such as "https://avi.example.com"', is_url, _URL.pattern)
+Name = text("a name", lambda v: bool(v.strip()), r"\S")
+AnyString = text("a string")

@@ -1,0 +1,29 @@
+"""The `edge.alb` section: an AWS ALB (AWS Load Balancer Controller) in front of the NodePort gateway."""
+
+from __future__ import annotations
+
+import re
+
+from components.config.base import ConfigModel
+from components.config.types import ChartVersion, HelmChartConfig, choice, text
+
+CONTROLLER_CHART = HelmChartConfig("aws-load-balancer-controller", "1.13.4", "https://aws.github.io/eks-charts")
+_ACM_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
+
+AcmCertificateArn = text('an ACM certificate ARN "arn:aws:acm:<region>:<account>:certificate/<id>"',
+                         lambda v: bool(re.match(_ACM_ARN, v)), _ACM_ARN)
+SslPolicy = text('an ELB security policy name "ELBSecurityPolicy-..."', lambda v: v.startswith("ELBSecurityPolicy-"),
+                 r"^ELBSecurityPolicy-")
+
+
+class AlbEdgeConfig(ConfigModel):
+    """AWS ALB in front of the NodePort gateway, terminating TLS with an ACM certificate."""
+
+    certificate_arn: AcmCertificateArn
+    scheme: choice("internet-facing", "internal") = "internet-facing"
+    ssl_policy: SslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    controller_chart_version: ChartVersion = CONTROLLER_CHART.version
+
+    @property
+    def controller_chart(self) -> HelmChartConfig:
+        return HelmChartConfig(CONTROLLER_CHART.chart, self.controller_chart_version, CONTROLLER_CHART.repository)

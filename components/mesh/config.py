@@ -1,0 +1,108 @@
+"""The `istio` section: the mesh's charts, mesh-wide policy and its gateways."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from pydantic import Field, model_validator
+
+from components.config.base import ConfigModel, check
+from components.config.types import (
+    Bool,
+    HelmChartConfig,
+    NamespaceName,
+    choice,
+    dns_label,
+    integer,
+    is_semver,
+    is_url,
+    number,
+    text,
+)
+
+ISTIO_VERSION = "1.27.3"
+ISTIO_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
+OUTBOUND_POLICIES = ("ALLOW_ANY", "REGISTRY_ONLY")
+MTLS_MODES = ("STRICT", "PERMISSIVE")
+
+
+def is_istio_version(value: str) -> bool:
+    """A chart version of Istio 1.22 or later (the v1 networking/security APIs used here)."""
+    if not is_semver(value):
+        return False
+    major, minor = (int(part) for part in value.lstrip("v").split(".")[:2])
+    return (major, minor) >= (1, 22)
+
+
+IstioVersion = text('an Istio chart version 1.22 or later such as "1.27.3"', is_istio_version,
+                    r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")
+ChartRepositoryUrl = text("an https:// chart repository", is_url, r"^https?://")
+NodePort = integer(30000, 32767)
+
+
+class NodePorts(ConfigModel):
+    """Fixed node ports of the NodePort ingress gateway (ALB and Avi edges)."""
+
+    http: NodePort = 30080
+    https: NodePort = 30443
+    status: NodePort = 30021
+
+    @model_validator(mode="after")
+    def _ports_differ(self) -> "NodePorts":
+        ports = (self.http, self.https, self.status)
+        if len(set(ports)) != len(ports):
+            check([("", f"node ports must differ; got http={self.http}, https={self.https}, status={self.status}")])
+        return self
+
+
+class IngressGatewayConfig(ConfigModel):
+    """The Istio ingress gateway release and its Service."""
+
+    name: dns_label("a DNS label") = "istio-ingressgateway"
+    namespace: NamespaceName = "istio-ingress"
+    node_ports: NodePorts = NodePorts()
+    replicas: integer(1, 50) = 2
+
+
+class TracingConfig(ConfigModel):
+    """Where sidecars send spans (a Zipkin-compatible collector)."""
+
+    enabled: Bool = False
+    zipkin_address: text('"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)),
+                          r"^[a-z0-9.-]+:\d{1,5}$") = "zipkin.istio-system:9411"
+    sampling_percent: number(0.0, 100.0) = 1.0
+
+
+class EgressGatewayConfig(ConfigModel):
+    """The egress gateway; on by default when outbound traffic is REGISTRY_ONLY."""
+
+    enabled: Optional[Bool] = Field(None, description="defaults to true under REGISTRY_ONLY, else false")
+
+
+class IstioConfig(ConfigModel):
+    """The mesh: charts, mesh-wide policy and the gateways."""
+
+    version: IstioVersion = ISTIO_VERSION
+    repository: ChartRepositoryUrl = ISTIO_REPOSITORY
+    namespace: NamespaceName = "istio-system"
+    outbound_traffic_policy: choice(*OUTBOUND_POLICIES) = "ALLOW_ANY"
+    access_logging: Bool = True
+    mtls: choice(*MTLS_MODES) = "STRICT"
+    tracing: TracingConfig = TracingConfig()
+    ingress_gateway: IngressGatewayConfig = IngressGatewayConfig()
+    egress_gateway: EgressGatewayConfig = EgressGatewayConfig()
+
+    @property
+    def mtls_mode(self) -> str:
+        return self.mtls
+
+    @property
+    def egress_gateway_enabled(self) -> bool:
+        if self.egress_gateway.enabled is None:
+            return self.outbound_traffic_policy == "REGISTRY_ONLY"
+        return self.egress_gateway.enabled
+
+    def chart(self, name: str) -> HelmChartConfig:
+        """One of Istio's charts (base, istiod, gateway) at the pinned version."""
+        return HelmChartConfig(name, self.version, self.repository)
