@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-import yaml
-
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks, MockCallArgs, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
+
+from tools.stack_files import read_mapping
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "mesh-platform"
@@ -75,7 +75,7 @@ def _encode(value: Any) -> str:
 
 def project_defaults(project_file: Path) -> dict[str, Any]:
     """Defaults declared in `Pulumi.yaml` (`config: {key: {default: ...}}`)."""
-    project = yaml.safe_load(project_file.read_text()) or {}
+    project = read_mapping(project_file)
     defaults = {}
     for key, declaration in (project.get("config") or {}).items():
         if isinstance(declaration, dict) and "default" in declaration:
@@ -85,10 +85,13 @@ def project_defaults(project_file: Path) -> dict[str, Any]:
 
 
 def read_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None) -> StackFile:
-    """Read `Pulumi.<stack>.yaml` (plus `Pulumi.yaml` defaults next to it or in the project)."""
+    """Read `Pulumi.<stack>.yaml` (plus `Pulumi.yaml` defaults next to it or in the project).
+
+    Raises `StackFileError` (one line: file, line, column) for a file that is not valid YAML,
+    repeats a key, or is not a mapping with a mapping under `config:`."""
     path = Path(path)
     stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
-    document = yaml.safe_load(path.read_text()) or {}
+    document = read_mapping(path)
     project_file = path.parent / "Pulumi.yaml"
     if not project_file.exists():
         project_file = PROJECT_DIR / "Pulumi.yaml"

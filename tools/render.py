@@ -6,8 +6,10 @@
 Writes `resources.json` (every resource with its type, name, parent and inputs, each
 secret value shown as "[secret]"), `manifests/` (one YAML file per Kubernetes object
 the program declares directly; Helm releases stay in resources.json), and prints a
-count of resources by type. Invalid configuration: exit status 2 with every problem
-listed, nothing written.
+count of resources by type. Invalid configuration, or a stack file that is not valid
+YAML / repeats a key / is not a mapping: exit status 2 with every problem listed, and no
+output directory left behind (not even a previous run's). The output is written to a
+temporary directory next to `--out` and swapped in only when complete.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -25,6 +28,7 @@ import yaml
 
 from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, redact, run_stack_file
+from tools.stack_files import StackFileError
 
 NOT_MANIFESTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "pulumi:providers:kubernetes")
 
@@ -49,10 +53,7 @@ def _file_name(index: int, manifest: dict) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(str(p) for p in parts)) + ".yaml"
 
 
-def write_render(run: ProgramRun, out: Path) -> None:
-    """Write resources.json and manifests/ for a program run."""
-    if out.exists():
-        shutil.rmtree(out)
+def _write_files(run: ProgramRun, out: Path) -> None:
     (out / "manifests").mkdir(parents=True)
     entries = [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": redact(r.inputs)}
                for r in run.resources]
@@ -63,6 +64,26 @@ def write_render(run: ProgramRun, out: Path) -> None:
             yaml.safe_dump(manifest, sort_keys=False, default_flow_style=False))
     outputs = {k: ("[secret]" if k in run.secret_outputs else v) for k, v in run.outputs.items()}
     (out / "outputs.json").write_text(json.dumps(outputs, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_render(run: ProgramRun, out: Path) -> None:
+    """Write resources.json and manifests/ for a program run, replacing `out` only once complete."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        _write_files(run, staging / "render")
+        remove_output(out)
+        (staging / "render").rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_output(out: Path) -> None:
+    """Remove a previous run's output, so a failed render leaves nothing stale behind."""
+    if out.is_dir() and not out.is_symlink():
+        shutil.rmtree(out)
+    elif out.exists() or out.is_symlink():
+        out.unlink()
 
 
 def summary_table(run: ProgramRun) -> str:
@@ -86,11 +107,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     path = args.config or PROJECT_DIR / f"Pulumi.{args.stack}.yaml"
     if not path.is_file():
         print(f"error: no stack file at {path}", file=sys.stderr)
+        remove_output(args.out)
         return 2
     try:
         run = run_stack_file(path)
+    except StackFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        remove_output(args.out)
+        return 2
     except ConfigError as error:
         print(f"{path.name}: {error}", file=sys.stderr)
+        remove_output(args.out)
         return 2
     write_render(run, args.out)
     print(f"stack {run.stack}: {len(run.resources)} resources, "
