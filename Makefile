@@ -15,7 +15,7 @@ EMULATOR_PORT     ?= 9443
 EMULATOR_USER     ?= admin
 EMULATOR_PASSWORD ?= dev-emulator-password
 
-.PHONY: venv test render preview up destroy refresh emulator bench clean check-pulumi stack
+.PHONY: venv test render schema preview up destroy refresh emulator bench clean check-pulumi stack
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: venv
 ## render: offline render of a stack (no Pulumi CLI, no cloud): make render STACK=eks
 render: venv
 	$(PY) -m tools.render --stack $(STACK) --out $(OUT)
+
+## schema: regenerate schema/stack-config.schema.json and the README's config reference from the models
+schema: venv
+	$(PY) -m tools.schema
 
 check-pulumi:
 	@command -v pulumi >/dev/null || { echo "the Pulumi CLI is needed for this target: https://www.pulumi.com/docs/install/"; exit 1; }

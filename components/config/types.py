@@ -69,7 +69,8 @@ def text(expected: str, predicate: Callable[[str], bool] = lambda _: True, patte
 def choice(*values: str, aliases: Optional[dict[str, str]] = None) -> Any:
     """One of `values` (case-sensitive); `aliases` are older names accepted for a value."""
     aliases = aliases or {}
-    expected = f"one of {', '.join(values)}"
+    shown = [value or '""' for value in values]
+    expected = f"one of {', '.join(shown)}"
 
     def check(value: Any) -> str:
         if isinstance(value, str) and value in aliases:
