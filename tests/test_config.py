@@ -312,3 +312,33 @@ def test_ako_needs_a_namespace_of_its_own():
     found = problems_of({"ako": {"enabled": True, "namespace": "istio-system"},
                          "avi": {"controller": "https://avi.example.com"}}, secrets={"aviPassword": "pw"})
     assert found == ['mesh-platform:ako.namespace: "istio-system" is already used; AKO gets a namespace of its own']
+
+
+def test_passwords_come_only_from_the_secret_keys():
+    found = problems_of({"observability": {"grafana": {"password": "hunter2"}}})
+    assert found == ["mesh-platform:observability.grafana.password: unknown setting; expected one of username, "
+                     "addon, chartVersion"]
+    config = load({"observability": {"grafana": {"addon": True}}}, secrets={"grafanaPassword": "pw"})
+    assert config.observability.grafana.password == "secret:pw"
+    assert config.observability.kiali.password is None
+
+
+def test_emissary_edge_under_its_name_and_its_older_name():
+    new = load({"edge": {"kind": "emissary", "emissary": {"replicas": 1}}}).edge
+    old = load({"edge": {"kind": "ambassador", "ambassador": {"replicas": 1}}}).edge
+    assert new == old and new.kind == "emissary" and new.emissary.replicas == 1
+    assert problems_of({"edge": {"kind": "emissary", "emissary": {}, "ambassador": {}}}) == [
+        "mesh-platform:edge.ambassador: give either emissary or its older name ambassador, not both"]
+
+
+def test_models_are_frozen():
+    config = load({})
+    with pytest.raises(Exception):
+        config.istio.mtls = "PERMISSIVE"
+
+
+def test_wrong_types_read_as_written_never_as_python_reprs():
+    found = problems_of({"cluster": "existing", "namespaces": "prod", "istio": {"accessLogging": "yes"}})
+    assert found == ['mesh-platform:cluster: expected an object; got "existing"',
+                     'mesh-platform:istio.accessLogging: expected true or false; got "yes"',
+                     'mesh-platform:namespaces: expected a list; got "prod"']

@@ -1,0 +1,1 @@
+"""AKO (Avi Kubernetes Operator) inside the mesh."""

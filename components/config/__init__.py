@@ -1,0 +1,1 @@
+"""Stack configuration: the root model, shared field types, loader and cross-section rules."""

@@ -1,0 +1,1 @@
+"""The edges that can front the mesh; `edge.kind` picks one."""

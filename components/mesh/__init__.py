@@ -1,0 +1,1 @@
+"""The Istio mesh: charts, mesh-wide policy, ingress and egress gateways."""

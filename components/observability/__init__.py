@@ -1,0 +1,1 @@
+"""Grafana and Kiali: credentials and optional add-ons."""

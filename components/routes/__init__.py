@@ -1,0 +1,1 @@
+"""Routes into the mesh (apps) and out of it (external hosts)."""

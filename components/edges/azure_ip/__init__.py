@@ -1,0 +1,1 @@
+"""The Azure static-IP edge (a public IP on the LoadBalancer gateway)."""

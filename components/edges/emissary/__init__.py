@@ -1,0 +1,1 @@
+"""The Emissary-ingress edge in front of the (internal) Istio ingress gateway."""
