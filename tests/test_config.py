@@ -342,3 +342,8 @@ def test_wrong_types_read_as_written_never_as_python_reprs():
     assert found == ['mesh-platform:cluster: expected an object; got "existing"',
                      'mesh-platform:istio.accessLogging: expected true or false; got "yes"',
                      'mesh-platform:namespaces: expected a list; got "prod"']
+
+
+def test_a_bad_entry_under_the_older_emissary_name_is_reported_where_it_was_written():
+    found = problems_of({"edge": {"kind": "ambassador", "ambassador": {"hostnames": ["Bad_Host"]}}})
+    assert found == ['mesh-platform:edge.ambassador.hostnames[0]: expected a DNS host name; got "Bad_Host"']

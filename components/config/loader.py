@@ -103,8 +103,13 @@ def _rule_problems_without_bad_entries(raw: dict[str, Any], error: ValidationErr
     kept: dict[str, list[int]] = {}
     for list_loc in sorted(bad, key=len, reverse=True):
         container = pruned
-        for part in list_loc:
-            container = container[part]
+        try:
+            for part in list_loc:
+                container = container[part]
+        except (KeyError, IndexError, TypeError):
+            return []  # a list a validator renamed or filled in: no second pass
+        if not isinstance(container, list):
+            return []
         kept[key_path(list_loc)] = [i for i in range(len(container)) if i not in bad[list_loc]]
         container[:] = [container[i] for i in kept[key_path(list_loc)]]
     try:
