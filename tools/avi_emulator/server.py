@@ -31,6 +31,7 @@ class EmulatorConfig:
     tls_cert: str | None = None
     tls_key: str | None = None
     seed: int | None = None
+    unknown_fields: str = "ignore"  # fields a kind does not have: "ignore" (as recorded) or "reject"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -104,7 +105,7 @@ class Emulator:
 
     def __init__(self, config: EmulatorConfig):
         self.config = config
-        self.store = Store(config.state)
+        self.store = Store(config.state, config.unknown_fields)
         self.sessions = SessionTable(config.session_ttl, config.expired_status)
         self.faults = FaultPlan(config.fail_rate, config.latency_ms, config.seed)
         self.controller = Controller(self.store, self.sessions, config.username, config.password)

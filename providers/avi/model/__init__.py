@@ -39,6 +39,10 @@ SERVER_ASSIGNED = frozenset({("Vip", "vip_id")})
 # A certificate's parsed fields (subject, fingerprint, public key...) derive from its PEM.
 DERIVED = frozenset({("Service", "port_range_end"), ("Server", "hostname"), ("Vip", "vip_id"),
                      ("SSLKeyAndCertificate", "key_params"), ("SSLCertificate", "*")})
+# Defaults the swagger states in a field's description rather than as ``default``.
+PROSE_DEFAULTS: Mapping[tuple[str, str], Any] = {
+    ("HealthMonitorHttp", "http_response_code"): ["HTTP_2XX"],  # "Default is 2xx"
+}
 # Fields the controller returns that the swagger of its release does not list (runtime
 # state seen in recordings); accepted on input and ignored, never reported as unknown.
 RUNTIME_FIELDS: Mapping[str, frozenset[str]] = {
@@ -155,4 +159,5 @@ def ref_path(model_name: str) -> str:
 
 
 __all__ = ["AviModel", "Field", "load", "ref_path", "DEFAULT_REF_NAMES", "CONTEXT_FIELDS",
+           "PROSE_DEFAULTS",
            "SERVER_ASSIGNED", "DERIVED", "RUNTIME_FIELDS"]

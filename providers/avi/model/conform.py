@@ -8,8 +8,8 @@ import difflib
 import ipaddress
 from typing import Any, Callable, Iterator, Mapping
 
-from . import (CONTEXT_FIELDS, DEFAULT_REF_NAMES, DERIVED, RUNTIME_FIELDS, SERVER_ASSIGNED,
-               AviModel, Field, ref_path)
+from . import (CONTEXT_FIELDS, DEFAULT_REF_NAMES, DERIVED, PROSE_DEFAULTS, RUNTIME_FIELDS,
+               SERVER_ASSIGNED, AviModel, Field, ref_path)
 
 Problem = tuple[str, str]
 Unknown = Callable[[Any], bool]
@@ -42,8 +42,12 @@ class Validator:
     """Walks a body along the model and collects ``(path, reason)`` problems."""
 
     def __init__(self, model: AviModel, *, unknown: Unknown = _never,
-                 version: tuple[int, ...] | None = None, lenient_scalars: bool = False):
+                 version: tuple[int, ...] | None = None, lenient_scalars: bool = False,
+                 ip_literals: bool = True):
         self.model = model
+        # a recorded controller stored {"addr": "avi-controller", "type": "V4"}; the provider
+        # is stricter than that on purpose, the emulator is not
+        self.ip_literals = ip_literals
         self.unknown = unknown
         self.version = version
         # the controller coerces "80" / "true" for typed fields; a program should not rely on it
@@ -133,8 +137,19 @@ class Validator:
                                     f"(/api/{ref_path(spec.ref)}/...)")
 
     def _semantic(self, type_name: str, value: dict[str, Any], path: str) -> None:
-        """Rules the swagger states in prose only: IP literals and prefix masks."""
-        if type_name == "IpAddr":
+        """Rules the swagger states in prose only: IP literals, prefix masks, and a health
+        monitor's receive timeout below its send interval."""
+        if type_name == "HealthMonitor":
+            fields = self.model.fields(type_name)
+            send = value.get("send_interval", fields["send_interval"].default)
+            receive = value.get("receive_timeout", fields["receive_timeout"].default)
+            if self.unknown(send) or self.unknown(receive):
+                return
+            send_n, receive_n = _as_int(send, self.lenient), _as_int(receive, self.lenient)
+            if send_n is not None and receive_n is not None and receive_n >= send_n:
+                self._add(_join(path, "receive_timeout"),
+                          f"must be less than send_interval ({send_n}), got {receive_n}")
+        elif type_name == "IpAddr" and self.ip_literals:
             problem = ip_problem(value, self.unknown)
             if problem:
                 self._add(_join(path, "addr"), problem)
@@ -143,7 +158,7 @@ class Validator:
             if self.unknown(ip) or self.unknown(mask) or not isinstance(ip, dict):
                 return
             if ip_problem(ip, self.unknown):
-                return  # reported on ip_addr.addr already
+                return  # not an IP literal: reported on ip_addr.addr (provider) or accepted
             limit = 128 if ip.get("type") == "V6" else 32
             number = _as_int(mask, self.lenient)
             if number is None or not 0 <= number <= limit:
@@ -183,9 +198,11 @@ def ip_problem(value: Mapping[str, Any], unknown: Unknown = _never) -> str | Non
 
 
 def validate(model: AviModel, kind: str, body: Mapping[str, Any], *, unknown: Unknown = _never,
-             version: tuple[int, ...] | None = None, lenient: bool = False) -> list[Problem]:
+             version: tuple[int, ...] | None = None, lenient: bool = False,
+             ip_literals: bool = True) -> list[Problem]:
     """Every problem of ``body`` as an object of ``kind``, each with its field path."""
-    checker = Validator(model, unknown=unknown, version=version, lenient_scalars=lenient)
+    checker = Validator(model, unknown=unknown, version=version, lenient_scalars=lenient,
+                        ip_literals=ip_literals)
     checker.object(model.model_of(kind), body, "", top=True)
     return checker.problems
 
@@ -270,6 +287,8 @@ def is_controller_default(model: AviModel, type_name: str, key: str, value: Any,
     default_ref = DEFAULT_REF_NAMES.get(type_name, {}).get(key)
     if default_ref is not None:
         return _ref_name(value) == default_ref
+    if (type_name, key) in PROSE_DEFAULTS:
+        return PROSE_DEFAULTS[(type_name, key)] == value
     if spec.has_default:
         return _same_scalar(spec.default, value)
     if spec.type == "object" and isinstance(value, dict):
