@@ -244,6 +244,12 @@ class AviStaticRouteProvider(_ControllerProvider):
         labels = inputs.get("labels")
         if isinstance(labels, list) and len(labels) > 1:
             failures.append(CheckFailure("labels", "a static route carries at most one label"))
+        reported = {f.property for f in failures}
+        route = {k: v for k, v in inputs.items() if k not in _ROUTE_ADDRESS or k == "route_id"}
+        checker = conform.Validator(load_model(), unknown=shapes.is_unknown)
+        checker.object("StaticRoute", route, "")
+        failures += [CheckFailure(p, r) for p, r in checker.problems
+                     if p.split(".")[0].split("[")[0] not in reported]
         return CheckResult(inputs, failures)
 
     @staticmethod

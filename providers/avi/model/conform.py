@@ -294,8 +294,12 @@ def is_controller_default(model: AviModel, type_name: str, key: str, value: Any,
     if spec.type == "object" and isinstance(value, dict):
         return all(is_controller_default(model, spec.object or "", k, v, value)
                    for k, v in value.items())
+    # no stated default: the controller's protobuf model reads an unset field back as its zero
+    # value (recorded: pool max_concurrent_connections_per_server 0, servers[].static false)
     if spec.type == "boolean":
-        return value is False  # protobuf: an unset boolean reads back as false
+        return value is False
+    if spec.type == "integer":
+        return not isinstance(value, bool) and value == 0
     return False
 
 
