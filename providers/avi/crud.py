@@ -71,6 +71,14 @@ def without_owner_marker(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _owner_summary(obj: dict[str, Any]) -> str:
+    owners = [v for m in obj.get("markers") or [] if m.get("key") == OWNER_MARKER_KEY
+              for v in m.get("values") or []]
+    parts = [f"created_by={obj['created_by']!r}"] if "created_by" in obj else []
+    parts.append(f"owner markers {owners}" if owners else "no owner marker")
+    return ", ".join(parts)
+
+
 def _pause(attempt: int) -> None:
     time.sleep(min(1.0, 0.05 * (2 ** attempt)) * (0.5 + random.random()))
 
@@ -131,8 +139,8 @@ class ObjectApi:
                     return existing
                 raise AviApiError(
                     self.kind.model, name, 409,
-                    "an object with this name already exists and was not created by this "
-                    f"resource (created_by={existing.get('created_by')!r})",
+                    "an object with this name already exists without this resource's owner "
+                    f"marker ({_owner_summary(existing)})",
                     hint=f"`pulumi import` it by uuid {existing.get('uuid')} or rename this "
                          "resource's object", method="POST", path=self.base)
             if reply is not None:

@@ -116,3 +116,25 @@ def test_integers_from_grpc_doubles_are_sent_as_integers():
         {"port": 30080.0, "ratio": 2.0, "ip": {"addr": "10.0.0.1", "type": "V4"}}]})
     assert type(body["default_server_port"]) is int
     assert type(body["servers"][0]["port"]) is int and type(body["servers"][0]["ratio"]) is int
+
+
+def test_extractor_reads_the_facts_the_swagger_states_in_its_descriptions():
+    from providers.avi.model.extract import _field
+    port = _field({"type": "integer", "format": "int32", "description":
+                   "Server port. Allowed values are 1-65535. Special values are 0- use backend "
+                   "port in pool. Field introduced in 17.2.9, 18.1.2."}, required=False)
+    assert port == {"type": "integer", "min": 1, "max": 65535, "special": [0],
+                    "introduced": "17.2.9"}
+    codes = _field({"type": "array", "items": {"type": "string"}, "description":
+                    "Codes. Enum options - HTTP_ANY, HTTP_2XX. Minimum of 1 items required. "
+                    "Maximum of 4 items allowed."}, required=True)
+    assert codes == {"type": "array", "items": {"type": "string", "enum": ["HTTP_ANY",
+                                                                         "HTTP_2XX"]},
+                     "max_items": 4, "min_items": 1, "required": True}
+    ref = _field({"type": "string", "readOnly": True, "description":
+                  "It is a reference to an object of type VrfContext."}, required=False)
+    assert ref == {"type": "string", "ref": "VrfContext", "read_only": True}
+    timeout = _field({"type": "integer", "default": 1, "description":
+                      "Allowed values are 1-7200. Special values are 0 - Immediate, -1 - "
+                      "Infinite. Unit is MIN."}, required=False)
+    assert timeout["special"] == [-1, 0] and timeout["default"] == 1

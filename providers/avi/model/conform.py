@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from . import (CONTEXT_FIELDS, DEFAULT_REF_NAMES, DERIVED, PROSE_DEFAULTS, RUNTIME_FIELDS,
                SERVER_ASSIGNED, AviModel, Field, ref_path)
@@ -341,11 +341,3 @@ def strip_defaults(model: AviModel, type_name: str, value: Any) -> Any:
         out[key] = item
     return out
 
-
-def field_of(model: AviModel, type_name: str, key: str) -> Field | None:
-    return model.fields(type_name).get(key)
-
-
-def walk_type(model: AviModel, type_name: str) -> Iterator[tuple[str, Field]]:
-    for key, spec in model.fields(type_name).items():
-        yield key, spec
