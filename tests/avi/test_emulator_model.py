@@ -107,13 +107,14 @@ def test_integers_arrive_as_integers(emulator, raw):
     assert got["monitor_port"] == 31022 and type(got["monitor_port"]) is int
 
 
-def test_a_session_that_keeps_expiring_is_reported_as_such(make_emulator):
-    emu = make_emulator(session_ttl=1e-9)
+@pytest.mark.parametrize("status", [401, 419])
+def test_a_session_that_keeps_expiring_is_reported_as_such(make_emulator, status):
+    emu = make_emulator(session_ttl=1e-9, expired_status=status)
     provider = configured(AviObjectProvider("pool"), emu.url)
     with pytest.raises(AviApiError) as err:
         provider.read("pool-x", {"name": "x"})
     text = str(err.value)
-    assert "expired again after 3 fresh logins" in text
+    assert "expired again after 3 fresh logins" in text and f"HTTP {status}" in text
     assert "credentials are accepted" in text and "password" not in text
     assert provider._session().logins == 4  # first login + 3 bounded re-logins
 
