@@ -1,25 +1,41 @@
-"""Benchmark: the Avi provider vs. the official avisdk against the local emulator.
+"""Benchmark: the Avi provider as users run it, through the engine's path, beside avisdk.
 
-Run on demand: ``python bench/avi_bench.py [--count 200] [--threads 10] [--latency-ms 0]``.
-Prints a Markdown table: HTTP requests per operation (counted by the emulator) and wall time
-for COUNT pools created, read, updated and deleted with THREADS workers (the engine's default
-parallelism is 10).
+``python -m bench.avi_bench [--count 200] [--parallel 10] [--latency-ms 0 20]``
+
+The provider is driven the way the Pulumi engine drives a dynamic provider: a
+``python -m pulumi.dynamic`` process, Configure once, then per resource Check+Create, Read,
+Check+Diff+Update and Delete over gRPC, with the provider blob the SDK serializes for
+``AviPool``, ``--parallel`` calls in flight at once (the engine's default parallelism is 10).
+avisdk's ApiSession does the same pools with as many threads: POST, GET, PUT (the whole
+object; it has no merge of its own) and DELETE. Both run in the same process, each against a
+fresh emulator with the same latency. The emulator counts the HTTP requests of each phase
+(logins apart) and the most requests it was handling at one moment ("peak concurrency").
+
+Then ``bench.eval_bench`` prints evaluation time against the number of dynamic resources.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
+import grpc  # noqa: E402
 from avi.sdk.avi_api import ApiSession  # noqa: E402
-from pulumi.dynamic import Config, ConfigureRequest  # noqa: E402
+from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
+from pulumi.runtime import rpc  # noqa: E402
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc  # noqa: E402
 
 from providers.avi.kinds import OWNER_INPUT  # noqa: E402
 from providers.avi.provider import AviObjectProvider  # noqa: E402
@@ -29,53 +45,104 @@ USER, PASSWORD = "admin", "bench-pass"
 OPS = ("create", "read", "update", "delete")
 
 
-def _pool(i: int, port: int, prefix: str) -> dict:
+@dataclass
+class Phase:
+    seconds: float
+    requests: int
+    peak: int
+
+
+def _pool(i: int, port: int, prefix: str) -> dict[str, Any]:
     return {"name": f"{prefix}-{i:04d}", "default_server_port": port,
             "servers": [{"ip": {"addr": f"10.60.{i // 250}.{i % 250 + 1}", "type": "V4"},
                          "port": port}]}
 
 
-def _timed(emu: Emulator, count: int, threads: int, op: Callable[[int], None]) -> tuple[float, int]:
-    """Wall time and API requests (logins excluded; they are reported on their own)."""
+def _timed(emu: Emulator, count: int, parallel: int, op: Callable[[int], None]) -> Phase:
     before = emu.requests_seen - emu.sessions.logins
+    emu.take_peak_inflight()
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
         list(pool.map(op, range(count)))
-    return time.perf_counter() - start, emu.requests_seen - emu.sessions.logins - before
+    seconds = time.perf_counter() - start
+    return Phase(seconds, emu.requests_seen - emu.sessions.logins - before,
+                 emu.take_peak_inflight())
 
 
-def bench_provider(emu: Emulator, count: int, threads: int) -> dict[str, tuple[float, int]]:
-    provider = AviObjectProvider("pool")
-    provider.configure(ConfigureRequest(Config({
-        "mesh-platform:avi": f'{{"controller": "{emu.url}", "username": "{USER}"}}',
-        "mesh-platform:aviPassword": PASSWORD}, "mesh-platform")))
-    state: dict[int, tuple[str, dict]] = {}
-
-    def create(i: int) -> None:
-        inputs = provider.check({}, {**_pool(i, 30000, "prov"), OWNER_INPUT: f"bench/{i}"}).inputs
-        result = provider.create(inputs)
-        state[i] = (result.id, result.outs)
-
-    def read(i: int) -> None:
-        provider.read(state[i][0], state[i][1])
-
-    def update(i: int) -> None:
-        id_, outs = state[i]
-        news = provider.check(outs, {**_pool(i, 31000, "prov"), OWNER_INPUT: f"bench/{i}"})
-        state[i] = (id_, provider.update(id_, outs, news.inputs).outs)
-
-    def delete(i: int) -> None:
-        provider.delete(*state[i])
-
-    return {name: _timed(emu, count, threads, fn)
-            for name, fn in zip(OPS, (create, read, update, delete))}
+def _struct(props: dict[str, Any]):
+    return asyncio.run(rpc.serialize_properties(props, {}))
 
 
-def bench_avisdk(emu: Emulator, count: int, threads: int) -> dict[str, tuple[float, int]]:
+class DynamicServer:
+    """``python -m pulumi.dynamic``, as the engine starts it, and a gRPC stub to it."""
+
+    def __enter__(self) -> provider_pb2_grpc.ResourceProviderStub:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(REPO), os.environ.get("PYTHONPATH", "")]), "PULUMI_PROJECT": "mesh-platform"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "pulumi.dynamic"], cwd=str(REPO),
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        port = int(self.proc.stdout.readline().decode().strip())
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        grpc.channel_ready_future(self.channel).result(timeout=30)
+        return provider_pb2_grpc.ResourceProviderStub(self.channel)
+
+    def __exit__(self, *exc: Any) -> None:
+        self.channel.close()
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def bench_engine(emu: Emulator, count: int, parallel: int) -> dict[str, Phase]:
+    blob = serialize_provider(AviObjectProvider("pool"))
+    config = {"mesh-platform:avi": f'{{"controller": "{emu.url}", "username": "{USER}"}}',
+              "mesh-platform:aviPassword": PASSWORD}
+    with DynamicServer() as stub:
+        stub.Configure(provider_pb2.ConfigureRequest(args=_struct(config), acceptSecrets=False))
+        state: dict[int, tuple[str, Any, Any]] = {}
+
+        def urn(i: int) -> str:
+            return f"urn:pulumi:bench::mesh-platform::pulumi-python:dynamic/avi:Pool::p{i}"
+
+        def news(i: int, port: int):
+            return _struct({**_pool(i, port, "prov"), OWNER_INPUT: f"bench/{i}",
+                            "__provider": blob})
+
+        def create(i: int) -> None:
+            checked = stub.Check(provider_pb2.CheckRequest(urn=urn(i), olds=_struct({}),
+                                                           news=news(i, 30000)))
+            made = stub.Create(provider_pb2.CreateRequest(urn=urn(i), properties=checked.inputs))
+            state[i] = (made.id, made.properties, checked.inputs)
+
+        def read(i: int) -> None:
+            id_, props, inputs = state[i]
+            got = stub.Read(provider_pb2.ReadRequest(id=id_, urn=urn(i), properties=props))
+            state[i] = (id_, got.properties, inputs)
+
+        def update(i: int) -> None:
+            id_, props, inputs = state[i]
+            checked = stub.Check(provider_pb2.CheckRequest(urn=urn(i), olds=inputs,
+                                                           news=news(i, 31000)))
+            diff = stub.Diff(provider_pb2.DiffRequest(id=id_, urn=urn(i), olds=props,
+                                                      news=checked.inputs))
+            assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+            done = stub.Update(provider_pb2.UpdateRequest(id=id_, urn=urn(i), olds=props,
+                                                          news=checked.inputs))
+            state[i] = (id_, done.properties, checked.inputs)
+
+        def delete(i: int) -> None:
+            id_, props, _ = state[i]
+            stub.Delete(provider_pb2.DeleteRequest(id=id_, urn=urn(i), properties=props))
+
+        return {name: _timed(emu, count, parallel, fn)
+                for name, fn in zip(OPS, (create, read, update, delete))}
+
+
+def bench_avisdk(emu: Emulator, count: int, parallel: int) -> dict[str, Phase]:
     parts = urlsplit(emu.url)
     ApiSession.clear_cached_sessions()
+    # verify=True: the emulator is plain HTTP here, and avisdk warns loudly on verify=False
     api = ApiSession(f"http://{parts.hostname}", USER, PASSWORD, tenant="admin",
-                     api_version="22.1.3", port=parts.port)
+                     api_version="22.1.3", port=parts.port, verify=True)
     uuids: dict[int, str] = {}
 
     def create(i: int) -> None:
@@ -91,34 +158,47 @@ def bench_avisdk(emu: Emulator, count: int, threads: int) -> dict[str, tuple[flo
         api.delete(f"pool/{uuids[i]}")
 
     try:
-        return {name: _timed(emu, count, threads, fn)
+        return {name: _timed(emu, count, parallel, fn)
                 for name, fn in zip(OPS, (create, read, update, delete))}
     finally:
         ApiSession.clear_cached_sessions()
 
 
+def rows(count: int, parallel: int, latencies: list[int]) -> Iterator[str]:
+    yield (f"{count} pools, {parallel} operations in flight, through `python -m pulumi.dynamic`"
+           " (provider) and in-process threads (avisdk)\n")
+    yield ("| client | latency | " + " | ".join(f"{op} req/op | {op} s" for op in OPS)
+           + " | total s | peak concurrency |")
+    yield "|---" * (2 * len(OPS) + 4) + "|"
+    for latency in latencies:
+        for label, run in (("provider (engine path)", bench_engine),
+                           ("avisdk ApiSession", bench_avisdk)):
+            with Emulator(EmulatorConfig(username=USER, password=PASSWORD,
+                                         latency_ms=latency)) as emu:
+                results = run(emu, count, parallel)
+            cells = []
+            for op in OPS:
+                cells += [f"{results[op].requests / count:.2f}", f"{results[op].seconds:.2f}"]
+            total = sum(r.seconds for r in results.values())
+            peak = max(r.peak for r in results.values())
+            yield (f"| {label} | {latency} ms | " + " | ".join(cells)
+                   + f" | {total:.2f} | {peak} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=10)
-    parser.add_argument("--latency-ms", type=int, default=0,
-                        help="emulated controller latency per request")
+    parser.add_argument("--parallel", type=int, default=10)
+    parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 20])
+    parser.add_argument("--skip-eval", action="store_true",
+                        help="leave out the evaluation-time table")
     args = parser.parse_args()
-    rows = []
-    for label, run in (("mesh-platform provider", bench_provider), ("avisdk ApiSession", bench_avisdk)):
-        with Emulator(EmulatorConfig(username=USER, password=PASSWORD,
-                                     latency_ms=args.latency_ms)) as emu:
-            results = run(emu, args.count, args.threads)
-            rows.append((label, results, emu.sessions.logins))
-    print(f"{args.count} pools, {args.threads} threads, emulator latency {args.latency_ms} ms\n")
-    print("| client | " + " | ".join(f"{op} req/op | {op} s" for op in OPS) + " | logins |")
-    print("|---" * (2 * len(OPS) + 2) + "|")
-    for label, results, logins in rows:
-        cells = []
-        for op in OPS:
-            seconds, requests = results[op]
-            cells += [f"{requests / args.count:.2f}", f"{seconds:.2f}"]
-        print(f"| {label} | " + " | ".join(cells) + f" | {logins} |")
+    for line in rows(args.count, args.parallel, args.latency_ms):
+        print(line, flush=True)
+    if not args.skip_eval:
+        from bench import eval_bench
+        print()
+        eval_bench.main([])
 
 
 if __name__ == "__main__":

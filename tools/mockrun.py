@@ -152,7 +152,7 @@ def _avi_object_outputs(kind: str) -> ComputedOutputs:
 
 for _type, _kind in (("VirtualService", "virtualservice"), ("VsVip", "vsvip"), ("Pool", "pool"),
                      ("PkiProfile", "pkiprofile"), ("SslKeyAndCertificate", "sslkeyandcertificate"),
-                     ("HttpPolicySet", "httppolicyset")):
+                     ("HttpPolicySet", "httppolicyset"), ("HealthMonitor", "healthmonitor")):
     COMPUTED_OUTPUTS[f"pulumi-python:dynamic/avi:{_type}"] = _avi_object_outputs(_kind)
 
 MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"

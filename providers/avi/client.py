@@ -21,6 +21,7 @@ from .settings import ControllerSettings
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 SESSION_GONE = frozenset({401, 419})
+MAX_RELOGINS = 3  # fresh logins per request before a repeatedly expiring session is an error
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,13 @@ class AviSession:
     Thread model: one login (CSRF token + session id) is shared and replaced under a lock; each
     thread uses its own ``requests.Session`` (kept in a ``threading.local``) because a
     ``requests.Session`` is not documented as thread-safe, and per-thread sessions still reuse
-    keep-alive connections. A 401/419 triggers one re-login (only by the first thread that sees
-    the stale login) and one retry. Idempotent calls (GET/PUT/DELETE) are retried on connection
-    errors and 502/503/504 with jittered exponential backoff; POST and PATCH are never replayed
-    here, because the controller may already have applied them (the provider's create decides).
+    keep-alive connections. A 401/419 triggers a re-login (only by the first thread that sees
+    the stale login) and a retry, at most MAX_RELOGINS times per request; a session that keeps
+    expiring right after a successful login is reported as such, while refused credentials
+    fail at /login with their own message. Idempotent calls (GET/PUT/DELETE, and a PATCH the
+    caller declares idempotent) are retried on connection errors and 502/503/504 with jittered
+    exponential backoff; POST is never replayed here, because the controller may already have
+    applied it (the provider's create decides).
     """
 
     def __init__(self, settings: ControllerSettings, *, connect_timeout: float = 5.0,
@@ -142,8 +146,11 @@ class AviSession:
                 continue
             if resp.status_code != 200:
                 reply = _reply(resp)
+                hint = ("the controller refused these credentials: check the username and the "
+                        "secret mesh-platform:aviPassword (or AVI_USERNAME/AVI_PASSWORD)"
+                        if resp.status_code in (401, 403) else "")
                 raise AviApiError("login", self.settings.username, resp.status_code,
-                                  reply.message(), method="POST", path="/login")
+                                  reply.message(), method="POST", path="/login", hint=hint)
             with self._count_lock:
                 self.logins += 1
             cookies = resp.cookies
@@ -177,14 +184,16 @@ class AviSession:
     # ----- public ------------------------------------------------------------------------
     def call(self, method: str, path: str, *, kind: str, name: str | None = None,
              params: dict[str, Any] | None = None, body: Any = None,
-             tenant: str | None = None) -> Reply:
+             tenant: str | None = None, idempotent: bool | None = None) -> Reply:
         """Send one API call; returns any HTTP answer, raises AviApiError only for transport
-        failures that survive the retries. ``path`` starts with ``/api/``."""
+        failures that survive the retries and for a session that keeps expiring. ``path``
+        starts with ``/api/``."""
         url = f"{self.settings.controller}{path}"
         data = json.dumps(body) if body is not None else None
         login = self._ensure_login()
-        relogged = False
-        attempts = self._attempts if method in IDEMPOTENT else 1
+        relogins = 0
+        repeatable = method in IDEMPOTENT if idempotent is None else idempotent
+        attempts = self._attempts if repeatable else 1
         attempt = 0
         while True:
             try:
@@ -202,11 +211,20 @@ class AviSession:
                                       method=method, path=path) from exc
                 self._sleep(attempt)
                 continue
-            if resp.status_code in SESSION_GONE and not relogged:
-                relogged = True
+            if resp.status_code in SESSION_GONE:
+                if relogins >= MAX_RELOGINS:
+                    raise AviApiError(
+                        kind, name, resp.status_code,
+                        f"the session expired again after {relogins} fresh logins within one "
+                        f"request ({_reply(resp).message()})", method=method, path=path,
+                        hint="the credentials are accepted (each login succeeded) but the "
+                             "controller drops the session at once: check its "
+                             "api_idle_timeout, its clock, and that a load balancer in front "
+                             "of a controller cluster keeps a client on one node")
+                relogins += 1
                 login = self._ensure_login(stale=login)
                 continue
-            if resp.status_code in RETRY_STATUSES and method in IDEMPOTENT:
+            if resp.status_code in RETRY_STATUSES and repeatable:
                 attempt += 1
                 if attempt < attempts:
                     self._sleep(attempt)

@@ -14,26 +14,44 @@ from .kinds import OWNER_MARKER_KEY, Kind
 
 CREATE_ATTEMPTS = 6
 WRITE_ATTEMPTS = 10
+SENSITIVE = "<sensitive>"  # what a GET shows instead of a stored secret
 
 
 @dataclass(frozen=True)
 class Owner:
-    """The ownership marker every created object carries: ``created_by`` plus a per-resource
-    marker value, so a retried create recognises its own earlier attempt."""
+    """How the provider recognises objects it created: a per-resource ``markers`` entry
+    (``pulumi-owner: <project>/<stack>/<type>/<resource>``), which every kind has in the model
+    since 20.1.5, plus ``created_by`` on the kinds whose model has that field (VsVip and
+    HealthMonitor do not; a controller drops fields a kind does not have)."""
 
     created_by: str
     marker: str | None
+    carriers: frozenset[str] = frozenset({"created_by", "markers"})
+
+    def _marker_entry(self) -> dict[str, Any]:
+        return {"key": OWNER_MARKER_KEY, "values": [self.marker]}
 
     def mark(self, body: dict[str, Any]) -> dict[str, Any]:
         out = dict(body)
-        out.setdefault("created_by", self.created_by)
-        if self.marker:
+        if "created_by" in self.carriers:
+            out.setdefault("created_by", self.created_by)
+        if self.marker and "markers" in self.carriers:
             markers = [m for m in out.get("markers") or [] if m.get("key") != OWNER_MARKER_KEY]
-            out["markers"] = markers + [{"key": OWNER_MARKER_KEY, "values": [self.marker]}]
+            out["markers"] = markers + [self._marker_entry()]
         return out
 
+    def patch_fields(self, desired: dict[str, Any]) -> dict[str, Any]:
+        """Fields for a PATCH ``replace``: the managed ones; the owner marker rides along only
+        when the program manages ``markers`` too (otherwise the list is left untouched)."""
+        if "markers" in desired and self.marker:
+            mine = [m for m in desired["markers"] or [] if m.get("key") != OWNER_MARKER_KEY]
+            return {**desired, "markers": mine + [self._marker_entry()]}
+        return dict(desired)
+
     def owns(self, obj: dict[str, Any]) -> bool:
-        if not self.marker or obj.get("created_by") != self.created_by:
+        if not self.marker:
+            return False
+        if "created_by" in obj and obj["created_by"] != self.created_by:
             return False
         return any(m.get("key") == OWNER_MARKER_KEY and self.marker in (m.get("values") or [])
                    for m in obj.get("markers") or [])
@@ -51,6 +69,14 @@ def without_owner_marker(obj: dict[str, Any]) -> dict[str, Any]:
     else:
         out.pop("markers")
     return out
+
+
+def _owner_summary(obj: dict[str, Any]) -> str:
+    owners = [v for m in obj.get("markers") or [] if m.get("key") == OWNER_MARKER_KEY
+              for v in m.get("values") or []]
+    parts = [f"created_by={obj['created_by']!r}"] if "created_by" in obj else []
+    parts.append(f"owner markers {owners}" if owners else "no owner marker")
+    return ", ".join(parts)
 
 
 def _pause(attempt: int) -> None:
@@ -113,8 +139,8 @@ class ObjectApi:
                     return existing
                 raise AviApiError(
                     self.kind.model, name, 409,
-                    "an object with this name already exists and was not created by this "
-                    f"resource (created_by={existing.get('created_by')!r})",
+                    "an object with this name already exists without this resource's owner "
+                    f"marker ({_owner_summary(existing)})",
                     hint=f"`pulumi import` it by uuid {existing.get('uuid')} or rename this "
                          "resource's object", method="POST", path=self.base)
             if reply is not None:
@@ -125,19 +151,30 @@ class ObjectApi:
 
     def update(self, uuid: str, desired: dict[str, Any], dropped: Iterable[str],
                owner: Owner) -> dict[str, Any]:
-        """Merge the managed fields onto the live object and PUT it; fields managed by others
-        survive. A concurrent change (412) means: read again, merge again."""
+        """Change the managed fields; fields managed by others survive.
+
+        One request when possible: a PATCH ``replace`` of the managed top-level fields (safe to
+        repeat, so it is retried like GET/PUT). A field the program stopped managing has to be
+        reset to its default, which PATCH ``replace`` cannot express; then the live object is
+        read, merged and PUT whole (a concurrent change, 412, means: read again, merge again).
+        """
         path = f"{self.base}/{uuid}"
         name = desired.get("name")
         dropped = set(dropped)
+        if not dropped:
+            reply = self._call("PATCH", path, name, body={"replace": owner.patch_fields(desired)},
+                               idempotent=True)
+            if reply.status == 404:
+                raise self._gone(uuid, name, "PATCH", path)
+            if not reply.ok:
+                raise self._fail(reply, "PATCH", path, name)
+            return reply.body
         for attempt in range(WRITE_ATTEMPTS):
             live = self.get(uuid)
             if live is None:
-                raise AviApiError(self.kind.model, name or uuid, 404,
-                                  f"{self.kind.model} {uuid} no longer exists", method="PUT",
-                                  path=path)
+                raise self._gone(uuid, name, "PUT", path)
             body = {k: v for k, v in live.items()
-                    if k not in dropped and not (k in self.kind.secret and v == "<sensitive>")}
+                    if k not in dropped and not (k in self.kind.secret and v == SENSITIVE)}
             body.update(desired)
             body = owner.mark(body)
             reply = self._call("PUT", path, name, body=body)
@@ -150,6 +187,11 @@ class ObjectApi:
         raise AviApiError(self.kind.model, name, 412,
                           f"still conflicting after {WRITE_ATTEMPTS} attempts", method="PUT",
                           path=path)
+
+    def _gone(self, uuid: str, name: str | None, method: str, path: str) -> AviApiError:
+        return AviApiError(self.kind.model, name or uuid, 404,
+                           f"{self.kind.model} {uuid} no longer exists", method=method,
+                           path=path)
 
     def delete(self, uuid: str, name: str | None) -> None:
         """Delete; an object that is already gone counts as deleted."""

@@ -14,10 +14,13 @@ from typing import Any
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult,
                             DiffResult, ReadResult, ResourceProvider, UpdateResult)
 
-from . import shapes, validation
+from . import compare, shapes, validation
 from .client import AviSession, shared_session
-from .crud import ObjectApi, Owner, without_owner_marker
+from .crud import SENSITIVE, ObjectApi, Owner, without_owner_marker
+from .keys import key_matches_certificate
 from .kinds import KINDS, OUTPUT_ONLY, OWNER_INPUT, Kind
+from .model import conform
+from .model import load as load_model
 from .routes import RouteAddress, StaticRouteApi
 from .settings import ControllerSettings, SettingsError
 
@@ -69,7 +72,9 @@ class _ControllerProvider(ResourceProvider):
         return shared_session(settings)
 
     def _owner(self, props: dict[str, Any]) -> Owner:
-        return Owner(self._session().settings.created_by, props.get(OWNER_INPUT))
+        kind = getattr(self, "_kind", None)
+        carriers = kind.ownership if kind is not None else frozenset({"created_by", "markers"})
+        return Owner(self._session().settings.created_by, props.get(OWNER_INPUT), carriers)
 
 
 class AviObjectProvider(_ControllerProvider):
@@ -88,6 +93,11 @@ class AviObjectProvider(_ControllerProvider):
     def _api(self) -> ObjectApi:
         return ObjectApi(self._session(), self._kind)
 
+    def _body(self, props: dict[str, Any]) -> dict[str, Any]:
+        """The managed fields as the controller expects them: integers as integers (the
+        engine's gRPC carries every number as a double)."""
+        return conform.coerce(load_model(), self.kind, managed(props))
+
     def _outs(self, desired: dict[str, Any], live: dict[str, Any],
               props: dict[str, Any]) -> dict[str, Any]:
         visible = without_owner_marker(live)
@@ -105,44 +115,71 @@ class AviObjectProvider(_ControllerProvider):
             outs[OWNER_INPUT] = props[OWNER_INPUT]
         return outs
 
+    def _version(self) -> tuple[int, ...] | None:
+        settings = getattr(self, "_settings", None)
+        if settings is None:
+            return None
+        try:
+            return tuple(int(p) for p in settings.version.split("."))
+        except ValueError:
+            return None
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = {k: shapes.normalise(v) for k, v in news.items()
                   if v is not None and k != "__provider"}
         for key, value in self._kind.defaults.items():
             inputs.setdefault(key, value)
-        failures = [CheckFailure(p, r) for p, r in validation.validate(self._kind, inputs)]
+        body = {k: v for k, v in inputs.items() if k != OWNER_INPUT}
+        failures = [CheckFailure(p, r)
+                    for p, r in validation.validate(self._kind, body, self._version())]
         return CheckResult(inputs, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         new, old = managed(news), managed(olds)
-        changed = sorted(k for k in new.keys() | old.keys()
-                         if k not in new or k not in old or shapes.is_unknown(new[k])
-                         or not shapes.equivalent(new[k], old[k], k))
+        model = load_model()
+        secret = self._kind.secret
+        changed = compare.changed_fields(model, self._kind.model, new, old, skip=secret)
+        changed += sorted(k for k in secret & (new.keys() | old.keys())
+                          if self._secret_changed(k, new, old))
         # dropping a field from the program only stops managing it; that never replaces
         replaces = [k for k in changed if k in self._kind.immutable and k in new and k in old]
         return DiffResult(changes=bool(changed), replaces=replaces,
                           delete_before_replace=bool(replaces))
 
+    def _secret_changed(self, key: str, new: dict[str, Any], old: dict[str, Any]) -> bool:
+        if shapes.is_unknown(new.get(key)):
+            return True
+        if key in old and old[key] != SENSITIVE:
+            return new.get(key) != old[key]
+        # not in state (imported): the controller never returns it. A key is unchanged when it
+        # belongs to the certificate the controller holds; a passphrase cannot be compared.
+        if key == "key" and key in new:
+            cert = (old.get("certificate") or {}).get("certificate")
+            return key_matches_certificate(new["key"], cert, new.get("key_passphrase")) is False
+        return False
+
     def create(self, props: dict[str, Any]) -> CreateResult:
-        desired = managed(props)
+        desired = self._body(props)
         live = self._api().create(desired, self._owner(props))
         return CreateResult(live["uuid"], self._outs(desired, live, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         desired = managed(props)
         importing = not desired
-        live = self._api().get(id_, skip_default=importing)
+        live = self._api().get(id_)
         if live is None:
             return ReadResult(None, {})
         if importing:
             drop = self._kind.server_owned | _NOT_IMPORTED | self._kind.secret
-            desired = {k: v for k, v in without_owner_marker(live).items() if k not in drop}
+            kept = {k: v for k, v in without_owner_marker(live).items() if k not in drop}
+            desired = conform.strip_defaults(load_model(), self._kind.model, kept)
+            desired["name"] = live.get("name")
         outs = self._outs(desired, live, props)
         inputs = managed(outs) if importing else None
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        desired = managed(news)
+        desired = self._body(news)
         dropped = managed(olds).keys() - desired.keys()
         live = self._api().update(id_, desired, dropped, self._owner(news))
         return UpdateResult(self._outs(desired, live, news))
@@ -207,6 +244,12 @@ class AviStaticRouteProvider(_ControllerProvider):
         labels = inputs.get("labels")
         if isinstance(labels, list) and len(labels) > 1:
             failures.append(CheckFailure("labels", "a static route carries at most one label"))
+        reported = {f.property for f in failures}
+        route = {k: v for k, v in inputs.items() if k not in _ROUTE_ADDRESS or k == "route_id"}
+        checker = conform.Validator(load_model(), unknown=shapes.is_unknown)
+        checker.object("StaticRoute", route, "")
+        failures += [CheckFailure(p, r) for p, r in checker.problems
+                     if p.split(".")[0].split("[")[0] not in reported]
         return CheckResult(inputs, failures)
 
     @staticmethod

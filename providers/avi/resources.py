@@ -17,8 +17,11 @@ from typing import Any, ClassVar, Optional
 import pulumi
 from pulumi.dynamic import Resource
 
+from . import sdk_fixes
 from .kinds import OWNER_INPUT
 from .provider import AviObjectProvider, AviStaticRouteProvider
+
+sdk_fixes.install()  # thousands of dynamic resources in one program: see sdk_fixes.py
 
 
 def _owner_marker(type_name: str, resource_name: str) -> str:
@@ -50,6 +53,9 @@ class _AviObject(Resource):
                  **fields: Any):
         props = _seeded(type(self), fields)
         props[OWNER_INPUT] = _owner_marker(self._resource_type_name, resource_name)
+        for key in self._secret_fields:  # secret whatever the caller passed (plain or Output)
+            if fields.get(key) is not None:
+                props[key] = pulumi.Output.secret(fields[key])
         if self._secret_fields:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                 additional_secret_outputs=list(self._secret_fields)))
@@ -97,8 +103,10 @@ class AviPkiProfile(_AviObject, module="avi", name="PkiProfile"):
 class AviSslKeyAndCertificate(_AviObject, module="avi", name="SslKeyAndCertificate"):
     """An Avi certificate with its private key (``/api/sslkeyandcertificate``).
 
-    ``key`` (and ``key_passphrase``) are kept secret in the state; the controller never returns
-    them, so a key changed out of band cannot be seen by ``pulumi refresh``.
+    ``key`` and ``key_passphrase`` are made Pulumi secrets whatever the caller passes (a plain
+    string too), so they never appear in plaintext in the state or a preview. The controller
+    never returns them; refresh and import compare the declared key with the certificate's
+    public key instead.
     """
 
     _kind = "sslkeyandcertificate"
@@ -107,6 +115,8 @@ class AviSslKeyAndCertificate(_AviObject, module="avi", name="SslKeyAndCertifica
     """``{"certificate": "<PEM>"}``."""
     key: pulumi.Output[Optional[str]]
     """PEM private key (secret)."""
+    key_passphrase: pulumi.Output[Optional[str]]
+    """Passphrase of an encrypted ``key`` (secret)."""
 
 
 class AviHttpPolicySet(_AviObject, module="avi", name="HttpPolicySet"):
@@ -115,6 +125,36 @@ class AviHttpPolicySet(_AviObject, module="avi", name="HttpPolicySet"):
     _kind = "httppolicyset"
     http_request_policy: pulumi.Output[Optional[dict]]
     """``{"rules": [...]}`` as the Avi API defines HTTPRequestRule."""
+
+
+class AviHealthMonitor(_AviObject, module="avi", name="HealthMonitor"):
+    """An Avi health monitor (``/api/healthmonitor``).
+
+    E.g. the Istio ingress gateway's readiness endpoint on its status node port::
+
+        AviHealthMonitor("gw-ready", name="istio-ready", type="HEALTH_MONITOR_HTTP",
+                         monitor_port=31021, send_interval=5, receive_timeout=2,
+                         http_monitor={"http_request": "GET /healthz/ready HTTP/1.1",
+                                       "http_response_code": ["HTTP_2XX"]})
+    """
+
+    _kind = "healthmonitor"
+    type: pulumi.Output[str]
+    """``HEALTH_MONITOR_HTTP``, ``HEALTH_MONITOR_HTTPS``, ``HEALTH_MONITOR_TCP``, ..."""
+    monitor_port: pulumi.Output[Optional[int]]
+    """Probe this port instead of the pool server's port."""
+    send_interval: pulumi.Output[Optional[int]]
+    """Seconds between probes (controller default 10)."""
+    receive_timeout: pulumi.Output[Optional[int]]
+    """Seconds to wait for an answer; must be less than ``send_interval`` (default 4)."""
+    successful_checks: pulumi.Output[Optional[int]]
+    """Consecutive successes before a server is marked up (default 2)."""
+    failed_checks: pulumi.Output[Optional[int]]
+    """Consecutive failures before a server is marked down (default 2)."""
+    http_monitor: pulumi.Output[Optional[dict]]
+    """For HTTP: ``{"http_request": ..., "http_response_code": [...], ...}``."""
+    https_monitor: pulumi.Output[Optional[dict]]
+    """For HTTPS: as ``http_monitor`` plus ``ssl_attributes``."""
 
 
 class AviStaticRoute(Resource, module="avi", name="StaticRoute"):
@@ -144,4 +184,4 @@ class AviStaticRoute(Resource, module="avi", name="StaticRoute"):
 
 
 __all__ = ["AviVirtualService", "AviVsVip", "AviPool", "AviPkiProfile",
-           "AviSslKeyAndCertificate", "AviHttpPolicySet", "AviStaticRoute"]
+           "AviSslKeyAndCertificate", "AviHttpPolicySet", "AviHealthMonitor", "AviStaticRoute"]

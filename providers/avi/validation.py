@@ -1,4 +1,5 @@
-"""Input validation for ``check``: names, enums, IPs, CIDRs and ports, driven by kinds.py.
+"""Input validation for ``check``: names and the model table (model/conform.py); IPs and
+CIDRs for static routes.
 
 Values not known yet (preview) are skipped, never reported.
 """
@@ -6,36 +7,15 @@ Values not known yet (preview) are skipped, never reported.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterator
+from typing import Any
 
 from .kinds import Kind
+from .model import conform
+from .model import load as load_model
 from .shapes import is_unknown
 
 MAX_NAME = 256
 _NAME_FORBIDDEN = set("#?/\\\"'<>") | {chr(c) for c in range(32)}
-
-
-def walk(value: Any, path: str, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Yield ``(concrete path, value)`` for a path like ``servers[].ip.addr``."""
-    head, _, rest = path.partition(".")
-    is_list = head.endswith("[]")
-    key = head[:-2] if is_list else head
-    if not isinstance(value, dict) or key not in value or value[key] is None:
-        return
-    item = value[key]
-    here = f"{prefix}{key}"
-    if is_list:
-        if not isinstance(item, list):
-            return
-        for i, element in enumerate(item):
-            if rest:
-                yield from walk(element, rest, f"{here}[{i}].")
-            else:
-                yield f"{here}[{i}]", element
-    elif rest:
-        yield from walk(item, rest, f"{here}.")
-    else:
-        yield here, item
 
 
 def check_name(value: Any, what: str = "name") -> str | None:
@@ -50,15 +30,6 @@ def check_name(value: Any, what: str = "name") -> str | None:
     bad = sorted(set(value) & _NAME_FORBIDDEN)
     if bad:
         return f"{what} {value!r} contains characters Avi references cannot carry: {bad!r}"
-    return None
-
-
-def check_port(value: Any) -> str | None:
-    if is_unknown(value):
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or int(value) != value or not 1 <= int(value) <= 65535:
-        return f"must be a port number 1-65535, got {value!r}"
     return None
 
 
@@ -90,8 +61,11 @@ def check_cidr(value: Any) -> str | None:
     return None
 
 
-def validate(kind: Kind, props: dict[str, Any]) -> list[tuple[str, str]]:
-    """Return ``(property, reason)`` pairs for every problem found."""
+def validate(kind: Kind, props: dict[str, Any],
+             version: tuple[int, ...] | None = None) -> list[tuple[str, str]]:
+    """Return ``(property, reason)`` pairs for every problem found, checked against the
+    controller's model: unknown fields (with a suggestion), types of containers and nested
+    objects, enums, ranges (including special values such as port 0), references, prefixes."""
     failures: list[tuple[str, str]] = []
     for key in kind.required:
         if props.get(key) is None:
@@ -102,18 +76,7 @@ def validate(kind: Kind, props: dict[str, Any]) -> list[tuple[str, str]]:
             failures.append(("name", problem))
     for key in sorted(kind.server_owned & props.keys()):
         failures.append((key, f"{key} is set by the controller and cannot be an input"))
-    for path, allowed in kind.enums.items():
-        for where, value in walk(props, path):
-            if not is_unknown(value) and value not in allowed:
-                failures.append((where, f"{value!r} is not one of {sorted(allowed)}"))
-    for path in kind.ports:
-        for where, value in walk(props, path):
-            problem = check_port(value)
-            if problem:
-                failures.append((where, problem))
-    for path in kind.ips:
-        for where, value in walk(props, path):
-            problem = check_ip(value)
-            if problem:
-                failures.append((where, problem))
+    body = {k: v for k, v in props.items() if k not in kind.server_owned}
+    failures += conform.validate(load_model(), kind.path, body, unknown=is_unknown,
+                                 version=version)
     return failures

@@ -16,6 +16,7 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from avi_programs import ISTIO_READY
 from avi_support import REPO, self_signed, stack_config
 
 
@@ -33,8 +34,8 @@ class _Capture(pulumi.runtime.Mocks):
 
 def _declare_program() -> dict[str, dict[str, Any]]:
     """Run a small program under mocks; return each resource's inputs incl. ``__provider``."""
-    from providers.avi.resources import (AviHttpPolicySet, AviPkiProfile, AviPool,
-                                         AviSslKeyAndCertificate, AviStaticRoute,
+    from providers.avi.resources import (AviHealthMonitor, AviHttpPolicySet, AviPkiProfile,
+                                         AviPool, AviSslKeyAndCertificate, AviStaticRoute,
                                          AviVirtualService, AviVsVip)
     mocks = _Capture()
     pulumi.runtime.set_mocks(mocks, project="mesh-platform", stack="engine", preview=False)
@@ -44,14 +45,16 @@ def _declare_program() -> dict[str, dict[str, Any]]:
     @pulumi.runtime.test
     def program():
         resources = [
+            AviHealthMonitor("monitor", **{**ISTIO_READY, "name": "eng-ready"}),
             AviPool("pool", name="eng-pool", default_server_port=30080,
+                    health_monitor_refs=["/api/healthmonitor?name=eng-ready"],
                     servers=[{"ip": {"addr": "10.3.0.1", "type": "V4"}, "port": 30080}]),
             AviVsVip("vip", name="eng-vip",
                      vip=[{"ip_address": {"addr": "10.3.0.100", "type": "V4"}}]),
             AviPkiProfile("pki", name="eng-pki", crl_check=False,
                           ca_certs=[{"certificate": ca_pem}]),
             AviSslKeyAndCertificate("cert", name="eng-cert", certificate={"certificate": cert_pem},
-                                    key=pulumi.Output.secret(key_pem)),
+                                    key=key_pem),  # a plain string: made secret by the class
             AviHttpPolicySet("redirect", name="eng-redirect", http_request_policy={"rules": [{
                 "name": "r", "index": 1, "enable": True,
                 "redirect_action": {"protocol": "HTTPS", "port": 443}}]}),
@@ -97,6 +100,7 @@ def _unwrap(value: Any) -> Any:
 
 
 CHANGES = {
+    "monitor": {"monitor_port": 31022, "send_interval": 6},
     "pool": {"default_server_port": 30081},
     "vip": {"vip": [{"ip_address": {"addr": "10.3.0.101", "type": "V4"}}]},
     "pki": {"crl_check": True},
@@ -105,7 +109,9 @@ CHANGES = {
     "vs": {"services": [{"port": 8080}]},
     "route": {"next_hop": {"addr": "10.0.0.8", "type": "V4"}},
 }
-ORDER = ["pool", "vip", "pki", "cert", "redirect", "vs", "route"]
+ORDER = ["monitor", "pool", "vip", "pki", "cert", "redirect", "vs", "route"]
+KIND_OF = {"monitor": "healthmonitor", "pool": "pool", "vip": "vsvip", "pki": "pkiprofile",
+           "cert": "sslkeyandcertificate", "redirect": "httppolicyset", "vs": "virtualservice"}
 
 
 def test_engine_drives_every_resource_through_pulumi_dynamic(emulator, dynamic_server, raw):
@@ -114,6 +120,7 @@ def test_engine_drives_every_resource_through_pulumi_dynamic(emulator, dynamic_s
     stub.Configure(provider_pb2.ConfigureRequest(args=_struct(stack_config(emulator.url)),
                                                  acceptSecrets=False))
     state: dict[str, tuple[str, dict[str, Any]]] = {}
+    programs: dict[str, Any] = {}
     for name in ORDER:
         news = {k: _unwrap(v) for k, v in declared[name].items()}
         assert isinstance(news["__provider"], str) and len(news["__provider"]) > 40
@@ -140,6 +147,7 @@ def test_engine_drives_every_resource_through_pulumi_dynamic(emulator, dynamic_s
                                                   olds=read.properties, news=check2.inputs))
         if name == "cert":
             assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+            programs[name] = check2.inputs
             continue
         assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME, name
         assert list(diff.replaces) == [], name
@@ -147,23 +155,34 @@ def test_engine_drives_every_resource_through_pulumi_dynamic(emulator, dynamic_s
                                                          olds=read.properties,
                                                          news=check2.inputs))
         state[name] = (created.id, _props(updated.properties))
+        programs[name] = check2.inputs
 
-    assert raw("GET", f"/api/pool/{state['pool'][0]}").json()["default_server_port"] == 30081
+    # numbers cross gRPC as doubles; the controller must still get integers
+    pool = raw("GET", f"/api/pool/{state['pool'][0]}").json()
+    assert pool["default_server_port"] == 30081 and type(pool["default_server_port"]) is int
+    monitor = raw("GET", f"/api/healthmonitor/{state['monitor'][0]}").json()
+    assert type(monitor["monitor_port"]) is int and monitor["monitor_port"] == 31022
+    assert monitor["http_monitor"]["http_request"] == "GET /healthz/ready HTTP/1.1"
     vs = raw("GET", f"/api/virtualservice/{state['vs'][0]}").json()
     assert vs["services"][0]["port"] == 8080 and vs["pool_ref"].endswith(state["pool"][0])
 
-    # import: Read with nothing but the provider blob, as `pulumi import` does
-    blob = {"__provider": state["pool"][1]["__provider"]}
-    imported = stub.Read(provider_pb2.ReadRequest(id=state["pool"][0], urn="urn:imp",
-                                                  properties=_struct(blob)))
-    assert _props(imported.inputs)["name"] == "eng-pool"
+    # import: Read with nothing but the provider blob, as `pulumi import` does; the program's
+    # declaration then diffs clean for every kind
+    for name, kind in KIND_OF.items():
+        blob = {"__provider": state[name][1]["__provider"]}
+        imported = stub.Read(provider_pb2.ReadRequest(id=state[name][0], urn=f"urn:imp:{name}",
+                                                      properties=_struct(blob)))
+        assert _props(imported.inputs)["name"] == _props(programs[name])["name"], name
+        clean = stub.Diff(provider_pb2.DiffRequest(id=state[name][0], urn=f"urn:imp:{name}",
+                                                   olds=imported.properties,
+                                                   news=programs[name]))
+        assert clean.changes == provider_pb2.DiffResponse.DIFF_NONE, (name, kind)
 
     for name in reversed(ORDER):
         id_, outs = state[name]
         stub.Delete(provider_pb2.DeleteRequest(id=id_, urn=f"urn:{name}",
                                                properties=_struct(outs)))
-    for kind in ("pool", "vsvip", "pkiprofile", "sslkeyandcertificate", "httppolicyset",
-                 "virtualservice"):
+    for kind in KIND_OF.values():
         names = [o["name"] for o in raw("GET", f"/api/{kind}").json()["results"]
                  if o["name"].startswith("eng-")]
         assert names == [], kind

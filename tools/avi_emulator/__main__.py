@@ -27,6 +27,9 @@ def _parse(argv: list[str]) -> EmulatorConfig:
     p.add_argument("--tls-cert", help="PEM certificate; serves HTTPS when given")
     p.add_argument("--tls-key", help="PEM private key for --tls-cert")
     p.add_argument("--seed", type=int, help="seed for fault injection")
+    p.add_argument("--unknown-fields", choices=("ignore", "reject"), default="ignore",
+                   help="fields a kind's model does not have: dropped (as a controller does) "
+                        "or refused with 400")
     a = p.parse_args(argv)
     if not 0.0 <= a.fail_rate <= 1.0:
         p.error("--fail-rate must be between 0 and 1")
@@ -34,7 +37,7 @@ def _parse(argv: list[str]) -> EmulatorConfig:
         p.error("--tls-cert and --tls-key go together")
     return EmulatorConfig(a.host, a.port, a.username, a.password, a.state, a.fail_rate,
                           a.latency_ms, a.session_ttl, a.expired_status, a.tls_cert, a.tls_key,
-                          a.seed)
+                          a.seed, a.unknown_fields)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -106,6 +106,9 @@ _SCALARS: dict[str, dict[str, Any]] = {
         "key_base64": False, "enable_ocsp_stapling": False,
     },
     "httppolicyset": {"is_internal_policy": False},
+    # swagger defaults of HealthMonitor (vmware/alb-sdk HealthMonitor.json)
+    "healthmonitor": {"send_interval": 10, "receive_timeout": 4, "successful_checks": 2,
+                      "failed_checks": 2, "is_federated": False},
     "vrfcontext": {"system_default": False, "lldp_enable": True},
 }
 
@@ -199,7 +202,28 @@ def _fill_httppolicyset(obj: dict[str, Any], ctx: Context) -> None:
             rule.setdefault("enable", True)
 
 
+SYSTEM_MONITOR_TYPES = {
+    "System-HTTP": "HEALTH_MONITOR_HTTP", "System-HTTPS": "HEALTH_MONITOR_HTTPS",
+    "System-Ping": "HEALTH_MONITOR_PING", "System-TCP": "HEALTH_MONITOR_TCP",
+    "System-UDP": "HEALTH_MONITOR_UDP", "System-DNS": "HEALTH_MONITOR_DNS",
+}
+_HTTP_MONITOR = {"http_request": "GET / HTTP/1.0", "http_response_code": ["HTTP_2XX"],
+                 "exact_http_request": False}
+
+
+def _fill_healthmonitor(obj: dict[str, Any], ctx: Context) -> None:
+    if "type" not in obj and obj.get("name") in SYSTEM_MONITOR_TYPES:
+        obj["type"] = SYSTEM_MONITOR_TYPES[obj["name"]]
+    section = {"HEALTH_MONITOR_HTTP": "http_monitor",
+               "HEALTH_MONITOR_HTTPS": "https_monitor"}.get(obj.get("type", ""))
+    if section:
+        monitor = obj.setdefault(section, {})
+        for key, default in _HTTP_MONITOR.items():
+            monitor.setdefault(key, copy.deepcopy(default))
+
+
 _FILLERS: dict[str, Callable[[dict[str, Any], Context], None]] = {
+    "healthmonitor": _fill_healthmonitor,
     "pool": _fill_pool,
     "vsvip": _fill_vsvip,
     "virtualservice": _fill_virtualservice,

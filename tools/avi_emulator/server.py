@@ -31,6 +31,7 @@ class EmulatorConfig:
     tls_cert: str | None = None
     tls_key: str | None = None
     seed: int | None = None
+    unknown_fields: str = "ignore"  # fields a kind does not have: "ignore" (as recorded) or "reject"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -42,6 +43,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         self.server.count()
+        self.server.enter()
+        try:
+            self._serve()
+        finally:
+            self.server.leave()
+
+    def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
@@ -92,11 +100,22 @@ class _Server(ThreadingHTTPServer):
     faults: FaultPlan
     scheme: str
     requests_seen = 0
+    inflight = 0
+    peak_inflight = 0
     _count_lock = threading.Lock()
 
     def count(self) -> None:
         with self._count_lock:
             self.requests_seen += 1
+
+    def enter(self) -> None:
+        with self._count_lock:
+            self.inflight += 1
+            self.peak_inflight = max(self.peak_inflight, self.inflight)
+
+    def leave(self) -> None:
+        with self._count_lock:
+            self.inflight -= 1
 
 
 class Emulator:
@@ -104,7 +123,7 @@ class Emulator:
 
     def __init__(self, config: EmulatorConfig):
         self.config = config
-        self.store = Store(config.state)
+        self.store = Store(config.state, config.unknown_fields)
         self.sessions = SessionTable(config.session_ttl, config.expired_status)
         self.faults = FaultPlan(config.fail_rate, config.latency_ms, config.seed)
         self.controller = Controller(self.store, self.sessions, config.username, config.password)
@@ -115,6 +134,14 @@ class Emulator:
     def requests_seen(self) -> int:
         """HTTP requests received so far (all paths, including /login)."""
         return self._server.requests_seen if self._server else 0
+
+    def take_peak_inflight(self) -> int:
+        """Most requests handled at the same time since the last call (then reset)."""
+        if self._server is None:
+            return 0
+        with self._server._count_lock:
+            peak, self._server.peak_inflight = self._server.peak_inflight, self._server.inflight
+        return peak
 
     @property
     def url(self) -> str:

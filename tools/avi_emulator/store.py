@@ -11,7 +11,7 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from typing import Any
 
-from . import defaults, refs
+from . import defaults, refs, schema
 from .catalog import TYPES, ObjectType
 from .certs import CertificateError
 
@@ -42,7 +42,10 @@ class Scope:
 class Store:
     """All controller objects; every public method is atomic under one lock."""
 
-    def __init__(self, path: str | None = None):
+    def __init__(self, path: str | None = None, unknown_fields: str = "ignore"):
+        if unknown_fields not in schema.UNKNOWN_FIELD_POLICIES:
+            raise ValueError(f"unknown_fields must be one of {schema.UNKNOWN_FIELD_POLICIES}")
+        self.unknown_fields = unknown_fields
         self._lock = threading.RLock()
         self.lock = self._lock  # callers may group several calls into one atomic step
         self._path = path
@@ -184,6 +187,10 @@ class Store:
     # ----- writes --------------------------------------------------------------------
     def _prepare(self, otype: ObjectType, body: dict[str, Any], scope: Scope,
                  keep: dict[str, Any] | None) -> dict[str, Any]:
+        try:
+            body = schema.enforce(otype.name, body, self.unknown_fields)
+        except schema.SchemaError as exc:
+            raise ApiError(400, {"error": str(exc)}) from exc
         obj = refs.walk_refs(copy.deepcopy(body), lambda v: self._resolve(v, scope))
         for key in ("url", "_last_modified", "vs_refs", "marked_for_delete", "redis_db",
                     "redis_port", "vip_runtime", "version", "tls_ticket_key"):

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from providers.avi.model import load as load_model
+
 MIN_VERSION = (16, 4, 2)
 CONTROLLER_VERSION = (20, 1, 1)
 
-# (object type, top-level field) -> version that introduced it. Only facts from the reference
-# notes are listed; unlisted fields are treated as always present.
+# (object type, top-level field) -> version that introduced it, from the reference notes. For
+# input, top-level fields of the model table's kinds also carry the model's "introduced"
+# release; responses are filtered by this list only (as the recordings were compared).
 FIELD_INTRODUCED: dict[tuple[str, str], tuple[int, ...]] = {
     ("virtualservice", "vh_type"): (20, 1, 3),
     ("virtualservice", "vh_matches"): (20, 1, 3),
@@ -60,8 +63,13 @@ class ApiVersion:
         return "v" + "_".join(map(str, self.parts))
 
     def too_new(self, type_: str, body: dict) -> tuple[str, tuple[int, ...]] | None:
+        model = load_model()
+        fields = model.kind_fields(type_) if model.has_kind(type_) else {}
         for key in body:
             introduced = FIELD_INTRODUCED.get((type_, key))
+            spec = fields.get(key)
+            if introduced is None and spec is not None:
+                introduced = spec.introduced  # top-level "Field introduced in" of the model
             if introduced and introduced > self.parts:
                 return key, introduced
         return None
