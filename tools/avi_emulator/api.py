@@ -103,6 +103,10 @@ def apply_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
     return obj
 
 
+def _is_https(req: Request) -> bool:
+    return req.base_url.startswith("https://")
+
+
 class Controller:
     """One emulated controller: its store, sessions and credentials."""
 
@@ -138,7 +142,7 @@ class Controller:
         except ApiError as exc:
             reply = Reply(exc.status, exc.body)
         if session is not None:
-            reply.headers += [("Set-Cookie", c) for c in session_cookies(session, False)]
+            reply.headers += [("Set-Cookie", c) for c in session_cookies(session, False, _is_https(req))]
         return reply
 
     # ----- auth --------------------------------------------------------------------------
@@ -161,7 +165,7 @@ class Controller:
         reply = Reply(200, _login_body(req.base_url, user, tenants))
         reply.headers = [("AVI_API_VERSION", ApiVersion.from_header(None).header),
                          ("Allow", "POST, OPTIONS")]
-        reply.headers += [("Set-Cookie", c) for c in session_cookies(session, True)]
+        reply.headers += [("Set-Cookie", c) for c in session_cookies(session, True, _is_https(req))]
         return reply
 
     def _logout(self, req: Request) -> Reply:
