@@ -6,6 +6,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Pulumi finds the project (Pulumi.yaml) and Python finds tools.* from here.
+cd "$ROOT"
 TOOLS_DIR=${TOOLS_DIR:-$ROOT/.tools}
 DEV_DIR=${DEV_DIR:-$ROOT/.dev}
 PY=${PY:-$ROOT/.venv/bin/python}
