@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import kubernetes_validate
@@ -105,3 +106,12 @@ def test_sample_app_is_a_valid_backend_for_app1():
     app = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]["mesh-platform:apps"][0]
     assert service["metadata"]["name"] == app["name"] and service["spec"]["ports"][0]["port"] == app["port"]
     assert service["metadata"]["namespace"] in {ns["name"] for ns in app["namespaces"]}
+
+
+def test_dev_scripts_pass_shellcheck():
+    shellcheck = Path(sys.executable).parent / "shellcheck"
+    scripts = sorted(str(p) for p in (PROJECT_DIR / "tools" / "dev").glob("*.sh")) + [str(PROJECT_DIR / ".ci" / "run")]
+    # SC2034: variables set in lib.sh are used by the scripts that source it.
+    result = subprocess.run([str(shellcheck), "-x", "-e", "SC2034", *scripts], cwd=PROJECT_DIR,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make down STACK=dev`: destroy the dev stack, stop the emulator `make up` started, and
 # delete the kind cluster if `make up` created it (KEEP_CLUSTER=1 keeps it).
+# shellcheck source=tools/dev/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dev_defaults
 

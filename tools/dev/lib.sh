@@ -76,7 +76,9 @@ ensure_pulumi() {
   if [[ -x "$PULUMI" ]]; then
     done_already "using the project's copy, $PULUMI"
   else
-    local archive="pulumi-v$PULUMI_VERSION-$(_os)-$(_arch x64).tar.gz"
+    local os arch
+    os=$(_os) && arch=$(_arch x64)
+    local archive="pulumi-v$PULUMI_VERSION-$os-$arch.tar.gz"
     local sums="pulumi-$PULUMI_VERSION-checksums.txt"
     echo "    installing Pulumi $PULUMI_VERSION into $dir (not on PATH: nothing global changes)"
     mkdir -p "$dir.partial"
@@ -96,7 +98,9 @@ ensure_kubectl() {
   if command -v kubectl >/dev/null 2>&1; then KUBECTL=$(command -v kubectl); return; fi
   KUBECTL=$TOOLS_DIR/bin/kubectl-$KUBECTL_VERSION
   if [[ ! -x "$KUBECTL" ]]; then
-    local url="$KUBECTL_DOWNLOAD/$KUBECTL_VERSION/bin/$(_os)/$(_arch amd64)/kubectl"
+    local os arch
+    os=$(_os) && arch=$(_arch amd64)
+    local url="$KUBECTL_DOWNLOAD/$KUBECTL_VERSION/bin/$os/$arch/kubectl"
     echo "    installing kubectl $KUBECTL_VERSION into $TOOLS_DIR/bin"
     mkdir -p "$TOOLS_DIR/bin"
     _download "$url" "$KUBECTL.partial"
@@ -112,7 +116,9 @@ ensure_kind() {
   if command -v kind >/dev/null 2>&1; then KIND=$(command -v kind); return; fi
   KIND=$TOOLS_DIR/bin/kind-$KIND_VERSION
   if [[ ! -x "$KIND" ]]; then
-    local name="kind-$(_os)-$(_arch amd64)"
+    local os arch
+    os=$(_os) && arch=$(_arch amd64)
+    local name="kind-$os-$arch"
     echo "    installing kind $KIND_VERSION into $TOOLS_DIR/bin"
     mkdir -p "$TOOLS_DIR/bin"
     _download "$KIND_DOWNLOAD/$KIND_VERSION/$name" "$KIND.partial"

@@ -3,6 +3,7 @@
 # The dev stack gets its local backend, passphrase and working copy of its config and
 # runs without a prompt; any other stack keeps Pulumi's confirmation prompt unless YES=1.
 # BACKEND, when given, is passed as PULUMI_BACKEND_URL for this command only.
+# shellcheck source=tools/dev/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 COMMAND=${1:?usage: stack.sh preview|up|refresh|destroy|outputs STACK}
