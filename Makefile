@@ -110,6 +110,7 @@ endif
 
 ## emulator: run the local Avi Controller emulator in the foreground (make up starts it for you)
 emulator: venv-runtime
+	@mkdir -p .dev
 	$(PY) -m tools.avi_emulator --port $(EMULATOR_PORT) --username admin \
 		--password dev-emulator-password --state .dev/avi-emulator-state.json
 

@@ -217,6 +217,22 @@ def test_an_existing_context_is_used_and_kept(sandbox):
     assert not sandbox.calls("kind"), "a cluster make up did not create is neither created nor deleted"
 
 
+def test_down_starts_the_emulator_for_destroy_when_it_was_stopped(sandbox):
+    up = sandbox.make("up", "STACK=dev", f"BACKEND={sandbox.backend}")
+    assert up.returncode == 0, up.stdout + up.stderr
+    first = sandbox.emulator_pid()
+    os.kill(first, 15)
+    deadline = time.monotonic() + 10
+    while alive(first) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    down = sandbox.make("down", "STACK=dev", f"BACKEND={sandbox.backend}", KEEP_CLUSTER="1")
+    assert down.returncode == 0, down.stdout + down.stderr
+    out = down.stdout
+    assert out.index("started (pid") < out.index("stopped (pid"), "started for the destroy, then stopped"
+    assert sandbox.emulator_pid() is None
+    assert not any(c["args"][:2] == ["delete", "cluster"] for c in sandbox.calls("kind")), "KEEP_CLUSTER=1"
+
+
 def test_the_dev_stack_defaults_to_state_inside_the_project(sandbox):
     result = sandbox.make("preview", "STACK=dev")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -142,9 +142,61 @@ run_pulumi() {
   env ${vars[@]+"${vars[@]}"} "$PULUMI" "$@"
 }
 
-# The dev stack's defaults: state in the project, the documented dev-only passphrase.
+# The dev stack's defaults: state in the project, the documented dev-only passphrase, and
+# the local Avi Controller emulator (the password it accepts is the one Pulumi.dev.yaml
+# carries encrypted).
 dev_defaults() {
   BACKEND=${BACKEND:-file://$ROOT/.pulumi-state}
   PASSPHRASE=${DEV_PASSPHRASE:-mesh-platform-dev}
   DEV_CONFIG=$DEV_DIR/Pulumi.dev.yaml
+  EMULATOR_PORT=${EMULATOR_PORT:-9443}
+  EMULATOR_PID=$DEV_DIR/avi-emulator.pid
+  EMULATOR_PASSWORD=dev-emulator-password
+}
+
+# True while PID is a live emulator (not a reused pid, not an exited process).
+is_emulator() {
+  ps -o args= -p "$1" 2>/dev/null | grep -q "tools.avi_emulator"
+}
+
+emulator_running() {
+  [[ -f "$EMULATOR_PID" ]] && is_emulator "$(cat "$EMULATOR_PID")"
+}
+
+# Starts the emulator in the background unless it runs; waits until it prints its URL.
+start_emulator() {
+  step "Avi Controller emulator on 127.0.0.1:$EMULATOR_PORT"
+  if emulator_running; then
+    done_already "running (pid $(cat "$EMULATOR_PID"))"
+    return
+  fi
+  mkdir -p "$DEV_DIR"
+  nohup "$PY" -m tools.avi_emulator --port "$EMULATOR_PORT" --username admin \
+    --password "$EMULATOR_PASSWORD" --state "$DEV_DIR/avi-emulator-state.json" \
+    >"$DEV_DIR/avi-emulator.log" 2>&1 &
+  echo $! >"$EMULATOR_PID"
+  for _ in $(seq 50); do
+    grep -q "^http" "$DEV_DIR/avi-emulator.log" 2>/dev/null && break
+    emulator_running || break
+    sleep 0.2
+  done
+  if ! grep -q "^http" "$DEV_DIR/avi-emulator.log"; then
+    rm -f "$EMULATOR_PID"
+    die "the emulator did not start: $(tail -n 1 "$DEV_DIR/avi-emulator.log")"
+  fi
+  echo "    started (pid $(cat "$EMULATOR_PID"), state $DEV_DIR/avi-emulator-state.json, log $DEV_DIR/avi-emulator.log)"
+}
+
+stop_emulator() {
+  step "Avi Controller emulator"
+  if emulator_running; then
+    local pid
+    pid=$(cat "$EMULATOR_PID")
+    kill "$pid"
+    for _ in $(seq 50); do is_emulator "$pid" || break; sleep 0.1; done
+    echo "    stopped (pid $pid); its state file stays in $DEV_DIR"
+  else
+    done_already "not running"
+  fi
+  rm -f "$EMULATOR_PID"
 }

@@ -7,10 +7,6 @@ dev_defaults
 
 CLUSTER=${KIND_CLUSTER:-mesh-dev}
 CONTEXT=kind-$CLUSTER
-EMULATOR_PORT=${EMULATOR_PORT:-9443}
-EMULATOR_PID=$DEV_DIR/avi-emulator.pid
-# The password the emulator accepts is the one Pulumi.dev.yaml carries encrypted.
-EMULATOR_PASSWORD=dev-emulator-password
 mkdir -p "$DEV_DIR"
 
 step "virtualenv"
@@ -35,25 +31,7 @@ NODE_IP=$("$KUBECTL" --context "$CONTEXT" get nodes \
 [[ -n "$NODE_IP" ]] || die "the cluster behind $CONTEXT reports no node InternalIP"
 echo "    $NODE_IP"
 
-step "Avi Controller emulator on 127.0.0.1:$EMULATOR_PORT"
-if [[ -f "$EMULATOR_PID" ]] && kill -0 "$(cat "$EMULATOR_PID")" 2>/dev/null; then
-  done_already "running (pid $(cat "$EMULATOR_PID"))"
-else
-  nohup "$PY" -m tools.avi_emulator --port "$EMULATOR_PORT" --username admin \
-    --password "$EMULATOR_PASSWORD" --state "$DEV_DIR/avi-emulator-state.json" \
-    >"$DEV_DIR/avi-emulator.log" 2>&1 &
-  echo $! >"$EMULATOR_PID"
-  for _ in $(seq 50); do
-    grep -q "^http" "$DEV_DIR/avi-emulator.log" 2>/dev/null && break
-    kill -0 "$(cat "$EMULATOR_PID")" 2>/dev/null || break
-    sleep 0.2
-  done
-  if ! grep -q "^http" "$DEV_DIR/avi-emulator.log"; then
-    rm -f "$EMULATOR_PID"
-    die "the emulator did not start: $(tail -n 1 "$DEV_DIR/avi-emulator.log")"
-  fi
-  echo "    started (pid $(cat "$EMULATOR_PID"), state $DEV_DIR/avi-emulator-state.json, log $DEV_DIR/avi-emulator.log)"
-fi
+start_emulator
 
 step "stack dev (state in $BACKEND)"
 if run_pulumi stack select dev --non-interactive >/dev/null 2>&1; then
