@@ -103,10 +103,6 @@ def apply_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
     return obj
 
 
-def _is_https(req: Request) -> bool:
-    return req.base_url.startswith("https://")
-
-
 class Controller:
     """One emulated controller: its store, sessions and credentials."""
 
@@ -142,7 +138,7 @@ class Controller:
         except ApiError as exc:
             reply = Reply(exc.status, exc.body)
         if session is not None:
-            reply.headers += [("Set-Cookie", c) for c in session_cookies(session, False, _is_https(req))]
+            reply.headers += [("Set-Cookie", c) for c in session_cookies(session, False, req.base_url.startswith("https:"))]
         return reply
 
     # ----- auth --------------------------------------------------------------------------
@@ -165,7 +161,7 @@ class Controller:
         reply = Reply(200, _login_body(req.base_url, user, tenants))
         reply.headers = [("AVI_API_VERSION", ApiVersion.from_header(None).header),
                          ("Allow", "POST, OPTIONS")]
-        reply.headers += [("Set-Cookie", c) for c in session_cookies(session, True, _is_https(req))]
+        reply.headers += [("Set-Cookie", c) for c in session_cookies(session, True, req.base_url.startswith("https:"))]
         return reply
 
     def _logout(self, req: Request) -> Reply:
