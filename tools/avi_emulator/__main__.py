@@ -41,7 +41,14 @@ def _parse(argv: list[str]) -> EmulatorConfig:
 
 
 def main(argv: list[str] | None = None) -> None:
-    emulator = Emulator(_parse(sys.argv[1:] if argv is None else argv)).start()
+    config = _parse(sys.argv[1:] if argv is None else argv)
+    emulator = Emulator(config)
+    try:
+        emulator.start()
+    except OSError as error:
+        print(f"avi_emulator: cannot listen on {config.host}:{config.port}: {error.strerror or error}",
+              file=sys.stderr)
+        sys.exit(2)
     print(emulator.url, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -138,7 +138,7 @@ class Controller:
         except ApiError as exc:
             reply = Reply(exc.status, exc.body)
         if session is not None:
-            reply.headers += [("Set-Cookie", c) for c in session_cookies(session, False)]
+            reply.headers += [("Set-Cookie", c) for c in session_cookies(session, False, req.base_url.startswith("https:"))]
         return reply
 
     # ----- auth --------------------------------------------------------------------------
@@ -161,7 +161,7 @@ class Controller:
         reply = Reply(200, _login_body(req.base_url, user, tenants))
         reply.headers = [("AVI_API_VERSION", ApiVersion.from_header(None).header),
                          ("Allow", "POST, OPTIONS")]
-        reply.headers += [("Set-Cookie", c) for c in session_cookies(session, True)]
+        reply.headers += [("Set-Cookie", c) for c in session_cookies(session, True, req.base_url.startswith("https:"))]
         return reply
 
     def _logout(self, req: Request) -> Reply:

@@ -111,13 +111,14 @@ class SessionTable:
         return session
 
 
-def session_cookies(session: Session, with_csrf: bool) -> list[str]:
+def session_cookies(session: Session, with_csrf: bool, secure: bool = True) -> list[str]:
     """``Set-Cookie`` values: the CSRF token (1 year) on login, the session id (24 h) always.
 
-    Like a real controller the cookies are marked ``Secure`` even when served over plain HTTP;
-    clients send them back explicitly (``Cookie`` header), as the SDKs do.
+    Over HTTPS the cookies are marked ``Secure`` as a real controller marks them; in the
+    plain-http mode for local use they are not, or an ordinary HTTP client (a browser,
+    ``requests.Session``, curl's cookie jar) would drop its session right after login.
     """
-    attrs = "; Path=/; Secure"
+    attrs = "; Path=/; Secure" if secure else "; Path=/"
     values = []
     if with_csrf:
         values.append(f"csrftoken={session.csrftoken}; Max-Age=31449600{attrs}")

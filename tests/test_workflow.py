@@ -1,0 +1,103 @@
+"""The CI workflow for the project's users, and the README that documents it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools.mockrun import PROJECT_DIR
+
+WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
+README = (PROJECT_DIR / "README.md").read_text()
+ALLOWED_PERMISSIONS = {("contents", "read"), ("id-token", "write"), ("pull-requests", "write")}
+
+
+def load(path: Path) -> dict:
+    # PyYAML reads the bare key `on` as True.
+    document = yaml.safe_load(path.read_text())
+    document["on"] = document.pop(True, document.get("on"))
+    return document
+
+
+@pytest.fixture(params=WORKFLOWS, ids=lambda p: p.name)
+def workflow(request) -> tuple[Path, dict]:
+    return request.param, load(request.param)
+
+
+def test_there_is_a_workflow():
+    assert WORKFLOWS
+
+
+def test_least_privilege_permissions(workflow):
+    _, document = workflow
+    assert document["permissions"] == {}, "nothing by default"
+    for name, job in document["jobs"].items():
+        granted = set((job.get("permissions") or {}).items())
+        assert granted <= ALLOWED_PERMISSIONS, f"{name}: {granted - ALLOWED_PERMISSIONS}"
+
+
+def _steps(document: dict) -> list[dict]:
+    return [step for job in document["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_cloud_sign_in_is_oidc_only(workflow):
+    path, document = workflow
+    text = path.read_text()
+    for long_lived in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ARM_CLIENT_SECRET", "creds:"):
+        assert long_lived not in text
+    aws = [s for s in _steps(document) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+    azure = [s for s in _steps(document) if s.get("uses", "").startswith("azure/login@")]
+    assert aws and all("role-to-assume" in s["with"] for s in aws)
+    assert azure and all({"client-id", "tenant-id", "subscription-id"} <= set(s["with"]) for s in azure)
+    for name, job in document["jobs"].items():
+        if any(s in job.get("steps", []) for s in aws + azure):
+            assert job["permissions"].get("id-token") == "write", name
+
+
+def test_one_secrets_provider_and_no_passphrase_in_ci(workflow):
+    path, _ = workflow
+    text = path.read_text()
+    assert "PULUMI_CONFIG_PASSPHRASE" not in text and "secrets-provider" not in text
+
+
+def test_pip_is_cached_and_installs_come_from_the_locks(workflow):
+    _, document = workflow
+    python = [s for s in _steps(document) if s.get("uses", "").startswith("actions/setup-python@")]
+    assert python and all(s["with"].get("cache") == "pip" for s in python)
+    assert all(s["with"]["cache-dependency-path"].endswith(".lock") for s in python)
+    runs = " ".join(s.get("run", "") for s in _steps(document))
+    assert "pip install" not in runs, "installs go through make, from the lock files"
+
+
+def test_private_network_stacks_run_on_a_self_hosted_runner(workflow):
+    _, document = workflow
+    jobs = document["jobs"]
+    hosted = [m["stack"] for m in jobs["preview"]["strategy"]["matrix"]["include"]]
+    assert "onprem" not in hosted and "dev" not in hosted
+    onprem = jobs["preview-onprem"]
+    assert "self-hosted" in onprem["runs-on"]
+    assert "/onprem" in [s for s in onprem["steps"] if "pulumi/actions" in s.get("uses", "")][0]["with"]["stack-name"]
+
+
+def test_every_variable_and_secret_read_is_documented(workflow):
+    path, _ = workflow
+    names = set(re.findall(r"\b(?:vars|secrets)\.([A-Z_][A-Z0-9_]*)", path.read_text()))
+    ci_section = README[README.index("## Continuous integration"):]
+    for name in names:
+        assert f"| `{name}` |" in ci_section, f"{name} is read by {path.name} but not in the README's table"
+
+
+def test_readme_names_no_seed_documents():
+    # `--seed` is the emulator's fault-injection flag, not a document.
+    mentions = [m.group(0) for m in re.finditer(r"(?<!--)\bseeds?\b[^\n]{0,20}", README, re.IGNORECASE)]
+    assert not mentions
+
+
+def test_readme_walk_through_goes_from_up_to_curl_to_down():
+    walk = README[README.index("## Walk-through"):README.index("## Make targets")]
+    order = [walk.index(step) for step in ("make up STACK=dev", "make outputs STACK=dev", "curl -H",
+                                           "make down STACK=dev")]
+    assert order == sorted(order)
