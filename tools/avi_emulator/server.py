@@ -41,6 +41,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - quiet by design
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        # headers and body leave in separate writes; without TCP_NODELAY, Nagle's algorithm and
+        # the client's delayed ACK hold every answer back by about 40 ms
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
     def _dispatch(self) -> None:
         self.server.count()
         self.server.enter()
