@@ -114,7 +114,9 @@ if config.edge.kind == "emissary":
     pulumi.export("emissaryAddress", emissary_edge.address)
     pulumi.export("emissaryHostnames", emissary_edge.hostnames)
     pulumi.export("emissarySpiffeId", emissary_edge.spiffe_id)
-    pulumi.export("emissaryAuthorizationPolicies", emissary_edge.authorization_policies)
+    # The example AuthorizationPolicy bodies stay out of the outputs; `make render` writes them.
+    pulumi.export("emissaryPrincipal", emissary_edge.principal)
+    pulumi.export("emissaryAppNamespaces", sorted(emissary_edge.authorization_policies))
 
 if config.ako.enabled:
     from components.ako.component import Ako, AkoArgs

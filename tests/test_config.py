@@ -28,6 +28,9 @@ class DictSource:
     def keys(self) -> list[str]:
         return [k if ":" in k else f"mesh-platform:{k}" for k in (*self.values, *self.secrets)]
 
+    def is_stored_secret(self, key: str) -> bool:
+        return True
+
 
 BASE = {
     "cluster": {"kind": "existing", "name": "dev"},

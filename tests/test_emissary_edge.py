@@ -9,11 +9,13 @@ from typing import Any, Optional
 
 import kubernetes_validate
 import pytest
+import yaml
 
 from components.config.loader import load_stack_config
 from components.edges.emissary.config import EMISSARY_VERSION
 from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact, reveal
+from tools.render import write_render
 
 EDGE_TYPE = "mesh-platform:edges:AmbassadorEdge"
 CR = "kubernetes:getambassador.io/v3alpha1:"
@@ -183,9 +185,18 @@ def test_permissive_mesh_keeps_mtls_mappings(run_stack, amb):
 
 def test_identity_and_policies_are_exported(amb):
     assert amb.outputs["emissarySpiffeId"] == "spiffe://cluster.local/ns/emissary/sa/emissary-ingress"
-    policies = amb.outputs["emissaryAuthorizationPolicies"]
-    assert set(policies) == {"prod", "pre-prod"}
-    assert policies["prod"]["spec"]["rules"][0]["from"][0]["source"]["principals"] == [
+    assert amb.outputs["emissaryPrincipal"] == "cluster.local/ns/emissary/sa/emissary-ingress"
+    assert amb.outputs["emissaryAppNamespaces"] == ["pre-prod", "prod"]
+    assert not any(isinstance(v, dict) and "spec" in str(v) for v in amb.outputs.values())
+
+
+def test_render_writes_the_policy_examples_out_of_the_outputs(amb, tmp_path):
+    write_render(amb, tmp_path / "out")
+    examples = sorted(p.name for p in (tmp_path / "out" / "examples").iterdir())
+    assert examples == ["allow-emissary-pre-prod.yaml", "allow-emissary-prod.yaml"]
+    policy = yaml.safe_load((tmp_path / "out" / "examples" / "allow-emissary-prod.yaml").read_text())
+    assert policy["metadata"] == {"name": "allow-emissary", "namespace": "prod"}
+    assert policy["spec"]["rules"][0]["from"][0]["source"]["principals"] == [
         "cluster.local/ns/emissary/sa/emissary-ingress"]
     assert amb.outputs["emissaryHostnames"] == ["*.example.com", "app1-pre.staging.example.net"]
 
@@ -364,6 +375,9 @@ class DictSource:
 
     def keys(self) -> list[str]:
         return [f"mesh-platform:{k}" for k in (*self.values, *self.secret_keys)]
+
+    def is_stored_secret(self, key: str) -> bool:
+        return True
 
 
 def load_stack_config_for(run: ProgramRun):

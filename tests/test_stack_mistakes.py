@@ -171,3 +171,36 @@ def test_other_namespaces_are_left_alone():
     source = _EnvSource({"mesh-platform:cluster": {"kind": "existing"}, "mesh-platform:edge": {"kind": "emissary"},
                          "aws:region": "eu-west-1", "kubernetes:context": "kind", "azure-native:location": "x"})
     assert load_stack_config(source).edge.kind == "emissary"
+
+
+PLAIN_SECRET = ("mesh-platform:grafanaPassword: a secret stored as plain text; store it encrypted with "
+                "`pulumi config set --secret grafanaPassword <value>` (it replaces the plain value)")
+
+
+def test_a_secret_given_as_plain_text_is_refused_by_render(tmp_path):
+    path = write_stack(tmp_path, "plain", GOOD + "  mesh-platform:grafanaPassword: hunter2\n")
+    out = stale_output(tmp_path)
+    result = render(path, out)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert PLAIN_SECRET in result.stderr
+    assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_a_secret_given_as_plain_text_is_refused_under_the_pulumi_cli(monkeypatch):
+    """The language host lists the stack's encrypted keys in PULUMI_CONFIG_SECRET_KEYS: a
+    secret key missing from it was written without --secret."""
+    config = {"mesh-platform:cluster": json.dumps({"kind": "existing"}),
+              "mesh-platform:edge": json.dumps({"kind": "emissary"}),
+              "mesh-platform:grafanaPassword": "hunter2",
+              "mesh-platform:kialiPassword": "kept-secret"}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["mesh-platform:kialiPassword"]))
+    with pytest.raises(ConfigError) as error:
+        load_stack_config(PulumiConfigSource())
+    assert [str(p) for p in error.value.problems] == [PLAIN_SECRET]
+
+
+def test_an_encrypted_secret_is_accepted(run_stack):
+    run = run_stack("dev", overrides={"mesh-platform:grafanaPassword": {"secure": "v1:ciphertext"}})
+    assert run.resources

@@ -5,7 +5,9 @@
 
 Writes `resources.json` (every resource with its type, name, parent and inputs, each
 secret value shown as "[secret]"), `manifests/` (one YAML file per Kubernetes object
-the program declares directly; Helm releases stay in resources.json), and prints a
+the program declares directly; Helm releases stay in resources.json), `examples/` (objects
+the program hands to app teams rather than applying, such as the AuthorizationPolicy that
+admits the Emissary edge), `outputs.json`, and prints a
 count of resources by type. Invalid configuration, or a stack file that is not valid
 YAML / repeats a key / is not a mapping: exit status 2 with every problem listed, and no
 output directory left behind (not even a previous run's). The output is written to a
@@ -27,6 +29,7 @@ from typing import Optional
 import yaml
 
 from components.config.errors import ConfigError
+from components.edges.emissary import model as emissary_model
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, redact, run_stack_file
 from tools.stack_files import StackFileError
 
@@ -62,8 +65,22 @@ def _write_files(run: ProgramRun, out: Path) -> None:
     for index, manifest in enumerate(manifests):
         (out / "manifests" / _file_name(index, manifest)).write_text(
             yaml.safe_dump(manifest, sort_keys=False, default_flow_style=False))
+    for file_name, policy in example_policies(run.outputs).items():
+        (out / "examples").mkdir(exist_ok=True)
+        (out / "examples" / file_name).write_text(yaml.safe_dump(policy, sort_keys=False, default_flow_style=False))
     outputs = {k: ("[secret]" if k in run.secret_outputs else v) for k, v in run.outputs.items()}
     (out / "outputs.json").write_text(json.dumps(outputs, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def example_policies(outputs: dict) -> dict[str, dict]:
+    """The AuthorizationPolicy examples app teams copy to admit the Emissary edge (not applied
+    by the program: an ALLOW policy denies every caller it does not list)."""
+    principal = outputs.get("emissaryPrincipal")
+    if not principal:
+        return {}
+    emissary_namespace = principal.split("/ns/", 1)[1].split("/", 1)[0]
+    return {f"allow-emissary-{namespace}.yaml": emissary_model.authorization_policy(namespace, emissary_namespace)
+            for namespace in outputs.get("emissaryAppNamespaces") or []}
 
 
 def write_render(run: ProgramRun, out: Path) -> None:

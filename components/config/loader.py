@@ -39,6 +39,9 @@ class ConfigSource(Protocol):
     def keys(self) -> Iterable[str]:
         """Every key the stack sets, in every namespace (`aws:region`, `mesh-platform:istio`)."""
 
+    def is_stored_secret(self, key: str) -> bool:
+        """Whether a top-level key is stored encrypted in the stack (`secure:`), not as plain text."""
+
 
 class PulumiConfigSource:
     """`ConfigSource` over the Pulumi SDK's runtime config (what `pulumi up` hands the program)."""
@@ -61,7 +64,11 @@ class PulumiConfigSource:
 
     def keys(self) -> Iterable[str]:
         # The language host sets the runtime config map; older hosts pass PULUMI_CONFIG instead.
-        return sorted({*runtime_config.CONFIG.get(), *runtime_config.get_config_env()})
+        return sorted({*runtime_config.CONFIG.get(), *(runtime_config.get_config_env() or {})})
+
+    def is_stored_secret(self, key: str) -> bool:
+        full_key = f"{PROJECT}:{key}"
+        return runtime_config.is_config_secret(full_key) or full_key in runtime_config.get_config_secret_keys_env()
 
 
 def _is_near_miss(namespace: str) -> bool:
@@ -82,6 +89,14 @@ def unknown_keys(keys: Iterable[str]) -> list[Problem]:
             problems.append(Problem(full_key, f'unknown namespace "{namespace}"; did you mean {PROJECT}:{key}? '
                                               f"(this project reads only {PROJECT}:* keys)"))
     return problems
+
+
+def plain_text_secrets(source: ConfigSource, keys: Iterable[str]) -> list[Problem]:
+    """Secret keys the stack holds as plain text: Pulumi would keep them unencrypted in the
+    stack file, its state and its previews."""
+    return [Problem(f"{PROJECT}:{key}", "a secret stored as plain text; store it encrypted with "
+                                        f"`pulumi config set --secret {key} <value>` (it replaces the plain value)")
+            for key in keys if not source.is_stored_secret(key)]
 
 
 def _validate(raw: dict[str, Any], context: dict[str, Any]) -> StackConfig:
@@ -140,6 +155,7 @@ def load_stack_config(source: ConfigSource) -> StackConfig:
     if raw.get("environment") == "":
         del raw["environment"]  # Pulumi.yaml's declared default: use the stack name
     secrets = {key: source.secret(key) for key in SECRET_KEYS}
+    problems += plain_text_secrets(source, [key for key, value in secrets.items() if value is not None])
     namespaces = raw.get("namespaces", ["default"])
     context = {"stack": source.stack, "secrets": {k for k, v in secrets.items() if v is not None},
                "namespaces": set(namespaces) if isinstance(namespaces, list) and all(
