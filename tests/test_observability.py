@@ -12,8 +12,8 @@ from tools.mockrun import Secret
 
 GRAFANA_PLAINTEXT = "Grafana-Known-Plaintext-7q2"
 KIALI_PLAINTEXT = "Kiali-Known-Plaintext-9x4"
-KNOWN_PASSWORDS = {"mesh-platform:grafanaPassword": GRAFANA_PLAINTEXT,
-                   "mesh-platform:kialiPassword": KIALI_PLAINTEXT}
+KNOWN_PASSWORDS = {"mesh-platform:grafanaPassword": Secret(GRAFANA_PLAINTEXT),
+                   "mesh-platform:kialiPassword": Secret(KIALI_PLAINTEXT)}
 
 
 @pytest.fixture(scope="module")

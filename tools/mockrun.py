@@ -121,7 +121,10 @@ def read_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None,
     config, secret_keys = {}, []
     for key, value in values.items():
         full = key if ":" in key else f"{PROJECT}:{key}"
-        if _has_secure(value):
+        if isinstance(value, Secret):  # a test's known plaintext, stored as `pulumi config set --secret` would
+            secret_keys.append(full)
+            value = value.value
+        elif _has_secure(value):
             secret_keys.append(full)
             value = _replace_secure(value, full)
         config[full] = _encode(value)
