@@ -36,9 +36,9 @@ if config.edge.kind == "azure-ip":
 
     azure_edge = AzureIpEdge("azure-ip-edge", AzureIpEdgeArgs(
         config=config.edge.azure_ip,
-        node_resource_group=cluster.node_resource_group,
         location=config.cluster.aks.location,
         cluster_name=config.cluster.name,
+        cluster_principal_id=cluster.identity_principal_id,
         tags={"environment": config.environment},
     ))
     pulumi.export("ingressIp", azure_edge.ip_address)
@@ -50,6 +50,8 @@ mesh = IstioMesh("mesh", IstioMeshArgs(
     gateway_service_type=gateway_service_type(config.edge.kind),
     service_annotations=azure_edge.service_annotations if azure_edge else {},
     environment=config.environment,
+    namespace_policy=config.namespace_policy,
+    metrics_server=config.cluster.metrics_server,
 ))
 routes = MeshRoutes("routes", MeshRoutesArgs(
     mesh=mesh,
@@ -60,7 +62,7 @@ routes = MeshRoutes("routes", MeshRoutesArgs(
 ))
 observability = Observability("observability", ObservabilityArgs(
     config=config.observability,
-    istio_namespace=mesh.istio_namespace,
+    istio=config.istio,
     provider=cluster.provider,
     mesh_ready=mesh.istiod,
 ))

@@ -130,6 +130,7 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
         "name": inputs.get("resourceName", name),
         "nodeResourceGroup": f"MC_{inputs.get('resourceGroupName')}_{inputs.get('resourceName', name)}_westeurope",
         "fqdn": f"{inputs.get('dnsPrefix', name)}.hcp.westeurope.azmk8s.io",
+        "identity": {"type": "SystemAssigned", "principalId": "00000000-0000-0000-0000-00000000c1a5"},
     },
     "azure-native:network:PublicIPAddress": lambda name, inputs: {"ipAddress": "20.50.60.70"},
     "kubernetes:networking.k8s.io/v1:Ingress": lambda name, inputs: {"status": {"loadBalancer": {"ingress": [{
@@ -164,6 +165,9 @@ CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
         "accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/mock", "userId": "MOCK"},
     "aws:index/getPartition:getPartition": lambda args: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
+    "azure-native:authorization:getClientConfig": lambda args: {
+        "subscriptionId": "00000000-0000-0000-0000-0000000005b5", "tenantId": "00000000-0000-0000-0000-000000007e17",
+        "clientId": "mock", "objectId": "mock"},
 }
 
 
