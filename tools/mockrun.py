@@ -268,6 +268,7 @@ class RecordedResource:
     provider: Optional[str] = None
     dependencies: list[str] = field(default_factory=list)
     protect: bool = False
+    retain_on_delete: bool = False
 
 
 class RecordingMonitor(MockMonitor):
@@ -295,6 +296,7 @@ class RecordingMonitor(MockMonitor):
                 provider=_name_of(provider_urn) if provider_urn else None,
                 dependencies=[_name_of(u) for u in request.dependencies],
                 protect=bool(getattr(request, "protect", False)),
+                retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
             ))
         return response
 
