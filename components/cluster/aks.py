@@ -16,19 +16,18 @@ def decode_kubeconfig(encoded: str) -> str:
     return base64.b64decode(encoded).decode("utf-8")
 
 
-def network_profile(mode: str, pod_cidr: str) -> containerservice.ContainerServiceNetworkProfileArgs:
+def network_profile(mode: str, pod_cidr: str) -> dict:
     """Azure CNI with an explicit mode: overlay (pods from `pod_cidr`) or vnet (no pod CIDR at all).
 
     Without a mode AKS picks node-subnet (vnet) mode, and a pod CIDR there is refused
-    (https://learn.microsoft.com/azure/aks/azure-cni-overlay).
+    (https://learn.microsoft.com/azure/aks/azure-cni-overlay). A plain dict, because the
+    SDK's `ContainerServiceNetworkProfileArgs` fills in a default pod CIDR on its own.
     """
-    overlay = mode == "overlay"
-    return containerservice.ContainerServiceNetworkProfileArgs(
-        network_plugin=containerservice.NetworkPlugin.AZURE,
-        network_plugin_mode=containerservice.NetworkPluginMode.OVERLAY if overlay else None,
-        pod_cidr=pod_cidr if overlay else None,
-        load_balancer_sku=containerservice.LoadBalancerSku.STANDARD,
-    )
+    profile = {"network_plugin": containerservice.NetworkPlugin.AZURE,
+               "load_balancer_sku": containerservice.LoadBalancerSku.STANDARD}
+    if mode == "overlay":
+        profile.update(network_plugin_mode=containerservice.NetworkPluginMode.OVERLAY, pod_cidr=pod_cidr)
+    return profile
 
 
 def support_settings(extended_support: bool) -> dict:
