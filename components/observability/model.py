@@ -63,14 +63,14 @@ def endpoints(observability: ObservabilityConfig, istio: IstioConfig) -> Endpoin
     ns = istio.namespace
     installs_prometheus = observability.installs_prometheus
     prometheus = prometheus_url(ns) if installs_prometheus else observability.prometheus.url
-    tracing = istio.resolved_tracing
+    tracing, installs_collector = istio.resolved_tracing, istio.tracing.installs_collector
     query = None
-    if tracing.installs_collector:
+    if installs_collector:
         query = TraceQuery(f"http://{COLLECTOR_SERVICE}.{ns}:{JAEGER_QUERY_GRPC_PORT}", grpc=True)
     elif tracing.enabled and observability.tracing.query_url:
         query = TraceQuery(observability.tracing.query_url, grpc=False)
     return Endpoints(prometheus, installs_prometheus, tracing.zipkin_address if tracing.enabled else None,
-                     tracing.installs_collector, query)
+                     installs_collector, query)
 
 
 def prometheus_values() -> dict[str, Any]:
