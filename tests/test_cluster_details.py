@@ -156,7 +156,7 @@ def test_availability_values():
     ("Standard_B2ps_v2", 8), ("Standard_B2pls_v2", 4), ("Standard_B2pts_v2", 1), ("Standard_B16ps_v2", 64),
     ("Standard_D4s_v5", 16), ("Standard_D2ls_v5", 4), ("Standard_D2ps_v6", 8), ("Standard_D2pls_v6", 4),
     ("Standard_D2plds_v6", 4), ("Standard_E4as_v5", 32), ("Standard_E8-4ds_v5", 64), ("Standard_B2s", 4),
-    ("Standard_D2_v2", 7),
+    ("Standard_D2_v2", 7), ("Standard_DC4as_v5", 16), ("Standard_EC8ads_v5", 64),
 ])
 def test_vm_sizes_decode_every_current_family(size, gib):
     assert azure_vm_memory_gib(size) == gib
@@ -173,6 +173,12 @@ def test_small_b_v2_and_bp_sizes_are_refused():
         cluster = {"kind": "aks", "aks": {"location": "westeurope", "nodePool": {"vmSize": size}}}
         (found,) = problems_of({"cluster": cluster, "edge": {"kind": "azure-ip"}})
         assert "GiB of memory; Istio needs nodes with more than 4 GiB" in found
+
+
+@pytest.mark.parametrize("size", ["Standard_L8s_v3", "Standard_M32ms_v2", "Standard_D11_v2", "Standard_NC6s_v3",
+                                  "Standard_FC2_v6", "Standard_B2ms_v2"])
+def test_sizes_no_rule_covers_are_unknown(size):
+    assert azure_vm_memory_gib(size) is None
 
 
 def test_unknown_size_is_an_error_that_says_how_to_state_its_memory():

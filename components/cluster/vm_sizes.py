@@ -32,7 +32,7 @@ _TABLE_GIB = {
     "F1": 2, "F2": 4, "F4": 8, "F8": 16, "F16": 32, "F1s": 2, "F2s": 4, "F4s": 8, "F8s": 16, "F16s": 32,
 }
 
-_NAME = re.compile(r"^(?P<family>[BDEF])(?P<vcpus>\d+)(-\d+)?(?P<features>[a-z]*)_v(?P<version>\d+)$")
+_NAME = re.compile(r"^(?P<family>[BDEF])(?P<confidential>C?)(?P<vcpus>\d+)(-\d+)?(?P<features>[a-z]*)_v(?P<version>\d+)$")
 
 
 def _per_vcpu(family: str, version: int, features: str) -> Optional[float]:
@@ -63,5 +63,8 @@ def azure_vm_memory_gib(size: str) -> Optional[float]:
     match = _NAME.match(short)
     if not match:
         return None
+    if match["confidential"] and match["family"] not in "DE":
+        return None
+    # Confidential DC/EC sizes (DC4as_v5, EC8ads_v5) follow their D/E family's memory.
     ratio = _per_vcpu(match["family"], int(match["version"]), match["features"])
     return None if ratio is None else float(ratio * int(match["vcpus"]))
