@@ -59,7 +59,8 @@ def test_eks_kubeconfig_profile_goes_into_the_exec_environment(run_stack):
     document = json.loads(kubeconfig.value if hasattr(kubeconfig, "value") else kubeconfig)
     assert document["users"][0]["user"]["exec"]["env"] == [{"name": "AWS_PROFILE", "value": "platform"}]
     plain = kubeconfig_document("c", "https://x", "ca", "eu-west-1")
-    assert "env" not in plain["users"][0]["user"]["exec"] and "--role-arn" not in plain["users"][0]["user"]["exec"]["args"]
+    exec_config = plain["users"][0]["user"]["exec"]
+    assert "env" not in exec_config and "--role-arn" not in exec_config["args"]
 
 
 def test_eks_one_nat_gateway_per_zone_unless_single(run_stack):

@@ -62,7 +62,8 @@ def assume_role_policy(service: str) -> str:
 
 
 ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-"""EKS access policy for cluster-admin (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html)."""
+"""EKS access policy for cluster-admin
+(https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html)."""
 METRICS_SERVER_ADDON = "metrics-server"
 """EKS community add-on; metrics-server is not installed on EKS by default."""
 

@@ -32,7 +32,8 @@ _TABLE_GIB = {
     "F1": 2, "F2": 4, "F4": 8, "F8": 16, "F16": 32, "F1s": 2, "F2s": 4, "F4s": 8, "F8s": 16, "F16s": 32,
 }
 
-_NAME = re.compile(r"^(?P<family>[BDEF])(?P<confidential>C?)(?P<vcpus>\d+)(-\d+)?(?P<features>[a-z]*)_v(?P<version>\d+)$")
+_NAME = re.compile(r"^(?P<family>[BDEF])(?P<confidential>C?)(?P<vcpus>\d+)(-\d+)?"
+                   r"(?P<features>[a-z]*)_v(?P<version>\d+)$")
 
 
 def _per_vcpu(family: str, version: int, features: str) -> Optional[float]:
