@@ -5,16 +5,21 @@ bottom: cluster -> Istio mesh -> routes -> observability -> edge. Each step is o
 component; nothing below this file reads `pulumi.Config`.
 """
 
+from datetime import date
+
 import pulumi
 
 from components.cluster.component import Cluster, ClusterArgs
 from components.config.loader import PulumiConfigSource, load_stack_config
+from components.config.version_rules import version_warnings
 from components.mesh.component import IstioMesh, IstioMeshArgs
 from components.mesh.model import gateway_service_type
 from components.observability.component import Observability, ObservabilityArgs
 from components.routes.component import MeshRoutes, MeshRoutesArgs
 
 config = load_stack_config(PulumiConfigSource())  # raises ConfigError listing every problem
+for warning in version_warnings(config, date.today()):
+    pulumi.log.warn(warning)
 
 cluster = Cluster(
     "cluster",

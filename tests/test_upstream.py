@@ -374,3 +374,14 @@ def test_alb_controller_policy_is_the_one_published_with_the_pinned_chart():
     if not published.is_file():
         pytest.skip(f"{published.name} is not in the upstream cache; run `make upstream`")
     assert _statements(load_balancer_controller_policy("aws")) == _statements(json.loads(published.read_text()))
+
+
+def test_helm_refuses_a_value_the_chart_schema_forbids(tmp_path):
+    from components.mesh.config import ISTIO_VERSION
+
+    chart = chart_dir(CACHE, "gateway", ISTIO_VERSION)
+    values = tmp_path / "values.json"
+    values.write_text(json.dumps({"replicaCount": "two"}))
+    done = subprocess.run([str(helm_binary(CACHE)), "template", "g", str(chart), "-f", str(values)],
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and "replicaCount" in done.stderr

@@ -120,3 +120,15 @@ def test_ako_on_a_newer_minor_needs_the_acknowledgement():
 def test_every_row_names_its_source():
     for table in (EKS_SUPPORT, AKS_SUPPORT, ISTIO_KUBERNETES):
         assert all(row.source.startswith("https://") for row in table.values())
+
+
+def test_istio_near_its_end_of_life_is_announced_not_refused():
+    from components.config.version_rules import version_warnings
+
+    config = loads(stack(copy.deepcopy(EKS)))
+    (warning,) = version_warnings(config, TODAY)
+    assert warning.startswith("Istio 1.30 reaches end of life expected around 2026-11-30 (https://istio.io/")
+    assert version_warnings(config, date(2026, 9, 1)) == []
+    old = loads(stack({**copy.deepcopy(EKS), "kubernetesVersion": "1.34"}, istio={"version": "1.28.10"}),
+                today=date(2026, 11, 22))
+    assert version_warnings(old, TODAY)[0].startswith("Istio 1.28 reached end of life on 2026-07-01")

@@ -6,7 +6,7 @@ The data lives in `components.config.support`; each message names the source it 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from components.config.support import (
@@ -24,6 +24,21 @@ Problems = list[tuple[str, str]]
 def version_rules(config: Any, today: date) -> Problems:
     """Every version problem of the stack, judged on `today`."""
     return [*_istio_covers_kubernetes(config), *_cloud_support(config, today), *_ako_covers_kubernetes(config)]
+
+
+EOL_NOTICE = timedelta(days=45)
+
+
+def version_warnings(config: Any, today: date) -> list[str]:
+    """Things to say at preview that are not errors: the pinned Istio minor at or near its end of life."""
+    minor = istio_minor(config.istio.version)
+    row = ISTIO_KUBERNETES.get(minor)
+    if row is None or row.end_of_life is None or today + EOL_NOTICE < row.end_of_life:
+        return []
+    when = "expected around" if row.projected else "on"
+    state = "reaches" if today < row.end_of_life else "reached"
+    return [f"Istio {minor} {state} end of life {when} {row.end_of_life.isoformat()} ({row.source}); "
+            "plan the move to a supported minor with istio.version"]
 
 
 def _istio_covers_kubernetes(config: Any) -> Problems:
