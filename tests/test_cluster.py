@@ -62,7 +62,9 @@ def test_eks_new_vpc_graph(run_stack):
         assert s.inputs["tags"]["kubernetes.io/cluster/mesh-prod"] == "shared"
     # Private subnets reach out through the NAT gateway, public ones through the internet gateway.
     routes = {r.name: r.inputs["routes"][0] for r in run.of_type("aws:ec2/routeTable:RouteTable")}
-    assert "natGatewayId" in routes["cluster-private-rt"] and "gatewayId" in routes["cluster-public-rt"]
+    assert "gatewayId" in routes["cluster-public-rt"]
+    for zone in ("eu-west-1a", "eu-west-1b", "eu-west-1c"):
+        assert "natGatewayId" in routes[f"cluster-private-rt-{zone}"]
 
 
 def test_eks_iam_roles_and_policies(run_stack):
@@ -82,7 +84,7 @@ def test_eks_cluster_node_group_and_oidc(run_stack):
     run = run_stack("eks")
     cluster = run.named("cluster-eks")
     assert cluster.inputs["name"] == "mesh-prod"
-    assert cluster.inputs["version"] == "1.32"
+    assert cluster.inputs["version"] == "1.35"
     assert len(cluster.inputs["vpcConfig"]["subnetIds"]) == 6
     # The cluster waits for its role's policy to be attached (else creation fails on AWS).
     assert any(d.startswith("cluster-cluster-role-") for d in cluster.dependencies)
@@ -99,7 +101,8 @@ def test_eks_cluster_node_group_and_oidc(run_stack):
 def test_eks_with_existing_vpc_creates_no_network(run_stack):
     run = run_stack("eks", overrides={"mesh-platform:cluster": {
         "kind": "eks", "name": "mesh-prod",
-        "eks": {"vpc": {"vpcId": "vpc-0123", "publicSubnetIds": ["subnet-a", "subnet-b"],
+        "eks": {"publicAccessCidrs": ["203.0.113.0/24"],
+                "vpc": {"vpcId": "vpc-0123", "publicSubnetIds": ["subnet-a", "subnet-b"],
                         "privateSubnetIds": ["subnet-c", "subnet-d"]}}}})
     assert not run.of_type("aws:ec2/vpc:Vpc") and not run.of_type("aws:ec2/subnet:Subnet")
     assert run.named("cluster-eks").inputs["vpcConfig"]["subnetIds"] == ["subnet-c", "subnet-d", "subnet-a", "subnet-b"]
@@ -114,7 +117,7 @@ def test_aks_graph(run_stack):
                      "pulumi:providers:kubernetes"}
     aks = run.named("cluster-aks")
     assert aks.inputs["identity"] == {"type": "SystemAssigned"}
-    assert aks.inputs["kubernetesVersion"] == "1.32"
+    assert aks.inputs["kubernetesVersion"] == "1.35"
     pool = aks.inputs["agentPoolProfiles"][0]
     assert pool["vmSize"] == "Standard_D4s_v5" and pool["mode"] == "System"
     assert (pool["minCount"], pool["count"], pool["maxCount"]) == (3, 3, 5)

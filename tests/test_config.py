@@ -98,7 +98,7 @@ def test_cluster_name_must_be_a_dns_label():
 
 def test_kubernetes_version_format():
     found = problems_of({"cluster": {"kind": "existing", "kubernetesVersion": "v1.32.1"}})
-    assert found == ['mesh-platform:cluster.kubernetesVersion: expected a version such as "1.32"; got "v1.32.1"']
+    assert found == ['mesh-platform:cluster.kubernetesVersion: expected a version such as "1.35"; got "v1.32.1"']
 
 
 def test_settings_for_another_cluster_kind_are_rejected():
@@ -106,7 +106,8 @@ def test_settings_for_another_cluster_kind_are_rejected():
     assert found == ['mesh-platform:cluster.eks: settings for "eks" given but cluster.kind is "existing"']
 
 
-EKS = {"kind": "eks", "eks": {"vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}}
+EKS = {"kind": "eks", "eks": {"publicAccessCidrs": ["203.0.113.0/24"],
+                              "vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}}
 
 
 def test_eks_new_vpc_needs_two_zones():
@@ -313,6 +314,7 @@ def test_emissary_needs_a_namespace_of_its_own():
 
 def test_ako_needs_a_namespace_of_its_own():
     found = problems_of({"ako": {"enabled": True, "namespace": "istio-system"},
+                         "cluster": {"kind": "existing", "kubernetesVersion": "1.34"},
                          "avi": {"controller": "https://avi.example.com"}}, secrets={"aviPassword": "pw"})
     assert found == ['mesh-platform:ako.namespace: "istio-system" is already used; AKO gets a namespace of its own']
 

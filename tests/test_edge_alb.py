@@ -76,7 +76,7 @@ def test_controller_role_policy_and_release(eks):
 
     release = eks.named("alb-edge-controller")
     assert release.inputs["chart"] == "aws-load-balancer-controller"
-    assert release.inputs["version"] == "1.13.4"
+    assert release.inputs["version"] == "3.5.0"
     assert release.inputs["repositoryOpts"] == {"repo": "https://aws.github.io/eks-charts"}
     assert release.inputs["namespace"] == "kube-system"
     values = release.inputs["values"]

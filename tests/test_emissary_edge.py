@@ -156,7 +156,7 @@ def test_preview_declares_the_same_resources(run_stack, amb):
 
 def test_tracing_service_and_dashboard(amb):
     (tracing,) = crs(amb, "TracingService")
-    assert tracing["spec"]["service"] == "zipkin.istio-system:9411" and tracing["spec"]["driver"] == "zipkin"
+    assert tracing["spec"]["service"] == "jaeger.istio-system:9411" and tracing["spec"]["driver"] == "zipkin"
     assert tracing["spec"]["sampling"]["overall"] == 10
     (dashboard,) = [r for r in amb.of_type("kubernetes:core/v1:ConfigMap") if r.parent == "ambassador-edge"]
     assert dashboard.inputs["metadata"]["labels"]["grafana_dashboard"] == "1"

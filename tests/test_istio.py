@@ -8,7 +8,7 @@ import pytest
 
 from components.mesh import model as istio_values
 from components.config.loader import load_stack_config
-from components.mesh.config import is_istio_version
+from components.mesh.config import ISTIO_VERSION, is_istio_version
 from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, read_stack_file
 
@@ -51,7 +51,7 @@ def test_istio_charts_install_in_order_with_pinned_versions(run_stack, stack):
     if egress:
         expected["istio-egressgateway"] = "gateway"
     assert {name: r.inputs["chart"] for name, r in found.items()} == expected
-    assert {r.inputs["version"] for r in found.values()} == {"1.27.3"}
+    assert {r.inputs["version"] for r in found.values()} == {ISTIO_VERSION} == {"1.30.3"}
     assert found["istio-base"].inputs["namespace"] == found["istiod"].inputs["namespace"] == "istio-system"
     assert found["istio-ingressgateway"].inputs["namespace"] == "istio-ingress"
 
@@ -65,11 +65,11 @@ def test_istio_charts_install_in_order_with_pinned_versions(run_stack, stack):
 
 def test_chart_version_and_repository_are_overridable(run_stack):
     run = run_stack("dev", overrides={"mesh-platform:istio": {
-        "version": "1.26.4", "repository": "https://charts.example.internal/istio"}})
+        "version": "1.29.6", "repository": "https://charts.example.internal/istio"}})
     found = releases(run)
     assert found == {}  # the repository moved, so none is from the public one
     istio = [r for r in run.of_type(RELEASE) if r.inputs["repositoryOpts"]["repo"].endswith("/istio")]
-    assert {r.inputs["version"] for r in istio} == {"1.26.4"}
+    assert {r.inputs["version"] for r in istio} == {"1.29.6"}
     assert {r.inputs["chart"] for r in istio} == {"base", "istiod", "gateway"}
 
 
@@ -141,8 +141,10 @@ def test_mesh_config_from_stack(run_stack):
     aks_run = run_stack("aks")
     aks = releases(aks_run)["istiod"].inputs["values"]["meshConfig"]
     assert aks["enableTracing"] is True
+    # No zipkinAddress in the stack: the collector the stack installs (Jaeger's Zipkin API).
     assert aks["extensionProviders"] == [
-        {"name": "zipkin", "zipkin": {"service": "zipkin.istio-system.svc.cluster.local", "port": 9411}}]
+        {"name": "zipkin", "zipkin": {"service": "jaeger.istio-system.svc.cluster.local", "port": 9411}}]
+    assert aks["defaultProviders"] == {"tracing": ["zipkin"]}
     (telemetry,) = aks_run.of_type("kubernetes:telemetry.istio.io/v1:Telemetry")
     assert telemetry.inputs["metadata"]["namespace"] == "istio-system"
     assert telemetry.inputs["spec"]["tracing"][0]["randomSamplingPercentage"] == 5.0

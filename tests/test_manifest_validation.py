@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import kubernetes_validate
+
+from components.cluster.config import KUBERNETES_VERSION
 import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError, all_versions, major_minor
@@ -33,7 +35,7 @@ KIALI_STRATEGIES = {"anonymous", "header", "openid", "openshift", "token"}
 def target_version(stack: str) -> str:
     """The stack's cluster.kubernetesVersion, or the newest the validator knows if it is newer."""
     config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
-    wanted = str((config.get("mesh-platform:cluster") or {}).get("kubernetesVersion", "1.32"))
+    wanted = str((config.get("mesh-platform:cluster") or {}).get("kubernetesVersion", KUBERNETES_VERSION))
     known = [major_minor(v) for v in all_versions()]
     newest = max(known, key=lambda v: tuple(int(p) for p in v.split(".")))
     return wanted if wanted in known else newest
@@ -266,7 +268,7 @@ def test_custom_resources_have_their_required_fields(rendered, stack):
 
 
 def test_the_targeted_version_is_the_stack_version():
-    assert target_version("eks") == "1.32"
+    assert target_version("eks") == "1.35"
 
 
 # -- the checks themselves catch mistakes -----------------------------------------------

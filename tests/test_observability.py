@@ -43,7 +43,9 @@ def test_no_secret_without_a_password(run_stack):
 
 def test_grafana_uses_the_secret_as_admin_credentials(aks):
     release = aks.named("observability-grafana")
-    assert release.inputs["chart"] == "grafana" and release.inputs["version"] == "10.1.4"
+    assert release.inputs["chart"] == "grafana" and release.inputs["version"] == "12.11.1"
+    # The maintained repository (grafana/helm-charts stopped publishing the chart at 10.5.15).
+    assert release.inputs["repositoryOpts"] == {"repo": "https://grafana-community.github.io/helm-charts"}
     assert release.inputs["namespace"] == "istio-system"
     assert release.inputs["values"]["admin"] == {
         "existingSecret": "grafana", "userKey": "username", "passwordKey": "passphrase"}
@@ -64,8 +66,9 @@ def test_kiali_operator_and_cr_with_a_supported_strategy(aks):
 
 def test_login_strategy_is_refused():
     with pytest.raises(ValueError, match="no 'login' strategy"):
-        model.kiali_cr("istio-system", "login")
-    assert model.kiali_cr("istio-system", "anonymous")["spec"]["external_services"]["grafana"] == {"enabled": False}
+        model.kiali_cr("istio-system", "login", "http://prometheus.istio-system:9090")
+    anonymous = model.kiali_cr("istio-system", "anonymous", "http://prometheus.istio-system:9090")
+    assert anonymous["spec"]["external_services"]["grafana"] == {"enabled": False}
 
 
 def test_login_strategy_fails_the_stack(run_stack):

@@ -62,7 +62,8 @@ def test_no_gateway_without_public_hosts():
 def test_virtual_services_split_public_and_internal_hosts():
     services = {(v["metadata"]["namespace"], v["metadata"]["name"]): v["spec"]
                 for v in model.app_virtual_services([APP], INGRESS)}
-    assert set(services) == {("prod", "web"), ("prod", "web-mesh"), ("stage", "web")}
+    # The app's own service name gets no mesh-only VirtualService: it would add nothing.
+    assert set(services) == {("prod", "web"), ("stage", "web")}
     public = services[("prod", "web")]
     assert public["hosts"] == ["web.example.com"]
     assert public["gateways"] == ["istio-ingress/mesh-ingress"]
@@ -70,9 +71,6 @@ def test_virtual_services_split_public_and_internal_hosts():
     assert public["http"][0]["match"] == [{"uri": {"prefix": "/"}}, {"uri": {"prefix": "/api"}}]
     assert public["http"][0]["route"] == [
         {"destination": {"host": "web-svc.prod.svc.cluster.local", "port": {"number": 8080}}}]
-    mesh = services[("prod", "web-mesh")]
-    assert mesh["hosts"] == ["web-svc.prod.svc.cluster.local"]
-    assert mesh["gateways"] == ["mesh"] and mesh["exportTo"] == ["."]
     assert services[("stage", "web")]["http"][0]["route"][0]["destination"]["host"] == \
         "web-svc.stage.svc.cluster.local"
 
@@ -164,9 +162,8 @@ def test_seed_002_example_in_the_dev_stack(run_stack):
         assert spec["http"][0]["match"] == [{"uri": {"prefix": "/"}}]
         assert spec["http"][0]["route"] == [{"destination": {
             "host": f"app1-service.{namespace}.svc.cluster.local", "port": {"number": 8000}}}]
-        mesh = crs(run, VS)[(namespace, "app1-virtual-svc-mesh")]["spec"]
-        assert mesh["hosts"] == [f"app1-service.{namespace}.svc.cluster.local"]
-        assert mesh["exportTo"] == ["."]
+        # app1-service's own name: sidecars reach it on every port and path without a VirtualService.
+        assert not [key for key, vs in crs(run, VS).items() if "mesh" in vs["spec"]["gateways"]]
 
 
 def test_eks_orders_app_routes_both_prefixes(run_stack):
@@ -290,3 +287,46 @@ def test_same_host_with_different_prefixes_is_fine(run_stack):
     ]
     run = run_stack("eks", overrides={"mesh-platform:apps": apps})
     assert set(gateway_bound(run)) == {("prod", "a"), ("prod", "b")}
+
+
+# -- mesh-only VirtualServices touch only the app's port and never cause a 404 ------------
+
+ALIAS_APP = AppConfig(virtual_name="orders", service="orders", port=8080, namespaces=(
+    AppNamespaceConfig(name="prod", hosts=("shop.example.com", "legacy-orders.prod.svc.cluster.local")),
+), prefixes=("/orders", "/cart"))
+
+
+def test_an_alias_host_gets_a_port_scoped_mesh_virtual_service():
+    (mesh,) = [v for v in model.app_virtual_services([ALIAS_APP], INGRESS) if v["spec"]["gateways"] == ["mesh"]]
+    spec = mesh["spec"]
+    assert mesh["metadata"] == {"name": "orders-mesh-legacy-orders", "namespace": "prod"}
+    assert spec["hosts"] == ["legacy-orders.prod.svc.cluster.local"] and spec["exportTo"] == ["."]
+    # Every match is on the app's port: other ports of the host are untouched.
+    assert all(match["port"] == 8080 for route in spec["http"] for match in route["match"])
+    assert spec["http"][0]["match"] == [{"uri": {"prefix": "/orders"}, "port": 8080},
+                                        {"uri": {"prefix": "/cart"}, "port": 8080}]
+    assert spec["http"][0]["route"][0]["destination"] == {"host": "orders.prod.svc.cluster.local",
+                                                          "port": {"number": 8080}}
+    # Paths outside the prefixes stay with the host they were sent to (no 404).
+    assert spec["http"][1] == {"name": "orders-other-paths", "match": [{"port": 8080}], "route": [
+        {"destination": {"host": "legacy-orders.prod.svc.cluster.local", "port": {"number": 8080}}}]}
+
+
+def test_no_path_on_the_app_port_is_left_without_a_route():
+    for prefixes in (("/",), ("/api",), ("/a", "/b")):
+        app = ALIAS_APP.model_copy(update={"prefixes": prefixes})
+        for vs in model.app_virtual_services([app], INGRESS):
+            if vs["spec"]["gateways"] != ["mesh"]:
+                continue
+            catch_all = [r for r in vs["spec"]["http"]
+                         if any("uri" not in m or m["uri"] == {"prefix": "/"} for m in r["match"])]
+            assert catch_all, prefixes
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_stacks_declare_no_mesh_virtual_service_for_an_apps_own_service(run_stack, stack):
+    for (namespace, _), vs in crs(run_stack(stack), VS).items():
+        if "mesh" in vs["spec"]["gateways"] and not vs["metadata"]["name"].startswith("egress-"):
+            for route in vs["spec"]["http"]:
+                assert all(dest["destination"]["host"] != vs["spec"]["hosts"][0] or route["name"].endswith(
+                    "-other-paths") for dest in route["route"])

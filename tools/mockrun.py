@@ -153,6 +153,7 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
         "name": inputs.get("resourceName", name),
         "nodeResourceGroup": f"MC_{inputs.get('resourceGroupName')}_{inputs.get('resourceName', name)}_westeurope",
         "fqdn": f"{inputs.get('dnsPrefix', name)}.hcp.westeurope.azmk8s.io",
+        "identity": {"type": "SystemAssigned", "principalId": "00000000-0000-0000-0000-00000000c1a5"},
     },
     "azure-native:network:PublicIPAddress": lambda name, inputs: {"ipAddress": "20.50.60.70"},
     "kubernetes:networking.k8s.io/v1:Ingress": lambda name, inputs: {"status": {"loadBalancer": {"ingress": [{
@@ -187,6 +188,9 @@ CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
         "accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/mock", "userId": "MOCK"},
     "aws:index/getPartition:getPartition": lambda args: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
+    "azure-native:authorization:getClientConfig": lambda args: {
+        "subscriptionId": "00000000-0000-0000-0000-0000000005b5", "tenantId": "00000000-0000-0000-0000-000000007e17",
+        "clientId": "mock", "objectId": "mock"},
 }
 
 
@@ -287,6 +291,7 @@ class RecordedResource:
     provider: Optional[str] = None
     dependencies: list[str] = field(default_factory=list)
     protect: bool = False
+    retain_on_delete: bool = False
 
 
 class RecordingMonitor(MockMonitor):
@@ -314,6 +319,7 @@ class RecordingMonitor(MockMonitor):
                 provider=_name_of(provider_urn) if provider_urn else None,
                 dependencies=[_name_of(u) for u in request.dependencies],
                 protect=bool(getattr(request, "protect", False)),
+                retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
             ))
         return response
 

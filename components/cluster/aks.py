@@ -16,6 +16,28 @@ def decode_kubeconfig(encoded: str) -> str:
     return base64.b64decode(encoded).decode("utf-8")
 
 
+def network_profile(mode: str, pod_cidr: str) -> dict:
+    """Azure CNI with an explicit mode: overlay (pods from `pod_cidr`) or vnet (no pod CIDR at all).
+
+    Without a mode AKS picks node-subnet (vnet) mode, and a pod CIDR there is refused
+    (https://learn.microsoft.com/azure/aks/azure-cni-overlay). A plain dict, because the
+    SDK's `ContainerServiceNetworkProfileArgs` fills in a default pod CIDR on its own.
+    """
+    profile = {"network_plugin": containerservice.NetworkPlugin.AZURE,
+               "load_balancer_sku": containerservice.LoadBalancerSku.STANDARD}
+    if mode == "overlay":
+        profile.update(network_plugin_mode=containerservice.NetworkPluginMode.OVERLAY, pod_cidr=pod_cidr)
+    return profile
+
+
+def support_settings(extended_support: bool) -> dict:
+    """Long-term support (Premium tier) only when the stack accepts paying for it."""
+    if not extended_support:
+        return {"support_plan": containerservice.KubernetesSupportPlan.KUBERNETES_OFFICIAL}
+    return {"support_plan": containerservice.KubernetesSupportPlan.AKS_LONG_TERM_SUPPORT,
+            "sku": containerservice.ManagedClusterSKUArgs(name="Base", tier="Premium")}
+
+
 def build_aks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.ResourceOptions):
     """Declare the AKS cluster; returns `ClusterOutputs` with the admin kubeconfig."""
 
@@ -49,10 +71,8 @@ def build_aks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulu
             min_count=pool.min_count if pool.autoscaling else None,
             max_count=pool.max_count if pool.autoscaling else None,
         )],
-        network_profile=containerservice.ContainerServiceNetworkProfileArgs(
-            network_plugin=containerservice.NetworkPlugin.AZURE,
-            load_balancer_sku=containerservice.LoadBalancerSku.STANDARD,
-        ),
+        network_profile=network_profile(aks.network_plugin_mode, aks.pod_cidr),
+        **support_settings(config.extended_support),
         tags=tags,
         opts=pulumi.ResourceOptions(parent=group),
     )
@@ -65,4 +85,5 @@ def build_aks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulu
         kubeconfig=pulumi.Output.secret(kubeconfig),
         name=cluster.name,
         node_resource_group=cluster.node_resource_group,
+        identity_principal_id=cluster.identity.apply(lambda identity: identity.principal_id if identity else None),
     )

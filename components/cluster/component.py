@@ -44,7 +44,9 @@ class Cluster(pulumi.ComponentResource):
     vpc_id: pulumi.Output[Optional[str]]
     """EKS: the VPC the cluster lives in; None elsewhere."""
     node_resource_group: pulumi.Output[Optional[str]]
-    """AKS: the node resource group (where the gateway's static IP goes); None elsewhere."""
+    """AKS: the node resource group; None elsewhere."""
+    identity_principal_id: pulumi.Output[Optional[str]]
+    """AKS: the principal of the cluster's system-assigned identity (for role assignments); None elsewhere."""
     provider: k8s.Provider
     """The Kubernetes provider every Kubernetes resource must use."""
 
@@ -71,6 +73,7 @@ class Cluster(pulumi.ComponentResource):
         self.oidc_issuer_url = pulumi.Output.from_input(parts.oidc_issuer_url)
         self.vpc_id = pulumi.Output.from_input(parts.vpc_id)
         self.node_resource_group = pulumi.Output.from_input(parts.node_resource_group)
+        self.identity_principal_id = pulumi.Output.from_input(parts.identity_principal_id)
 
         context = config.existing.context if config.existing else None
         self.provider = k8s.Provider(
@@ -86,6 +89,7 @@ class Cluster(pulumi.ComponentResource):
             "oidc_issuer_url": self.oidc_issuer_url,
             "vpc_id": self.vpc_id,
             "node_resource_group": self.node_resource_group,
+            "identity_principal_id": self.identity_principal_id,
         })
 
 

@@ -17,6 +17,7 @@ from components.config.types import (
     dns_label,
     integer,
     is_cidr,
+    number,
     is_dns_label,
     text,
 )
@@ -31,7 +32,15 @@ AvailabilityZone = text('an availability zone such as "eu-west-1a"',
 InstanceType = text('an EC2 instance type such as "m6i.large"',
                     lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)), r"^[a-z0-9-]+\.[a-z0-9]+$")
 VpcCidr = text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$")
-KubernetesVersion = text('a version such as "1.32"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")
+KubernetesVersion = text('a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")
+KUBERNETES_VERSION = "1.35"
+"""Default minor: in standard support on EKS and AKS until March 2027, inside Istio 1.30's range."""
+IamRoleArn = text('an IAM role ARN "arn:aws:iam::<account>:role/<name>"',
+                  lambda v: bool(re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", v)),
+                  r"^arn:aws[a-z-]*:iam::\d{12}:role/")
+AwsProfile = text("an AWS CLI profile name", lambda v: bool(re.match(r"^[\w.+-]+$", v)), r"^[\w.+-]+$")
+NAT_LAYOUTS = ("per-zone", "single")
+AKS_NETWORK_PLUGIN_MODES = ("overlay", "vnet")
 ClusterName = dns_label("a DNS label (lower-case letters, digits, '-')")
 AzureRegion = text('an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)),
                    r"^[a-z0-9]+$")
@@ -65,6 +74,9 @@ class EksVpcConfig(ConfigModel):
     private_subnet_ids: tuple[SubnetId, ...] = ()
     cidr: VpcCidr = "10.100.0.0/16"
     availability_zones: tuple[AvailabilityZone, ...] = ()
+    nat_gateways: choice(*NAT_LAYOUTS) = Field("per-zone", description=(
+        "per-zone: one NAT gateway per zone, so a zone outage cuts no other zone off; single: one shared "
+        "(cheaper)"))
 
     @property
     def creates_vpc(self) -> bool:
@@ -108,7 +120,14 @@ class EksConfig(ConfigModel):
     vpc: EksVpcConfig
     node_group: EksNodeGroupConfig = EksNodeGroupConfig()
     endpoint_public_access: Bool = True
-    public_access_cidrs: tuple[Cidr, ...] = ("0.0.0.0/0",)
+    public_access_cidrs: tuple[Cidr, ...] = Field((), description=(
+        "who may reach the public API endpoint (required while it is public); the private endpoint is always on"))
+    admin_role_arns: tuple[IamRoleArn, ...] = Field((), description=(
+        "IAM roles given cluster-admin through EKS access entries (authentication mode API)"))
+    kubeconfig_role_arn: Optional[IamRoleArn] = Field(None, description=(
+        "the role `aws eks get-token` assumes in the exported kubeconfig (also made a cluster admin)"))
+    kubeconfig_profile: Optional[AwsProfile] = Field(None, description=(
+        "the AWS CLI profile the exported kubeconfig's token command runs with"))
 
     @model_validator(mode="before")
     @classmethod
@@ -116,6 +135,18 @@ class EksConfig(ConfigModel):
         if isinstance(data, dict) and "vpc" not in data:
             return {**data, "vpc": {}}
         return data
+
+    @model_validator(mode="after")
+    def _endpoint_cidrs_are_stated(self) -> "EksConfig":
+        problems = []
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            problems.append(("publicAccessCidrs", "required while endpointPublicAccess is true: list the networks "
+                                                  'that may reach the API (e.g. ["203.0.113.0/24"]); write '
+                                                  '["0.0.0.0/0"] only if the whole internet should'))
+        if not self.endpoint_public_access and self.public_access_cidrs:
+            problems.append(("publicAccessCidrs", "only with endpointPublicAccess: true"))
+        check(problems)
+        return self
 
 
 class AksNodePoolConfig(ConfigModel):
@@ -126,12 +157,18 @@ class AksNodePoolConfig(ConfigModel):
     min_count: integer(1, 1000) = 3
     max_count: integer(1, 1000) = 6
     autoscaling: Bool = True
+    memory_gib: Optional[number(0.5, 12288.0)] = Field(None, alias="memoryGiB", description=(
+        "the size's memory, for sizes the project's table does not know"))
 
     @model_validator(mode="after")
     def _fits_istio_and_counts_are_ordered(self) -> "AksNodePoolConfig":
         problems = []
-        memory = azure_vm_memory_gib(self.vm_size)
-        if memory is not None and memory <= 4:
+        memory = self.memory_gib if self.memory_gib is not None else azure_vm_memory_gib(self.vm_size)
+        if memory is None:
+            problems.append(("vmSize", f"{self.vm_size} is not in the project's size table, so the 4 GiB memory "
+                                       "floor cannot be checked; state its memory from the Azure size page as "
+                                       "nodePool.memoryGiB (e.g. memoryGiB: 16)"))
+        elif memory <= 4:
             problems.append(("vmSize", f"{self.vm_size} has {memory:g} GiB of memory; Istio needs nodes with more "
                                        "than 4 GiB (AKS reserves part of it for the system), e.g. Standard_D4s_v5"))
         if self.autoscaling and not self.min_count <= self.count <= self.max_count:
@@ -148,6 +185,15 @@ class AksConfig(ConfigModel):
     resource_group_name: ResourceGroupName = Field(None, description="defaults to <cluster name>-rg")
     node_pool: AksNodePoolConfig = AksNodePoolConfig()
     dns_prefix: DnsLabel = Field(None, description="defaults to the cluster name")
+    network_plugin_mode: choice(*AKS_NETWORK_PLUGIN_MODES) = Field("overlay", description=(
+        "Azure CNI overlay (pods get addresses from podCidr) or vnet (pods take node-subnet addresses)"))
+    pod_cidr: Cidr = Field("10.244.0.0/16", description="overlay only: the pods' address range")
+
+    @model_validator(mode="after")
+    def _pod_cidr_only_with_overlay(self) -> "AksConfig":
+        if self.network_plugin_mode != "overlay" and "pod_cidr" in self.model_fields_set:
+            check([("podCidr", "only with networkPluginMode: overlay (vnet mode gives pods node-subnet addresses)")])
+        return self
 
 
 class ExistingClusterConfig(ConfigModel):
@@ -155,6 +201,8 @@ class ExistingClusterConfig(ConfigModel):
 
     kubeconfig_path: Optional[text("a file path")] = None
     context: Optional[text("a kubeconfig context name")] = None
+    metrics_server: Bool = Field(False, description=(
+        "whether the cluster runs metrics-server (the gateways get an autoscaler only then)"))
 
 
 class ClusterConfig(ConfigModel):
@@ -162,7 +210,12 @@ class ClusterConfig(ConfigModel):
 
     kind: choice(*CLUSTER_KINDS)
     name: ClusterName = Field(None, description="defaults to mesh-<stack>")
-    kubernetes_version: KubernetesVersion = "1.32"
+    kubernetes_version: KubernetesVersion = Field(KUBERNETES_VERSION, description=(
+        "the cluster's Kubernetes minor (for an existing cluster: the one it runs)"))
+    extended_support: Bool = Field(False, description=(
+        "accept a minor past standard support: EKS extended support or AKS long-term support, both billed extra"))
+    ako_outside_supported_kubernetes: Bool = Field(False, description=(
+        "acknowledge running AKO on a Kubernetes minor newer than AKO states it supports"))
     tags: dict[str, text("a string")] = {}
     eks: Optional[EksConfig] = None
     aks: Optional[AksConfig] = None
@@ -189,3 +242,10 @@ class ClusterConfig(ConfigModel):
                 section.setdefault("dnsPrefix", name)
             data[kind] = section
         return data
+
+    @property
+    def metrics_server(self) -> bool:
+        """Whether metrics-server runs: EKS gets the add-on, AKS runs it managed, existing clusters say so."""
+        if self.kind == "existing":
+            return bool(self.existing and self.existing.metrics_server)
+        return True

@@ -61,24 +61,47 @@ def assume_role_policy(service: str) -> str:
     })
 
 
-def kubeconfig_document(name: str, endpoint: str, ca_data: str, region: str | None) -> dict:
-    """A kubeconfig that authenticates with `aws eks get-token`."""
+ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+"""EKS access policy for cluster-admin
+(https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html)."""
+METRICS_SERVER_ADDON = "metrics-server"
+"""EKS community add-on; metrics-server is not installed on EKS by default."""
+
+
+def kubeconfig_document(name: str, endpoint: str, ca_data: str, region: str | None,
+                        role_arn: str | None = None, profile: str | None = None) -> dict:
+    """A kubeconfig that authenticates with `aws eks get-token`, as the given role and/or profile."""
     args = ["eks", "get-token", "--cluster-name", name, "--output", "json"]
     if region:
         args += ["--region", region]
+    if role_arn:
+        args += ["--role-arn", role_arn]
+    exec_config: dict = {
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "command": "aws",
+        "args": args,
+        "interactiveMode": "Never",
+    }
+    if profile:
+        exec_config["env"] = [{"name": "AWS_PROFILE", "value": profile}]
     return {
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,
-        "users": [{"name": name, "user": {"exec": {
-            "apiVersion": "client.authentication.k8s.io/v1beta1",
-            "command": "aws",
-            "args": args,
-            "interactiveMode": "Never",
-        }}}],
+        "users": [{"name": name, "user": {"exec": exec_config}}],
     }
+
+
+def admin_principals(admin_role_arns: tuple[str, ...], kubeconfig_role_arn: str | None) -> list[str]:
+    """Roles that get cluster-admin access entries: the configured admins and the kubeconfig's role."""
+    return list(dict.fromkeys([*admin_role_arns, *([kubeconfig_role_arn] if kubeconfig_role_arn else [])]))
+
+
+def nat_zones(zones: tuple[str, ...], layout: str) -> list[str]:
+    """The zones that get a NAT gateway: every zone, or the first only (`single`)."""
+    return list(zones) if layout == "per-zone" else list(zones[:1])
 
 
 def _vpc(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.ResourceOptions):
@@ -101,7 +124,8 @@ def _vpc(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.Re
         routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
         tags={**tags, "Name": f"{cluster_name}-public"}, opts=vpc_child)
     public_ids, private_ids = [], []
-    nat = None
+    nat_in = set(nat_zones(vpc_config.availability_zones, vpc_config.nat_gateways))
+    private_rt = None
     for plan in plan_subnets(vpc_config.cidr, vpc_config.availability_zones):
         public = aws.ec2.Subnet(
             f"{name}-public-{plan.zone}", vpc_id=vpc.id, cidr_block=plan.public_cidr,
@@ -110,17 +134,18 @@ def _vpc(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.Re
             opts=vpc_child)
         aws.ec2.RouteTableAssociation(f"{name}-public-{plan.zone}", subnet_id=public.id,
                                       route_table_id=public_rt.id, opts=vpc_child)
-        if nat is None:
-            # One NAT gateway for the VPC keeps cost down; private subnets of all zones use it.
-            eip = aws.ec2.Eip(f"{name}-nat-eip", domain="vpc", tags={**tags, "Name": f"{cluster_name}-nat"},
-                              opts=vpc_child)
-            nat = aws.ec2.NatGateway(f"{name}-nat", allocation_id=eip.id, subnet_id=public.id,
-                                     tags={**tags, "Name": f"{cluster_name}-nat"},
+        if plan.zone in nat_in:
+            # Each private subnet leaves through the NAT gateway of its own zone (or the single one).
+            suffix = "" if vpc_config.nat_gateways == "single" else f"-{plan.zone}"
+            eip = aws.ec2.Eip(f"{name}-nat-eip{suffix}", domain="vpc",
+                              tags={**tags, "Name": f"{cluster_name}-nat{suffix}"}, opts=vpc_child)
+            nat = aws.ec2.NatGateway(f"{name}-nat{suffix}", allocation_id=eip.id, subnet_id=public.id,
+                                     tags={**tags, "Name": f"{cluster_name}-nat{suffix}"},
                                      opts=pulumi.ResourceOptions(parent=vpc, depends_on=[igw]))
             private_rt = aws.ec2.RouteTable(
-                f"{name}-private-rt", vpc_id=vpc.id,
+                f"{name}-private-rt{suffix}", vpc_id=vpc.id,
                 routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
-                tags={**tags, "Name": f"{cluster_name}-private"}, opts=vpc_child)
+                tags={**tags, "Name": f"{cluster_name}-private{suffix}"}, opts=vpc_child)
         private = aws.ec2.Subnet(
             f"{name}-private-{plan.zone}", vpc_id=vpc.id, cidr_block=plan.private_cidr,
             availability_zone=plan.zone,
@@ -171,9 +196,12 @@ def build_eks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulu
             public_access_cidrs=list(eks_config.public_access_cidrs) if eks_config.endpoint_public_access else None,
         ),
         access_config=aws.eks.ClusterAccessConfigArgs(
-            authentication_mode="API_AND_CONFIG_MAP",
+            authentication_mode="API",
             bootstrap_cluster_creator_admin_permissions=True,
         ),
+        # STANDARD: EKS upgrades the cluster when standard support ends instead of billing extended support.
+        upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(
+            support_type="EXTENDED" if config.extended_support else "STANDARD"),
         tags=tags,
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=cluster_attachments)),
     )
@@ -190,6 +218,11 @@ def build_eks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulu
         tags=tags,
         opts=pulumi.ResourceOptions(parent=cluster, depends_on=node_attachments),
     )
+    access = _admin_access(name, cluster, eks_config)
+    metrics_server = aws.eks.Addon(
+        f"{name}-metrics-server", cluster_name=cluster.name, addon_name=METRICS_SERVER_ADDON,
+        resolve_conflicts_on_create="OVERWRITE", tags=tags,
+        opts=pulumi.ResourceOptions(parent=cluster, depends_on=[node_group]))
     issuer = cluster.identities.apply(lambda ids: ids[0]["oidcs"][0]["issuer"] if isinstance(ids[0], dict)
                                       else ids[0].oidcs[0].issuer)
     oidc = aws.iam.OpenIdConnectProvider(
@@ -201,15 +234,32 @@ def build_eks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulu
     )
     region = aws.config.region
     kubeconfig = pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority).apply(
-        lambda parts: json.dumps(kubeconfig_document(parts[0], parts[1], _ca_data(parts[2]), region)))
+        lambda parts: json.dumps(kubeconfig_document(parts[0], parts[1], _ca_data(parts[2]), region,
+                                                     eks_config.kubeconfig_role_arn, eks_config.kubeconfig_profile)))
     return ClusterOutputs(
         kubeconfig=pulumi.Output.secret(kubeconfig),
         name=cluster.name,
         oidc_provider_arn=oidc.arn,
         oidc_issuer_url=issuer,
         vpc_id=vpc_id,
-        depends_on=[node_group],
+        depends_on=[node_group, metrics_server, *access],
     )
+
+
+def _admin_access(name: str, cluster: aws.eks.Cluster, eks_config) -> list[pulumi.Resource]:
+    """An access entry with the cluster-admin policy for every admin role (authentication mode API)."""
+    partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=cluster)).partition
+    declared: list[pulumi.Resource] = []
+    for arn in admin_principals(eks_config.admin_role_arns, eks_config.kubeconfig_role_arn):
+        label = f"{arn.split(':')[4]}-{arn.rsplit('/', 1)[-1]}"  # account and role name: stable per role
+        entry = aws.eks.AccessEntry(f"{name}-admin-{label}", cluster_name=cluster.name, principal_arn=arn,
+                                    type="STANDARD", opts=pulumi.ResourceOptions(parent=cluster))
+        declared.append(aws.eks.AccessPolicyAssociation(
+            f"{name}-admin-{label}-policy", cluster_name=cluster.name, principal_arn=entry.principal_arn,
+            policy_arn=partition.apply(lambda p: ADMIN_POLICY.format(partition=p)),
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            opts=pulumi.ResourceOptions(parent=entry)))
+    return declared
 
 
 def _ca_data(certificate_authority) -> str:

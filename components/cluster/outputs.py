@@ -18,4 +18,5 @@ class ClusterOutputs:
     oidc_issuer_url: Optional[pulumi.Output[str]] = None
     vpc_id: Optional[pulumi.Input[str]] = None
     node_resource_group: Optional[pulumi.Output[str]] = None
+    identity_principal_id: Optional[pulumi.Output[str]] = None
     depends_on: Optional[list[pulumi.Resource]] = None

@@ -13,6 +13,7 @@ import copy
 import difflib
 import json
 import re
+from datetime import date
 from typing import Any, Iterable, Optional, Protocol
 
 import pulumi
@@ -147,8 +148,10 @@ def _original_path(path: str, kept: dict[str, list[int]]) -> str:
     return original
 
 
-def load_stack_config(source: ConfigSource) -> StackConfig:
-    """Read and validate the whole stack; raise `ConfigError` listing every problem."""
+def load_stack_config(source: ConfigSource, today: Optional[date] = None) -> StackConfig:
+    """Read and validate the whole stack; raise `ConfigError` listing every problem.
+
+    Support windows are judged on `today` (the day of the preview unless given)."""
     problems = unknown_keys(source.keys())
     raw = {key: source.value(key) for key in TOP_LEVEL_KEYS if key not in SECRET_KEYS}
     raw = {key: value for key, value in raw.items() if value is not None}
@@ -157,7 +160,7 @@ def load_stack_config(source: ConfigSource) -> StackConfig:
     secrets = {key: source.secret(key) for key in SECRET_KEYS}
     problems += plain_text_secrets(source, [key for key, value in secrets.items() if value is not None])
     namespaces = raw.get("namespaces", ["default"])
-    context = {"stack": source.stack, "secrets": {k for k, v in secrets.items() if v is not None},
+    context = {"stack": source.stack, "secrets": {k for k, v in secrets.items() if v is not None}, "today": today,
                "namespaces": set(namespaces) if isinstance(namespaces, list) and all(
                    isinstance(n, str) for n in namespaces) else None}
     config = None

@@ -14,7 +14,7 @@ from components.config.rules import stack_rules
 from components.config.types import DnsLabel, Expect, NamespaceName
 from components.edges.avi.config import AviControllerConfig
 from components.edges.config import EDGE_KINDS, EdgeConfig
-from components.mesh.config import IstioConfig
+from components.mesh.config import IstioConfig, NamespacePolicyConfig
 from components.observability.config import ObservabilityConfig
 from components.routes.config import AppConfig, ExternalHostConfig
 
@@ -29,6 +29,7 @@ class StackConfig(ConfigModel):
     cluster: Annotated[ClusterConfig, Expect(f"an object with kind: {', '.join(CLUSTER_KINDS)}")]
     istio: IstioConfig = IstioConfig()
     namespaces: tuple[NamespaceName, ...] = ("default",)
+    namespace_policy: NamespacePolicyConfig = NamespacePolicyConfig()
     apps: tuple[AppConfig, ...] = ()
     external_hosts: tuple[ExternalHostConfig, ...] = ()
     edge: Annotated[EdgeConfig, Expect(f"an object with kind: {', '.join(EDGE_KINDS)}")]
@@ -51,7 +52,8 @@ class StackConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _cross_section_rules(self, info: ValidationInfo) -> "StackConfig":
-        check(stack_rules(self, set((info.context or {}).get("secrets", ()))))
+        context = info.context or {}
+        check(stack_rules(self, set(context.get("secrets", ())), context.get("today")))
         return self
 
     def with_secrets(self, stack: str, secrets: dict[str, Any]) -> "StackConfig":

@@ -2,7 +2,7 @@
 
 Installed from the official charts as `helm.v3.Release`s chained with `depends_on`, so
 nothing that istiod's validation webhook checks exists before istiod is ready. The
-values and manifests come from `components/istio_values.py`.
+values and manifests come from `components/mesh/model.py`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.mesh import model as values
 from components.config.types import HelmChartConfig
-from components.mesh.config import IstioConfig
+from components.mesh.config import IstioConfig, NamespacePolicyConfig
 from components.helm import pinned_release
 
 
@@ -37,6 +37,10 @@ class IstioMeshArgs:
     """Extra annotations of the gateway Service (e.g. the Azure load balancer resource group)."""
     environment: str = ""
     """The stack's environment name, put on the app namespaces as a label."""
+    namespace_policy: NamespacePolicyConfig = field(default_factory=NamespacePolicyConfig)
+    """Which app namespaces exist already (adopted), and whether created ones outlive the stack."""
+    metrics_server: bool = False
+    """Whether the cluster runs metrics-server: the gateways get an autoscaler only then."""
 
 
 class IstioMesh(pulumi.ComponentResource):
@@ -83,9 +87,10 @@ class IstioMesh(pulumi.ComponentResource):
         if self.ingress_namespace != istio.namespace:
             ingress_ns = self._namespace(f"{name}-ns-{self.ingress_namespace}", {"name": self.ingress_namespace})
 
+        policy = args.namespace_policy
         self.namespaces = {
             ns: self._namespace(f"{name}-ns-{ns}", values.app_namespace_metadata(ns, args.environment),
-                                adopt=ns in values.BUILTIN_NAMESPACES)
+                                adopt=values.adopts_namespace(ns, policy.existing), retain=policy.retain_on_delete)
             for ns in args.app_namespaces
         }
 
@@ -96,7 +101,7 @@ class IstioMesh(pulumi.ComponentResource):
         self.ingress_gateway = self._release(
             f"{name}-ingress-gateway", istio.ingress_gateway.name, istio.chart("gateway"), self.ingress_namespace,
             values.ingress_gateway_values(istio, args.gateway_service_type, args.load_balancer_ip,
-                                          args.service_annotations),
+                                          args.service_annotations, args.metrics_server),
             [self.istiod, ingress_ns])
         self.egress_gateway = None
         self.egress_namespace = self.egress_service_name = self.egress_selector = None
@@ -106,7 +111,7 @@ class IstioMesh(pulumi.ComponentResource):
             self.egress_selector = values.gateway_selector(values.EGRESS_GATEWAY_NAME)
             self.egress_gateway = self._release(
                 f"{name}-egress-gateway", values.EGRESS_GATEWAY_NAME, istio.chart("gateway"), istio.namespace,
-                values.egress_gateway_values(istio), [self.istiod])
+                values.egress_gateway_values(istio, args.metrics_server), [self.istiod])
 
         self.peer_authentication = self._custom_resource(
             f"{name}-peer-authentication", values.peer_authentication(istio.namespace, istio.mtls_mode))
@@ -121,11 +126,15 @@ class IstioMesh(pulumi.ComponentResource):
             "egress_service_name": self.egress_service_name,
         })
 
-    def _namespace(self, resource_name: str, metadata: dict[str, Any], adopt: bool = False) -> pulumi.CustomResource:
+    def _namespace(self, resource_name: str, metadata: dict[str, Any], adopt: bool = False,
+                   retain: bool = False) -> pulumi.CustomResource:
         opts = pulumi.ResourceOptions(parent=self, provider=self._provider)
         if adopt:
-            # Built-in namespaces exist already and must outlive the stack: patch the labels only.
+            # An existing namespace must outlive the stack: server-side apply patches the labels
+            # only, and destroy removes just those fields again.
             return k8s.core.v1.NamespacePatch(resource_name, metadata=metadata, opts=opts)
+        if retain:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))
         return k8s.core.v1.Namespace(resource_name, metadata=metadata, opts=opts)
 
     def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, namespace: str,

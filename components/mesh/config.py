@@ -21,7 +21,8 @@ from components.config.types import (
     text,
 )
 
-ISTIO_VERSION = "1.27.3"
+ISTIO_VERSION = "1.30.3"
+"""The newest Istio release whose chart sources the project checks its values against."""
 ISTIO_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
 OUTBOUND_POLICIES = ("ALLOW_ANY", "REGISTRY_ONLY")
 MTLS_MODES = ("STRICT", "PERMISSIVE")
@@ -35,7 +36,7 @@ def is_istio_version(value: str) -> bool:
     return (major, minor) >= (1, 22)
 
 
-IstioVersion = text('an Istio chart version 1.22 or later such as "1.27.3"', is_istio_version,
+IstioVersion = text('an Istio chart version 1.22 or later such as "1.30.3"', is_istio_version,
                     r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")
 ChartRepositoryUrl = text("an https:// chart repository", is_url, r"^https?://")
 NodePort = integer(30000, 32767)
@@ -65,19 +66,31 @@ class IngressGatewayConfig(ConfigModel):
     replicas: integer(1, 50) = 2
 
 
+HostPort = text('"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")
+COLLECTOR_SERVICE = "jaeger"
+"""Service of the trace collector the stack installs (Jaeger, Zipkin API on 9411) when none is named."""
+ZIPKIN_PORT = 9411
+
+
 class TracingConfig(ConfigModel):
     """Where sidecars send spans (a Zipkin-compatible collector)."""
 
     enabled: Bool = False
-    zipkin_address: text('"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)),
-                          r"^[a-z0-9.-]+:\d{1,5}$") = "zipkin.istio-system:9411"
+    zipkin_address: Optional[HostPort] = Field(None, description=(
+        "an existing Zipkin-compatible collector; without it the stack installs Jaeger in the Istio namespace"))
     sampling_percent: number(0.0, 100.0) = 1.0
+
+    @property
+    def installs_collector(self) -> bool:
+        """True when the stack installs its own collector (tracing on, no address given)."""
+        return self.enabled and self.zipkin_address is None
 
 
 class EgressGatewayConfig(ConfigModel):
     """The egress gateway; on by default when outbound traffic is REGISTRY_ONLY."""
 
     enabled: Optional[Bool] = Field(None, description="defaults to true under REGISTRY_ONLY, else false")
+    replicas: integer(1, 50) = 2
 
 
 class IstioConfig(ConfigModel):
@@ -103,6 +116,24 @@ class IstioConfig(ConfigModel):
             return self.outbound_traffic_policy == "REGISTRY_ONLY"
         return self.egress_gateway.enabled
 
+    @property
+    def resolved_tracing(self) -> TracingConfig:
+        """The tracing settings with the collector's address filled in when the stack installs it."""
+        if not self.tracing.installs_collector:
+            return self.tracing
+        address = f"{COLLECTOR_SERVICE}.{self.namespace}:{ZIPKIN_PORT}"
+        return self.tracing.model_copy(update={"zipkin_address": address})
+
     def chart(self, name: str) -> HelmChartConfig:
         """One of Istio's charts (base, istiod, gateway) at the pinned version."""
         return HelmChartConfig(name, self.version, self.repository)
+
+
+class NamespacePolicyConfig(ConfigModel):
+    """How the stack treats app namespaces: which it adopts, and whether it keeps the ones it creates."""
+
+    existing: tuple[NamespaceName, ...] = Field((), description=(
+        "namespaces the cluster already has: their labels are patched (and restored on destroy), they are "
+        "never created or deleted; default and the other built-in namespaces are always treated so"))
+    retain_on_delete: Bool = Field(True, description=(
+        "keep the namespaces the stack created when the stack is destroyed (they may hold other pipelines' apps)"))

@@ -39,8 +39,10 @@ ZIPKIN_PROVIDER = "zipkin"
 EGRESS_GATEWAY_NAME = "istio-egressgateway"
 """Release (and Service) name of the egress gateway."""
 
-AZURE_IP_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-ipv4"
+AZURE_PIP_NAME_ANNOTATION = "service.beta.kubernetes.io/azure-pip-name"
 AZURE_RESOURCE_GROUP_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-resource-group"
+"""How AKS's cloud provider finds a static IP outside the node resource group
+(https://learn.microsoft.com/azure/aks/static-ip, cloud-provider-azure's LoadBalancer annotations)."""
 
 
 def gateway_service_type(edge_kind: str) -> str:
@@ -74,7 +76,7 @@ def mesh_config(istio: IstioConfig) -> dict[str, Any]:
         "enableTracing": istio.tracing.enabled,
     }
     if istio.tracing.enabled:
-        service, port = zipkin_service(istio.tracing.zipkin_address)
+        service, port = zipkin_service(istio.resolved_tracing.zipkin_address)
         config["extensionProviders"] = [{"name": ZIPKIN_PROVIDER, "zipkin": {"service": service, "port": port}}]
         config["defaultProviders"] = {"tracing": [ZIPKIN_PROVIDER]}
     return config
@@ -100,11 +102,28 @@ def gateway_service_ports(service_type: str, node_ports: Optional[Any] = None) -
     return ports
 
 
+def availability_values(replicas: int, metrics_server: bool, max_replicas: int) -> dict[str, Any]:
+    """Replicas, a PodDisruptionBudget (with two or more) and an autoscaler (only with metrics-server).
+
+    The chart renders its PodDisruptionBudget with `minAvailable: 1`; with a single replica a
+    budget would block every node drain, so none is declared then.
+    """
+    values: dict[str, Any] = {
+        "replicaCount": replicas,
+        "autoscaling": {"enabled": False},
+        "podDisruptionBudget": {"minAvailable": 1} if replicas >= 2 else {},
+    }
+    if metrics_server:
+        values["autoscaling"] = {"enabled": True, "minReplicas": replicas, "maxReplicas": max(replicas, max_replicas)}
+    return values
+
+
 def ingress_gateway_values(
     istio: IstioConfig,
     service_type: str,
     load_balancer_ip: Any = None,
     service_annotations: Optional[Mapping[str, Any]] = None,
+    metrics_server: bool = False,
 ) -> dict[str, Any]:
     """Values of the `gateway` chart for the ingress gateway, shaped by the edge."""
     if service_type not in ("NodePort", "LoadBalancer", "ClusterIP"):
@@ -124,19 +143,16 @@ def ingress_gateway_values(
         service["annotations"] = annotations
     return {
         "labels": gateway_selector(gateway.name),
-        "replicaCount": gateway.replicas,
-        "autoscaling": {"enabled": True, "minReplicas": gateway.replicas,
-                        "maxReplicas": max(gateway.replicas, 5)},
+        **availability_values(gateway.replicas, metrics_server, 5),
         "service": service,
     }
 
 
-def egress_gateway_values(istio: IstioConfig) -> dict[str, Any]:
+def egress_gateway_values(istio: IstioConfig, metrics_server: bool = False) -> dict[str, Any]:
     """Values of the `gateway` chart for the egress gateway (in-cluster only)."""
     return {
         "labels": gateway_selector(EGRESS_GATEWAY_NAME),
-        "replicaCount": 1,
-        "autoscaling": {"enabled": False},
+        **availability_values(istio.egress_gateway.replicas, metrics_server, 5),
         "service": {"type": "ClusterIP", "ports": gateway_service_ports("ClusterIP")},
     }
 
@@ -149,6 +165,11 @@ def peer_authentication(namespace: str, mode: str) -> dict[str, Any]:
         "metadata": {"name": "default", "namespace": namespace},
         "spec": {"mtls": {"mode": mode}},
     }
+
+
+def adopts_namespace(name: str, existing: tuple[str, ...]) -> bool:
+    """True for a namespace the cluster already has: labels are patched, the namespace is never owned."""
+    return name in BUILTIN_NAMESPACES or name in existing
 
 
 def tracing_telemetry(namespace: str, tracing: TracingConfig) -> Optional[dict[str, Any]]:

@@ -1,4 +1,6 @@
-"""Grafana and Kiali: credentials as Secrets in the Istio namespace, optional add-ons.
+"""Grafana and Kiali: credentials as Secrets in the Istio namespace, optional add-ons, and what
+they read: Prometheus (scraping the mesh as Istio's add-on does) and a Zipkin-compatible trace
+collector, each installed here unless the stack names an existing one.
 
 The passwords come from secret stack config and stay Pulumi secrets through to the
 Secrets' `stringData`; charts reference the Secrets by name and never see the values.
@@ -14,10 +16,9 @@ import pulumi_kubernetes as k8s
 
 from components.observability import model
 from components.config.types import HelmChartConfig
-from components.observability.config import CredentialConfig, ObservabilityConfig
+from components.mesh.config import IstioConfig
+from components.observability.config import KIALI_OPERATOR_NAMESPACE, CredentialConfig, ObservabilityConfig
 from components.helm import pinned_release
-
-KIALI_OPERATOR_NAMESPACE = "kiali-operator"
 
 
 @dataclass
@@ -26,8 +27,8 @@ class ObservabilityArgs:
 
     config: ObservabilityConfig
     """The validated `observability` section plus the Grafana/Kiali password secrets."""
-    istio_namespace: str
-    """Where the credential Secrets, Grafana and Kiali live (seed 004: the Istio namespace)."""
+    istio: IstioConfig
+    """The mesh's settings: its namespace (where everything here lives) and its tracing."""
     provider: k8s.Provider
     """The cluster's Kubernetes provider."""
     mesh_ready: pulumi.Resource
@@ -47,18 +48,33 @@ class Observability(pulumi.ComponentResource):
     """The Kiali operator release, when the add-on is on."""
     kiali: Optional[k8s.apiextensions.CustomResource]
     """The `Kiali` resource the operator installs from, when the add-on is on."""
+    prometheus: Optional[k8s.helm.v3.Release]
+    """The Prometheus release, when Kiali or Grafana needs one and none is named."""
+    collector: Optional[k8s.helm.v3.Release]
+    """The trace collector (Jaeger) release, when tracing is on and no collector is named."""
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("mesh-platform:observability:Observability", name, None, opts)
-        self._name, self._provider, self._namespace = name, args.provider, args.istio_namespace
+        namespace = args.istio.namespace
+        self._name, self._provider, self._namespace = name, args.provider, namespace
         config = args.config
+        self.endpoints = model.endpoints(config, args.istio)
         self.grafana_secret = self._credential("grafana", model.GRAFANA_SECRET, config.grafana, args.mesh_ready)
         self.kiali_secret = self._credential("kiali", model.KIALI_SECRET, config.kiali, args.mesh_ready)
 
+        self.prometheus = self.collector = None
+        if self.endpoints.installs_prometheus:
+            self.prometheus = self._release("prometheus", config.prometheus_chart, namespace,
+                                            model.prometheus_values(), [args.mesh_ready])
+        if self.endpoints.installs_collector:
+            self.collector = self._release("jaeger", config.jaeger_chart, namespace, model.jaeger_values(),
+                                           [args.mesh_ready])
+
         self.grafana = None
         if config.grafana_addon:
-            self.grafana = self._release("grafana", config.grafana_chart, args.istio_namespace,
-                                         model.grafana_values(args.istio_namespace), [self.grafana_secret])
+            self.grafana = self._release("grafana", config.grafana_chart, namespace,
+                                         model.grafana_values(namespace, self.endpoints.prometheus_url),
+                                         [self.grafana_secret])
 
         self.kiali_operator = self.kiali = None
         if config.kiali_addon:
@@ -68,8 +84,8 @@ class Observability(pulumi.ComponentResource):
             self.kiali_operator = self._release("kiali-operator", config.kiali_operator_chart,
                                                 KIALI_OPERATOR_NAMESPACE, model.kiali_operator_values(),
                                                 [operator_ns])
-            manifest = model.kiali_cr(args.istio_namespace, config.kiali_strategy,
-                                      config.grafana.username if self.grafana else None)
+            manifest = model.kiali_cr(namespace, config.kiali_strategy, self.endpoints.prometheus_url,
+                                      config.grafana.username if self.grafana else None, self.endpoints.trace_query)
             self.kiali = k8s.apiextensions.CustomResource(
                 f"{name}-kiali",
                 api_version=manifest["apiVersion"],
@@ -78,7 +94,8 @@ class Observability(pulumi.ComponentResource):
                 spec=manifest["spec"],
                 opts=pulumi.ResourceOptions(
                     parent=self, provider=self._provider,
-                    depends_on=[self.kiali_operator, args.mesh_ready, *filter(None, [self.grafana])]),
+                    depends_on=[self.kiali_operator, args.mesh_ready,
+                                *filter(None, [self.grafana, self.prometheus, self.collector])]),
             )
 
         self.register_outputs({

@@ -1,4 +1,7 @@
-"""The `observability` section: Grafana and Kiali users, add-ons and pinned charts.
+"""The `observability` section: Grafana and Kiali users, add-ons, what they read, and pinned charts.
+
+Kiali and Grafana read Prometheus; Kiali also reads the trace store. Each is either an
+endpoint the stack names (an existing install) or installed by the stack from its chart.
 
 The passwords are not in this section: they come only from the secret keys
 `grafanaPassword` and `kialiPassword`, attached by the loader as Pulumi secrets.
@@ -9,14 +12,20 @@ from __future__ import annotations
 from typing import Optional
 
 import pulumi
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from components.config.base import ConfigModel
-from components.config.types import Bool, ChartVersion, HelmChartConfig, Name, choice
+from components.config.types import Bool, ChartVersion, HelmChartConfig, Name, Url, choice
 
 KIALI_STRATEGIES = ("token", "anonymous", "openid", "header")
-GRAFANA_CHART = HelmChartConfig("grafana", "10.1.4", "https://grafana.github.io/helm-charts")
-KIALI_OPERATOR_CHART = HelmChartConfig("kiali-operator", "2.17.0", "https://kiali.org/helm-charts")
+KIALI_OPERATOR_NAMESPACE = "kiali-operator"
+GRAFANA_CHART = HelmChartConfig("grafana", "12.11.1", "https://grafana-community.github.io/helm-charts")
+"""Grafana's maintained chart (the grafana/helm-charts copy is deprecated and frozen at 10.5.15)."""
+KIALI_OPERATOR_CHART = HelmChartConfig("kiali-operator", "2.29.0", "https://kiali.org/helm-charts")
+PROMETHEUS_CHART = HelmChartConfig("prometheus", "29.27.0", "https://prometheus-community.github.io/helm-charts")
+"""The chart Istio's own Prometheus add-on is rendered from (samples/addons, manifests/addons/gen.sh)."""
+JAEGER_CHART = HelmChartConfig("jaeger", "4.11.1", "https://jaegertracing.github.io/helm-charts")
+"""Jaeger v2 all-in-one; its Service serves the Zipkin API on 9411 and the query API on 16685/16686."""
 
 
 class CredentialConfig(ConfigModel):
@@ -53,11 +62,43 @@ class KialiConfig(CredentialConfig):
     operator_chart_version: ChartVersion = KIALI_OPERATOR_CHART.version
 
 
+class PrometheusConfig(ConfigModel):
+    """The Prometheus that Kiali and Grafana read: an existing one (`url`), else installed by the stack."""
+
+    url: Optional[Url] = Field(None, description=(
+        "an existing Prometheus that scrapes the mesh; without it the stack installs one when Kiali or Grafana is on"))
+    chart_version: ChartVersion = PROMETHEUS_CHART.version
+
+
+class TraceStoreConfig(ConfigModel):
+    """The trace collector's chart, and where Kiali queries traces when the collector is an existing one."""
+
+    query_url: Optional[Url] = Field(None, description=(
+        "the Jaeger query API of an existing collector (istio.tracing.zipkinAddress), for Kiali; without it "
+        "Kiali shows no traces for an existing collector"))
+    chart_version: ChartVersion = JAEGER_CHART.version
+
+
 class ObservabilityConfig(ConfigModel):
-    """Grafana and Kiali credentials and optional add-ons."""
+    """Grafana and Kiali credentials and optional add-ons, and the Prometheus and trace store they read."""
 
     grafana: GrafanaConfig = GrafanaConfig()
     kiali: KialiConfig = KialiConfig()
+    prometheus: PrometheusConfig = PrometheusConfig()
+    tracing: TraceStoreConfig = TraceStoreConfig()
+
+    @property
+    def installs_prometheus(self) -> bool:
+        """True when Kiali or Grafana is on and no existing Prometheus is named."""
+        return (self.grafana.addon or self.kiali.addon) and self.prometheus.url is None
+
+    @property
+    def prometheus_chart(self) -> HelmChartConfig:
+        return HelmChartConfig(PROMETHEUS_CHART.chart, self.prometheus.chart_version, PROMETHEUS_CHART.repository)
+
+    @property
+    def jaeger_chart(self) -> HelmChartConfig:
+        return HelmChartConfig(JAEGER_CHART.chart, self.tracing.chart_version, JAEGER_CHART.repository)
 
     @property
     def grafana_addon(self) -> bool:

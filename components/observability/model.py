@@ -8,7 +8,11 @@ kept for tools that read it, and Kiali itself authenticates with a supported str
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional
+
+from components.mesh.config import COLLECTOR_SERVICE, IstioConfig
+from components.observability.config import ObservabilityConfig
 
 USERNAME_KEY = "username"
 PASSWORD_KEY = "passphrase"
@@ -25,9 +29,75 @@ def credential_labels(app: str) -> dict[str, str]:
     return {"app": app, "app.kubernetes.io/managed-by": "pulumi"}
 
 
+PROMETHEUS_SERVICE = "prometheus"
+PROMETHEUS_PORT = 9090
+JAEGER_QUERY_GRPC_PORT = 16685
+
+
 def prometheus_url(istio_namespace: str) -> str:
-    """Where Istio's Prometheus add-on answers (samples/addons/prometheus.yaml)."""
-    return f"http://prometheus.{istio_namespace}:9090"
+    """Where the Prometheus installed by `prometheus_values` answers (Istio's add-on address)."""
+    return f"http://{PROMETHEUS_SERVICE}.{istio_namespace}:{PROMETHEUS_PORT}"
+
+
+@dataclass(frozen=True)
+class TraceQuery:
+    """Where Kiali reads traces."""
+
+    url: str
+    grpc: bool
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Every address the add-ons and the mesh read, and whether the stack installs what serves it."""
+
+    prometheus_url: Optional[str]
+    installs_prometheus: bool
+    zipkin_address: Optional[str]
+    installs_collector: bool
+    trace_query: Optional[TraceQuery]
+
+
+def endpoints(observability: ObservabilityConfig, istio: IstioConfig) -> Endpoints:
+    """What Kiali, Grafana, the sidecars and the edge read: named in config, or installed here."""
+    ns = istio.namespace
+    installs_prometheus = observability.installs_prometheus
+    prometheus = prometheus_url(ns) if installs_prometheus else observability.prometheus.url
+    tracing, installs_collector = istio.resolved_tracing, istio.tracing.installs_collector
+    query = None
+    if installs_collector:
+        query = TraceQuery(f"http://{COLLECTOR_SERVICE}.{ns}:{JAEGER_QUERY_GRPC_PORT}", grpc=True)
+    elif tracing.enabled and observability.tracing.query_url:
+        query = TraceQuery(observability.tracing.query_url, grpc=False)
+    return Endpoints(prometheus, installs_prometheus, tracing.zipkin_address if tracing.enabled else None,
+                     installs_collector, query)
+
+
+def prometheus_values() -> dict[str, Any]:
+    """Values of the `prometheus` chart as Istio's add-on sets them: the server only, Service
+    `prometheus:9090`, no sidecar, and the chart's pod-annotation scrape jobs, which read the
+    `prometheus.io/*` annotations Istio's metrics merging puts on every injected pod
+    (https://istio.io/latest/docs/ops/integrations/prometheus/)."""
+    return {
+        "alertmanager": {"enabled": False},
+        "prometheus-pushgateway": {"enabled": False},
+        "kube-state-metrics": {"enabled": False},
+        "prometheus-node-exporter": {"enabled": False},
+        "server": {
+            "fullnameOverride": PROMETHEUS_SERVICE,
+            "podLabels": {"sidecar.istio.io/inject": "false"},
+            "persistentVolume": {"enabled": False},
+            "service": {"servicePort": PROMETHEUS_PORT},
+            "global": {"scrape_interval": "15s"},
+        },
+    }
+
+
+def jaeger_values() -> dict[str, Any]:
+    """Values of the `jaeger` chart: the all-in-one collector as Service `jaeger` (Zipkin API on
+    9411, query on 16685/16686), outside the mesh so spans never loop through a sidecar."""
+    return {"fullnameOverride": COLLECTOR_SERVICE,
+            "jaeger": {"podLabels": {"sidecar.istio.io/inject": "false"}}}
 
 
 def grafana_service_url(istio_namespace: str) -> str:
@@ -39,7 +109,7 @@ DASHBOARD_LABEL = {"grafana_dashboard": "1"}
 """ConfigMaps with this label in the Istio namespace are loaded as Grafana dashboards."""
 
 
-def grafana_values(istio_namespace: str) -> dict[str, Any]:
+def grafana_values(istio_namespace: str, prometheus: str) -> dict[str, Any]:
     """Values of the `grafana` chart: admin login from the `grafana` Secret, Prometheus datasource,
     and the dashboard sidecar that loads labelled ConfigMaps (e.g. the Emissary dashboard)."""
     (label, label_value), = DASHBOARD_LABEL.items()
@@ -50,7 +120,7 @@ def grafana_values(istio_namespace: str) -> dict[str, Any]:
         "admin": {"existingSecret": GRAFANA_SECRET, "userKey": USERNAME_KEY, "passwordKey": PASSWORD_KEY},
         "datasources": {"datasources.yaml": {"apiVersion": 1, "datasources": [{
             "name": "Prometheus", "type": "prometheus", "access": "proxy", "isDefault": True,
-            "url": prometheus_url(istio_namespace),
+            "url": prometheus,
         }]}},
         "podAnnotations": {"sidecar.istio.io/inject": "false"},
     }
@@ -61,12 +131,19 @@ def kiali_operator_values() -> dict[str, Any]:
     return {"cr": {"create": False}, "watchNamespace": ""}
 
 
-def kiali_cr(istio_namespace: str, strategy: str, grafana_username: Optional[str] = None) -> dict[str, Any]:
-    """The `Kiali` resource the operator installs Kiali from; links Grafana when its user is given."""
+def kiali_cr(istio_namespace: str, strategy: str, prometheus: str, grafana_username: Optional[str] = None,
+             traces: Optional[TraceQuery] = None) -> dict[str, Any]:
+    """The `Kiali` resource the operator installs Kiali from; links Grafana when its user is given
+    and the trace store when there is one (else tracing stays off rather than pointing nowhere)."""
     if strategy not in SUPPORTED_KIALI_STRATEGIES:
         raise ValueError(f"Kiali has no {strategy!r} strategy; expected one of "
                          f"{', '.join(SUPPORTED_KIALI_STRATEGIES)}")
-    external: dict[str, Any] = {"prometheus": {"url": prometheus_url(istio_namespace)}}
+    external: dict[str, Any] = {"prometheus": {"url": prometheus}}
+    if traces is not None:
+        external["tracing"] = {"enabled": True, "provider": "jaeger", "internal_url": traces.url,
+                               "use_grpc": traces.grpc}
+    else:
+        external["tracing"] = {"enabled": False}
     if grafana_username:
         external["grafana"] = {
             "enabled": True,

@@ -4,8 +4,8 @@
   public host as `<app namespace>/<host>`, so only that namespace's VirtualServices bind.
 - Per app and namespace one gateway-bound `VirtualService` for the public hosts, exported
   to the gateway's namespace only (the gateway must see it; nobody else needs to), and,
-  when the app lists `*.svc.cluster.local` hosts, a mesh-only `VirtualService` with
-  `exportTo: ["."]` (seed 004, IST0109).
+  for `*.svc.cluster.local` hosts other than the app's own service, a mesh-only
+  `VirtualService` on the app's port with `exportTo: ["."]` (IST0109); see `mesh_virtual_service`.
 - Per external host a `ServiceEntry` in every namespace that must reach it, each
   `exportTo: ["."]`; with the egress gateway on, a `Gateway`, a gateway-side and a
   mesh-side `VirtualService` and a `DestinationRule` subset route the traffic through it.
@@ -113,8 +113,32 @@ def _http_route(app: AppConfig, namespace: str) -> list[dict[str, Any]]:
     }]
 
 
+def mesh_virtual_service(app: AppConfig, namespace: str, host: str) -> Optional[dict[str, Any]]:
+    """The mesh-only VirtualService of one internal host, or None where it would add nothing.
+
+    The app's own service name needs none: sidecars already send every path and port of it to
+    the service. Another in-cluster name (an alias) gets one that touches only the app's port:
+    the app's prefixes go to the app, and when the prefixes do not cover every path, the rest
+    stays with the host itself, so no path that worked before turns into a 404.
+    """
+    if host == service_host(app.service, namespace):
+        return None
+    on_port = [{"uri": {"prefix": prefix}, "port": app.port} for prefix in app.prefixes]
+    http = [{
+        "name": app.virtual_name,
+        "match": on_port,
+        "route": [{"destination": {"host": service_host(app.service, namespace), "port": {"number": app.port}}}],
+    }]
+    if "/" not in app.prefixes:
+        http.append({"name": f"{app.virtual_name}-other-paths", "match": [{"port": app.port}],
+                     "route": [{"destination": {"host": host, "port": {"number": app.port}}}]})
+    name = f"{app.virtual_name}-mesh-{host.split('.', 1)[0]}"[:63].rstrip("-")
+    return _cr("VirtualService", name, namespace, {"hosts": [host], "gateways": ["mesh"], "exportTo": ["."],
+                                                    "http": http})
+
+
 def app_virtual_services(apps: Iterable[AppConfig], gateway: GatewayRef) -> list[dict[str, Any]]:
-    """Per app and namespace: the gateway-bound VirtualService, and a mesh-only one for internal hosts.
+    """Per app and namespace: the gateway-bound VirtualService, and mesh-only ones for internal aliases.
 
     Raises ValueError when two apps would write the same VirtualService (same virtualName in one
     namespace): Kubernetes would keep only the last one.
@@ -123,7 +147,6 @@ def app_virtual_services(apps: Iterable[AppConfig], gateway: GatewayRef) -> list
     for app in apps:
         for ns in app.namespaces:
             public = [h for h in ns.hosts if not is_internal_host(h)]
-            internal = [h for h in ns.hosts if is_internal_host(h)]
             if public:
                 services.append(_cr("VirtualService", app.virtual_name, ns.name, {
                     "hosts": public,
@@ -131,13 +154,10 @@ def app_virtual_services(apps: Iterable[AppConfig], gateway: GatewayRef) -> list
                     "exportTo": [gateway.namespace],
                     "http": _http_route(app, ns.name),
                 }))
-            if internal:
-                services.append(_cr("VirtualService", f"{app.virtual_name}-mesh", ns.name, {
-                    "hosts": internal,
-                    "gateways": ["mesh"],
-                    "exportTo": ["."],
-                    "http": _http_route(app, ns.name),
-                }))
+            for host in ns.hosts:
+                mesh = mesh_virtual_service(app, ns.name, host) if is_internal_host(host) else None
+                if mesh is not None:
+                    services.append(mesh)
     names = [(v["metadata"]["namespace"], v["metadata"]["name"]) for v in services]
     repeated = sorted({f"{ns}/{name}" for ns, name in names if names.count((ns, name)) > 1})
     if repeated:

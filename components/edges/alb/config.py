@@ -7,7 +7,8 @@ import re
 from components.config.base import ConfigModel
 from components.config.types import ChartVersion, HelmChartConfig, choice, text
 
-CONTROLLER_CHART = HelmChartConfig("aws-load-balancer-controller", "1.13.4", "https://aws.github.io/eks-charts")
+CONTROLLER_CHART = HelmChartConfig("aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts")
+"""Chart 3.5.0 = controller v3.5.0; `iam_policies` matches that release's docs/install/iam_policy.json."""
 _ACM_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
 
 AcmCertificateArn = text('an ACM certificate ARN "arn:aws:acm:<region>:<account>:certificate/<id>"',

@@ -86,9 +86,11 @@ def load_balancer_controller_policy(partition: str = "aws") -> dict[str, Any]:
         "shield:GetSubscriptionState", "shield:DescribeProtection", "shield:CreateProtection",
         "shield:DeleteProtection",
     ]
+    # Two statements, as in the controller's published policy (docs/install/iam_policy.json, v3.5.0).
+    listener_lifecycle = [f"{_ELB}:{a}" for a in ("CreateListener", "DeleteListener", "CreateRule", "DeleteRule")]
     listener_management = [f"{_ELB}:{a}" for a in (
-        "CreateListener", "DeleteListener", "CreateRule", "DeleteRule", "ModifyListener", "ModifyRule",
-        "SetRulePriorities", "AddListenerCertificates", "RemoveListenerCertificates", "SetWebAcl")]
+        "ModifyListener", "ModifyRule", "SetRulePriorities", "AddListenerCertificates", "RemoveListenerCertificates",
+        "SetWebAcl")]
     owned_lb_changes = [f"{_ELB}:{a}" for a in (
         "ModifyLoadBalancerAttributes", "SetIpAddressType", "SetSecurityGroups", "SetSubnets",
         "DeleteLoadBalancer", "ModifyTargetGroup", "ModifyTargetGroupAttributes", "DeleteTargetGroup",
@@ -111,6 +113,7 @@ def load_balancer_controller_policy(partition: str = "aws") -> dict[str, Any]:
                         "ec2:DeleteSecurityGroup"], condition=_tagged("ResourceTag")),
             # Load balancers and target groups: created with the tag, changed only when tagged.
             _statement([f"{_ELB}:CreateLoadBalancer", f"{_ELB}:CreateTargetGroup"], condition=_tagged("RequestTag")),
+            _statement(listener_lifecycle),
             _statement([f"{_ELB}:AddTags"], lb_and_tg, {
                 "StringEquals": {f"{_ELB}:CreateAction": ["CreateTargetGroup", "CreateLoadBalancer"]},
                 **_tagged("RequestTag")}),

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Optional
 
+from pydantic import Field
+
+from components.cluster.config import ResourceGroupName
 from components.config.base import ConfigModel
-from components.config.types import DnsLabel
+from components.config.types import Bool, DnsLabel
 
 
 class AzureIpEdgeConfig(ConfigModel):
-    """A static public IP (optionally with a DNS label) for the gateway's Service."""
+    """A static public IP (optionally with a DNS label) for the gateway's Service, in its own resource group."""
 
     dns_label: Optional[DnsLabel] = None
+    resource_group_name: Optional[ResourceGroupName] = Field(None, description=(
+        "the IP's own resource group (outlives the cluster); defaults to <cluster name>-ingress-rg"))
+    protect: Bool = Field(False, description=(
+        "protect the IP from deletion (pulumi destroy then stops at it), so DNS records pointing at it stay valid"))

