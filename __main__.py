@@ -28,6 +28,7 @@ cluster = Cluster(
 
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("clusterName", cluster.cluster_name)
+pulumi.export("clusterApiEndpoint", cluster.api_endpoint)
 if config.cluster.kind == "eks":
     pulumi.export("vpcId", cluster.vpc_id)
     pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)

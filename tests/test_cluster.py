@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from components.cluster.component import api_server_of
 from components.cluster.eks import kubeconfig_document, plan_subnets
 from tools.mockrun import Secret
 
@@ -149,3 +150,47 @@ def test_every_kubernetes_resource_uses_the_cluster_provider(run_stack):
         k8s = [r for r in run.resources if r.custom and r.type.startswith("kubernetes:")]
         for r in k8s:
             assert r.provider == "cluster-k8s", f"{stack}: {r.type} {r.name} uses {r.provider}"
+
+
+ONPREM_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+current-context: other
+contexts:
+  - name: onprem-admin
+    context: {cluster: onprem, user: admin}
+  - name: other
+    context: {cluster: elsewhere, user: admin}
+clusters:
+  - name: onprem
+    cluster: {server: "https://10.60.0.10:6443", certificate-authority-data: Q0E=}
+  - name: elsewhere
+    cluster: {server: "https://elsewhere:6443"}
+users:
+  - name: admin
+    user: {token: not-a-real-token}
+"""
+
+
+@pytest.mark.parametrize("stack, endpoint", [
+    ("eks", "https://mesh-prod.gr7.eu-west-1.eks.amazonaws.com"),
+    ("aks", "https://mesh-staging.hcp.westeurope.azmk8s.io"),
+])
+def test_cloud_clusters_export_their_api_endpoint(run_stack, stack, endpoint):
+    run = run_stack(stack)
+    assert run.outputs["clusterApiEndpoint"] == endpoint
+    assert "clusterApiEndpoint" not in run.secret_outputs
+
+
+def test_existing_cluster_exports_the_server_of_its_context(run_stack):
+    run = run_stack("onprem", overrides={"mesh-platform:kubeconfig": Secret(ONPREM_KUBECONFIG)})
+    assert run.outputs["clusterApiEndpoint"] == "https://10.60.0.10:6443"  # the configured context, not current
+    assert "clusterApiEndpoint" not in run.secret_outputs
+    assert "kubeconfig" in run.secret_outputs
+
+
+def test_api_server_of_tolerates_kubeconfigs_without_the_context():
+    assert api_server_of(ONPREM_KUBECONFIG, None) == "https://elsewhere:6443"
+    assert api_server_of(ONPREM_KUBECONFIG, "missing") is None
+    assert api_server_of("- not a mapping", None) is None
+    assert api_server_of("{unclosed", None) is None

@@ -86,4 +86,5 @@ def build_aks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulu
         name=cluster.name,
         node_resource_group=cluster.node_resource_group,
         identity_principal_id=cluster.identity.apply(lambda identity: identity.principal_id if identity else None),
+        api_endpoint=cluster.fqdn.apply(lambda fqdn: f"https://{fqdn}" if fqdn else None),
     )

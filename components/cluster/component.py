@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 import pulumi
+import yaml
 import pulumi_kubernetes as k8s
 
 from components.cluster.outputs import ClusterOutputs
@@ -47,6 +48,8 @@ class Cluster(pulumi.ComponentResource):
     """AKS: the node resource group; None elsewhere."""
     identity_principal_id: pulumi.Output[Optional[str]]
     """AKS: the principal of the cluster's system-assigned identity (for role assignments); None elsewhere."""
+    api_endpoint: pulumi.Output[Optional[str]]
+    """The Kubernetes API server's URL (from the kubeconfig for an existing cluster; None when unknown)."""
     provider: k8s.Provider
     """The Kubernetes provider every Kubernetes resource must use."""
 
@@ -74,6 +77,7 @@ class Cluster(pulumi.ComponentResource):
         self.vpc_id = pulumi.Output.from_input(parts.vpc_id)
         self.node_resource_group = pulumi.Output.from_input(parts.node_resource_group)
         self.identity_principal_id = pulumi.Output.from_input(parts.identity_principal_id)
+        self.api_endpoint = pulumi.Output.from_input(parts.api_endpoint)
 
         context = config.existing.context if config.existing else None
         self.provider = k8s.Provider(
@@ -90,6 +94,7 @@ class Cluster(pulumi.ComponentResource):
             "vpc_id": self.vpc_id,
             "node_resource_group": self.node_resource_group,
             "identity_principal_id": self.identity_principal_id,
+            "api_endpoint": self.api_endpoint,
         })
 
 
@@ -112,4 +117,23 @@ def _existing_kubeconfig(config: ClusterConfig, secret: Optional[pulumi.Output[s
         # No file (e.g. a CI preview machine): the provider then resolves the kubeconfig
         # itself at deploy time; the program never inlines a guess.
         kubeconfig = pulumi.Output.secret(path.read_text()) if path.is_file() else None
-    return ClusterOutputs(kubeconfig=kubeconfig, name=config.name)
+    # The server's URL is no secret, though the kubeconfig it is read from is one.
+    endpoint = (pulumi.Output.unsecret(kubeconfig.apply(lambda text: api_server_of(text, existing.context if existing
+                                                                                 else None)))
+                if kubeconfig is not None else None)
+    return ClusterOutputs(kubeconfig=kubeconfig, name=config.name, api_endpoint=endpoint)
+
+
+def api_server_of(kubeconfig: str, context: Optional[str]) -> Optional[str]:
+    """The API server URL a kubeconfig reaches with `context` (or its current context), if it says."""
+    try:
+        document = yaml.safe_load(kubeconfig)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    wanted = context or document.get("current-context")
+    contexts = {c.get("name"): c.get("context") or {} for c in document.get("contexts") or [] if isinstance(c, dict)}
+    clusters = {c.get("name"): c.get("cluster") or {} for c in document.get("clusters") or [] if isinstance(c, dict)}
+    cluster_name = contexts.get(wanted, {}).get("cluster")
+    return clusters.get(cluster_name, {}).get("server")

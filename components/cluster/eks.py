@@ -242,6 +242,7 @@ def build_eks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulu
         oidc_provider_arn=oidc.arn,
         oidc_issuer_url=issuer,
         vpc_id=vpc_id,
+        api_endpoint=cluster.endpoint,
         depends_on=[node_group, metrics_server, *access],
     )
 

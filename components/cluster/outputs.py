@@ -19,4 +19,5 @@ class ClusterOutputs:
     vpc_id: Optional[pulumi.Input[str]] = None
     node_resource_group: Optional[pulumi.Output[str]] = None
     identity_principal_id: Optional[pulumi.Output[str]] = None
+    api_endpoint: Optional[pulumi.Input[str]] = None
     depends_on: Optional[list[pulumi.Resource]] = None
