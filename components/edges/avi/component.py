@@ -59,9 +59,9 @@ class AviEdge(pulumi.ComponentResource):
         shards = model.plan_shards(cluster, args.apps, edge.shard_size)
 
         routes = [
-            AviStaticRoute(f"{name}-route-{index}", opts=child,
-                           **model.static_route_body(cluster, index, route.prefix, route.next_hop, edge))
-            for index, route in enumerate(edge.static_routes)
+            AviStaticRoute(f"{name}-route-{node}-{index}", opts=child,
+                           **model.static_route_body(cluster, node, index, prefix, next_hop, edge))
+            for node, index, prefix, next_hop in edge.route_plans()
         ]
 
         certificate = self._certificate(name, cluster, sorted({h for s in shards for h in s.hosts}))

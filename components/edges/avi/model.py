@@ -74,7 +74,7 @@ def pool_body(plan: PoolPlan, edge: AviEdgeConfig, node_port: int) -> dict:
         "name": plan.name,
         "cloud_ref": f"/api/cloud?name={edge.cloud}",
         "default_server_port": node_port,
-        "servers": [{"ip": _ip(addr), "port": node_port} for addr in edge.node_addresses],
+        "servers": [{"ip": _ip(node.address), "port": node_port} for node in edge.serving_nodes],
         "health_monitor_refs": ["/api/healthmonitor?name=System-HTTP"],
         "lb_algorithm": "LB_ALGORITHM_LEAST_CONNECTIONS",
         # Istio routes on the Host header, so keep the client's.
@@ -132,13 +132,13 @@ def virtual_service_body(shard: ShardPlan, edge: AviEdgeConfig, vsvip_ref: str, 
     }
 
 
-def static_route_body(cluster: str, index: int, prefix: str, next_hop: str, edge: AviEdgeConfig) -> dict:
+def static_route_body(cluster: str, node: str, index: int, prefix: str, next_hop: str, edge: AviEdgeConfig) -> dict:
     """A route to a node's pod network, so Avi can reach pods behind that node."""
     network = ipaddress.ip_network(prefix)
     return {
         "cloud": edge.cloud,
         "vrf": edge.vrf,
-        "route_id": naming.static_route_id(cluster, index),
+        "route_id": naming.static_route_id(cluster, node, index),
         "prefix": {"ip_addr": _ip(str(network.network_address)), "mask": network.prefixlen},
         "next_hop": _ip(next_hop),
     }
