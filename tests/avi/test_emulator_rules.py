@@ -81,6 +81,7 @@ def test_virtual_service_and_its_pools_share_one_vrf(raw):
 
 
 def test_health_monitor_fields(raw):
+    """Enforced by the model table on every write (see tools/avi_emulator/rules.py)."""
     base = {"name": "m", "type": "HEALTH_MONITOR_HTTP", "send_interval": 5, "receive_timeout": 5,
             "http_monitor": {"http_request": "GET /healthz/ready HTTP/1.1", "http_response_code": ["HTTP_2XX"]}}
     refused = raw("POST", "/api/healthmonitor", base)
@@ -88,7 +89,9 @@ def test_health_monitor_fields(raw):
     assert "must be less than send_interval (5)" in refused.json()["error"]
     refused = raw("POST", "/api/healthmonitor", {**base, "receive_timeout": 4, "http_monitor": {
         "http_request": "GET / HTTP/1.1", "http_response_code": []}})
-    assert refused.status_code == 400 and "http_response_code needs at least one code" in refused.json()["error"]
+    assert refused.status_code == 400 and "http_response_code: at least 1 item" in refused.json()["error"]
+    refused = raw("POST", "/api/healthmonitor", {**base, "receive_timeout": 4, "failed_checks": 51})
+    assert refused.status_code == 400 and "failed_checks" in refused.json()["error"]
     assert raw("POST", "/api/healthmonitor", {**base, "receive_timeout": 4}).status_code == 201
 
 
