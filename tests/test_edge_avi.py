@@ -249,3 +249,14 @@ def test_every_avi_resource_carries_a_serialized_provider(run_stack):
     for r in run_stack("onprem").resources:
         if r.type.startswith(AVI):
             assert isinstance(r.inputs["__provider"], Secret) and r.inputs["__provider"].value
+
+
+def test_no_private_key_reaches_any_input_in_plain(run_stack):
+    """Private keys (mesh CA, gateway, Service Engines, hosts, edgeCertificates) are secrets end to end."""
+    from tools.mockrun import redact
+    run = run_stack("onprem")
+    keys = [r for r in run.resources if r.type == "tls:index/privateKey:PrivateKey"]
+    assert len(keys) >= 5
+    for r in run.resources:
+        plain = repr(redact(r.inputs))
+        assert "PRIVATE KEY" not in plain, r.name
