@@ -260,3 +260,10 @@ def test_no_private_key_reaches_any_input_in_plain(run_stack):
     for r in run.resources:
         plain = repr(redact(r.inputs))
         assert "PRIVATE KEY" not in plain, r.name
+
+
+def test_manager_ako_leaves_the_layout_to_ako(run_stack):
+    run = run_stack("onprem", overrides=onprem_edge(manager="ako"))
+    assert not [r for r in run.resources if r.type.startswith(AVI)]
+    assert not [r for r in run.resources if "mesh-platform:edges:" in r.urn.split("::")[2]]
+    assert "aviVips" not in run.outputs
