@@ -267,3 +267,18 @@ def test_manager_ako_leaves_the_layout_to_ako(run_stack):
     assert not [r for r in run.resources if r.type.startswith(AVI)]
     assert not [r for r in run.resources if "mesh-platform:edges:" in r.urn.split("::")[2]]
     assert "aviVips" not in run.outputs
+
+
+def test_certificates_come_from_their_secret_entry(monkeypatch):
+    from components.edges.avi import certificates
+    errors: list[str] = []
+    monkeypatch.setattr(certificates.pulumi.log, "error", lambda message, *a, **k: errors.append(message))
+    secret = '{"pay": {"certificate": "-----BEGIN CERTIFICATE-----\\nc\\n", "key": "-----BEGIN PRIVATE KEY-----\\nk\\n"}}'
+    assert certificates.pick(secret, "pay", "key") == "-----BEGIN PRIVATE KEY-----\nk\n"
+    assert certificates.pick(secret, "pay", "certificate").startswith("-----BEGIN CERTIFICATE-----")
+    offline = certificates.pick("offline-placeholder-for-mesh-platform-edgeCertificates", "pay", "key")
+    assert "stand-in-for-edgeCertificates-pay" in offline and errors == []
+    certificates.pick(secret, "shop", "certificate")
+    certificates.pick("not json", "pay", "key")
+    assert len(errors) == 2 and all('entry "' in e and "PEM" in e for e in errors)
+    assert "-----BEGIN PRIVATE KEY-----\nk" not in " ".join(errors)  # the secret never reaches a message
