@@ -282,3 +282,12 @@ def test_certificates_come_from_their_secret_entry(monkeypatch):
     certificates.pick("not json", "pay", "key")
     assert len(errors) == 2 and all('entry "' in e and "PEM" in e for e in errors)
     assert "-----BEGIN PRIVATE KEY-----\nk" not in " ".join(errors)  # the secret never reaches a message
+
+
+def test_virtual_services_and_pools_share_the_configured_vrf(run_stack):
+    run = run_stack("onprem", overrides=onprem_edge(vrf="management"))
+    vrfs = {v.inputs["vrf_context_ref"] for v in run.of_type(AVI + "VirtualService")}
+    vrfs |= {v.inputs["vrf_context_ref"] for v in run.of_type(AVI + "VsVip")}
+    vrfs |= {p.inputs["vrf_ref"] for p in run.of_type(AVI + "Pool")}
+    assert vrfs == {"/api/vrfcontext?name=management"}
+    assert {r.inputs["vrf"] for r in run.of_type(AVI + "StaticRoute")} == {"management"}
