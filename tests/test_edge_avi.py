@@ -291,3 +291,12 @@ def test_virtual_services_and_pools_share_the_configured_vrf(run_stack):
     vrfs |= {p.inputs["vrf_ref"] for p in run.of_type(AVI + "Pool")}
     assert vrfs == {"/api/vrfcontext?name=management"}
     assert {r.inputs["vrf"] for r in run.of_type(AVI + "StaticRoute")} == {"management"}
+
+
+def test_passthrough_host_is_routed_by_sni_in_the_mesh(run_stack):
+    (vs,) = [v.inputs for v in run_stack("onprem").of_type("kubernetes:networking.istio.io/v1:VirtualService")
+             if v.inputs["metadata"]["name"] == "ledger"]
+    assert "http" not in vs["spec"]
+    assert vs["spec"]["tls"] == [{"match": [{"port": 443, "sniHosts": ["ledger.corp.example.net"]}],
+                                  "route": [{"destination": {"host": "ledger.payments.svc.cluster.local",
+                                                             "port": {"number": 8443}}}]}]
