@@ -25,7 +25,7 @@ STATEFULSET = {
 def test_values_enable_istio_and_keep_credentials_out():
     values = ako_model.ako_values("onprem", AkoConfig(enabled=True, cni_plugin="calico",
                                                       vip_networks=(AkoVipNetwork(network_name="vip-net", cidr="10.50.0.0/24"),)),
-                                  AVI, AviEdgeConfig(cloud="vcenter-cloud", service_engine_group="se-a", vip_network="10.50.0.0/24",
+                                  AVI, AviEdgeConfig(cloud="vcenter-cloud", service_engine_group="se-a", vip_network="10.50.0.0/24", vip_network_name="vip-net",
                                                 node_addresses=("10.0.0.11",)))
     assert values["AKOSettings"]["istioEnabled"] is True
     assert values["AKOSettings"]["clusterName"] == "onprem"

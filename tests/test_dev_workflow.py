@@ -54,7 +54,7 @@ elif TOOL == "kubectl":
     if args[:2] == ["config", "get-contexts"]:
         print("\n".join(names("contexts")))
     elif "nodes" in args:
-        print("172.18.0.7", end="")
+        print("mesh-dev-control-plane 172.18.0.7", end="")
     elif "apply" in args:
         save("applied", names("applied") + ["app1-service"])
     elif "deployment" in args:
@@ -171,7 +171,8 @@ def test_up_then_up_again_then_down(sandbox):
     assert ["stack", "init", "dev", "--secrets-provider", "passphrase", "--non-interactive"] in _pulumi_commands(sandbox)
     up = [a for a in _pulumi_commands(sandbox) if a[:1] == ["up"]]
     assert len(up) == 1 and up[0][1:4] == ["--stack", "dev", "--yes"]
-    assert "mesh-platform:edge.avi.nodeAddresses[0]=172.18.0.7" in up[0]
+    assert "mesh-platform:edge.avi.nodes[0].name=mesh-dev-control-plane" in up[0]
+    assert "mesh-platform:edge.avi.nodes[0].address=172.18.0.7" in up[0]
     assert f"mesh-platform:avi.controller=http://127.0.0.1:{sandbox.port}" in up[0]
     assert "mesh-platform:cluster.existing.context=kind-mesh-dev" in up[0]
     assert up[0][up[0].index("--config-file") + 1] == str(sandbox.dev_dir / "Pulumi.dev.yaml")

@@ -96,7 +96,7 @@ def test_secrets_the_examples_need_are_declared():
     assert set(declared_secrets((PROJECT_DIR / "Pulumi.aks.yaml").read_text())) == {
         "mesh-platform:grafanaPassword", "mesh-platform:kialiPassword"}
     assert set(declared_secrets((PROJECT_DIR / "Pulumi.onprem.yaml").read_text())) == {
-        "mesh-platform:kubeconfig", "mesh-platform:aviPassword"}
+        "mesh-platform:kubeconfig", "mesh-platform:aviPassword", "mesh-platform:edgeCertificates"}
     assert declared_secrets((PROJECT_DIR / "Pulumi.eks.yaml").read_text()) == []
 
 

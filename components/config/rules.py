@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from components.config.version_rules import version_rules
+from components.edges.avi.validation import avi_edge_rules
 from components.edges.config import EDGE_CLUSTERS
 from components.observability.config import KIALI_OPERATOR_NAMESPACE
 from components.routes.config import app_rules
@@ -28,7 +29,8 @@ CLUSTER_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 def stack_rules(config: Any, secrets: set[str], today: Optional[date] = None) -> Problems:
     """Every cross-section problem of the (otherwise valid) root model `config`, judged on `today`."""
     return [*_edge_fits_cluster(config), *_namespaces_are_apps_only(config), *app_rules(config.apps),
-            *_emissary_namespace(config), *_avi_connection(config, secrets), *_observability_passwords(config, secrets),
+            *_emissary_namespace(config), *_avi_connection(config, secrets), *avi_edge_rules(config, secrets),
+            *_observability_passwords(config, secrets),
             *_existing_cluster_source(config, secrets), *version_rules(config, today or date.today()),
             *_adopted_namespaces_are_listed(config), *_gateway_replicas(config), *_trace_store(config)]
 

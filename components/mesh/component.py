@@ -41,6 +41,9 @@ class IstioMeshArgs:
     """Which app namespaces exist already (adopted), and whether created ones outlive the stack."""
     metrics_server: bool = False
     """Whether the cluster runs metrics-server: the gateways get an autoscaler only then."""
+    gateway_node_local: bool = False
+    """NodePort only: `externalTrafficPolicy: Local`, so a node's ports answer only while a gateway pod
+    on that node is ready (per-node health checks of the Avi edge mean exactly that node)."""
 
 
 class IstioMesh(pulumi.ComponentResource):
@@ -101,7 +104,8 @@ class IstioMesh(pulumi.ComponentResource):
         self.ingress_gateway = self._release(
             f"{name}-ingress-gateway", istio.ingress_gateway.name, istio.chart("gateway"), self.ingress_namespace,
             values.ingress_gateway_values(istio, args.gateway_service_type, args.load_balancer_ip,
-                                          args.service_annotations, args.metrics_server),
+                                          args.service_annotations, args.metrics_server,
+                                          node_local=args.gateway_node_local),
             [self.istiod, ingress_ns])
         self.egress_gateway = None
         self.egress_namespace = self.egress_service_name = self.egress_selector = None

@@ -124,6 +124,7 @@ def ingress_gateway_values(
     load_balancer_ip: Any = None,
     service_annotations: Optional[Mapping[str, Any]] = None,
     metrics_server: bool = False,
+    node_local: bool = False,
 ) -> dict[str, Any]:
     """Values of the `gateway` chart for the ingress gateway, shaped by the edge."""
     if service_type not in ("NodePort", "LoadBalancer", "ClusterIP"):
@@ -138,6 +139,8 @@ def ingress_gateway_values(
         if load_balancer_ip is not None:
             service["loadBalancerIP"] = load_balancer_ip
         # Keep client source addresses and health-check only nodes that run a gateway pod.
+        service["externalTrafficPolicy"] = "Local"
+    if service_type == "NodePort" and node_local:
         service["externalTrafficPolicy"] = "Local"
     if annotations:
         service["annotations"] = annotations

@@ -25,11 +25,11 @@ else
   touch "$DEV_DIR/cluster-created-by-up"
 fi
 
-step "node address for the Avi pool"
-NODE_IP=$("$KUBECTL" --context "$CONTEXT" get nodes \
-  -o jsonpath='{.items[0].status.addresses[?(@.type=="InternalIP")].address}')
-[[ -n "$NODE_IP" ]] || die "the cluster behind $CONTEXT reports no node InternalIP"
-echo "    $NODE_IP"
+step "node name and address for the Avi pool"
+read -r NODE_NAME NODE_IP < <("$KUBECTL" --context "$CONTEXT" get nodes \
+  -o jsonpath='{.items[0].metadata.name} {.items[0].status.addresses[?(@.type=="InternalIP")].address}'; echo)
+[[ -n "$NODE_NAME" && -n "$NODE_IP" ]] || die "the cluster behind $CONTEXT reports no node with an InternalIP"
+echo "    $NODE_NAME $NODE_IP"
 
 start_emulator
 
@@ -47,7 +47,8 @@ echo "    the committed file stays as it is; pulumi up --config writes into the 
 step "pulumi up --stack dev"
 run_pulumi up --stack dev --yes --non-interactive --config-file "$DEV_CONFIG" --config-path \
   --config "mesh-platform:cluster.existing.context=$CONTEXT" \
-  --config "mesh-platform:edge.avi.nodeAddresses[0]=$NODE_IP" \
+  --config "mesh-platform:edge.avi.nodes[0].name=$NODE_NAME" \
+  --config "mesh-platform:edge.avi.nodes[0].address=$NODE_IP" \
   --config "mesh-platform:avi.controller=http://127.0.0.1:$EMULATOR_PORT"
 
 step "sample app behind app1 (tools/dev/sample-app.yaml)"
