@@ -1,6 +1,6 @@
 """Pure builders for Grafana and Kiali: credential Secret layout, chart values, the Kiali CR.
 
-Seed 004 keeps the credentials in Secrets `grafana` and `kiali` (keys `username` and
+The credentials live in Secrets `grafana` and `kiali` (keys `username` and
 `passphrase`) in the Istio namespace. Grafana's chart reads its admin login from that
 Secret (`admin.existingSecret`); Kiali no longer has a `login` strategy, so its Secret is
 kept for tools that read it, and Kiali itself authenticates with a supported strategy.
@@ -25,7 +25,7 @@ SUPPORTED_KIALI_STRATEGIES = ("anonymous", "header", "openid", "openshift", "tok
 
 
 def credential_labels(app: str) -> dict[str, str]:
-    """Labels of a credential Secret (seed 004 labels them with the app)."""
+    """Labels of a credential Secret (labelled with the app they belong to)."""
     return {"app": app, "app.kubernetes.io/managed-by": "pulumi"}
 
 

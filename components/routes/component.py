@@ -43,7 +43,7 @@ class MeshRoutesArgs:
     mesh: IstioMesh
     """The installed mesh (namespaces, gateways, istiod to wait for)."""
     apps: tuple[AppConfig, ...]
-    """The apps to route to, as declared in the stack (seed 002's shape)."""
+    """The apps to route to, as declared in the stack (one entry per app, with its namespaces and hosts)."""
     external_hosts: tuple[ExternalHostConfig, ...]
     """External hosts the mesh may reach (ServiceEntries, egress routing)."""
     provider: k8s.Provider

@@ -1,4 +1,4 @@
-"""Pure builders for the mesh's routing objects (seed 002's apps, seed 004's exportTo rules).
+"""Pure builders for the mesh's routing objects: Gateway, VirtualServices (with their `exportTo`), ServiceEntries.
 
 - One ingress `Gateway` in the ingress gateway's own namespace; its HTTP server lists every
   public host as `<app namespace>/<host>`, so only that namespace's VirtualServices bind.

@@ -1,4 +1,4 @@
-"""The ALB edge (EKS, seed 002): AWS Load Balancer Controller with IRSA and an ALB Ingress.
+"""The ALB edge (EKS): AWS Load Balancer Controller with IRSA and an ALB Ingress.
 
 The controller's role is assumable only by its service account through the cluster's OIDC
 provider; the Ingress lives in the gateway's namespace and fronts the NodePort gateway.

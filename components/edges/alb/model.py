@@ -1,8 +1,8 @@
 """Pure builders for the ALB edge: controller values and the Ingress in front of the gateway.
 
 The ALB terminates public TLS with the ACM certificate, redirects HTTP to HTTPS and
-re-encrypts to the gateway's HTTPS port (seed 002; ACM certificates cannot be exported
-to the gateway). Instance targets reach the NodePort gateway on every node; health checks
+re-encrypts to the gateway's HTTPS port (ACM certificates cannot be exported to the
+gateway). Instance targets reach the NodePort gateway on every node; health checks
 go to the gateway's status port (named, so the controller uses its node port) over HTTP.
 """
 
@@ -16,7 +16,7 @@ from components.edges.alb.iam_policies import LBC_SERVICE_ACCOUNT
 from components.mesh.model import HTTPS_PORT, READINESS_PATH
 
 INGRESS_NAME = "gw-ingress"
-"""Name of the Ingress (seed 002 reads the ALB hostname from `gw-ingress`)."""
+"""Name of the Ingress (operators read the ALB hostname from `gw-ingress`)."""
 INGRESS_CLASS = "alb"
 STATUS_PORT_NAME = "status-port"
 _PREFIX = "alb.ingress.kubernetes.io"

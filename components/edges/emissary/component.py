@@ -1,4 +1,4 @@
-"""The Emissary edge: Emissary-ingress in front of the Istio mesh (seed 003, the Istio >= 1.10 way).
+"""The Emissary edge: Emissary-ingress in front of the Istio mesh (the Istio >= 1.10 way).
 
 Emissary runs in its own namespace with an Istio sidecar that intercepts nothing and only
 writes the pod's workload certificate to an in-memory volume; Emissary turns it into the
