@@ -117,14 +117,31 @@ if config.edge.kind == "emissary":
     pulumi.export("emissaryAuthorizationPolicies", emissary_edge.authorization_policies)
 
 if config.ako.enabled:
-    from components.ako.component import Ako, AkoArgs
+    from components.ako.component import Ako, AkoArgs, AkoMesh
+    from components.ako.effective import resolve as resolve_ako
+    from components.ako.ingresses import ako_ingresses, served_namespaces
+    from components.routes.model import GatewayRef
 
+    ako_settings = resolve_ako(config.cluster.name, config.ako, config.avi, config.edge.avi)
+    ako_ingress_manifests = ako_ingresses(config.apps) if ako_settings.manager == "ako" else []
     ako = Ako("ako", AkoArgs(
-        cluster_name=config.cluster.name,
+        settings=ako_settings,
         ako=config.ako,
         avi=config.avi,
-        edge=config.edge.avi,
+        mesh=AkoMesh(
+            istiod=mesh.istiod,
+            mtls=config.istio.mtls,
+            served_namespaces=(served_namespaces(config.apps) if ako_settings.manager == "ako"
+                               else tuple(config.namespaces)),
+            mesh_namespaces=(config.istio.namespace, config.istio.ingress_gateway.namespace, *config.namespaces),
+            namespace_resources=dict(mesh.namespaces),
+            egress=(GatewayRef(mesh.egress_service_name, mesh.egress_namespace, mesh.egress_selector,
+                               mesh.egress_service_name) if mesh.egress_namespace else None),
+            egress_gateway=mesh.egress_gateway,
+        ),
         provider=cluster.provider,
-        depends_on=[mesh.istiod],  # AKO's pod needs sidecar injection
+        kubeconfig=cluster.kubeconfig,
+        ingresses=ako_ingress_manifests,
     ))
     pulumi.export("akoMeshPrincipal", ako.mesh_principal)
+    pulumi.export("akoClusterName", ako.cluster_name)

@@ -73,7 +73,8 @@ class AkoConfig(ConfigModel):
     node_port_selector: Optional[AkoNodePortSelector] = None
     node_networks: tuple[AkoNodeNetwork, ...] = ()
     vip_networks: tuple[AkoVipNetwork, ...] = ()
-    vrf_name: Optional[AnyString] = Field(None, description="defaults to the Avi edge's vrf (or AKO's own choice)")
+    vrf_name: Optional[AnyString] = Field(None, description="the VRF context AKO uses (vCenter clouds); left out, AKO "
+                                                            "uses the cloud's global VRF")
     cloud: Optional[AnyString] = Field(None, description="defaults to edge.avi.cloud, else Default-Cloud")
     service_engine_group: Optional[AnyString] = Field(
         None, description="defaults to edge.avi.serviceEngineGroup, else Default-Group")

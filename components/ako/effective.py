@@ -50,7 +50,7 @@ class EffectiveAko:
     """The program writes static routes to the pod networks (edge.avi static routes, or the ako manager)."""
     disable_static_route_sync: bool
     serves_ingresses: bool
-    """AKO is the default ingress controller (the ako manager, or no Avi edge at all)."""
+    """AKO is the default ingress controller (the ako manager only; elsewhere Ingresses must name avi-lb)."""
 
     @property
     def created_by(self) -> str:
@@ -78,9 +78,9 @@ def resolve(cluster: str, ako: AkoConfig, avi: Any, edge: Any) -> EffectiveAko:
                               else (edge.service_engine_group if edge is not None else "Default-Group")),
         tenant=ako.tenant if ako.tenant is not None else (avi.tenant if avi is not None else "admin"),
         controller_version=ako.controller_version or (avi.version if avi is not None else ""),
-        vrf=ako.vrf_name if ako.vrf_name is not None else (getattr(edge, "vrf", "") if edge is not None else ""),
+        vrf=ako.vrf_name or "",
         manager=manager,
         program_owns_routes=owns_routes,
         disable_static_route_sync=disable_sync,
-        serves_ingresses=manager in (None, "ako"),
+        serves_ingresses=manager == "ako",
     )

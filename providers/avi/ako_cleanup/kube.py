@@ -63,7 +63,9 @@ class KubeApi:
     @classmethod
     def from_kubeconfig(cls, text: str) -> "KubeApi":
         try:
-            config = yaml.safe_load(text) or {}
+            config = yaml.safe_load(text)
+            if not isinstance(config, dict):
+                raise TypeError("not a mapping")
             ctx_name = config.get("current-context") or config["contexts"][0]["name"]
             context = next(c["context"] for c in config["contexts"] if c["name"] == ctx_name)
             cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == context["cluster"])

@@ -10,6 +10,8 @@ does nothing on the controller.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
@@ -21,6 +23,12 @@ from .kube import KubeApi, KubeError, ask_ako_to_clean_up
 from .sweep import sweep
 
 _INPUTS = ("cluster_name", "namespace", "timeout_seconds", "kubeconfig")
+
+
+def _ambient_kubeconfig() -> Optional[str]:
+    """The kubeconfig the Kubernetes provider itself falls back to (KUBECONFIG, else ~/.kube/config)."""
+    path = Path(os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or Path.home() / ".kube" / "config")
+    return path.read_text() if path.is_file() else None
 
 
 class AkoCleanupProvider(_ControllerProvider):
@@ -40,9 +48,10 @@ class AkoCleanupProvider(_ControllerProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         verdict = "no kubeconfig"
-        if props.get("kubeconfig"):
+        kubeconfig = props.get("kubeconfig") or _ambient_kubeconfig()
+        if kubeconfig:
             try:
-                verdict = ask_ako_to_clean_up(KubeApi.from_kubeconfig(props["kubeconfig"]), props["namespace"],
+                verdict = ask_ako_to_clean_up(KubeApi.from_kubeconfig(kubeconfig), props["namespace"],
                                               float(props.get("timeout_seconds") or 0))
             except (KubeError, OSError) as exc:  # the cluster may be gone already: the sweep still runs
                 verdict = f"not reachable ({exc})"
