@@ -35,6 +35,11 @@ class RecordingSession(AviSession):
         return reply
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_kubeconfig(monkeypatch, tmp_path):
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent-kubeconfig"))
+
+
 def session_for(url: str) -> RecordingSession:
     return RecordingSession(ControllerSettings(controller=url, username=USER, password=PASSWORD))
 
