@@ -43,6 +43,16 @@ if config.edge.kind == "azure-ip":
     ))
     pulumi.export("ingressIp", azure_edge.ip_address)
 
+# The pulumi-managed Avi edge reaches the gateway over mutual TLS: its key material comes first.
+avi_edge_managed = config.edge.kind == "avi" and config.edge.avi.manager == "pulumi"
+avi_mesh_tls = None
+if avi_edge_managed:
+    from components.edges.avi.mesh_tls import AviMeshTls
+
+    gateway = config.istio.ingress_gateway
+    avi_mesh_tls = AviMeshTls("avi-mesh-tls", config.cluster.name, [
+        f"{gateway.name}.{gateway.namespace}.svc", f"{gateway.name}.{gateway.namespace}.svc.cluster.local"])
+
 mesh = IstioMesh("mesh", IstioMeshArgs(
     istio=config.istio,
     app_namespaces=config.namespaces,
@@ -50,6 +60,7 @@ mesh = IstioMesh("mesh", IstioMeshArgs(
     gateway_service_type=gateway_service_type(config.edge.kind),
     service_annotations=azure_edge.service_annotations if azure_edge else {},
     environment=config.environment,
+    gateway_node_local=avi_edge_managed,  # per-node health checks must see that node's gateway
 ))
 routes = MeshRoutes("routes", MeshRoutesArgs(
     mesh=mesh,
@@ -57,6 +68,7 @@ routes = MeshRoutes("routes", MeshRoutesArgs(
     external_hosts=config.external_hosts,
     provider=cluster.provider,
     gateway_https=config.edge.kind == "alb",  # the ALB re-encrypts to the gateway's HTTPS port
+    gateway_mutual_tls=avi_mesh_tls.gateway if avi_mesh_tls else None,
 ))
 observability = Observability("observability", ObservabilityArgs(
     config=config.observability,
@@ -85,18 +97,25 @@ if config.edge.kind == "alb":
     ))
     pulumi.export("albHostname", alb_edge.hostname)
 
-if config.edge.kind == "avi":
+if avi_edge_managed:
     from components.edges.avi.component import AviEdge, AviEdgeArgs
 
+    node_ports = config.istio.ingress_gateway.node_ports
     avi_edge = AviEdge("avi-edge", AviEdgeArgs(
         cluster_name=config.cluster.name,
         edge=config.edge.avi,
         apps=config.apps,
-        gateway_http_node_port=config.istio.ingress_gateway.node_ports.http,
-        depends_on=[mesh.ingress_gateway],
+        gateway_https_node_port=node_ports.https,
+        gateway_status_node_port=node_ports.status,
+        gateway_namespace=config.istio.ingress_gateway.namespace,
+        mesh_tls=avi_mesh_tls,
+        certificates_secret=config.edge_certificates,
+        depends_on=[mesh.ingress_gateway, *([routes.gateway] if routes.gateway else [])],
     ))
     pulumi.export("aviVirtualServices", avi_edge.virtual_services)
+    pulumi.export("aviVips", avi_edge.vips)
     pulumi.export("aviHosts", avi_edge.hosts)
+    pulumi.export("aviCurl", avi_edge.curl_commands)
 
 if config.edge.kind == "emissary":
     from components.edges.emissary.component import EmissaryEdge, EmissaryEdgeArgs

@@ -196,7 +196,7 @@ def test_settings_for_another_edge_are_rejected():
     assert found == ['mesh-platform:edge.alb: settings for the "alb" edge given but edge.kind is "ambassador"']
 
 
-AVI_EDGE = {"vipNetwork": "10.10.10.0/24", "nodeAddresses": ["10.0.0.11"]}
+AVI_EDGE = {"vipNetwork": "10.10.10.0/24", "vipNetworkName": "vip-net", "nodes": [{"name": "n1", "address": "10.0.0.11"}]}
 
 
 def test_avi_edge_needs_controller_and_password():
@@ -212,7 +212,7 @@ def test_avi_edge_needs_a_vip_source_and_nodes():
                         secrets={"aviPassword": "pw"})
     assert found == [
         "mesh-platform:edge.avi: expected vipAddress or vipNetwork (where the controller allocates VIPs)",
-        "mesh-platform:edge.avi.nodeAddresses: expected at least one node IP: the pools send traffic to the "
+        "mesh-platform:edge.avi.nodes: expected at least one node {name, address}: the pools send traffic to the "
         "ingress gateway's node ports there"]
 
 
@@ -225,7 +225,7 @@ def test_avi_fixed_vip_needs_a_single_shard():
 
 
 def test_avi_static_routes_are_validated():
-    edge = {"kind": "avi", "avi": {**AVI_EDGE, "staticRoutes": [{"prefix": "10.0.0.0/33", "nextHop": "10.0.0.1"}]}}
+    edge = {"kind": "avi", "avi": {**AVI_EDGE, "staticRoutes": [{"prefix": "10.0.0.0/33", "nextHop": "10.0.0.11"}]}}
     found = problems_of({"edge": edge, "avi": {"controller": "https://avi.example.com"}},
                         secrets={"aviPassword": "pw"})
     assert found == ['mesh-platform:edge.avi.staticRoutes[0].prefix: expected a CIDR such as 10.244.1.0/24; '

@@ -221,7 +221,7 @@ def test_alb_edge_gets_https_with_a_self_signed_credential(run_stack):
     assert "routes-gateway-tls" in run.named("routes-gateway-istio-ingress-mesh-ingress").dependencies
 
 
-@pytest.mark.parametrize("stack", ["aks", "dev", "onprem"])
+@pytest.mark.parametrize("stack", ["aks"])
 def test_other_edges_serve_plain_http_on_the_gateway(run_stack, stack):
     run = run_stack(stack)
     (gateway,) = [g for g in run.of_type(GATEWAY) if g.inputs["metadata"]["name"] == "mesh-ingress"]

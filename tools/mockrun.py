@@ -140,6 +140,10 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
         "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\nmock-{name}\n-----END PUBLIC KEY-----\n"},
     "tls:index/selfSignedCert:SelfSignedCert": lambda name, inputs: {
         "certPem": f"-----BEGIN CERTIFICATE-----\nmock-{name}\n-----END CERTIFICATE-----\n"},
+    "tls:index/certRequest:CertRequest": lambda name, inputs: {
+        "certRequestPem": f"-----BEGIN CERTIFICATE REQUEST-----\nmock-{name}\n-----END CERTIFICATE REQUEST-----\n"},
+    "tls:index/locallySignedCert:LocallySignedCert": lambda name, inputs: {
+        "certPem": f"-----BEGIN CERTIFICATE-----\nmock-{name}\n-----END CERTIFICATE-----\n"},
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from components.ako.rules import ako_rules
+from components.edges.avi.validation import avi_edge_rules
 from components.edges.config import EDGE_CLUSTERS
 from components.routes.config import app_rules
 
@@ -22,7 +23,8 @@ Problems = list[tuple[str, str]]
 def stack_rules(config: Any, secrets: set[str]) -> Problems:
     """Every cross-section problem of the (otherwise valid) root model `config`."""
     return [*_edge_fits_cluster(config), *_namespaces_are_apps_only(config), *app_rules(config.apps),
-            *_emissary_namespace(config), *_avi_connection(config, secrets), *_observability_passwords(config, secrets),
+            *_emissary_namespace(config), *_avi_connection(config, secrets), *avi_edge_rules(config, secrets),
+            *_observability_passwords(config, secrets),
             *_existing_cluster_source(config, secrets), *ako_rules(config)]
 
 

@@ -18,7 +18,7 @@ from components.mesh.config import IstioConfig
 from components.observability.config import ObservabilityConfig
 from components.routes.config import AppConfig, ExternalHostConfig
 
-SECRET_KEYS = ("kubeconfig", "grafanaPassword", "kialiPassword", "aviPassword")
+SECRET_KEYS = ("kubeconfig", "grafanaPassword", "kialiPassword", "aviPassword", "edgeCertificates")
 """Top-level keys that hold secrets; they are only ever read as Pulumi secrets."""
 
 
@@ -38,6 +38,7 @@ class StackConfig(ConfigModel):
 
     _stack: str = PrivateAttr(default="")
     _kubeconfig: Optional[pulumi.Output[str]] = PrivateAttr(default=None)
+    _edge_certificates: Optional[pulumi.Output[str]] = PrivateAttr(default=None)
 
     @property
     def stack(self) -> str:
@@ -54,6 +55,11 @@ class StackConfig(ConfigModel):
         check(stack_rules(self, set((info.context or {}).get("secrets", ()))))
         return self
 
+    @property
+    def edge_certificates(self) -> Optional[pulumi.Output[str]]:
+        """The `edgeCertificates` secret (JSON: name -> {certificate, key}), when the stack sets it."""
+        return self._edge_certificates
+
     def with_secrets(self, stack: str, secrets: dict[str, Any]) -> "StackConfig":
         """A copy with the stack name, the environment default and each secret attached where it is used."""
         observability = self.observability.model_copy(update={
@@ -65,4 +71,5 @@ class StackConfig(ConfigModel):
                                          "observability": observability, "avi": avi})
         config._stack = stack
         config._kubeconfig = secrets.get("kubeconfig")
+        config._edge_certificates = secrets.get("edgeCertificates")
         return config

@@ -37,6 +37,9 @@ class IstioMeshArgs:
     """Extra annotations of the gateway Service (e.g. the Azure load balancer resource group)."""
     environment: str = ""
     """The stack's environment name, put on the app namespaces as a label."""
+    gateway_node_local: bool = False
+    """NodePort only: `externalTrafficPolicy: Local`, so a node's ports answer only while a gateway pod
+    on that node is ready (per-node health checks of the Avi edge mean exactly that node)."""
 
 
 class IstioMesh(pulumi.ComponentResource):
@@ -96,7 +99,7 @@ class IstioMesh(pulumi.ComponentResource):
         self.ingress_gateway = self._release(
             f"{name}-ingress-gateway", istio.ingress_gateway.name, istio.chart("gateway"), self.ingress_namespace,
             values.ingress_gateway_values(istio, args.gateway_service_type, args.load_balancer_ip,
-                                          args.service_annotations),
+                                          args.service_annotations, node_local=args.gateway_node_local),
             [self.istiod, ingress_ns])
         self.egress_gateway = None
         self.egress_namespace = self.egress_service_name = self.egress_selector = None

@@ -105,6 +105,7 @@ def ingress_gateway_values(
     service_type: str,
     load_balancer_ip: Any = None,
     service_annotations: Optional[Mapping[str, Any]] = None,
+    node_local: bool = False,
 ) -> dict[str, Any]:
     """Values of the `gateway` chart for the ingress gateway, shaped by the edge."""
     if service_type not in ("NodePort", "LoadBalancer", "ClusterIP"):
@@ -119,6 +120,8 @@ def ingress_gateway_values(
         if load_balancer_ip is not None:
             service["loadBalancerIP"] = load_balancer_ip
         # Keep client source addresses and health-check only nodes that run a gateway pod.
+        service["externalTrafficPolicy"] = "Local"
+    if service_type == "NodePort" and node_local:
         service["externalTrafficPolicy"] = "Local"
     if annotations:
         service["annotations"] = annotations

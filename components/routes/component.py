@@ -21,6 +21,18 @@ from components.routes.config import AppConfig, ExternalHostConfig
 from components.mesh.component import IstioMesh
 
 CERT_VALIDITY_HOURS = 2 * 365 * 24
+
+
+@dataclass(frozen=True)
+class GatewayMutualTls:
+    """Key material of a gateway that requires client certificates (made by the edge that presents them)."""
+
+    certificate_pem: pulumi.Input[str]
+    """The gateway's server certificate."""
+    key_pem: pulumi.Input[str]
+    """Its private key (kept secret)."""
+    ca_pem: pulumi.Input[str]
+    """The CA that issued the server certificate and the clients' certificates."""
 CERT_EARLY_RENEWAL_HOURS = 30 * 24
 
 
@@ -38,6 +50,8 @@ class MeshRoutesArgs:
     """The cluster's Kubernetes provider."""
     gateway_https: bool = False
     """Serve HTTPS on the ingress gateway with a self-signed certificate (edges that re-encrypt)."""
+    gateway_mutual_tls: Optional[GatewayMutualTls] = None
+    """Serve HTTPS requiring client certificates, with this key material (the Avi edge's)."""
 
 
 class MeshRoutes(pulumi.ComponentResource):
@@ -64,10 +78,13 @@ class MeshRoutes(pulumi.ComponentResource):
 
         self.https_credential_name = self.certificate_pem = None
         credential_secret = None
-        if args.gateway_https:
+        if args.gateway_mutual_tls is not None:
+            credential_secret = self._mutual_credential(ingress, args.gateway_mutual_tls)
+        elif args.gateway_https:
             credential_secret = self._https_credential(ingress, args.apps)
 
-        manifest = model.ingress_gateway(ingress, args.apps, self.https_credential_name)
+        manifest = model.ingress_gateway(ingress, args.apps, self.https_credential_name,
+                                         mutual=args.gateway_mutual_tls is not None)
         self.gateway = None
         if manifest is not None:
             self.gateway = self._declare(manifest, [credential_secret] if credential_secret else [])
@@ -102,6 +119,20 @@ class MeshRoutes(pulumi.ComponentResource):
             metadata=meta,
             spec=manifest["spec"],
             opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends),
+        )
+
+    def _mutual_credential(self, ingress: model.GatewayRef, material: GatewayMutualTls) -> k8s.core.v1.Secret:
+        """The gateway's server certificate with the CA its clients' certificates must chain to (`ca.crt`)."""
+        self.https_credential_name = f"{ingress.name}-mtls"
+        self.certificate_pem = material.certificate_pem
+        return k8s.core.v1.Secret(
+            f"{self._name}-gateway-mtls",
+            metadata={"name": self.https_credential_name, "namespace": ingress.namespace},
+            type="kubernetes.io/tls",
+            string_data={"tls.crt": material.certificate_pem, "tls.key": pulumi.Output.secret(material.key_pem),
+                         "ca.crt": material.ca_pem},
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider,
+                                        depends_on=[self._mesh.ingress_gateway]),
         )
 
     def _https_credential(self, ingress: model.GatewayRef, apps: tuple[AppConfig, ...]) -> k8s.core.v1.Secret:

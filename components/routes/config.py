@@ -7,18 +7,56 @@ from typing import Annotated, Any, Optional
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.config.base import ConfigModel, RuleViolations
-from components.config.types import Expect, HostName, NamespaceName, choice, dns_label, integer, text
+from components.config.types import Bool, Expect, HostName, NamespaceName, choice, dns_label, integer, text
 
 EXTERNAL_PROTOCOLS = ("HTTP", "HTTPS", "TLS", "TCP")
 Port = integer(1, 65535)
 PathPrefix = text('a path prefix such as "/api"', lambda v: v.startswith("/") and " " not in v, r"^/[^ ]*$")
 
 
+TLS_MODES = ("terminate", "passthrough")
+CERTIFICATE_ISSUERS = ("pulumi-tls",)
+CertificateName = dns_label("a certificate name (an entry of the secret key edgeCertificates)")
+
+
+class HostCertificate(ConfigModel):
+    """Where a terminated host's certificate comes from: an entry of the secret `edgeCertificates`, or issued."""
+
+    secret: Optional[CertificateName] = None
+    issuer: Optional[choice(*CERTIFICATE_ISSUERS)] = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "HostCertificate":
+        if (self.secret is None) == (self.issuer is None):
+            raise RuleViolations([("", "expected exactly one of secret (an entry of the secret key "
+                                       "edgeCertificates) or issuer: pulumi-tls")])
+        return self
+
+
+class HostTlsConfig(ConfigModel):
+    """How the edge serves these hosts over TLS: terminated with a certificate, or passed through to the mesh."""
+
+    mode: choice(*TLS_MODES) = "terminate"
+    certificate: Optional[HostCertificate] = None
+    redirect: Bool = False
+
+    @model_validator(mode="after")
+    def _certificate_fits_mode(self) -> "HostTlsConfig":
+        if self.mode == "terminate" and self.certificate is None:
+            raise RuleViolations([("certificate", "a terminated (secure) host needs a certificate: "
+                                                  "{secret: <entry of edgeCertificates>} or {issuer: pulumi-tls}")])
+        if self.mode == "passthrough" and self.certificate is not None:
+            raise RuleViolations([("certificate", "passthrough hosts keep TLS to the mesh; the edge holds no "
+                                                  "certificate for them, so leave certificate out")])
+        return self
+
+
 class AppNamespaceConfig(ConfigModel):
-    """Where one app is exposed: a namespace (declared in `namespaces`) and its hosts there."""
+    """Where one app is exposed: a namespace (declared in `namespaces`), its hosts there, and how TLS is served."""
 
     name: NamespaceName
     hosts: tuple[HostName, ...] = Field(min_length=1)
+    tls: Optional[HostTlsConfig] = None
 
     @field_validator("name")
     @classmethod
@@ -74,7 +112,7 @@ class ExternalHostConfig(ConfigModel):
 
 def app_rules(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
     """Rules across apps: one owner per host+prefix, one port per service, unique virtual-service names."""
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str]] = [*_repeated_backends(apps), *host_tls_rules(apps)]
     claimed: dict[tuple[str, str], str] = {}
     ports: dict[tuple[str, str], int] = {}
     names: dict[tuple[str, str], int] = {}
@@ -105,3 +143,58 @@ def app_rules(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
     return problems
 
 
+
+
+def _repeated_backends(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
+    """An app (a route) must not list the same namespace, host or prefix twice."""
+    problems: list[tuple[str, str]] = []
+    for a, app in enumerate(apps):
+        namespaces = [ns.name for ns in app.namespaces]
+        for name in sorted({n for n in namespaces if namespaces.count(n) > 1}):
+            problems.append((f"apps[{a}].namespaces", f'app {app.virtual_name} lists namespace "{name}" more than '
+                                                      f"once, so its route would name the backend "
+                                                      f"{app.service}.{name} twice; list each namespace once"))
+        for n, ns in enumerate(app.namespaces):
+            for host in sorted({h for h in ns.hosts if ns.hosts.count(h) > 1}):
+                problems.append((f"apps[{a}].namespaces[{n}].hosts",
+                                 f'app {app.virtual_name} lists host "{host}" more than once in {ns.name}'))
+        for prefix in sorted({p for p in app.prefixes if app.prefixes.count(p) > 1}):
+            problems.append((f"apps[{a}].prefixes", f'app {app.virtual_name} lists prefix "{prefix}" more than once'))
+    return problems
+
+
+def host_tls_rules(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
+    """A public host is served one way: one TLS mode, one certificate and one redirect choice everywhere."""
+    problems: list[tuple[str, str]] = []
+    first: dict[str, tuple[str, Optional[HostTlsConfig]]] = {}
+    for a, app in enumerate(apps):
+        for n, ns in enumerate(app.namespaces):
+            where = f"{app.virtual_name} in {ns.name}"
+            if ns.tls and ns.tls.mode == "passthrough" and tuple(app.prefixes) != ("/",):
+                problems.append((f"apps[{a}].prefixes", f"{where} serves {', '.join(ns.hosts)} as passthrough, "
+                                                        "where the edge and the gateway see no paths; expected "
+                                                        'prefixes ["/"] (or leave them out)'))
+            for host in ns.hosts:
+                if host not in first:
+                    first[host] = (where, ns.tls)
+                    continue
+                other, tls = first[host]
+                if ns.tls and ns.tls.mode == "passthrough":
+                    problems.append((f"apps[{a}].namespaces[{n}].hosts",
+                                     f'passthrough host "{host}" is also routed by {other}; a passthrough host '
+                                     "goes to one backend, so give it to one app in one namespace"))
+                elif _tls_words(tls) != _tls_words(ns.tls):
+                    problems.append((f"apps[{a}].namespaces[{n}].tls",
+                                     f'host "{host}" is served {_tls_words(ns.tls)} by {where} but '
+                                     f"{_tls_words(tls)} by {other}; one SNI host has one certificate and one TLS "
+                                     "mode, so declare the same tls everywhere it appears"))
+    return problems
+
+
+def _tls_words(tls: Optional[HostTlsConfig]) -> str:
+    if tls is None:
+        return "insecure (no tls)"
+    if tls.mode == "passthrough":
+        return f"passthrough{' with redirect' if tls.redirect else ''}"
+    source = f"secret {tls.certificate.secret}" if tls.certificate.secret else f"issuer {tls.certificate.issuer}"
+    return f"terminated with certificate from {source}{' with redirect' if tls.redirect else ''}"

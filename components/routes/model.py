@@ -71,11 +71,20 @@ def _cr(kind: str, name: str, namespace: str, spec: dict[str, Any]) -> dict[str,
 # --------------------------------------------------------------------------------------
 
 
-def gateway_hosts(apps: Iterable[AppConfig]) -> list[str]:
-    """Every public host as `<namespace>/<host>`, in declaration order, without repeats."""
+def _is_passthrough(ns: Any) -> bool:
+    return ns.tls is not None and ns.tls.mode == "passthrough"
+
+
+def gateway_hosts(apps: Iterable[AppConfig], passthrough: bool = False) -> list[str]:
+    """Every public host as `<namespace>/<host>`, in declaration order, without repeats.
+
+    `passthrough` picks the hosts whose TLS the gateway passes through instead of the others.
+    """
     hosts: list[str] = []
     for app in apps:
         for ns in app.namespaces:
+            if _is_passthrough(ns) != passthrough:
+                continue
             for host in ns.hosts:
                 entry = f"{ns.name}/{host}"
                 if not is_internal_host(host) and entry not in hosts:
@@ -84,24 +93,32 @@ def gateway_hosts(apps: Iterable[AppConfig]) -> list[str]:
 
 
 def ingress_gateway(gateway: GatewayRef, apps: Iterable[AppConfig],
-                    https_credential: Optional[str] = None) -> Optional[dict[str, Any]]:
-    """The ingress `Gateway`: HTTP, plus HTTPS (SIMPLE) when a credential secret is given.
+                    https_credential: Optional[str] = None, mutual: bool = False) -> Optional[dict[str, Any]]:
+    """The ingress `Gateway`: HTTP, plus HTTPS when a credential secret is given, plus TLS passthrough.
 
-    None when no app has a public host (a Gateway needs at least one host).
+    `mutual` makes the HTTPS server require client certificates from the credential's `ca.crt`
+    (the Avi edge's Service Engines present one). Hosts whose TLS is passed through get a
+    PASSTHROUGH server on the same port, matched by SNI. None when no app has a public host.
     """
-    hosts = gateway_hosts(apps)
-    if not hosts:
+    apps = tuple(apps)
+    hosts, passthrough = gateway_hosts(apps), gateway_hosts(apps, passthrough=True)
+    if not hosts and not passthrough:
         return None
-    servers = [{"port": {"number": HTTP_PORT, "name": "http", "protocol": "HTTP"}, "hosts": hosts}]
-    if https_credential:
-        # A re-encrypting edge (the ALB) sends no SNI, so the HTTPS server must not match on
+    servers = []
+    if hosts:
+        servers.append({"port": {"number": HTTP_PORT, "name": "http", "protocol": "HTTP"}, "hosts": hosts})
+    if https_credential and hosts:
+        # A re-encrypting edge (the ALB, Avi pools) sends no SNI, so the HTTPS server must not match on
         # names: it takes any host, still only from the app namespaces' VirtualServices.
         namespaces = dict.fromkeys(entry.split("/", 1)[0] for entry in hosts)
         servers.append({
             "port": {"number": HTTPS_PORT, "name": "https", "protocol": "HTTPS"},
             "hosts": [f"{ns}/*" for ns in namespaces],
-            "tls": {"mode": "SIMPLE", "credentialName": https_credential},
+            "tls": {"mode": "MUTUAL" if mutual else "SIMPLE", "credentialName": https_credential},
         })
+    if passthrough:
+        servers.append({"port": {"number": HTTPS_PORT, "name": "tls-passthrough", "protocol": "TLS"},
+                        "hosts": passthrough, "tls": {"mode": "PASSTHROUGH"}})
     return _cr("Gateway", gateway.name, gateway.namespace, {"selector": dict(gateway.selector), "servers": servers})
 
 
@@ -109,6 +126,14 @@ def _http_route(app: AppConfig, namespace: str) -> list[dict[str, Any]]:
     return [{
         "name": app.virtual_name,
         "match": [{"uri": {"prefix": prefix}} for prefix in app.prefixes],
+        "route": [{"destination": {"host": service_host(app.service, namespace), "port": {"number": app.port}}}],
+    }]
+
+
+def _passthrough_route(app: AppConfig, namespace: str, hosts: list[str]) -> list[dict[str, Any]]:
+    """TLS passed through by SNI to the app's port (the app terminates TLS itself)."""
+    return [{
+        "match": [{"port": HTTPS_PORT, "sniHosts": hosts}],
         "route": [{"destination": {"host": service_host(app.service, namespace), "port": {"number": app.port}}}],
     }]
 
@@ -125,11 +150,13 @@ def app_virtual_services(apps: Iterable[AppConfig], gateway: GatewayRef) -> list
             public = [h for h in ns.hosts if not is_internal_host(h)]
             internal = [h for h in ns.hosts if is_internal_host(h)]
             if public:
+                routes = {"tls": _passthrough_route(app, ns.name, public)} if _is_passthrough(ns) \
+                    else {"http": _http_route(app, ns.name)}
                 services.append(_cr("VirtualService", app.virtual_name, ns.name, {
                     "hosts": public,
                     "gateways": [gateway.qualified],
                     "exportTo": [gateway.namespace],
-                    "http": _http_route(app, ns.name),
+                    **routes,
                 }))
             if internal:
                 services.append(_cr("VirtualService", f"{app.virtual_name}-mesh", ns.name, {
