@@ -142,7 +142,21 @@ if config.ako.enabled:
     from components.routes.model import GatewayRef
 
     ako_settings = resolve_ako(config.cluster.name, config.ako, config.avi, config.edge.avi)
-    ako_ingress_manifests = ako_ingresses(config.apps) if ako_settings.manager == "ako" else []
+    ako_ingress_manifests, ingress_depends_on = [], []
+    if ako_settings.manager == "ako":
+        from components.edges.avi.ako_manager import AkoManagedEdge, AkoManagedEdgeArgs
+
+        # AKO builds the layout from these Ingresses; the program keeps the routes and host certificates.
+        ako_edge = AkoManagedEdge("avi-edge", AkoManagedEdgeArgs(
+            cluster_name=config.cluster.name,
+            edge=config.edge.avi,
+            apps=config.apps,
+            provider=cluster.provider,
+            certificates_secret=config.edge_certificates,
+            namespaces=dict(mesh.namespaces),
+        ))
+        ako_ingress_manifests = ako_ingresses(config.apps)
+        ingress_depends_on = [*ako_edge.tls_secrets, *ako_edge.routes]
     ako = Ako("ako", AkoArgs(
         settings=ako_settings,
         ako=config.ako,
@@ -161,6 +175,10 @@ if config.ako.enabled:
         provider=cluster.provider,
         kubeconfig=cluster.kubeconfig,
         ingresses=ako_ingress_manifests,
+        ingress_depends_on=ingress_depends_on,
     ))
     pulumi.export("akoMeshPrincipal", ako.mesh_principal)
     pulumi.export("akoClusterName", ako.cluster_name)
+    if ako_ingress_manifests:
+        pulumi.export("akoIngresses", [f"{m['metadata']['namespace']}/{m['metadata']['name']}"
+                                       for m in ako_ingress_manifests])

@@ -89,9 +89,9 @@ def test_onprem_release_values_key_by_key(run_stack):
                                "serviceEngineGroupName": "Default-Group", "vrfName": ""},
         "NetworkSettings": {"vipNetworkList": [{"networkName": "vip-net-onprem", "cidr": "10.50.0.0/24"}],
                             "nodeNetworkList": []},
-        "L7Settings": {"serviceType": "NodePort", "shardVSSize": "LARGE", "passthroughShardSize": "SMALL",
+        "L7Settings": {"serviceType": "NodePort", "shardVSSize": "SMALL", "passthroughShardSize": "SMALL",
                        "defaultIngController": "false"},
-        "nodePortSelector": {"key": "", "value": ""},
+        "nodePortSelector": {"key": "mesh-platform/edge", "value": "true"},
         "avicredentials": {"username": "", "password": ""},
     }
 
@@ -170,8 +170,9 @@ def test_akos_cluster_name_is_never_the_edges_prefix(run_stack):
     ako_name = run.named("ako-chart").inputs["values"]["AKOSettings"]["clusterName"]
     edge_names = [r.inputs["name"] for r in run.resources if r.type.startswith("pulumi-python:dynamic/avi:")
                   and isinstance(r.inputs.get("name"), str)]
-    assert edge_names and all(name.startswith("onprem--") for name in edge_names)
+    assert "onprem--Shared-L7-0" in edge_names  # the edge's prefix is the cluster's name
     assert ako_name != "onprem" and not any(f"{ako_name}--" in name for name in edge_names)
+    assert f"istio-pki-{ako_name}-avi-system" not in edge_names
     assert run.outputs["akoClusterName"] == ako_name
 
 
@@ -195,3 +196,83 @@ def test_no_secret_in_plaintext(run_stack):
 
 def test_stacks_without_ako_declare_none(run_stack):
     assert not [r for r in run_stack("dev").resources if r.name.startswith("ako")]
+
+
+# ----- onprem-ako, ako manager -------------------------------------------------------------------
+
+def test_ako_manager_values_follow_the_edge_and_serve_ingresses(run_stack):
+    values = run_stack("onprem-ako").named("ako-chart").inputs["values"]
+    assert values["AKOSettings"] == {"clusterName": "onprem-ako", "cniPlugin": "calico", "layer7Only": False,
+                                     "istioEnabled": True, "primaryInstance": True, "deleteConfig": "false",
+                                     "disableStaticRouteSync": "true"}
+    assert values["L7Settings"] == {"serviceType": "ClusterIP", "shardVSSize": "SMALL", "passthroughShardSize": "SMALL",
+                                    "defaultIngController": "true"}
+    assert values["ControllerSettings"]["vrfName"] == "global"
+    assert values["nodePortSelector"] == {"key": "mesh-platform/edge", "value": "true"}
+    assert values["NetworkSettings"]["vipNetworkList"] == [{"networkName": "vip-net-onprem", "cidr": "10.50.0.0/24"}]
+
+
+def test_ako_manager_declares_one_ingress_per_app_namespace_and_host(run_stack):
+    run = run_stack("onprem-ako")
+    ingresses = {(r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r
+                 for r in run.of_type("kubernetes:networking.k8s.io/v1:Ingress")}
+    assert set(ingresses) == {("portal", "portal-portal-corp-example-net"),
+                              ("payments", "payments-api-pay-corp-example-net"),
+                              ("portal", "portal-admin-admin-corp-example-net")}
+    pay = ingresses[("payments", "payments-api-pay-corp-example-net")]
+    assert pay.inputs["spec"] == {
+        "ingressClassName": "avi-lb",
+        "rules": [{"host": "pay.corp.example.net", "http": {"paths": [
+            {"path": "/api", "pathType": "Prefix",
+             "backend": {"service": {"name": "payments", "port": {"number": 9000}}}}]}}],
+        "tls": [{"hosts": ["pay.corp.example.net"], "secretName": "pay-corp-example-net-tls"}]}
+    assert "tls" not in ingresses[("portal", "portal-portal-corp-example-net")].inputs["spec"]
+    assert {"ako-chart", "avi-edge-tls-payments-pay-corp-example-net-tls"} <= set(pay.dependencies)
+    assert run.outputs["akoIngresses"] == ["portal/portal-portal-corp-example-net",
+                                           "payments/payments-api-pay-corp-example-net",
+                                           "portal/portal-admin-admin-corp-example-net"]
+    # AKO builds the layout: the program declares no virtual service, pool or VsVip of its own.
+    assert not [r for r in run.resources if r.type.startswith("pulumi-python:dynamic/avi:")
+                and r.type.rsplit(":", 1)[-1] in ("VirtualService", "Pool", "VsVip", "HttpPolicySet")]
+
+
+def test_ako_manager_host_certificates_are_tls_secrets(run_stack):
+    run = run_stack("onprem-ako")
+    pay = run.named("avi-edge-tls-payments-pay-corp-example-net-tls")
+    assert pay.inputs["type"] == "kubernetes.io/tls"
+    assert pay.inputs["metadata"] == {"name": "pay-corp-example-net-tls", "namespace": "payments"}
+    assert isinstance(pay.inputs["stringData"], Secret)
+    assert set(pay.inputs["stringData"].value) == {"tls.crt", "tls.key"}
+    issued = run.named("avi-edge-tls-portal-admin-corp-example-net-tls")
+    assert "avi-edge-host-cert-admin.corp.example.net" in issued.dependencies
+
+
+def test_ako_manager_program_keeps_the_routes_and_akos_sync_is_off(run_stack):
+    run = run_stack("onprem-ako")
+    routes = {r.inputs["route_id"]: r.inputs for r in run.of_type("pulumi-python:dynamic/avi:StaticRoute")}
+    assert set(routes) == {"onprem-worker-1-0", "onprem-worker-2-0", "onprem-worker-3-0"}
+    assert all(r["labels"] == [{"key": "clustername", "value": "onprem"}] for r in routes.values())
+    values = run.named("ako-chart").inputs["values"]
+    assert values["AKOSettings"]["disableStaticRouteSync"] == "true"
+    assert values["AKOSettings"]["clusterName"] != "onprem"  # AKO's VRF sync would drop clustername=onprem routes
+
+
+def test_ako_manager_mesh_wiring(run_stack):
+    run = run_stack("onprem-ako")
+    assert run.named("ako-namespace").inputs["metadata"]["labels"] == {"istio-injection": "enabled"}
+    assert crs(run, "ServiceEntry")[("avi-system", "avi-corp-example-net")]["spec"]["exportTo"] == ["."]
+    assert set(crs(run, "AuthorizationPolicy")) == {("portal", "allow-ako"), ("payments", "allow-ako")}
+    assert run.named("ako-role-secrets").inputs["metadata"]["namespace"] == "avi-system"
+    cleanup = run.named("ako-cleanup")
+    assert {"ako-chart", "ako-ingress-payments-payments-api-pay-corp-example-net"} <= set(cleanup.dependencies)
+
+
+def test_ako_manager_no_secret_in_plaintext(run_stack):
+    run = run_stack("onprem-ako")
+    keys = [r.inputs["stringData"].value["tls.key"] for r in run.of_type("kubernetes:core/v1:Secret")
+            if r.inputs.get("type") == "kubernetes.io/tls"]
+    assert keys
+    for resource in run.resources:
+        visible = json.dumps(redact(resource.inputs), default=str)
+        assert PASSWORD not in visible, resource.name
+        assert not any(key in visible for key in keys if key), resource.name

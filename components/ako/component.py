@@ -64,6 +64,8 @@ class AkoArgs:
     """The cluster's kubeconfig (secret), for the cleanup on destroy."""
     ingresses: list[dict[str, Any]] = field(default_factory=list)
     """Ingress manifests AKO serves (the `ako` manager); none with the `pulumi` manager."""
+    ingress_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    """What the Ingresses wait for (their TLS Secrets, the static routes to the pods)."""
 
 
 def _repair(args: pulumi.ResourceTransformArgs) -> Optional[pulumi.ResourceTransformResult]:
@@ -124,7 +126,7 @@ class Ako(pulumi.ComponentResource):
             values=ako_model.ako_values(args.settings, args.ako, args.avi.controller),
             opts=self._opts([*before_ako, args.mesh.istiod], transforms=[_repair]),
         )
-        ingresses = [self._ingress(manifest, release, args.mesh.namespace_resources)
+        ingresses = [self._ingress(manifest, [release, *args.ingress_depends_on], args.mesh.namespace_resources)
                      for manifest in args.ingresses]
         AkoCleanup(
             f"{name}-cleanup",
@@ -150,10 +152,10 @@ class Ako(pulumi.ComponentResource):
             api_version=manifest["apiVersion"], kind=manifest["kind"], metadata=meta, spec=manifest["spec"],
             opts=self._opts(depends_on))
 
-    def _ingress(self, manifest: dict[str, Any], release: pulumi.Resource,
+    def _ingress(self, manifest: dict[str, Any], depends_on: list[pulumi.Resource],
                  namespaces: dict[str, pulumi.Resource]) -> pulumi.Resource:
         meta = manifest["metadata"]
         served = namespaces.get(meta["namespace"])
         return k8s.networking.v1.Ingress(
             f"{self._name}-ingress-{meta['namespace']}-{meta['name']}", metadata=meta, spec=manifest["spec"],
-            opts=self._opts([release, *([served] if served else [])]))
+            opts=self._opts([*depends_on, *([served] if served else [])]))

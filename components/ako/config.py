@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from components.config.base import ConfigModel, check
 from components.config.types import (AnyString, Bool, ChartVersion, Cidr, HelmChartConfig, Name, NamespaceName,
                                      choice, integer, text)
+from components.edges.avi.config import AviName
 
 AKO_CHART = HelmChartConfig("ako", "2.2.1", "oci://projects.packages.broadcom.com/ako/helm-charts")
 AKO_CNI_PLUGINS = ("", "calico", "canal", "flannel", "openshift", "antrea", "ncp", "ovn-kubernetes", "cilium")
@@ -67,18 +68,22 @@ class AkoConfig(ConfigModel):
     chart_version: ChartVersion = AKO_CHART.version
     cni_plugin: choice(*AKO_CNI_PLUGINS) = ""
     service_type: choice(*AKO_SERVICE_TYPES) = "NodePort"
-    shard_size: choice(*AKO_SHARD_SIZES) = "LARGE"
-    passthrough_shard_size: choice(*AKO_PASSTHROUGH_SHARD_SIZES) = "SMALL"
+    shard_size: Optional[choice(*AKO_SHARD_SIZES)] = Field(
+        None, description="AKO's shardVSSize; defaults to edge.avi.shardSize, else LARGE")
+    passthrough_shard_size: Optional[choice(*AKO_PASSTHROUGH_SHARD_SIZES)] = Field(
+        None, description="defaults to edge.avi.passthroughShardSize, else SMALL")
     layer7_only: Bool = False
-    node_port_selector: Optional[AkoNodePortSelector] = None
+    node_port_selector: Optional[AkoNodePortSelector] = Field(
+        None, description="defaults to edge.avi.nodePortSelector")
     node_networks: tuple[AkoNodeNetwork, ...] = ()
-    vip_networks: tuple[AkoVipNetwork, ...] = ()
+    vip_networks: tuple[AkoVipNetwork, ...] = Field(
+        (), description="defaults to edge.avi.vipNetworkName with edge.avi.vipNetwork")
     vrf_name: Optional[AnyString] = Field(None, description="the VRF context AKO uses (vCenter clouds); left out, AKO "
                                                             "uses the cloud's global VRF")
-    cloud: Optional[AnyString] = Field(None, description="defaults to edge.avi.cloud, else Default-Cloud")
-    service_engine_group: Optional[AnyString] = Field(
+    cloud: Optional[AviName] = Field(None, description="defaults to edge.avi.cloud, else Default-Cloud")
+    service_engine_group: Optional[AviName] = Field(
         None, description="defaults to edge.avi.serviceEngineGroup, else Default-Group")
-    tenant: Optional[AnyString] = Field(None, description="defaults to avi.tenant")
+    tenant: Optional[AviName] = Field(None, description="defaults to avi.tenant")
     controller_version: Optional[ControllerVersion] = Field(None, description="defaults to avi.version")
     disable_static_route_sync: Optional[Bool] = Field(
         None, description="defaults to true wherever the program owns the static routes (edge.avi static routes "
@@ -89,12 +94,8 @@ class AkoConfig(ConfigModel):
                          "the rest through the Avi API")
 
     @model_validator(mode="after")
-    def _names_not_empty(self) -> "AkoConfig":
+    def _selector_needs_nodeport(self) -> "AkoConfig":
         problems = []
-        for key, value in (("cloud", self.cloud), ("serviceEngineGroup", self.service_engine_group),
-                           ("tenant", self.tenant)):
-            if value is not None and not value.strip():
-                problems.append((key, "must not be empty; leave the key out to use the default"))
         if self.node_port_selector and self.service_type != "NodePort":
             problems.append(("nodePortSelector", f'applies only with serviceType NodePort; serviceType is '
                                                  f'"{self.service_type}" (the chart would ignore it)'))

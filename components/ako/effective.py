@@ -22,11 +22,9 @@ def edge_manager(edge: Any) -> Optional[str]:
     return getattr(edge, "manager", None) or "pulumi"
 
 
-def edge_static_routes(edge: Any) -> tuple:
-    """The static routes the program writes for the Avi edge (none for other edges)."""
-    if edge is None:
-        return ()
-    return tuple(getattr(edge, "static_routes", ()) or ())
+def edge_route_plans(edge: Any) -> list:
+    """The static routes the program writes for the Avi edge, as (node, index, prefix, next hop); none elsewhere."""
+    return edge.route_plans() if edge is not None else []
 
 
 def default_cluster_name(cluster: str) -> str:
@@ -49,6 +47,12 @@ class EffectiveAko:
     program_owns_routes: bool
     """The program writes static routes to the pod networks (edge.avi static routes, or the ako manager)."""
     disable_static_route_sync: bool
+    shard_size: str
+    passthrough_shard_size: str
+    node_port_selector: Optional[tuple[str, str]]
+    """(key, value) of the node label AKO's NodePort pools select, or None for every node."""
+    vip_networks: tuple[tuple[str, str], ...]
+    """(network name, CIDR) AKO allocates VIPs from."""
     serves_ingresses: bool
     """AKO is the default ingress controller (the ako manager only; elsewhere Ingresses must name avi-lb)."""
 
@@ -66,7 +70,11 @@ class EffectiveAko:
 def resolve(cluster: str, ako: AkoConfig, avi: Any, edge: Any) -> EffectiveAko:
     """Fill AKO's defaults from the cluster name, the controller connection and the Avi edge (or None)."""
     manager = edge_manager(edge)
-    owns_routes = manager == "ako" or bool(edge_static_routes(edge))
+    owns_routes = manager == "ako" or bool(edge_route_plans(edge))
+    selector = ako.node_port_selector or (edge.node_port_selector if edge is not None else None)
+    vip_networks = tuple((net.network_name, net.cidr) for net in ako.vip_networks)
+    if not vip_networks and edge is not None and edge.vip_network and edge.vip_network_name:
+        vip_networks = ((edge.vip_network_name, edge.vip_network),)
     if ako.disable_static_route_sync is not None:
         disable_sync = ako.disable_static_route_sync
     else:
@@ -78,9 +86,15 @@ def resolve(cluster: str, ako: AkoConfig, avi: Any, edge: Any) -> EffectiveAko:
                               else (edge.service_engine_group if edge is not None else "Default-Group")),
         tenant=ako.tenant if ako.tenant is not None else (avi.tenant if avi is not None else "admin"),
         controller_version=ako.controller_version or (avi.version if avi is not None else ""),
-        vrf=ako.vrf_name or "",
+        # The ako manager's layout lives in the edge's VRF; elsewhere AKO keeps to its cloud's own.
+        vrf=ako.vrf_name if ako.vrf_name is not None else (edge.vrf if manager == "ako" else ""),
         manager=manager,
         program_owns_routes=owns_routes,
         disable_static_route_sync=disable_sync,
+        shard_size=ako.shard_size or (edge.shard_size if edge is not None else "LARGE"),
+        passthrough_shard_size=ako.passthrough_shard_size or (edge.passthrough_shard_size if edge is not None
+                                                              else "SMALL"),
+        node_port_selector=(selector.key, selector.value) if selector is not None else None,
+        vip_networks=vip_networks,
         serves_ingresses=manager == "ako",
     )

@@ -14,7 +14,7 @@ Ingress aimed at a LoadBalancer Service.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Optional
+from typing import Any, Iterable, Optional
 
 from components.ako.model import INGRESS_CLASS
 from components.routes.config import AppConfig
@@ -36,6 +36,9 @@ class IngressPlan:
     port: int
     paths: tuple[str, ...]
     tls_secret: Optional[str] = None
+    """The TLS Secret (in the Ingress's namespace) of a terminated host."""
+    tls_source: Optional[str] = None
+    """Where that certificate comes from (`edgeCertificates entry pay`, `issuer pulumi-tls`)."""
 
     @property
     def name(self) -> str:
@@ -50,17 +53,38 @@ class IngressPlan:
         return f"apps[{self.app_index}].namespaces[{self.namespace_index}].hosts"
 
 
-def plan_ingresses(apps: Iterable[AppConfig], tls_secrets: Optional[Mapping[tuple[str, str], str]] = None
-                   ) -> list[IngressPlan]:
-    """One plan per app, namespace and public host; `tls_secrets` maps (namespace, host) to a Secret name."""
-    tls_secrets = tls_secrets or {}
+def tls_secret_name(host: str) -> str:
+    """The Kubernetes TLS Secret holding a terminated host's certificate, in each namespace serving it."""
+    return f"{slug(host)}-tls"[:253]
+
+
+def certificate_source(tls: Any) -> Optional[str]:
+    """A terminated host's certificate source as the caveat messages name it; None for other hosts."""
+    if tls is None or tls.mode != "terminate" or tls.certificate is None:
+        return None
+    cert = tls.certificate
+    return f"edgeCertificates entry {cert.secret}" if cert.secret else f"issuer {cert.issuer}"
+
+
+def secure_hosts(apps: Iterable[AppConfig]) -> set[str]:
+    """Hosts some app namespace serves over TLS (terminated at the edge)."""
+    return {host for app in apps for ns in app.namespaces if ns.tls is not None and ns.tls.mode == "terminate"
+            for host in ns.hosts}
+
+
+def plan_ingresses(apps: Iterable[AppConfig]) -> list[IngressPlan]:
+    """One plan per app, namespace and public host (TLS passthrough hosts are not Ingress material)."""
     plans = []
     for a, app in enumerate(apps):
         for n, ns in enumerate(app.namespaces):
+            if ns.tls is not None and ns.tls.mode == "passthrough":
+                continue
+            source = certificate_source(ns.tls)
             for host in ns.hosts:
                 if not is_internal_host(host):
                     plans.append(IngressPlan(a, n, app.virtual_name, ns.name, host, app.service, app.port,
-                                             tuple(app.prefixes), tls_secrets.get((ns.name, host))))
+                                             tuple(app.prefixes), tls_secret_name(host) if source else None,
+                                             source))
     return plans
 
 
@@ -86,10 +110,9 @@ def manifest(plan: IngressPlan) -> dict:
             "spec": spec}
 
 
-def ako_ingresses(apps: Iterable[AppConfig], tls_secrets: Optional[Mapping[tuple[str, str], str]] = None
-                  ) -> list[dict]:
+def ako_ingresses(apps: Iterable[AppConfig]) -> list[dict]:
     """Every Ingress the ako manager declares."""
-    return [manifest(plan) for plan in plan_ingresses(apps, tls_secrets)]
+    return [manifest(plan) for plan in plan_ingresses(apps)]
 
 
 def caveats(plans: list[IngressPlan], secure_hosts: Iterable[str] = (),
@@ -110,13 +133,12 @@ def caveats(plans: list[IngressPlan], secure_hosts: Iterable[str] = (),
                 problems.append((plan.key_path, f'"{plan.host}{path}" is bound to service {other.namespace}/'
                                                 f"{other.service} by {other.ref} and to {plan.namespace}/"
                                                 f"{plan.service} by {plan.ref}; AKO would pick one"))
-        if plan.tls_secret:
+        if plan.tls_source:
             first = secrets.setdefault(plan.host, plan)
-            if first is not plan and (first.namespace, first.tls_secret) != (plan.namespace, plan.tls_secret):
-                problems.append((plan.key_path, f'SNI host "{plan.host}" has Secret {first.namespace}/'
-                                                f"{first.tls_secret} in {first.ref} and {plan.namespace}/"
-                                                f"{plan.tls_secret} in {plan.ref}; AKO would serve one "
-                                                "certificate for both"))
+            if first is not plan and first.tls_source != plan.tls_source:
+                problems.append((plan.key_path, f'SNI host "{plan.host}" has the certificate of {first.tls_source} '
+                                                f"in {first.ref} and of {plan.tls_source} in {plan.ref}; AKO "
+                                                "would serve one of them for both"))
     secure = set(secure_hosts)
     for plan in plans:
         if plan.host in secure and not plan.tls_secret:

@@ -45,7 +45,7 @@ def _flag(value: bool) -> str:
 
 def ako_values(settings: EffectiveAko, ako: AkoConfig, controller_url: str) -> dict[str, Any]:
     """Chart values: AKO in the mesh, credentials from the pre-created `avi-secret`."""
-    selector = ako.node_port_selector
+    selector = settings.node_port_selector or ("", "")
     return {
         "replicaCount": 1,
         "AKOSettings": {
@@ -66,18 +66,18 @@ def ako_values(settings: EffectiveAko, ako: AkoConfig, controller_url: str) -> d
             "vrfName": settings.vrf,
         },
         "NetworkSettings": {
-            "vipNetworkList": [{"networkName": net.network_name, "cidr": net.cidr} for net in ako.vip_networks],
+            "vipNetworkList": [{"networkName": name, "cidr": cidr} for name, cidr in settings.vip_networks],
             "nodeNetworkList": [{"networkName": net.network_name, "cidrs": list(net.cidrs)}
                                 for net in ako.node_networks],
         },
         "L7Settings": {
             "serviceType": ako.service_type,
-            "shardVSSize": ako.shard_size,
-            "passthroughShardSize": ako.passthrough_shard_size,
+            "shardVSSize": settings.shard_size,
+            "passthroughShardSize": settings.passthrough_shard_size,
             # Only the ako manager (or a stack without an Avi edge) lets AKO take class-less Ingresses.
             "defaultIngController": _flag(settings.serves_ingresses),
         },
-        "nodePortSelector": {"key": selector.key if selector else "", "value": selector.value if selector else ""},
+        "nodePortSelector": {"key": selector[0], "value": selector[1]},
         # Empty: the chart then renders no avi-secret and AKO reads the one the program
         # creates from the secret aviPassword, so the password never sits in Helm values.
         "avicredentials": {"username": "", "password": ""},
