@@ -22,6 +22,7 @@ from components.ako.effective import EffectiveAko, resolve
 from components.ako.ingresses import caveats, plan_ingresses, secure_hosts
 from components.edges.avi import naming
 from components.edges.avi.plan import plan_edge
+from components.mesh.model import gateway_service_type
 
 Problems = list[tuple[str, str]]
 
@@ -128,7 +129,11 @@ def _ako_manager(config: Any, settings: EffectiveAko) -> Problems:
                                  f"AKO passes TLS through only for OpenShift Routes, not for the Ingress the ako "
                                  f"manager declares for {', '.join(ns.hosts)}; expected terminate (or "
                                  "edge.avi.manager: pulumi)"))
-    problems += caveats(plan_ingresses(config.apps), secure_hosts=secure_hosts(config.apps))
+    gateway = config.istio.ingress_gateway
+    load_balancers = ({(gateway.namespace, gateway.name)}
+                      if gateway_service_type(config.edge.kind) == "LoadBalancer" else set())
+    problems += caveats(plan_ingresses(config.apps), secure_hosts=secure_hosts(config.apps),
+                        load_balancer_services=load_balancers)
     return problems
 
 
