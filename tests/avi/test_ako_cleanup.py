@@ -136,7 +136,7 @@ class FakeAko:
 
     def __init__(self, style: str = "annotation", finishes_after: int = 2, present: bool = True, ready: int = 1):
         self.style, self.finishes_after, self.present, self.ready = style, finishes_after, present, ready
-        self.config = {"deleteConfig": "false"}
+        self.config = {"deleteConfig": "false", "clusterName": CLUSTER}
         self.reads_since_patch = None
         self.requests: list[tuple[str, str, str]] = []
 
@@ -167,6 +167,8 @@ def serve(fake: FakeAko):
             fake.requests.append(("GET", self.path, self.headers.get("Authorization", "")))
             if not fake.present:
                 return self._answer(404, {"kind": "Status", "code": 404})
+            if self.path.endswith("/configmaps/avi-k8s-config"):
+                return self._answer(200, {"data": fake.config})
             if fake.reads_since_patch is not None:
                 fake.reads_since_patch += 1
             self._answer(200, fake.statefulset())
@@ -199,10 +201,10 @@ def test_deleteconfig_is_set_and_akos_verdict_awaited(style):
     server = serve(fake)
     try:
         api = kube.KubeApi.from_kubeconfig(kubeconfig(f"http://127.0.0.1:{server.server_port}"))
-        assert kube.ask_ako_to_clean_up(api, "avi-system", timeout=30, poll=0.01) == "Done"
+        assert kube.ask_ako_to_clean_up(api, "avi-system", CLUSTER, timeout=30, poll=0.01) == "Done"
     finally:
         server.shutdown()
-    assert fake.config == {"deleteConfig": "true"}
+    assert fake.config == {"deleteConfig": "true", "clusterName": CLUSTER}
     assert ("PATCH", "/api/v1/namespaces/avi-system/configmaps/avi-k8s-config",
             "application/merge-patch+json") in fake.requests
     assert all(r[2] == "Bearer sa-token" for r in fake.requests if r[0] == "GET")
@@ -214,24 +216,37 @@ def test_the_wait_is_bounded_and_a_missing_ako_is_not_waited_for():
     ticks = iter(range(1000))
     try:
         api = kube.KubeApi.from_kubeconfig(kubeconfig(f"http://127.0.0.1:{server.server_port}"))
-        assert kube.ask_ako_to_clean_up(api, "avi-system", timeout=5, poll=0, clock=lambda: next(ticks),
+        assert kube.ask_ako_to_clean_up(api, "avi-system", CLUSTER, timeout=5, poll=0, clock=lambda: next(ticks),
                                         sleep=lambda _: None) == "waited"
         stuck.present = False
-        assert kube.ask_ako_to_clean_up(api, "avi-system", timeout=5) == "gone"
+        assert kube.ask_ako_to_clean_up(api, "avi-system", CLUSTER, timeout=5) == "gone"
         stopped = FakeAko(ready=0)  # scaled to zero: nobody would act on deleteConfig
         server.shutdown()
         server = serve(stopped)
         api = kube.KubeApi.from_kubeconfig(kubeconfig(f"http://127.0.0.1:{server.server_port}"))
-        assert kube.ask_ako_to_clean_up(api, "avi-system", timeout=5) == "gone"
+        assert kube.ask_ako_to_clean_up(api, "avi-system", CLUSTER, timeout=5) == "gone"
         assert [r for r in stopped.requests if r[0] == "PATCH"] == []
     finally:
         server.shutdown()
 
 
+def test_an_ako_running_under_a_new_name_is_not_told_to_delete():
+    renamed = FakeAko()
+    renamed.config["clusterName"] = "onprem-ako-2"  # the release was renamed; this is the old name's cleanup
+    server = serve(renamed)
+    try:
+        api = kube.KubeApi.from_kubeconfig(kubeconfig(f"http://127.0.0.1:{server.server_port}"))
+        assert kube.ask_ako_to_clean_up(api, "avi-system", CLUSTER, timeout=5) == "renamed"
+    finally:
+        server.shutdown()
+    assert renamed.config["deleteConfig"] == "false"
+
+
 @pytest.mark.parametrize("ako_state", ["healthy", "cluster-gone"])
 def test_destroy_leaves_none_of_this_clusters_objects(emulator, raw, populated, ako_state):
     ours, _ = populated
-    server = serve(FakeAko())
+    fake = FakeAko()
+    server = serve(fake)
     url = f"http://127.0.0.1:{server.server_port}"
     if ako_state == "cluster-gone":
         server.shutdown()
@@ -247,4 +262,5 @@ def test_destroy_leaves_none_of_this_clusters_objects(emulator, raw, populated, 
             server.shutdown()
     remaining = {f"{kind}/{name}" for kind in KINDS for name in names(raw, kind)}
     assert remaining.isdisjoint(ours)
+    assert fake.config["deleteConfig"] == ("true" if ako_state == "healthy" else "false")
     assert f"vsvip/{CLUSTER}--imported" in remaining and "virtualservice/payments" in remaining

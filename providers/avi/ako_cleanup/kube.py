@@ -124,13 +124,15 @@ def _running(statefulset: dict[str, Any]) -> bool:
     return bool((statefulset.get("status") or {}).get("readyReplicas"))
 
 
-def ask_ako_to_clean_up(kube: KubeApi, namespace: str, timeout: float, poll: float = 2.0,
+def ask_ako_to_clean_up(kube: KubeApi, namespace: str, cluster_name: str, timeout: float, poll: float = 2.0,
                         clock: Callable[[], float] = time.monotonic,
                         sleep: Callable[[float], None] = time.sleep) -> str:
     """Set deleteConfig and wait (at most `timeout` seconds) for AKO's verdict.
 
     Returns `Done` or `Timeout` as AKO reported it, `gone` when AKO is not installed or not
-    running (nothing to wait for), or `waited` when AKO gave no verdict in time.
+    running (nothing to wait for), `renamed` when the AKO running there now has another
+    clusterName (a replacement after a rename: that AKO's objects are not ours to delete),
+    or `waited` when AKO gave no verdict in time.
     """
     sts_path = f"/apis/apps/v1/namespaces/{namespace}/statefulsets/ako"
     status, statefulset = kube.call("GET", sts_path)
@@ -139,6 +141,13 @@ def ask_ako_to_clean_up(kube: KubeApi, namespace: str, timeout: float, poll: flo
     if status != 200:
         raise KubeError(f"reading StatefulSet {namespace}/ako: HTTP {status}: {statefulset}")
     cm_path = f"/api/v1/namespaces/{namespace}/configmaps/avi-k8s-config"
+    status, config_map = kube.call("GET", cm_path)
+    if status == 404:
+        return "gone"
+    if status != 200:
+        raise KubeError(f"reading ConfigMap {namespace}/avi-k8s-config: HTTP {status}: {config_map}")
+    if (config_map.get("data") or {}).get("clusterName") != cluster_name:
+        return "renamed"
     status, answer = kube.call("PATCH", cm_path, {"data": {"deleteConfig": "true"}},
                                "application/merge-patch+json")
     if status == 404:

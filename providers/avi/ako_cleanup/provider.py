@@ -52,7 +52,7 @@ class AkoCleanupProvider(_ControllerProvider):
         if kubeconfig:
             try:
                 verdict = ask_ako_to_clean_up(KubeApi.from_kubeconfig(kubeconfig), props["namespace"],
-                                              float(props.get("timeout_seconds") or 0))
+                                              props["cluster_name"], float(props.get("timeout_seconds") or 0))
             except (KubeError, OSError) as exc:  # the cluster may be gone already: the sweep still runs
                 verdict = f"not reachable ({exc})"
         report = sweep(self._session(), props["cluster_name"])
