@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextvars
+import ipaddress
 import json
 import runpy
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -147,10 +149,30 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
 }
 
 
+def _allocated_vips(name: str, inputs: dict) -> Optional[list]:
+    """VIPs as a controller would allocate them from their subnet (stable per resource name)."""
+    vips = inputs.get("vip")
+    if not isinstance(vips, list):
+        return None
+    allocated = []
+    for vip in vips:
+        subnet = ((vip or {}).get("ipam_network_subnet") or {}).get("subnet") or {}
+        if (vip or {}).get("auto_allocate_ip") and subnet.get("ip_addr"):
+            network = ipaddress.ip_network(f"{subnet['ip_addr']['addr']}/{int(subnet['mask'])}", strict=False)
+            offset = 10 + zlib.crc32(name.encode()) % max(1, min(network.num_addresses - 12, 200))
+            vip = {**vip, "ip_address": {"addr": str(network.network_address + offset),
+                                         "type": subnet["ip_addr"].get("type", "V4")}}
+        allocated.append(vip)
+    return allocated
+
+
 def _avi_object_outputs(kind: str) -> ComputedOutputs:
     def outputs(name: str, inputs: dict) -> dict:
         uuid = f"{kind}-{name}"
-        return {"uuid": uuid, "url": f"https://avi.mock/api/{kind}/{uuid}"}
+        found = {"uuid": uuid, "url": f"https://avi.mock/api/{kind}/{uuid}"}
+        if kind == "vsvip" and _allocated_vips(name, inputs) is not None:
+            found["vip"] = _allocated_vips(name, inputs)
+        return found
     return outputs
 
 

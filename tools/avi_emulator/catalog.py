@@ -39,6 +39,7 @@ TYPES: dict[str, ObjectType] = {t.name: t for t in (
     ObjectType("vrfcontext", "VrfContext", scope="cloud"),
     ObjectType("virtualservice", "VirtualService", scope="cloud"),
     ObjectType("vsvip", "VsVip", scope="cloud"),
+    ObjectType("network", "Network", scope="cloud"),
     ObjectType("pool", "Pool", scope="cloud"),
     ObjectType("poolgroup", "PoolGroup", scope="cloud"),
     ObjectType("pkiprofile", "PKIProfile"),

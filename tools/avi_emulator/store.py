@@ -11,7 +11,7 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from typing import Any
 
-from . import defaults, refs, schema
+from . import defaults, ipam, refs, rules, schema
 from .catalog import TYPES, ObjectType
 from .certs import CertificateError
 
@@ -210,6 +210,26 @@ class Store:
             raise ApiError(500, {"error": str(exc)}) from exc
         return obj
 
+    def find(self, ref: str) -> dict[str, Any] | None:
+        """The object a canonical reference points at (for cross-object rules)."""
+        spec = refs.parse_ref(ref)
+        if spec is None or not spec.uuid:
+            return None
+        return self._objects.get(spec.type, {}).get(spec.uuid)
+
+    def all_of(self, type_: str) -> list[dict[str, Any]]:
+        return list(self._objects.get(type_, {}).values())
+
+    def _controller_rules(self, type_: str, obj: dict[str, Any],
+                          current: dict[str, Any] | None = None) -> None:
+        """Cross-object rules and IPAM (tools/avi_emulator/rules.py, ipam.py)."""
+        try:
+            if type_ == "vsvip":
+                ipam.allocate(obj, self.all_of("vsvip"), current)
+            rules.check(type_, obj, self)
+        except (rules.RuleError, ipam.NoFreeIp) as exc:
+            raise ApiError(400, {"error": str(exc)}) from exc
+
     def _check_unique(self, otype: ObjectType, obj: dict[str, Any]) -> None:
         for other in self._objects.get(otype.name, {}).values():
             if other["uuid"] == obj.get("uuid") or other.get("name") != obj.get("name"):
@@ -231,6 +251,7 @@ class Store:
             if obj["uuid"] in self._objects.get(type_, {}):
                 raise ApiError(409, {"error": f"{otype.model} with this Uuid already exists."})
             self._check_unique(otype, obj)
+            self._controller_rules(type_, obj)
             self._put_raw(type_, obj)
             self._save()
             return copy.deepcopy(obj)
@@ -250,6 +271,7 @@ class Store:
             if uuid in self._system:
                 obj["system_default"] = current.get("system_default", obj.get("system_default"))
             self._check_unique(otype, obj)
+            self._controller_rules(type_, obj, current)
             self._put_raw(type_, obj, system=uuid in self._system)
             self._save()
             return copy.deepcopy(obj)
