@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pulumi
-import pytest
 
 from components.ako import model as ako_model
 from components.ako.component import _repair

@@ -264,3 +264,25 @@ def test_destroy_leaves_none_of_this_clusters_objects(emulator, raw, populated, 
     assert remaining.isdisjoint(ours)
     assert fake.config["deleteConfig"] == ("true" if ako_state == "healthy" else "false")
     assert f"vsvip/{CLUSTER}--imported" in remaining and "virtualservice/payments" in remaining
+
+
+def test_kubeconfig_exec_plugin_and_embedded_certificates(tmp_path):
+    import base64
+    import sys
+
+    credential = json.dumps({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+                             "status": {"token": "from-plugin"}})
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "eks",
+              "contexts": [{"name": "other", "context": {"cluster": "x", "user": "x"}},
+                           {"name": "eks", "context": {"cluster": "k", "user": "u"}}],
+              "clusters": [{"name": "k", "cluster": {"server": "https://k8s.example.net/",
+                                                     "certificate-authority-data":
+                                                         base64.b64encode(b"-----BEGIN CERTIFICATE-----").decode()}}],
+              "users": [{"name": "u", "user": {"exec": {"command": sys.executable,
+                                                        "args": ["-c", f"print({credential!r})"]}}}]}
+    api = kube.KubeApi.from_kubeconfig(json.dumps(config))
+    assert api.server == "https://k8s.example.net"
+    assert api.headers == {"Authorization": "Bearer from-plugin"}
+    assert open(api.verify, "rb").read() == b"-----BEGIN CERTIFICATE-----"
+    with pytest.raises(kube.KubeError, match="no usable current context"):
+        kube.KubeApi.from_kubeconfig("just a string")
