@@ -249,3 +249,54 @@ def test_every_avi_resource_carries_a_serialized_provider(run_stack):
     for r in run_stack("onprem").resources:
         if r.type.startswith(AVI):
             assert isinstance(r.inputs["__provider"], Secret) and r.inputs["__provider"].value
+
+
+def test_no_private_key_reaches_any_input_in_plain(run_stack):
+    """Private keys (mesh CA, gateway, Service Engines, hosts, edgeCertificates) are secrets end to end."""
+    from tools.mockrun import redact
+    run = run_stack("onprem")
+    keys = [r for r in run.resources if r.type == "tls:index/privateKey:PrivateKey"]
+    assert len(keys) >= 5
+    for r in run.resources:
+        plain = repr(redact(r.inputs))
+        assert "PRIVATE KEY" not in plain, r.name
+
+
+def test_manager_ako_leaves_the_layout_to_ako(run_stack):
+    run = run_stack("onprem", overrides=onprem_edge(manager="ako"))
+    assert not [r for r in run.resources if r.type.startswith(AVI)]
+    assert not [r for r in run.resources if "mesh-platform:edges:" in r.urn.split("::")[2]]
+    assert "aviVips" not in run.outputs
+
+
+def test_certificates_come_from_their_secret_entry(monkeypatch):
+    from components.edges.avi import certificates
+    errors: list[str] = []
+    monkeypatch.setattr(certificates.pulumi.log, "error", lambda message, *a, **k: errors.append(message))
+    secret = '{"pay": {"certificate": "-----BEGIN CERTIFICATE-----\\nc\\n", "key": "-----BEGIN PRIVATE KEY-----\\nk\\n"}}'
+    assert certificates.pick(secret, "pay", "key") == "-----BEGIN PRIVATE KEY-----\nk\n"
+    assert certificates.pick(secret, "pay", "certificate").startswith("-----BEGIN CERTIFICATE-----")
+    offline = certificates.pick("offline-placeholder-for-mesh-platform-edgeCertificates", "pay", "key")
+    assert "stand-in-for-edgeCertificates-pay" in offline and errors == []
+    certificates.pick(secret, "shop", "certificate")
+    certificates.pick("not json", "pay", "key")
+    assert len(errors) == 2 and all('entry "' in e and "PEM" in e for e in errors)
+    assert "-----BEGIN PRIVATE KEY-----\nk" not in " ".join(errors)  # the secret never reaches a message
+
+
+def test_virtual_services_and_pools_share_the_configured_vrf(run_stack):
+    run = run_stack("onprem", overrides=onprem_edge(vrf="management"))
+    vrfs = {v.inputs["vrf_context_ref"] for v in run.of_type(AVI + "VirtualService")}
+    vrfs |= {v.inputs["vrf_context_ref"] for v in run.of_type(AVI + "VsVip")}
+    vrfs |= {p.inputs["vrf_ref"] for p in run.of_type(AVI + "Pool")}
+    assert vrfs == {"/api/vrfcontext?name=management"}
+    assert {r.inputs["vrf"] for r in run.of_type(AVI + "StaticRoute")} == {"management"}
+
+
+def test_passthrough_host_is_routed_by_sni_in_the_mesh(run_stack):
+    (vs,) = [v.inputs for v in run_stack("onprem").of_type("kubernetes:networking.istio.io/v1:VirtualService")
+             if v.inputs["metadata"]["name"] == "ledger"]
+    assert "http" not in vs["spec"]
+    assert vs["spec"]["tls"] == [{"match": [{"port": 443, "sniHosts": ["ledger.corp.example.net"]}],
+                                  "route": [{"destination": {"host": "ledger.payments.svc.cluster.local",
+                                                             "port": {"number": 8443}}}]}]

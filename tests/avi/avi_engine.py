@@ -49,7 +49,13 @@ def dynamic_provider_server() -> Iterator[provider_pb2_grpc.ResourceProviderStub
 
 
 def struct(props: dict[str, Any]):
-    return asyncio.run(rpc.serialize_properties(props, {}))
+    # A loop of its own: asyncio.run() would leave the thread without a current loop, which
+    # Pulumi's mocks in later tests expect to find.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(props, {}))
+    finally:
+        loop.close()
 
 
 def props(value) -> dict[str, Any]:
