@@ -1,8 +1,8 @@
 """AKO's chart, rendered by Helm with the values the program sets, and the program's repairs applied to it.
 
-Needs a Helm binary and the AKO chart source at the pinned version in an upstream cache:
-`$UPSTREAM_CACHE` (or `.cache/upstream` in the project) holding `bin/helm` and
-`charts/ako-<version>/`. Skipped when the cache is absent.
+Needs a Helm binary and the AKO chart source at the pinned version in the upstream cache
+(`$MESH_PLATFORM_UPSTREAM`, else `.upstream-cache/` in the project: `bin/helm` and
+`charts/ako-<version>/`). Skipped when the cache is absent.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from components.ako import model as ako_model
 from components.ako.config import AKO_CHART
 from tools.mockrun import PROJECT_DIR, reveal
 
-CACHE = Path(os.environ.get("UPSTREAM_CACHE") or PROJECT_DIR / ".cache" / "upstream")
+CACHE = Path(os.environ.get("MESH_PLATFORM_UPSTREAM") or PROJECT_DIR / ".upstream-cache")
 HELM, CHART = CACHE / "bin" / "helm", CACHE / "charts" / f"ako-{AKO_CHART.version}"
 pytestmark = pytest.mark.skipif(not (HELM.is_file() and CHART.is_dir()),
                                 reason=f"no Helm and AKO chart {AKO_CHART.version} in the upstream cache {CACHE}")
@@ -49,7 +49,7 @@ def test_the_chart_takes_every_value_the_program_sets(rendered):
     expected = {"clusterName": "onprem-ako", "layer7Only": "false", "istioEnabled": "true", "deleteConfig": "false",
                 "disableStaticRouteSync": "true", "controllerIP": "avi.corp.example.net",
                 "controllerVersion": "22.1.3", "tenantName": "admin", "cloudName": "Default-Cloud",
-                "serviceEngineGroupName": "Default-Group", "vrfName": "", "shardVSSize": "LARGE",
+                "serviceEngineGroupName": "Default-Group", "vrfName": "", "shardVSSize": "SMALL",
                 "passthroughShardSize": "SMALL", "serviceType": "NodePort", "defaultIngController": "false",
                 "nodeKey": "node-role.example.net/edge", "nodeValue": "true", "cniPlugin": "calico"}
     assert {k: data.get(k) for k in expected} == expected
@@ -62,10 +62,12 @@ def test_the_chart_takes_every_value_the_program_sets(rendered):
 def test_istio_certs_volume_is_in_what_is_applied(rendered):
     statefulset = rendered["StatefulSet/ako"]
     assert statefulset["spec"]["template"]["spec"]["serviceAccountName"] == ako_model.SERVICE_ACCOUNT
-    # This chart source declares the volume: the repair leaves it alone.
-    assert ako_model.add_istio_certs_volume("StatefulSet", statefulset) is None
-    assert _volume_names_resolve(statefulset)
-    # Released charts render the mount without the volume; the repair adds it.
+    declared = any(v["name"] == "istio-certs" for v in statefulset["spec"]["template"]["spec"].get("volumes") or [])
+    as_applied = ako_model.add_istio_certs_volume("StatefulSet", statefulset)
+    # A chart that declares the volume is left alone; one that forgets it is repaired.
+    assert (as_applied is None) == declared
+    assert _volume_names_resolve(as_applied or statefulset)
+    # Released charts before the fix render the mount without the volume; the repair adds it.
     released = copy.deepcopy(statefulset)
     pod = released["spec"]["template"]["spec"]
     pod["volumes"] = [v for v in pod.get("volumes") or [] if v["name"] != "istio-certs"] or None
