@@ -286,3 +286,14 @@ def test_kubeconfig_exec_plugin_and_embedded_certificates(tmp_path):
     assert open(api.verify, "rb").read() == b"-----BEGIN CERTIFICATE-----"
     with pytest.raises(kube.KubeError, match="no usable current context"):
         kube.KubeApi.from_kubeconfig("just a string")
+
+
+def test_a_new_cluster_name_replaces_the_cleanup_other_changes_update_it():
+    provider = AkoCleanupProvider()
+    old = {"cluster_name": CLUSTER, "namespace": "avi-system", "timeout_seconds": 600, "kubeconfig": "k"}
+    renamed = provider.diff("avi-system/onprem-ako", old, {**old, "cluster_name": "onprem-ako-2"})
+    assert renamed.changes and renamed.replaces == ["cluster_name"] and renamed.delete_before_replace
+    waited = provider.diff("avi-system/onprem-ako", old, {**old, "timeout_seconds": 60})
+    assert waited.changes and not waited.replaces
+    assert not provider.diff("avi-system/onprem-ako", old, dict(old)).changes
+    assert provider.update("avi-system/onprem-ako", old, {**old, "timeout_seconds": 60}).outs["timeout_seconds"] == 60
