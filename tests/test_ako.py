@@ -101,6 +101,12 @@ def test_chart_repository_and_version_are_overridable(run_stack):
     chart = run.named("ako-chart")
     assert (chart.inputs["chart"], chart.inputs["version"]) == ("oci://registry.corp.example.net/mirror/ako/ako",
                                                                 "1.13.4")
+    assert "repositoryOpts" not in chart.inputs
+    classic = run_stack("onprem", overrides={"mesh-platform:ako": {
+        "enabled": True, "chartRepository": "https://charts.corp.example.net/ako", "chartVersion": "1.10.3"}})
+    chart = classic.named("ako-chart")
+    assert (chart.inputs["chart"], chart.inputs["repositoryOpts"], chart.inputs["version"]) == (
+        "ako", {"repo": "https://charts.corp.example.net/ako"}, "1.10.3")
 
 
 def test_onprem_ako_namespace_is_injected_and_credentials_secret(run_stack):
