@@ -146,14 +146,49 @@ if config.edge.kind == "emissary":
     pulumi.export("emissaryAppNamespaces", sorted(emissary_edge.authorization_policies))
 
 if config.ako.enabled:
-    from components.ako.component import Ako, AkoArgs
+    from components.ako.component import Ako, AkoArgs, AkoMesh
+    from components.ako.effective import resolve as resolve_ako
+    from components.ako.ingresses import ako_ingresses, served_namespaces
+    from components.routes.model import GatewayRef
 
+    ako_settings = resolve_ako(config.cluster.name, config.ako, config.avi, config.edge.avi)
+    ako_ingress_manifests, ingress_depends_on = [], []
+    if ako_settings.manager == "ako":
+        from components.edges.avi.ako_manager import AkoManagedEdge, AkoManagedEdgeArgs
+
+        # AKO builds the layout from these Ingresses; the program keeps the routes and host certificates.
+        ako_edge = AkoManagedEdge("avi-edge", AkoManagedEdgeArgs(
+            cluster_name=config.cluster.name,
+            edge=config.edge.avi,
+            apps=config.apps,
+            provider=cluster.provider,
+            certificates_secret=config.edge_certificates,
+            namespaces=dict(mesh.namespaces),
+        ))
+        ako_ingress_manifests = ako_ingresses(config.apps)
+        ingress_depends_on = [*ako_edge.tls_secrets, *ako_edge.routes]
     ako = Ako("ako", AkoArgs(
-        cluster_name=config.cluster.name,
+        settings=ako_settings,
         ako=config.ako,
         avi=config.avi,
-        edge=config.edge.avi,
+        mesh=AkoMesh(
+            istiod=mesh.istiod,
+            mtls=config.istio.mtls,
+            served_namespaces=(served_namespaces(config.apps) if ako_settings.manager == "ako"
+                               else tuple(config.namespaces)),
+            mesh_namespaces=(config.istio.namespace, config.istio.ingress_gateway.namespace, *config.namespaces),
+            namespace_resources=dict(mesh.namespaces),
+            egress=(GatewayRef(mesh.egress_service_name, mesh.egress_namespace, mesh.egress_selector,
+                               mesh.egress_service_name) if mesh.egress_namespace else None),
+            egress_gateway=mesh.egress_gateway,
+        ),
         provider=cluster.provider,
-        depends_on=[mesh.istiod],  # AKO's pod needs sidecar injection
+        kubeconfig=cluster.kubeconfig,
+        ingresses=ako_ingress_manifests,
+        ingress_depends_on=ingress_depends_on,
     ))
     pulumi.export("akoMeshPrincipal", ako.mesh_principal)
+    pulumi.export("akoClusterName", ako.cluster_name)
+    if ako_ingress_manifests:
+        pulumi.export("akoIngresses", [f"{m['metadata']['namespace']}/{m['metadata']['name']}"
+                                       for m in ako_ingress_manifests])

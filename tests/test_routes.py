@@ -177,7 +177,7 @@ def test_eks_orders_app_routes_both_prefixes(run_stack):
 @pytest.mark.parametrize("stack,namespaces", [
     ("eks", {"default", "pre-prod", "prod", "istio-system"}),
     ("aks", {"default", "shop", "istio-system"}),
-    ("onprem", {"payments", "portal", "istio-system"}),
+    ("onprem", {"payments", "portal", "istio-system", "avi-system"}),  # avi-system: AKO reaches its controller
 ])
 def test_service_entries_per_namespace_export_to_dot(run_stack, stack, namespaces):
     entries = crs(run_stack(stack), SERVICE_ENTRY)

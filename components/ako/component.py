@@ -1,84 +1,164 @@
-"""AKO (Avi Kubernetes Operator) installed inside the Istio mesh (seed 000).
+"""AKO (Avi Kubernetes Operator) installed inside the Istio mesh.
 
 The chart is a `helm.v4.Chart` rather than the `helm.v3.Release` the other upstream
-charts use: released AKO charts render a StatefulSet that mounts an undeclared
-`istio-certs` volume, and only client-side rendering lets the program repair that
-object (a `transforms` hook) before the API server sees it.
+charts use: only client-side rendering lets the program repair objects before the API
+server sees them (`transforms`): the StatefulSet gets the `istio-certs` volume released
+charts forget, and the ClusterRole loses its cluster-wide Secret writes (a namespaced Role
+grants them in AKO's own namespace).
+
+`AkoCleanup` is declared after the chart and depends on it, so `pulumi destroy` deletes it
+first, while AKO still runs: it asks AKO to delete its objects and sweeps the rest through
+the Avi API (providers/avi/ako_cleanup).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.ako import mesh as ako_mesh
 from components.ako import model as ako_model
 from components.ako.config import AkoConfig
-from components.edges.avi.config import AviControllerConfig, AviEdgeConfig
+from components.ako.effective import EffectiveAko
+from components.edges.avi.config import AviControllerConfig
+from components.routes.model import GatewayRef
+from providers.avi.ako_cleanup.provider import AkoCleanup
+
+
+@dataclass
+class AkoMesh:
+    """What AKO needs to know about the mesh it runs in."""
+
+    istiod: pulumi.Resource
+    """AKO's pod needs sidecar injection, so istiod comes first."""
+    mtls: str
+    """The mesh-wide mTLS mode; AuthorizationPolicies only under STRICT."""
+    served_namespaces: tuple[str, ...]
+    """App namespaces AKO's service engines send traffic into."""
+    mesh_namespaces: tuple[str, ...]
+    """Namespaces whose workloads keep reaching the served ones (gateways, apps, Istio)."""
+    namespace_resources: dict[str, pulumi.Resource] = field(default_factory=dict)
+    """App namespaces by name, for ordering."""
+    egress: Optional[GatewayRef] = None
+    """The egress gateway, when the mesh routes external traffic through it."""
+    egress_gateway: Optional[pulumi.Resource] = None
 
 
 @dataclass
 class AkoArgs:
     """Inputs of the `Ako` component."""
 
-    cluster_name: str
-    """AKO's clusterName: prefixes every Avi object AKO creates."""
+    settings: EffectiveAko
+    """AKO's settings with every default resolved (cluster name, cloud, route sync, ...)."""
     ako: AkoConfig
     """The validated `ako` section."""
     avi: AviControllerConfig
     """Controller address and credentials (the password is a secret)."""
-    edge: Optional[AviEdgeConfig]
-    """The Avi edge settings, for cloud and service-engine group; None with another edge."""
+    mesh: AkoMesh
     provider: k8s.Provider
     """The cluster's Kubernetes provider."""
-    depends_on: list[pulumi.Resource] = field(default_factory=list)
-    """Resources that must be ready first (istiod: AKO's pod needs sidecar injection)."""
+    kubeconfig: Optional[pulumi.Input[str]] = None
+    """The cluster's kubeconfig (secret), for the cleanup on destroy."""
+    ingresses: list[dict[str, Any]] = field(default_factory=list)
+    """Ingress manifests AKO serves (the `ako` manager); none with the `pulumi` manager."""
+    ingress_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    """What the Ingresses wait for (their TLS Secrets, the static routes to the pods)."""
 
 
-def _repair_statefulset(args: pulumi.ResourceTransformArgs) -> Optional[pulumi.ResourceTransformResult]:
-    if not args.type_.startswith("kubernetes:apps/v1:StatefulSet"):
-        return None
-    props = ako_model.add_istio_certs_volume("StatefulSet", dict(args.props))
+def _repair(args: pulumi.ResourceTransformArgs) -> Optional[pulumi.ResourceTransformResult]:
+    kind = args.type_.split(":")[-1]
+    props = (ako_model.add_istio_certs_volume(kind, dict(args.props))
+             or ako_model.narrow_secret_rules(kind, dict(args.props)))
     return pulumi.ResourceTransformResult(props, args.opts) if props is not None else None
 
 
 class Ako(pulumi.ComponentResource):
-    """AKO in its own namespace, with sidecar injection, its credentials secret and mesh identity."""
+    """AKO in its own injected namespace: credentials, controller egress, RBAC, mesh policy, Ingresses, cleanup."""
 
     mesh_principal: pulumi.Output[str]
-    """AKO's SPIFFE principal, to allow in the apps' AuthorizationPolicies."""
+    """AKO's principal as the AuthorizationPolicies admit it."""
     namespace: pulumi.Output[str]
     """The namespace AKO runs in."""
+    cluster_name: pulumi.Output[str]
+    """AKO's clusterName (prefix and `created_by` of its Avi objects)."""
 
     def __init__(self, name: str, args: AkoArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("mesh-platform:ako:Ako", name, None, opts)
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self._name, self._provider = name, args.provider
         ns_name = args.ako.namespace
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ns_name, labels={"istio-injection": "enabled"}),
-            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=args.depends_on)),
+            opts=self._opts([args.mesh.istiod]),
         )
         credentials = k8s.core.v1.Secret(
             f"{name}-credentials",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ako_model.CREDENTIALS_SECRET, namespace=ns_name),
             type="Opaque",
             string_data={"username": args.avi.username, "password": args.avi.password},
-            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[namespace])),
+            opts=self._opts([namespace]),
         )
+        before_ako: list[pulumi.Resource] = [namespace, credentials]
+        for manifest in ako_mesh.secrets_role(ns_name):
+            cls = k8s.rbac.v1.Role if manifest["kind"] == "Role" else k8s.rbac.v1.RoleBinding
+            extra = {"rules": manifest["rules"]} if "rules" in manifest else {
+                "role_ref": manifest["roleRef"], "subjects": manifest["subjects"]}
+            before_ako.append(cls(f"{name}-{manifest['kind'].lower()}-secrets", metadata=manifest["metadata"],
+                                  **extra, opts=self._opts([namespace])))
+        egress_deps = [args.mesh.egress_gateway] if args.mesh.egress_gateway else []
+        for manifest in ako_mesh.controller_objects(args.avi.controller, ns_name, args.mesh.egress):
+            depends = [namespace] if manifest["metadata"]["namespace"] == ns_name else egress_deps
+            before_ako.append(self._custom(manifest, [args.mesh.istiod, *depends]))
+        for manifest in ako_mesh.authorization_policies(ns_name, args.mesh.served_namespaces,
+                                                        args.mesh.mesh_namespaces, args.mesh.mtls):
+            served = args.mesh.namespace_resources.get(manifest["metadata"]["namespace"])
+            self._custom(manifest, [args.mesh.istiod, *([served] if served else [])])
+
         chart = args.ako.chart
-        k8s.helm.v4.Chart(
+        # An OCI repository names the chart by URL; a classic one is a repository plus a chart name.
+        oci = chart.repository.startswith("oci://")
+        release = k8s.helm.v4.Chart(
             f"{name}-chart",
-            chart=f"{chart.repository}/{chart.chart}",
+            chart=f"{chart.repository}/{chart.chart}" if oci else chart.chart,
+            repository_opts=None if oci else k8s.helm.v4.RepositoryOptsArgs(repo=chart.repository),
             version=chart.version,
             namespace=ns_name,
-            values=ako_model.ako_values(args.cluster_name, args.ako, args.avi, args.edge),
-            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(
-                depends_on=[namespace, credentials, *args.depends_on],
-                transforms=[_repair_statefulset])),
+            values=ako_model.ako_values(args.settings, args.ako, args.avi.controller),
+            opts=self._opts([*before_ako, args.mesh.istiod], transforms=[_repair]),
+        )
+        ingresses = [self._ingress(manifest, [release, *args.ingress_depends_on], args.mesh.namespace_resources)
+                     for manifest in args.ingresses]
+        AkoCleanup(
+            f"{name}-cleanup",
+            cluster_name=args.settings.cluster_name,
+            namespace=ns_name,
+            timeout_seconds=args.ako.cleanup_timeout_seconds,
+            kubeconfig=args.kubeconfig,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[release, *ingresses]),
         )
         self.namespace = pulumi.Output.from_input(ns_name)
         self.mesh_principal = pulumi.Output.from_input(ako_model.mesh_principal(ns_name))
-        self.register_outputs({"namespace": self.namespace, "mesh_principal": self.mesh_principal})
+        self.cluster_name = pulumi.Output.from_input(args.settings.cluster_name)
+        self.register_outputs({"namespace": self.namespace, "mesh_principal": self.mesh_principal,
+                               "cluster_name": self.cluster_name})
+
+    def _opts(self, depends_on: list[pulumi.Resource], **extra: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on, **extra)
+
+    def _custom(self, manifest: dict[str, Any], depends_on: list[pulumi.Resource]) -> pulumi.Resource:
+        meta = manifest["metadata"]
+        return k8s.apiextensions.CustomResource(
+            f"{self._name}-{manifest['kind'].lower()}-{meta['namespace']}-{meta['name']}",
+            api_version=manifest["apiVersion"], kind=manifest["kind"], metadata=meta, spec=manifest["spec"],
+            opts=self._opts(depends_on))
+
+    def _ingress(self, manifest: dict[str, Any], depends_on: list[pulumi.Resource],
+                 namespaces: dict[str, pulumi.Resource]) -> pulumi.Resource:
+        meta = manifest["metadata"]
+        served = namespaces.get(meta["namespace"])
+        return k8s.networking.v1.Ingress(
+            f"{self._name}-ingress-{meta['namespace']}-{meta['name']}", metadata=meta, spec=manifest["spec"],
+            opts=self._opts([*depends_on, *([served] if served else [])]))

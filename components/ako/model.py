@@ -1,23 +1,31 @@
-"""AKO's Helm values and the chart fix it needs inside Istio, as plain data and functions.
+"""AKO's Helm values and the two repairs its rendered chart needs, as plain data and functions.
 
-Seed 000: with `istioEnabled`, AKO's container mounts an `istio-certs` volume that
-released charts forget to declare, so the API server rejects the StatefulSet
-("volumeMounts[1].name: Not found: istio-certs"). `add_istio_certs_volume` adds the
-in-memory volume to the rendered StatefulSet when it is missing, and leaves a chart
-that already declares it untouched.
+- `istio-certs`: with `istioEnabled`, AKO's container mounts an `istio-certs` volume that
+  released charts forget to declare, so the API server rejects the StatefulSet
+  ("volumeMounts[1].name: Not found: istio-certs"). `add_istio_certs_volume` adds the
+  in-memory volume when it is missing and leaves a chart that declares it untouched.
+- The chart's ClusterRole lets AKO create, update and patch Secrets in every namespace; it
+  only writes `istio-secret` in its own namespace. `narrow_secret_rules` makes the
+  cluster-wide Secret rule read-only; the namespaced Role in `components/ako/mesh.py`
+  grants the writes where AKO needs them.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Optional
 from urllib.parse import urlparse
 
 from components.ako.config import AkoConfig
-from components.edges.avi.config import AviControllerConfig, AviEdgeConfig
+from components.ako.effective import EffectiveAko
 
 SERVICE_ACCOUNT = "ako-sa"
 CREDENTIALS_SECRET = "avi-secret"
+CONFIG_MAP = "avi-k8s-config"
+STATEFULSET = "ako"
+INGRESS_CLASS = "avi-lb"
 ISTIO_CERTS_VOLUME = {"name": "istio-certs", "emptyDir": {"medium": "Memory"}}
+READ_VERBS = ("get", "list", "watch")
 
 
 def controller_host(controller_url: str) -> str:
@@ -27,47 +35,64 @@ def controller_host(controller_url: str) -> str:
 
 
 def mesh_principal(namespace: str) -> str:
-    """AKO's (and the service engines') identity for Istio AuthorizationPolicies."""
+    """AKO's identity as Istio AuthorizationPolicies spell it."""
     return f"cluster.local/ns/{namespace}/sa/{SERVICE_ACCOUNT}"
 
 
-def ako_values(cluster_name: str, ako: AkoConfig, avi: AviControllerConfig,
-               edge: Optional[AviEdgeConfig]) -> dict[str, Any]:
-    """Chart values: AKO in the mesh, credentials from a pre-created `avi-secret`."""
-    cloud = edge.cloud if edge else "Default-Cloud"
-    se_group = edge.service_engine_group if edge else "Default-Group"
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def ako_values(settings: EffectiveAko, ako: AkoConfig, controller_url: str) -> dict[str, Any]:
+    """Chart values: AKO in the mesh, credentials from the pre-created `avi-secret`."""
+    selector = settings.node_port_selector or ("", "")
     return {
         "replicaCount": 1,
         "AKOSettings": {
-            "clusterName": cluster_name,
+            "clusterName": settings.cluster_name,
             "cniPlugin": ako.cni_plugin,
+            "layer7Only": ako.layer7_only,
             "istioEnabled": True,
             "primaryInstance": True,
-            "deleteConfig": "true" if ako.delete_config else "false",
-            "disableStaticRouteSync": "true" if ako.service_type != "ClusterIP" else "false",
+            "deleteConfig": _flag(ako.delete_config),
+            "disableStaticRouteSync": _flag(settings.disable_static_route_sync),
         },
         "ControllerSettings": {
-            "controllerHost": controller_host(avi.controller),
-            "controllerVersion": avi.version,
-            "tenantName": avi.tenant,
-            "cloudName": cloud,
-            "serviceEngineGroupName": se_group,
+            "controllerHost": controller_host(controller_url),
+            "controllerVersion": settings.controller_version,
+            "tenantName": settings.tenant,
+            "cloudName": settings.cloud,
+            "serviceEngineGroupName": settings.service_engine_group,
+            "vrfName": settings.vrf,
         },
         "NetworkSettings": {
-            "vipNetworkList": [{"networkName": net.network_name, "cidr": net.cidr} for net in ako.vip_networks],
+            "vipNetworkList": [{"networkName": name, "cidr": cidr} for name, cidr in settings.vip_networks],
+            "nodeNetworkList": [{"networkName": net.network_name, "cidrs": list(net.cidrs)}
+                                for net in ako.node_networks],
         },
-        "L7Settings": {"serviceType": ako.service_type, "shardVSSize": ako.shard_size},
+        "L7Settings": {
+            "serviceType": ako.service_type,
+            "shardVSSize": settings.shard_size,
+            "passthroughShardSize": settings.passthrough_shard_size,
+            # Only the ako manager (or a stack without an Avi edge) lets AKO take class-less Ingresses.
+            "defaultIngController": _flag(settings.serves_ingresses),
+        },
+        "nodePortSelector": {"key": selector[0], "value": selector[1]},
         # Empty: the chart then renders no avi-secret and AKO reads the one the program
         # creates from the secret aviPassword, so the password never sits in Helm values.
         "avicredentials": {"username": "", "password": ""},
     }
 
 
+def _pod_spec(props: dict[str, Any]) -> dict[str, Any]:
+    return ((props.get("spec") or {}).get("template") or {}).get("spec") or {}
+
+
 def add_istio_certs_volume(kind: str, props: dict[str, Any]) -> Optional[dict[str, Any]]:
     """The StatefulSet's props with the `istio-certs` volume added, or None when nothing changes."""
     if kind != "StatefulSet":
         return None
-    pod = ((props.get("spec") or {}).get("template") or {}).get("spec") or {}
+    pod = _pod_spec(props)
     mounts = [m.get("name") for c in pod.get("containers") or [] for m in c.get("volumeMounts") or []]
     volumes = pod.get("volumes") or []
     if "istio-certs" not in mounts or any(v.get("name") == "istio-certs" for v in volumes):
@@ -77,3 +102,33 @@ def add_istio_certs_volume(kind: str, props: dict[str, Any]) -> Optional[dict[st
     template["spec"] = {**pod, "volumes": [*volumes, dict(ISTIO_CERTS_VOLUME)]}
     spec["template"] = template
     return {**props, "spec": spec}
+
+
+def _grants_secret_writes(rule: dict[str, Any]) -> bool:
+    writes = set(rule.get("verbs") or []) - set(READ_VERBS)
+    return "" in (rule.get("apiGroups") or []) and "secrets" in (rule.get("resources") or []) and bool(writes)
+
+
+def narrow_secret_rules(kind: str, props: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The ClusterRole's props with write verbs on Secrets dropped, or None when nothing changes.
+
+    A rule naming `secrets` keeps only its read verbs on Secrets; other resources the same
+    rule names keep every verb, in a rule of their own.
+    """
+    if kind != "ClusterRole":
+        return None
+    rules = props.get("rules") or []
+    if not any(_grants_secret_writes(rule) for rule in rules):
+        return None
+    narrowed = []
+    for rule in rules:
+        if not _grants_secret_writes(rule):
+            narrowed.append(rule)
+            continue
+        others = [r for r in rule["resources"] if r != "secrets"]
+        if others:
+            narrowed.append({**copy.deepcopy(rule), "resources": others})
+        reads = [v for v in rule["verbs"] if v in READ_VERBS]
+        if reads:
+            narrowed.append({**copy.deepcopy(rule), "resources": ["secrets"], "verbs": reads})
+    return {**props, "rules": narrowed}

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
+from components.ako.rules import ako_rules
 from components.config.version_rules import version_rules
 from components.edges.avi.validation import avi_edge_rules
 from components.edges.config import EDGE_CLUSTERS
@@ -32,7 +33,8 @@ def stack_rules(config: Any, secrets: set[str], today: Optional[date] = None) ->
             *_emissary_namespace(config), *_avi_connection(config, secrets), *avi_edge_rules(config, secrets),
             *_observability_passwords(config, secrets),
             *_existing_cluster_source(config, secrets), *version_rules(config, today or date.today()),
-            *_adopted_namespaces_are_listed(config), *_gateway_replicas(config), *_trace_store(config)]
+            *_adopted_namespaces_are_listed(config), *_gateway_replicas(config), *_trace_store(config),
+            *ako_rules(config)]
 
 
 def _edge_fits_cluster(config: Any) -> Problems:

@@ -57,6 +57,13 @@ def raw(emulator) -> RawClient:
 
 
 @pytest.fixture(autouse=True)
+def _open_event_loop() -> None:
+    """Pulumi's mocks need a current event loop; an earlier test's asyncio.run leaves none."""
+    from tools.mockrun import _ensure_open_event_loop
+    _ensure_open_event_loop()
+
+
+@pytest.fixture(autouse=True)
 def _no_ambient_avi_env(monkeypatch) -> None:
     for var in ("AVI_CONTROLLER", "AVI_USERNAME", "AVI_PASSWORD", "AVI_TENANT", "AVI_VERSION",
                 "AVI_CA_BUNDLE", "AVI_INSECURE"):

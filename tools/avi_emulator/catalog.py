@@ -45,6 +45,8 @@ TYPES: dict[str, ObjectType] = {t.name: t for t in (
     ObjectType("pkiprofile", "PKIProfile"),
     ObjectType("sslkeyandcertificate", "SSLKeyAndCertificate"),
     ObjectType("httppolicyset", "HTTPPolicySet"),
+    ObjectType("vsdatascriptset", "VSDataScriptSet"),
+    ObjectType("l4policyset", "L4PolicySet"),
     ObjectType("applicationprofile", "ApplicationProfile"),
     ObjectType("networkprofile", "NetworkProfile"),
     ObjectType("sslprofile", "SSLProfile"),
