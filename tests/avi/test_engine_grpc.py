@@ -5,19 +5,16 @@ against the emulator: Configure, Check, Diff, Create, Read, Update, Delete."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from typing import Any, Iterator
 
-import grpc
 import pulumi
 import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from avi_engine import dynamic_provider_server
 from avi_programs import ISTIO_READY
-from avi_support import REPO, self_signed, stack_config
+from avi_support import self_signed, stack_config
 
 
 class _Capture(pulumi.runtime.Mocks):
@@ -80,19 +77,8 @@ def _props(struct) -> dict[str, Any]:
 
 @pytest.fixture
 def dynamic_server() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(REPO), os.environ.get("PYTHONPATH", "")]), "PULUMI_PROJECT": "mesh-platform"}
-    proc = subprocess.Popen([sys.executable, "-m", "pulumi.dynamic"], cwd=str(REPO), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        port = int(proc.stdout.readline().decode().strip())
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=20)
-        yield provider_pb2_grpc.ResourceProviderStub(channel)
-        channel.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with dynamic_provider_server() as stub:
+        yield stub
 
 
 def _unwrap(value: Any) -> Any:
