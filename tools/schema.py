@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel
 
-from components.config.errors import PROJECT, keys_of
+from components.config.errors import PROJECT
 from components.config.stack import SECRET_KEYS, StackConfig
 from components.config.types import Expect
 
