@@ -159,6 +159,14 @@ def test_ako_manager_needs_ako():
         "edge.avi.manager: pulumi)"]
 
 
+def test_ako_manager_refuses_akos_cluster_name_equal_to_the_route_label():
+    assert problems(ako_manager({"clusterName": "onprem"})) == [
+        "mesh-platform:ako.clusterName: \"onprem\" is also the name the program labels its static routes with "
+        "(clustername=onprem): AKO's deleteConfig and the cleanup would take those routes for AKO's own and remove "
+        "them; choose another clusterName or leave it out (default onprem-ako)"]
+    assert load_stack_config(Source(ako_manager({"clusterName": "onprem-l7"}))).ako.cluster_name == "onprem-l7"
+
+
 def test_ako_manager_takes_the_layout_from_the_edge():
     found = problems(ako_manager({"shardSize": "LARGE"}))
     assert found == ["mesh-platform:ako.shardSize: with edge.avi.manager ako, AKO builds the edge's layout from "

@@ -103,6 +103,12 @@ def _adoption(config: Any, settings: EffectiveAko) -> Problems:
 def _ako_manager(config: Any, settings: EffectiveAko) -> Problems:
     ako, edge = config.ako, config.edge.avi
     problems: Problems = []
+    prefix = edge_prefix(config)
+    if settings.cluster_name == prefix:
+        problems.append(("ako.clusterName", f'"{prefix}" is also the name the program labels its static routes '
+                                            f"with (clustername={prefix}): AKO's deleteConfig and the cleanup "
+                                            "would take those routes for AKO's own and remove them; choose "
+                                            f"another clusterName or leave it out (default {prefix}-ako)"))
     for key, mine, theirs, edge_key in (
             ("shardSize", ako.shard_size, edge.shard_size, "shardSize"),
             ("passthroughShardSize", ako.passthrough_shard_size, edge.passthrough_shard_size,
@@ -129,6 +135,8 @@ def _ako_manager(config: Any, settings: EffectiveAko) -> Problems:
                                  f"AKO passes TLS through only for OpenShift Routes, not for the Ingress the ako "
                                  f"manager declares for {', '.join(ns.hosts)}; expected terminate (or "
                                  "edge.avi.manager: pulumi)"))
+    # Only Services the program declares have a known type, and with the Avi edge the one it
+    # declares (the ingress gateway's) is a NodePort Service; apps' Services belong to their teams.
     gateway = config.istio.ingress_gateway
     load_balancers = ({(gateway.namespace, gateway.name)}
                       if gateway_service_type(config.edge.kind) == "LoadBalancer" else set())
