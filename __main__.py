@@ -184,6 +184,7 @@ if config.ako.enabled:
         ),
         provider=cluster.provider,
         kubeconfig=cluster.kubeconfig,
+        context=config.cluster.existing.context if config.cluster.existing else None,
         ingresses=ako_ingress_manifests,
         ingress_depends_on=ingress_depends_on,
     ))

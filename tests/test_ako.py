@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pulumi
+import pytest
 
 from components.ako import model as ako_model
 from components.ako.component import _repair
-from tools.mockrun import Secret, redact
+from tools.mockrun import Secret, redact, reveal
+from tools.upstream import cache_dir, helm_binary
 
 PASSWORD = "offline-placeholder-for-mesh-platform-aviPassword"
 
@@ -190,6 +193,15 @@ def test_cleanup_runs_before_ako_goes_and_keeps_the_kubeconfig_secret(run_stack)
     assert isinstance(cleanup.inputs["kubeconfig"], Secret)
 
 
+def test_cleanup_uses_the_kubernetes_providers_context(run_stack):
+    run = run_stack("onprem")
+    assert run.named("ako-cleanup").inputs["context"] == "onprem-admin"  # cluster.existing.context
+    assert run.named("cluster-k8s").inputs["context"] == "onprem-admin"
+    current = run_stack("onprem", overrides={"mesh-platform:cluster": {"name": "onprem", "kind": "existing",
+                                                                   "kubernetesVersion": "1.34"}})
+    assert current.named("ako-cleanup").inputs.get("context") is None  # kubectl's current context
+
+
 def test_no_secret_in_plaintext(run_stack):
     run = run_stack("onprem")
     kubeconfig = run.named("ako-cleanup").inputs["kubeconfig"].value
@@ -281,3 +293,63 @@ def test_ako_manager_no_secret_in_plaintext(run_stack):
         visible = json.dumps(redact(resource.inputs), default=str)
         assert PASSWORD not in visible, resource.name
         assert not any(key in visible for key in keys if key), resource.name
+
+
+# ----- controller egress variants --------------------------------------------------------------
+
+IP_CONTROLLER = {"controller": "https://10.10.0.5", "username": "pulumi-automation", "tenant": "admin",
+                 "version": "22.1.3"}
+NO_EGRESS_GATEWAY = {"outboundTrafficPolicy": "REGISTRY_ONLY", "mtls": "STRICT", "egressGateway": {"enabled": False}}
+
+
+def controller_route_objects(run) -> list[tuple[str, str, str]]:
+    """(kind, namespace, name) of every Istio networking object the Ako component declares."""
+    return sorted((r.type.rsplit(":", 1)[1], r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"])
+                  for r in run.resources
+                  if r.type.startswith("kubernetes:networking.istio.io/") and r.name.startswith("ako-"))
+
+
+def test_an_ip_address_controller_gets_a_static_entry_and_goes_direct(run_stack):
+    run = run_stack("onprem", overrides={"mesh-platform:avi": IP_CONTROLLER})
+    entry = crs(run, "ServiceEntry")[("avi-system", "avi-controller-10-10-0-5")]
+    assert entry["spec"] == {"hosts": ["avi-controller.avi-system.external"],
+                             "addresses": ["10.10.0.5"], "location": "MESH_EXTERNAL", "resolution": "STATIC",
+                             "endpoints": [{"address": "10.10.0.5"}],
+                             "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}], "exportTo": ["."]}
+    # No SNI to match on: nothing routes the controller through the egress gateway, though the stack has one.
+    assert controller_route_objects(run) == [("ServiceEntry", "avi-system", "avi-controller-10-10-0-5")]
+    assert "ako-serviceentry-avi-system-avi-controller-10-10-0-5" in run.named("ako-chart").dependencies
+    assert run.named("ako-chart").inputs["values"]["ControllerSettings"]["controllerHost"] == "10.10.0.5"
+    assert_valid_against_pinned_crds(run)
+
+
+def test_registry_only_without_egress_gateway_lets_the_sidecar_go_straight_to_the_controller(run_stack):
+    run = run_stack("onprem", overrides={"mesh-platform:istio": NO_EGRESS_GATEWAY})
+    assert controller_route_objects(run) == [("ServiceEntry", "avi-system", "avi-corp-example-net")]
+    entry = crs(run, "ServiceEntry")[("avi-system", "avi-corp-example-net")]
+    assert entry["spec"] == {"hosts": ["avi.corp.example.net"], "location": "MESH_EXTERNAL", "resolution": "DNS",
+                             "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}], "exportTo": ["."]}
+    assert ("istio-system", "avi-corp-example-net") not in crs(run, "ServiceEntry")
+    assert "ako-serviceentry-avi-system-avi-corp-example-net" in run.named("ako-chart").dependencies
+    assert_valid_against_pinned_crds(run)
+
+
+def assert_valid_against_pinned_crds(run) -> None:
+    """The controller's mesh objects against the pinned Istio CRD schemas (skipped without the upstream cache)."""
+    if not helm_binary(cache_dir()).is_file():
+        pytest.skip(f"no upstream cache at {cache_dir()}: run `make upstream` to check against the pinned CRDs")
+    from tests.test_upstream import _numbers_as_written, pinned_crds, resource_schema
+
+    checked = 0
+    for resource in run.resources:
+        if not (resource.type.startswith("kubernetes:networking.istio.io/") and resource.name.startswith("ako-")):
+            continue
+        api, kind = resource.type.split(":", 1)[1].rsplit(":", 1)
+        group, _, version = api.rpartition("/")
+        body = _numbers_as_written(reveal({k: v for k, v in resource.inputs.items()
+                                           if k in ("apiVersion", "kind", "metadata", "spec")}))
+        schema = resource_schema(pinned_crds()[(group, version, kind)])
+        errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(body)]
+        assert not errors, f"{resource.name}: {errors}"
+        checked += 1
+    assert checked

@@ -62,6 +62,8 @@ class AkoArgs:
     """The cluster's Kubernetes provider."""
     kubeconfig: Optional[pulumi.Input[str]] = None
     """The cluster's kubeconfig (secret), for the cleanup on destroy."""
+    context: Optional[str] = None
+    """The kubeconfig context the Kubernetes provider uses (None: the current context)."""
     ingresses: list[dict[str, Any]] = field(default_factory=list)
     """Ingress manifests AKO serves (the `ako` manager); none with the `pulumi` manager."""
     ingress_depends_on: list[pulumi.Resource] = field(default_factory=list)
@@ -137,6 +139,7 @@ class Ako(pulumi.ComponentResource):
             namespace=ns_name,
             timeout_seconds=args.ako.cleanup_timeout_seconds,
             kubeconfig=args.kubeconfig,
+            context=args.context,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[release, *ingresses]),
         )
         self.namespace = pulumi.Output.from_input(ns_name)

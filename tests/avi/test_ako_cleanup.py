@@ -297,3 +297,51 @@ def test_a_new_cluster_name_replaces_the_cleanup_other_changes_update_it():
     assert waited.changes and not waited.replaces
     assert not provider.diff("avi-system/onprem-ako", old, dict(old)).changes
     assert provider.update("avi-system/onprem-ako", old, {**old, "timeout_seconds": 60}).outs["timeout_seconds"] == 60
+
+
+def two_context_kubeconfig(current_url: str, configured_url: str) -> str:
+    """current-context points at one API server, the context the stack configures at another."""
+    return json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "laptop",
+                       "contexts": [{"name": "laptop", "context": {"cluster": "laptop", "user": "laptop"}},
+                                    {"name": "onprem-admin", "context": {"cluster": "onprem", "user": "admin"}}],
+                       "clusters": [{"name": "laptop", "cluster": {"server": current_url}},
+                                    {"name": "onprem", "cluster": {"server": configured_url}}],
+                       "users": [{"name": "laptop", "user": {"token": "laptop-token"}},
+                                 {"name": "admin", "user": {"token": "admin-token"}}]})
+
+
+@pytest.mark.parametrize("source", ["input", "ambient"])
+def test_cleanup_talks_only_to_the_configured_context(emulator, monkeypatch, tmp_path, source):
+    wrong, right = FakeAko(), FakeAko()
+    servers = [serve(wrong), serve(right)]
+    text = two_context_kubeconfig(*(f"http://127.0.0.1:{s.server_port}" for s in servers))
+    props = {"cluster_name": CLUSTER, "namespace": "avi-system", "timeout_seconds": 5, "kubeconfig": text,
+             "context": "onprem-admin"}
+    if source == "ambient":  # no kubeconfig input: the KUBECONFIG file, still with the configured context
+        (tmp_path / "kubeconfig").write_text(text)
+        monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
+        props["kubeconfig"] = None
+    try:
+        provider = configured(AkoCleanupProvider(), emulator.url)
+        provider.delete(provider.create(props).id, props)
+    finally:
+        for server in servers:
+            server.shutdown()
+    assert wrong.requests == [] and wrong.config["deleteConfig"] == "false"
+    assert right.config["deleteConfig"] == "true"
+    assert {r[2] for r in right.requests if r[0] == "GET"} == {"Bearer admin-token"}
+
+
+def test_no_context_means_the_current_one_and_an_unknown_context_is_named():
+    text = two_context_kubeconfig("http://127.0.0.1:1", "http://127.0.0.1:2")
+    assert kube.KubeApi.from_kubeconfig(text).server == "http://127.0.0.1:1"
+    assert kube.KubeApi.from_kubeconfig(text, "onprem-admin").headers == {"Authorization": "Bearer admin-token"}
+    with pytest.raises(kube.KubeError, match=r"no context 'onprem-admn' \(it has: laptop, onprem-admin\)"):
+        kube.KubeApi.from_kubeconfig(text, "onprem-admn")
+
+
+def test_a_new_context_updates_the_cleanup_in_place():
+    provider = AkoCleanupProvider()
+    old = {"cluster_name": CLUSTER, "namespace": "avi-system", "timeout_seconds": 600, "kubeconfig": "k"}
+    moved = provider.diff("avi-system/onprem-ako", old, {**old, "context": "onprem-admin"})
+    assert moved.changes and not moved.replaces

@@ -7,8 +7,9 @@ older AKO the status condition `ako.vmware.com/ObjectDeletionInProgress` with re
 `Started|Done|Timeout`. Both are read here. The wait is bounded: whatever AKO leaves, the
 Avi API sweep removes afterwards.
 
-The client is deliberately small (requests + the kubeconfig's current context: bearer
-token, client certificate, or an `exec` credential plugin), because it runs inside the
+The client is deliberately small (requests + one kubeconfig context, the configured one or
+else the current one as kubectl picks it: bearer token, client certificate, or an `exec`
+credential plugin), because it runs inside the
 dynamic provider's process where no Kubernetes provider is available.
 """
 
@@ -61,17 +62,26 @@ class KubeApi:
     timeout: float = 10.0
 
     @classmethod
-    def from_kubeconfig(cls, text: str) -> "KubeApi":
+    def from_kubeconfig(cls, text: str, context: Optional[str] = None) -> "KubeApi":
+        """The API server and credentials of `context`, or of the current context when None (as kubectl does)."""
         try:
             config = yaml.safe_load(text)
             if not isinstance(config, dict):
                 raise TypeError("not a mapping")
-            ctx_name = config.get("current-context") or config["contexts"][0]["name"]
-            context = next(c["context"] for c in config["contexts"] if c["name"] == ctx_name)
-            cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == context["cluster"])
-            user = next((u["user"] for u in config.get("users") or [] if u["name"] == context.get("user")), {})
-        except (yaml.YAMLError, KeyError, IndexError, StopIteration, TypeError) as exc:
+            contexts = {c["name"]: c["context"] for c in config.get("contexts") or []}
+        except (yaml.YAMLError, KeyError, TypeError) as exc:
             raise KubeError(f"the kubeconfig has no usable current context ({type(exc).__name__})") from exc
+        if context is not None and context not in contexts:
+            known = ", ".join(sorted(contexts)) or "none"
+            raise KubeError(f"the kubeconfig has no context {context!r} (it has: {known})")
+        try:
+            chosen = contexts[context] if context is not None else (
+                contexts[config.get("current-context") or config["contexts"][0]["name"]])
+            cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == chosen["cluster"])
+            user = next((u["user"] for u in config.get("users") or [] if u["name"] == chosen.get("user")), {})
+        except (KeyError, IndexError, StopIteration, TypeError) as exc:
+            which = f"context {context!r}" if context is not None else "current context"
+            raise KubeError(f"the kubeconfig has no usable {which} ({type(exc).__name__})") from exc
         verify: bool | str = not cluster.get("insecure-skip-tls-verify", False)
         if verify:
             verify = _data_or_file(cluster, "certificate-authority", ".crt") or True

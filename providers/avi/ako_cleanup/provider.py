@@ -22,7 +22,7 @@ from ..provider import _ControllerProvider
 from .kube import KubeApi, KubeError, ask_ako_to_clean_up
 from .sweep import sweep
 
-_INPUTS = ("cluster_name", "namespace", "timeout_seconds", "kubeconfig")
+_INPUTS = ("cluster_name", "namespace", "timeout_seconds", "kubeconfig", "context")
 
 
 def _ambient_kubeconfig() -> Optional[str]:
@@ -51,8 +51,9 @@ class AkoCleanupProvider(_ControllerProvider):
         kubeconfig = props.get("kubeconfig") or _ambient_kubeconfig()
         if kubeconfig:
             try:
-                verdict = ask_ako_to_clean_up(KubeApi.from_kubeconfig(kubeconfig), props["namespace"],
-                                              props["cluster_name"], float(props.get("timeout_seconds") or 0))
+                kube = KubeApi.from_kubeconfig(kubeconfig, props.get("context"))
+                verdict = ask_ako_to_clean_up(kube, props["namespace"], props["cluster_name"],
+                                              float(props.get("timeout_seconds") or 0))
             except (KubeError, OSError) as exc:  # the cluster may be gone already: the sweep still runs
                 verdict = f"not reachable ({exc})"
         report = sweep(self._session(), props["cluster_name"])
@@ -67,7 +68,8 @@ class AkoCleanup(Resource, module="avi", name="AkoCleanup"):
     """On delete, removes every object, static route and label AKO with `cluster_name` left on the controller.
 
     ``AkoCleanup("ako-cleanup", cluster_name="onprem-ako", namespace="avi-system",
-    kubeconfig=cluster.kubeconfig, timeout_seconds=600, opts=ResourceOptions(depends_on=[ako]))``
+    kubeconfig=cluster.kubeconfig, context="onprem-admin", timeout_seconds=600,
+    opts=ResourceOptions(depends_on=[ako]))``
     """
 
     cluster_name: pulumi.Output[str]
@@ -77,11 +79,14 @@ class AkoCleanup(Resource, module="avi", name="AkoCleanup"):
     timeout_seconds: pulumi.Output[int]
     """How long to wait for AKO's own cleanup before sweeping."""
     kubeconfig: pulumi.Output[Optional[str]]
-    """The cluster's kubeconfig (secret); without it only the sweep runs."""
+    """The cluster's kubeconfig (secret); without it, the one the Kubernetes provider falls back to."""
+    context: pulumi.Output[Optional[str]]
+    """The kubeconfig context to use (the Kubernetes provider's); None means the current context."""
 
     def __init__(self, resource_name: str, *, cluster_name: Any, namespace: Any, timeout_seconds: Any,
-                 kubeconfig: Any = None, opts: Optional[pulumi.ResourceOptions] = None):
+                 kubeconfig: Any = None, context: Any = None, opts: Optional[pulumi.ResourceOptions] = None):
         props = {"cluster_name": cluster_name, "namespace": namespace, "timeout_seconds": timeout_seconds,
-                 "kubeconfig": pulumi.Output.secret(kubeconfig) if kubeconfig is not None else None}
+                 "kubeconfig": pulumi.Output.secret(kubeconfig) if kubeconfig is not None else None,
+                 "context": context}
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["kubeconfig"]))
         super().__init__(AkoCleanupProvider(), resource_name, props, opts)
