@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+
 from avi_support import self_signed
 
 ISTIO_READY = {"name": "istio-ready", "type": "HEALTH_MONITOR_HTTP", "monitor_port": 31021,
@@ -12,6 +14,20 @@ ISTIO_READY = {"name": "istio-ready", "type": "HEALTH_MONITOR_HTTP", "monitor_po
                "failed_checks": 3,
                "http_monitor": {"http_request": "GET /healthz/ready HTTP/1.1",
                                 "http_response_code": ["HTTP_2XX"]}}
+
+
+class CapturingMocks(pulumi.runtime.Mocks):
+    """Pulumi mocks that keep each resource's inputs as the program registered them."""
+
+    def __init__(self) -> None:
+        self.inputs: dict[str, dict[str, Any]] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        self.inputs[args.name] = dict(args.inputs)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
 
 
 def declarations(prefix: str) -> dict[str, dict[str, Any]]:

@@ -13,20 +13,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from avi_engine import dynamic_provider_server
-from avi_programs import ISTIO_READY
+from avi_programs import ISTIO_READY, CapturingMocks
 from avi_support import self_signed, stack_config
-
-
-class _Capture(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.inputs: dict[str, dict[str, Any]] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.inputs[args.name] = dict(args.inputs)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
 
 
 def _declare_program() -> dict[str, dict[str, Any]]:
@@ -34,7 +22,7 @@ def _declare_program() -> dict[str, dict[str, Any]]:
     from providers.avi.resources import (AviHealthMonitor, AviHttpPolicySet, AviPkiProfile,
                                          AviPool, AviSslKeyAndCertificate, AviStaticRoute,
                                          AviVirtualService, AviVsVip)
-    mocks = _Capture()
+    mocks = CapturingMocks()
     pulumi.runtime.set_mocks(mocks, project="mesh-platform", stack="engine", preview=False)
     ca_pem, _, ca, ca_key = self_signed("engine-ca", is_ca=True)
     cert_pem, key_pem, _, _ = self_signed("engine.example.com", ca=(ca, ca_key))

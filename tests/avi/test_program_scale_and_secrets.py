@@ -4,28 +4,16 @@ with well over 1,000 dynamic resources evaluates (the SDK's serialize_provider w
 from __future__ import annotations
 
 import pickle
-from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
 
+from avi_programs import CapturingMocks
 from avi_support import self_signed
 
 
-class _Capture(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.inputs: dict[str, dict[str, Any]] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.inputs[args.name] = dict(args.inputs)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
-
-
-def _run(build, stack: str = "scale") -> _Capture:
-    mocks = _Capture()
+def _run(build, stack: str = "scale") -> CapturingMocks:
+    mocks = CapturingMocks()
     pulumi.runtime.set_mocks(mocks, project="mesh-platform", stack=stack, preview=False)
 
     @pulumi.runtime.test
