@@ -93,6 +93,18 @@ ensure_pulumi() {
   PATH="$(dirname "$PULUMI"):$PATH"
 }
 
+# Downloads a single-file binary and the checksum file published beside it (url + suffix,
+# the sha256 first on its line), checks it, and puts it at dest, executable.
+_install_binary() {  # url checksum-suffix dest
+  local url=$1 suffix=$2 dest=$3
+  mkdir -p "$(dirname "$dest")"
+  _download "$url" "$dest.partial"
+  _download "$url$suffix" "$dest$suffix"
+  _verify "$dest.partial" "$(cut -d' ' -f1 < "$dest$suffix")"
+  rm -f "$dest$suffix"
+  chmod +x "$dest.partial" && mv "$dest.partial" "$dest"
+}
+
 # Sets KUBECTL: the one on PATH, else a pinned copy in .tools/bin.
 ensure_kubectl() {
   if command -v kubectl >/dev/null 2>&1; then KUBECTL=$(command -v kubectl); return; fi
@@ -100,14 +112,8 @@ ensure_kubectl() {
   if [[ ! -x "$KUBECTL" ]]; then
     local os arch
     os=$(_os) && arch=$(_arch amd64)
-    local url="$KUBECTL_DOWNLOAD/$KUBECTL_VERSION/bin/$os/$arch/kubectl"
     echo "    installing kubectl $KUBECTL_VERSION into $TOOLS_DIR/bin"
-    mkdir -p "$TOOLS_DIR/bin"
-    _download "$url" "$KUBECTL.partial"
-    _download "$url.sha256" "$KUBECTL.sha256"
-    _verify "$KUBECTL.partial" "$(cut -d' ' -f1 < "$KUBECTL.sha256")"
-    rm -f "$KUBECTL.sha256"
-    chmod +x "$KUBECTL.partial" && mv "$KUBECTL.partial" "$KUBECTL"
+    _install_binary "$KUBECTL_DOWNLOAD/$KUBECTL_VERSION/bin/$os/$arch/kubectl" .sha256 "$KUBECTL"
   fi
 }
 
@@ -118,14 +124,8 @@ ensure_kind() {
   if [[ ! -x "$KIND" ]]; then
     local os arch
     os=$(_os) && arch=$(_arch amd64)
-    local name="kind-$os-$arch"
     echo "    installing kind $KIND_VERSION into $TOOLS_DIR/bin"
-    mkdir -p "$TOOLS_DIR/bin"
-    _download "$KIND_DOWNLOAD/$KIND_VERSION/$name" "$KIND.partial"
-    _download "$KIND_DOWNLOAD/$KIND_VERSION/$name.sha256sum" "$KIND.sha256sum"
-    _verify "$KIND.partial" "$(cut -d' ' -f1 < "$KIND.sha256sum")"
-    rm -f "$KIND.sha256sum"
-    chmod +x "$KIND.partial" && mv "$KIND.partial" "$KIND"
+    _install_binary "$KIND_DOWNLOAD/$KIND_VERSION/kind-$os-$arch" .sha256sum "$KIND"
   fi
 }
 
