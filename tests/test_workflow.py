@@ -101,3 +101,55 @@ def test_readme_walk_through_goes_from_up_to_curl_to_down():
     order = [walk.index(step) for step in ("make up STACK=dev", "make outputs STACK=dev", "curl -H",
                                            "make down STACK=dev")]
     assert order == sorted(order)
+
+
+# A `uses:` line: owner/repo, an optional path inside it, a full commit SHA, and the release tag
+# that SHA was read from, as a comment (what Dependabot updates along with the SHA).
+PINNED_USES = re.compile(
+    r"^\s*(?:-\s+)?uses:\s+(?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_./-]+)?)"
+    r"@(?P<sha>[0-9a-f]{40})\s+#\s+(?P<tag>v\d+\.\d+\.\d+)\s*$")
+
+
+def _uses_lines(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if re.match(r"^\s*(?:-\s+)?uses:", line)]
+
+
+def test_every_action_is_pinned_by_commit_sha_with_its_tag(workflow):
+    path, document = workflow
+    lines = _uses_lines(path)
+    assert lines, "the workflow uses actions"
+    for line in lines:
+        assert PINNED_USES.match(line), f"{path.name}: not pinned by full SHA with a '# vX.Y.Z' tag: {line.strip()}"
+    # Every step that uses an action is on one of those lines (no flow-style `uses` elsewhere).
+    assert len([s for s in _steps(document) if "uses" in s]) == len(lines)
+
+
+def test_one_action_is_pinned_to_one_commit_everywhere(workflow):
+    path, _ = workflow
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for line in _uses_lines(path):
+        match = PINNED_USES.match(line)
+        assert match, line
+        pins.setdefault(match["action"], set()).add((match["sha"], match["tag"]))
+    drifting = {action: pinned for action, pinned in pins.items() if len(pinned) > 1}
+    assert not drifting, f"{path.name}: one action at several commits: {drifting}"
+
+
+@pytest.mark.parametrize("line", [
+    "      - uses: actions/checkout@v7",
+    "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1",
+    "      - uses: actions/checkout@3d3c42e5 # v7.0.1",
+    "      - uses: actions/checkout@main # v7.0.1",
+    "        uses: azure/login@F5D393AE46F8FDE4BE8B75F32E3FC50E654AD0CA # v3.0.1",
+    "        uses: azure/login@f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca # latest",
+])
+def test_the_pin_rule_refuses_tags_branches_and_short_shas(line):
+    assert not PINNED_USES.match(line)
+
+
+@pytest.mark.parametrize("line", [
+    "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+    "        uses: github/codeql-action/init@3d3c42e5aac5ba805825da76410c181273ba90b1 # v4.1.0",
+])
+def test_the_pin_rule_accepts_a_sha_with_its_tag(line):
+    assert PINNED_USES.match(line)
