@@ -48,7 +48,9 @@ venv-runtime: $(VENV)/.installed-runtime
 
 ## lock: re-resolve requirements*.txt into requirements*.lock (pinned versions with hashes)
 lock:
-	@test -x .tools/lock/bin/uv || { $(PYTHON) -m venv .tools/lock && .tools/lock/bin/pip install 'uv==0.13.9'; }
+	@test -x .tools/lock/bin/python || $(PYTHON) -m venv .tools/lock
+	@echo "==> installing uv from tools/lock/uv.txt (pinned, hash-checked) into .tools/lock"
+	.tools/lock/bin/pip install --quiet --require-hashes --no-deps --only-binary :all: -r tools/lock/uv.txt
 	@echo "==> resolving requirements-dev.txt -> requirements-dev.lock (newest versions the ranges allow)"
 	.tools/lock/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --upgrade \
 		--annotation-style line --custom-compile-command "make lock" requirements-dev.txt -o requirements-dev.lock
