@@ -13,6 +13,8 @@ import http.server
 import io
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -283,13 +285,63 @@ def test_a_busy_emulator_port_stops_up_with_the_emulators_error(sandbox):
 
 
 # --------------------------------------------------------------------------------------
-# The project-local Pulumi CLI, from a release served on loopback
+# Downloads: the project-local Pulumi CLI, kind and kubectl, from releases served on
+# loopback, checked against tools/dev/checksums.txt
 # --------------------------------------------------------------------------------------
 
+COMMITTED_CHECKSUMS = PROJECT_DIR / "tools" / "dev" / "checksums.txt"
+LIB = PROJECT_DIR / "tools" / "dev" / "lib.sh"
+PULUMI_VERSION, KIND_VERSION, KUBECTL_VERSION = "3.272.0", "v0.32.0", "v1.36.1"
 FAKE_CLI = "#!/bin/sh\necho \"project-local pulumi $*\"\n"
 
+# What the scripts run, linked into a directory of their own so that PATH holds no kind,
+# kubectl or pulumi (this machine may have them in /usr/bin).
+SYSTEM_TOOLS = ("bash", "sh", "env", "dirname", "basename", "mkdir", "rm", "rmdir", "mv", "chmod", "cat",
+                "tar", "gzip", "curl", "sha256sum", "shasum", "cut", "awk", "grep", "ps", "seq", "sleep",
+                "tail", "head", "touch", "ls", "tr", "sed", "printf", "readlink")
+# uname as the scripts ask it: -s for the OS, -m for the CPU.
+FAKE_UNAME = "#!/bin/sh\ncase \"$1\" in -s) echo \"$FAKE_UNAME_S\" ;; -m) echo \"$FAKE_UNAME_M\" ;; esac\n"
+PLATFORMS = {("linux", "amd64"): ("Linux", "x86_64"), ("linux", "arm64"): ("Linux", "aarch64"),
+             ("darwin", "amd64"): ("Darwin", "x86_64"), ("darwin", "arm64"): ("Darwin", "arm64")}
 
-def _release(version: str) -> dict[str, bytes]:
+
+def _download_env(box: DevSandbox, url: str, platform: tuple[str, str] = ("linux", "amd64"),
+                  checksums: Path = COMMITTED_CHECKSUMS) -> dict[str, str]:
+    system = box.root / "system-bin"
+    system.mkdir(exist_ok=True)
+    for tool in SYSTEM_TOOLS:
+        found = shutil.which(tool)
+        if found and not (system / tool).exists():
+            (system / tool).symlink_to(found)
+    uname = box.bin / "uname"
+    uname.write_text(FAKE_UNAME)
+    uname.chmod(0o755)
+    uname_s, uname_m = PLATFORMS[platform]
+    return box.env(PATH=f"{box.bin}:{system}", FAKE_UNAME_S=uname_s, FAKE_UNAME_M=uname_m,
+                   PULUMI_DOWNLOAD=url, KIND_DOWNLOAD=url, KUBECTL_DOWNLOAD=url, TOOL_CHECKSUMS=str(checksums))
+
+
+def _checksums_file(tmp_path: Path, entries: dict[str, bytes]) -> Path:
+    """A checksum file in the committed format for the given names and contents."""
+    path = tmp_path / "checksums.txt"
+    path.write_text("# test checksums\n" + "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in entries.items()))
+    return path
+
+
+def _ensure(tool: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Runs lib.sh's ensure_<tool> on its own and prints the path it settled on."""
+    variable = tool.upper()
+    script = f'source "$0"; ensure_{tool}; echo "{variable}=${variable}"'
+    return subprocess.run(["bash", "-c", script, str(LIB)], env=env, capture_output=True, text=True, timeout=60)
+
+
+def _leftovers(tools_dir: Path) -> list[Path]:
+    """Every file under tools_dir (the directories a download creates do not count)."""
+    return [p for p in tools_dir.rglob("*") if not p.is_dir()] if tools_dir.exists() else []
+
+
+def _release(version: str, os_name: str = "linux", arch: str = "x64") -> dict[str, bytes]:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name in ("pulumi", "pulumi-language-python"):
@@ -297,18 +349,17 @@ def _release(version: str) -> dict[str, bytes]:
             info = tarfile.TarInfo(f"pulumi/{name}")
             info.size, info.mode = len(data), 0o755
             archive.addfile(info, io.BytesIO(data))
-    tarball = buffer.getvalue()
-    name = f"pulumi-v{version}-linux-x64.tar.gz"
-    sums = f"{hashlib.sha256(tarball).hexdigest()}  {name}\n"
-    return {f"/v{version}/{name}": tarball, f"/v{version}/pulumi-{version}-checksums.txt": sums.encode()}
+    return {f"/v{version}/pulumi-v{version}-{os_name}-{arch}.tar.gz": buffer.getvalue()}
 
 
 @pytest.fixture
 def release_server():
     files: dict[str, bytes] = {}
+    requested: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the http.server API
+            requested.append(self.path)
             body = files.get(self.path)
             self.send_response(200 if body is not None else 404)
             self.end_headers()
@@ -319,39 +370,122 @@ def release_server():
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", files
+    yield f"http://127.0.0.1:{server.server_address[1]}", files, requested
     server.shutdown()
     server.server_close()
 
 
-@pytest.mark.skipif(os.uname().machine not in ("x86_64", "amd64") or sys.platform != "linux",
-                    reason="the served release is the linux-x64 one")
 def test_pulumi_is_installed_inside_the_project_when_missing(tmp_path, release_server):
-    url, files = release_server
+    url, files, _ = release_server
     box = DevSandbox(tmp_path, tools=())
-    files.update(_release("3.272.0"))
-    env = box.env(PULUMI_DOWNLOAD=url)
+    files.update(_release(PULUMI_VERSION))
+    (tarball,) = files.values()
+    checksums = _checksums_file(tmp_path, {f"pulumi-v{PULUMI_VERSION}-linux-x64": tarball})
+    env = _download_env(box, url, checksums=checksums)
     script = str(PROJECT_DIR / "tools/dev/stack.sh")
     result = subprocess.run([script, "preview", "eks"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
-    installed = tmp_path / "tools" / "pulumi-v3.272.0" / "pulumi" / "pulumi"
+    installed = tmp_path / "tools" / f"pulumi-v{PULUMI_VERSION}" / "pulumi" / "pulumi"
     assert installed.is_file()
-    assert "installing Pulumi 3.272.0" in result.stdout
+    assert f"installing Pulumi {PULUMI_VERSION}" in result.stdout
     assert "project-local pulumi preview --stack eks --diff" in result.stdout
+    assert not [p for p in _leftovers(tmp_path / "tools") if "partial" in p.name]
     again = subprocess.run([script, "preview", "eks"], env=env, capture_output=True, text=True, timeout=60)
     assert "using the project's copy" in again.stdout and "installing" not in again.stdout
 
 
-@pytest.mark.skipif(os.uname().machine not in ("x86_64", "amd64") or sys.platform != "linux",
-                    reason="the served release is the linux-x64 one")
-def test_a_release_that_fails_its_checksum_is_refused(tmp_path, release_server):
-    url, files = release_server
+def test_a_pulumi_release_that_fails_its_committed_checksum_is_refused(tmp_path, release_server):
+    url, files, _ = release_server
     box = DevSandbox(tmp_path, tools=())
-    release = _release("3.272.0")
-    name = next(path for path in release if path.endswith(".tar.gz"))
-    release[name] = release[name] + b"tampered"
-    files.update(release)
+    release = _release(PULUMI_VERSION)
+    (path, tarball), = release.items()
+    checksums = _checksums_file(tmp_path, {f"pulumi-v{PULUMI_VERSION}-linux-x64": tarball})
+    files[path] = tarball + b"tampered"
     result = subprocess.run([str(PROJECT_DIR / "tools/dev/stack.sh"), "preview", "eks"],
-                            env=box.env(PULUMI_DOWNLOAD=url), capture_output=True, text=True, timeout=60)
+                            env=_download_env(box, url, checksums=checksums), capture_output=True, text=True,
+                            timeout=60)
     assert result.returncode != 0 and "checksum mismatch" in result.stderr
-    assert not (tmp_path / "tools" / "pulumi-v3.272.0").exists()
+    assert f"{checksums} has {hashlib.sha256(tarball).hexdigest()}" in result.stderr
+    assert _leftovers(tmp_path / "tools") == [], "nothing installed, the download removed"
+
+
+def test_pulumi_without_a_committed_checksum_is_refused_before_any_download(tmp_path, release_server):
+    url, files, requested = release_server
+    box = DevSandbox(tmp_path, tools=())
+    files.update(_release(PULUMI_VERSION))
+    result = subprocess.run([str(PROJECT_DIR / "tools/dev/stack.sh"), "preview", "eks"],
+                            env=_download_env(box, url), capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: no verified checksum for pulumi-v{PULUMI_VERSION}-linux-x64 in")
+    assert f"put Pulumi {PULUMI_VERSION}" in line and "on PATH yourself" in line
+    assert requested == [] and _leftovers(tmp_path / "tools") == []
+
+
+SINGLE_BINARIES = {
+    "kind": (f"/{KIND_VERSION}/kind-{{os}}-{{arch}}", f"kind-{KIND_VERSION}-{{os}}-{{arch}}",
+             f"bin/kind-{KIND_VERSION}"),
+    "kubectl": (f"/{KUBECTL_VERSION}/bin/{{os}}/{{arch}}/kubectl", f"kubectl-{KUBECTL_VERSION}-{{os}}-{{arch}}",
+                f"bin/kubectl-{KUBECTL_VERSION}"),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(SINGLE_BINARIES))
+def test_a_binary_that_differs_from_the_committed_checksum_is_refused(tmp_path, release_server, tool):
+    url, files, requested = release_server
+    box = DevSandbox(tmp_path, tools=())
+    path, _, _ = SINGLE_BINARIES[tool]
+    files[path.format(os="linux", arch="amd64")] = b"#!/bin/sh\necho not the release\n"
+    result = _ensure(tool, _download_env(box, url))
+    assert result.returncode != 0
+    assert f"checksum mismatch for {tool}-" in result.stderr and str(COMMITTED_CHECKSUMS) in result.stderr
+    assert requested == [path.format(os="linux", arch="amd64")]
+    assert _leftovers(tmp_path / "tools") == [], "not installed, and the download removed"
+
+
+@pytest.mark.parametrize("tool", sorted(SINGLE_BINARIES))
+def test_a_binary_that_matches_its_checksum_is_installed(tmp_path, release_server, tool):
+    url, files, _ = release_server
+    box = DevSandbox(tmp_path, tools=())
+    path, name, dest = SINGLE_BINARIES[tool]
+    binary = f"#!/bin/sh\necho {tool} stand-in\n".encode()
+    files[path.format(os="darwin", arch="arm64")] = binary
+    checksums = _checksums_file(tmp_path, {name.format(os="darwin", arch="arm64"): binary})
+    result = _ensure(tool, _download_env(box, url, platform=("darwin", "arm64"), checksums=checksums))
+    assert result.returncode == 0, result.stdout + result.stderr
+    installed = tmp_path / "tools" / dest
+    assert f"{tool.upper()}={installed}" in result.stdout
+    assert installed.read_bytes() == binary and os.access(installed, os.X_OK)
+    assert _leftovers(tmp_path / "tools") == [installed]
+
+
+def _committed() -> dict[str, str]:
+    lines = [line.split() for line in COMMITTED_CHECKSUMS.read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    return {name: value for value, name in lines}
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS), ids=lambda p: "-".join(p))
+@pytest.mark.parametrize("tool", ["kind", "kubectl", "pulumi"])
+def test_each_platform_downloads_only_what_has_a_committed_checksum(tmp_path, release_server, tool, platform):
+    # Nothing is served: a download that is allowed asks the server for the right asset and
+    # fails on the 404; one that is not never asks.
+    url, _, requested = release_server
+    box = DevSandbox(tmp_path, tools=())
+    os_name, arch = platform
+    if tool == "pulumi":
+        release_arch = "x64" if arch == "amd64" else arch
+        name = f"pulumi-v{PULUMI_VERSION}-{os_name}-{release_arch}"
+        asset = f"/v{PULUMI_VERSION}/{name}.tar.gz"
+    else:
+        path, name, _ = SINGLE_BINARIES[tool]
+        asset, name = path.format(os=os_name, arch=arch), name.format(os=os_name, arch=arch)
+    result = _ensure(tool, _download_env(box, url, platform=platform))
+    assert result.returncode != 0
+    if re.fullmatch(r"[0-9a-f]{64}", _committed().get(name, "")):
+        assert requested == [asset], result.stderr
+        assert f"could not download {url}{asset}" in result.stderr
+    else:
+        assert requested == []
+        assert f"no verified checksum for {name} in" in result.stderr
+    assert _leftovers(tmp_path / "tools") == []

@@ -83,3 +83,60 @@ def test_the_readme_and_the_package_metadata_name_the_licence():
     package = json.loads((PROJECT_DIR / "tools/dev/actionlint/package.json").read_text())
     lock = json.loads((PROJECT_DIR / "tools/dev/actionlint/package-lock.json").read_text())
     assert package["license"] == lock["packages"][""]["license"] == "Apache-2.0"
+
+
+LIB_SH = PROJECT_DIR / "tools" / "dev" / "lib.sh"
+TOOL_CHECKSUMS = PROJECT_DIR / "tools" / "dev" / "checksums.txt"
+PLATFORMS = [("linux", "amd64"), ("linux", "arm64"), ("darwin", "amd64"), ("darwin", "arm64")]
+
+
+def _pinned(variable: str) -> str:
+    (version,) = re.findall(rf"^{variable}=\$\{{{variable}:-([^}}]+)\}}$", LIB_SH.read_text(), re.MULTILINE)
+    return version
+
+
+def _downloadable_names() -> list[str]:
+    """Every <tool>-<version>-<os>-<arch> tools/dev/lib.sh can download, named as it looks them up."""
+    pulumi, kind, kubectl = _pinned("PULUMI_VERSION"), _pinned("KIND_VERSION"), _pinned("KUBECTL_VERSION")
+    names = []
+    for os_name, arch in PLATFORMS:
+        names += [f"pulumi-v{pulumi}-{os_name}-{'x64' if arch == 'amd64' else arch}",
+                  f"kind-{kind}-{os_name}-{arch}", f"kubectl-{kubectl}-{os_name}-{arch}"]
+    return names
+
+
+def _checksum_entries() -> list[tuple[str, str]]:
+    entries = []
+    for line in TOOL_CHECKSUMS.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            value, name = line.split()
+            entries.append((name, value))
+    return entries
+
+
+def test_the_script_looks_up_names_in_the_form_the_file_uses():
+    script = LIB_SH.read_text()
+    assert '"pulumi-v$PULUMI_VERSION-$os-$arch"' in script
+    assert '"kind-$KIND_VERSION-$os-$arch"' in script and '"kubectl-$KUBECTL_VERSION-$os-$arch"' in script
+    assert "TOOL_CHECKSUMS=${TOOL_CHECKSUMS:-$ROOT/tools/dev/checksums.txt}" in script
+    # Nothing fetched beside the binary stands in for the committed value any more.
+    assert ".sha256" not in script.replace("checksums.txt", "") and "checksums.txt\"" not in script
+
+
+def test_every_download_has_a_committed_checksum_or_an_explicit_refusal():
+    entries = _checksum_entries()
+    names = [name for name, _ in entries]
+    assert len(names) == len(set(names)), "one line per download"
+    committed = dict(entries)
+    for name in _downloadable_names():
+        assert name in committed, f"{name}: neither a checksum nor 'unverified' in tools/dev/checksums.txt"
+        assert re.fullmatch(r"[0-9a-f]{64}|unverified", committed[name]), f"{name}: {committed[name]!r}"
+    stale = set(committed) - set(_downloadable_names())
+    assert not stale, f"lines for versions or platforms the script no longer downloads: {sorted(stale)}"
+
+
+def test_kind_and_kubectl_have_their_checksums_committed():
+    committed = dict(_checksum_entries())
+    for name in _downloadable_names():
+        if name.startswith(("kind-", "kubectl-")):
+            assert re.fullmatch(r"[0-9a-f]{64}", committed[name]), name

@@ -20,6 +20,9 @@ KUBECTL_VERSION=${KUBECTL_VERSION:-v1.36.1}
 PULUMI_DOWNLOAD=${PULUMI_DOWNLOAD:-https://github.com/pulumi/pulumi/releases/download}
 KIND_DOWNLOAD=${KIND_DOWNLOAD:-https://github.com/kubernetes-sigs/kind/releases/download}
 KUBECTL_DOWNLOAD=${KUBECTL_DOWNLOAD:-https://dl.k8s.io/release}
+# The sha256 of each of those downloads, committed: a release asset replaced at its source
+# fails the check, which a checksum file fetched from the same place would not catch.
+TOOL_CHECKSUMS=${TOOL_CHECKSUMS:-$ROOT/tools/dev/checksums.txt}
 
 step() { printf '==> %s\n' "$*"; }
 done_already() { printf '    %s\n' "$*"; }
@@ -41,13 +44,18 @@ _arch() {  # $1: the name the project uses for x86-64 (x64 or amd64)
   esac
 }
 
-_download() {  # url file
+_download() {  # url file; a failed download leaves no file behind
+  local status=0
   if command -v curl >/dev/null 2>&1; then
-    curl -fL --progress-bar -o "$2" "$1"
+    curl -fL --progress-bar -o "$2" "$1" || status=$?
   elif command -v wget >/dev/null 2>&1; then
-    wget -q --show-progress -O "$2" "$1"
+    wget -q --show-progress -O "$2" "$1" || status=$?
   else
     die "neither curl nor wget is installed"
+  fi
+  if ((status != 0)); then
+    rm -f "$2"
+    die "could not download $1"
   fi
 }
 
@@ -56,10 +64,23 @@ _sha256() {
   else shasum -a 256 "$1" | cut -d' ' -f1; fi
 }
 
-_verify() {  # file expected-sha256
+# Sets EXPECTED_SHA256 to the committed checksum of name (<tool>-<version>-<os>-<arch>), or
+# refuses before anything is downloaded when there is none (a missing line, or one marked
+# "unverified" because no published value could be checked).
+_committed_sha256() {  # name what-to-put-on-PATH
+  EXPECTED_SHA256=$(awk -v name="$1" '!/^#/ && $2 == name {print $1}' "$TOOL_CHECKSUMS" 2>/dev/null || true)
+  [[ "$EXPECTED_SHA256" =~ ^[0-9a-f]{64}$ ]] || die "no verified checksum for $1 in" \
+    "$TOOL_CHECKSUMS, so it is not downloaded: put $2 on PATH yourself, or add" \
+    "'<sha256>  $1' to that file from the release's published checksums"
+}
+
+_verify() {  # file expected-sha256; a file that does not match is removed
   local actual
   actual=$(_sha256 "$1")
-  [[ -n "$2" && "$actual" == "$2" ]] || die "checksum mismatch for $(basename "$1"): got $actual, release says ${2:-nothing}"
+  if [[ "$actual" != "$2" ]]; then
+    rm -f "$1"
+    die "checksum mismatch for $(basename "$1"): got $actual, $TOOL_CHECKSUMS has $2; the download was removed, nothing installed"
+  fi
 }
 
 # Sets PULUMI to the CLI to use: the one on PATH, else the project's pinned copy
@@ -78,30 +99,30 @@ ensure_pulumi() {
   else
     local os arch
     os=$(_os) && arch=$(_arch x64)
-    local archive="pulumi-v$PULUMI_VERSION-$os-$arch.tar.gz"
-    local sums="pulumi-$PULUMI_VERSION-checksums.txt"
+    local name="pulumi-v$PULUMI_VERSION-$os-$arch"
+    _committed_sha256 "$name" "Pulumi $PULUMI_VERSION (https://www.pulumi.com/docs/install/)"
     echo "    installing Pulumi $PULUMI_VERSION into $dir (not on PATH: nothing global changes)"
-    mkdir -p "$dir.partial"
-    _download "$PULUMI_DOWNLOAD/v$PULUMI_VERSION/$archive" "$dir.partial/$archive"
-    _download "$PULUMI_DOWNLOAD/v$PULUMI_VERSION/$sums" "$dir.partial/$sums"
-    _verify "$dir.partial/$archive" "$(awk -v f="$archive" '$2 == f {print $1}' "$dir.partial/$sums")"
-    tar -xzf "$dir.partial/$archive" -C "$dir.partial"
-    rm -f "$dir.partial/$archive" "$dir.partial/$sums"
+    mkdir -p "$TOOLS_DIR"
+    _download "$PULUMI_DOWNLOAD/v$PULUMI_VERSION/$name.tar.gz" "$dir.tar.gz.partial"
+    _verify "$dir.tar.gz.partial" "$EXPECTED_SHA256"
+    rm -rf "$dir.partial" && mkdir "$dir.partial"
+    tar -xzf "$dir.tar.gz.partial" -C "$dir.partial"
+    rm -f "$dir.tar.gz.partial"
     rm -rf "$dir" && mv "$dir.partial" "$dir"
   fi
   # The CLI finds its language hosts next to itself or on PATH.
   PATH="$(dirname "$PULUMI"):$PATH"
 }
 
-# Downloads a single-file binary and the checksum file published beside it (url + suffix,
-# the sha256 first on its line), checks it, and puts it at dest, executable.
-_install_binary() {  # url checksum-suffix dest
-  local url=$1 suffix=$2 dest=$3
+# Downloads a single-file binary, checks it against its committed checksum, and puts it at
+# dest, executable.
+_install_binary() {  # url checksum-name what-to-put-on-PATH dest
+  local url=$1 name=$2 what=$3 dest=$4
+  _committed_sha256 "$name" "$what"
+  echo "    installing $what into $(dirname "$dest")"
   mkdir -p "$(dirname "$dest")"
   _download "$url" "$dest.partial"
-  _download "$url$suffix" "$dest$suffix"
-  _verify "$dest.partial" "$(cut -d' ' -f1 < "$dest$suffix")"
-  rm -f "$dest$suffix"
+  _verify "$dest.partial" "$EXPECTED_SHA256"
   chmod +x "$dest.partial" && mv "$dest.partial" "$dest"
 }
 
@@ -112,8 +133,8 @@ ensure_kubectl() {
   if [[ ! -x "$KUBECTL" ]]; then
     local os arch
     os=$(_os) && arch=$(_arch amd64)
-    echo "    installing kubectl $KUBECTL_VERSION into $TOOLS_DIR/bin"
-    _install_binary "$KUBECTL_DOWNLOAD/$KUBECTL_VERSION/bin/$os/$arch/kubectl" .sha256 "$KUBECTL"
+    _install_binary "$KUBECTL_DOWNLOAD/$KUBECTL_VERSION/bin/$os/$arch/kubectl" \
+      "kubectl-$KUBECTL_VERSION-$os-$arch" "kubectl $KUBECTL_VERSION" "$KUBECTL"
   fi
 }
 
@@ -124,8 +145,8 @@ ensure_kind() {
   if [[ ! -x "$KIND" ]]; then
     local os arch
     os=$(_os) && arch=$(_arch amd64)
-    echo "    installing kind $KIND_VERSION into $TOOLS_DIR/bin"
-    _install_binary "$KIND_DOWNLOAD/$KIND_VERSION/kind-$os-$arch" .sha256sum "$KIND"
+    _install_binary "$KIND_DOWNLOAD/$KIND_VERSION/kind-$os-$arch" \
+      "kind-$KIND_VERSION-$os-$arch" "kind $KIND_VERSION" "$KIND"
   fi
 }
 
