@@ -141,7 +141,7 @@ class AviSession:
                 raise AviApiError("controller", self._shown_controller, 0,
                                   f"TLS verification failed: {_described(exc)}",
                                   hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA; "
-                                       "use insecure only for throwaway labs") from exc
+                                       "use insecure only for throwaway labs") from None
             except requests.exceptions.RequestException as exc:
                 last = exc
                 self._sleep(attempt)
@@ -210,12 +210,12 @@ class AviSession:
                 raise AviApiError(kind, name, 0, f"TLS verification failed: {_described(exc)}",
                                   method=method, path=path,
                                   hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA"
-                                  ) from exc
+                                  ) from None
             except requests.exceptions.RequestException as exc:
                 attempt += 1
                 if attempt >= attempts:
                     raise AviApiError(kind, name, 0, f"connection failed: {_described(exc)}",
-                                      method=method, path=path) from exc
+                                      method=method, path=path) from None
                 self._sleep(attempt)
                 continue
             if resp.status_code in SESSION_GONE:
@@ -249,7 +249,9 @@ class AviSession:
 
 
 def _described(exc: BaseException) -> str:
-    """An HTTP library error for a message: any URL in it without its userinfo."""
+    """An HTTP library error for a message: any URL in it without its userinfo. The errors
+    raised with it are not chained (``from None``): the engine shows a provider's whole
+    traceback, and the library's own text may hold the URL as it was written."""
     return scrub_userinfo(str(exc))
 
 
