@@ -11,7 +11,7 @@ from tests.test_config import load, problems_of
 from tools.mockrun import Secret
 
 PASSWORD = "canary-pw-7Qx2"
-AVI_EDGE_DEV = "mesh-platform:avi"
+AVI_KEY = "mesh-platform:avi"
 
 
 def avi(controller: str, **extra) -> dict:
@@ -23,7 +23,7 @@ def warnings_at_preview(run_stack, caplog, **avi_settings) -> list[str]:
     caplog.clear()
     settings = {"controller": "https://127.0.0.1:9443", "username": "admin", "tenant": "admin",
                 "version": "22.1.3", **avi_settings}
-    run_stack("dev", overrides={AVI_EDGE_DEV: settings, "mesh-platform:aviPassword": Secret(PASSWORD)},
+    run_stack("dev", overrides={AVI_KEY: settings, "mesh-platform:aviPassword": Secret(PASSWORD)},
               preview=True)
     return [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
 
@@ -130,6 +130,6 @@ def test_dev_stack_on_loopback_http_previews_without_transport_warnings(run_stac
 def test_program_refuses_credentials_in_url_before_any_resource(run_stack):
     from components.config.errors import ConfigError
     with pytest.raises(ConfigError) as caught:
-        run_stack("dev", overrides={AVI_EDGE_DEV: {"controller": f"https://admin:{PASSWORD}@127.0.0.1:9443"}})
+        run_stack("dev", overrides={AVI_KEY: {"controller": f"https://admin:{PASSWORD}@127.0.0.1:9443"}})
     assert "mesh-platform:avi.controller: the URL carries credentials" in str(caught.value)
     assert PASSWORD not in str(caught.value)

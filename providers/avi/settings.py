@@ -49,23 +49,7 @@ class ControllerSettings:
                 f"username={self.username!r}, tenant={self.tenant!r}, version={self.version!r})")
 
     def validate(self) -> "ControllerSettings":
-        problems = []
-        origin = "AVI_CONTROLLER" if self.from_environment else "mesh-platform:avi.controller"
-        if carries_credentials(self.controller):
-            problems.append(f"{origin} carries credentials (user:password@host), which would show in "
-                            "logs and errors; give the URL without them, the username in avi.username "
-                            "(or AVI_USERNAME) and the password in the secret mesh-platform:aviPassword "
-                            "(or AVI_PASSWORD)")
-        else:
-            parts = urlsplit(self.controller)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                problems.append(f"controller must be an http:// or https:// URL, got {self.controller!r}")
-            elif is_plain_http_off_loopback(self.controller) and not self.allow_plain_http:
-                opt_in = ("AVI_ALLOW_PLAIN_HTTP=1" if self.from_environment
-                          else "avi.allowPlainHttp: true in the stack")
-                problems.append(f"{origin} is plain http:// to {controller_host(self.controller)}, which "
-                                "sends the password in clear; use https://, or accept plain http "
-                                f"explicitly with {opt_in}")
+        problems = self._controller_problems()
         if not self.username:
             problems.append("username is empty")
         if not self.password:
@@ -81,6 +65,23 @@ class ControllerSettings:
         if problems:
             raise SettingsError("Avi controller settings: " + "; ".join(problems))
         return self
+
+    def _controller_problems(self) -> list[str]:
+        """The URL's shape and transport: no credentials in it, no plain http off loopback
+        unless asked for. A URL holding '@' is never echoed."""
+        origin = "AVI_CONTROLLER" if self.from_environment else "mesh-platform:avi.controller"
+        if carries_credentials(self.controller):
+            return [f"{origin} carries credentials (user:password@host), which would show in logs and "
+                    "errors; give the URL without them, the username in avi.username (or AVI_USERNAME) "
+                    "and the password in the secret mesh-platform:aviPassword (or AVI_PASSWORD)"]
+        parts = urlsplit(self.controller)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return [f"controller must be an http:// or https:// URL, got {self.controller!r}"]
+        if is_plain_http_off_loopback(self.controller) and not self.allow_plain_http:
+            opt_in = "AVI_ALLOW_PLAIN_HTTP=1" if self.from_environment else "avi.allowPlainHttp: true in the stack"
+            return [f"{origin} is plain http:// to {controller_host(self.controller)}, which sends the "
+                    f"password in clear; use https://, or accept plain http explicitly with {opt_in}"]
+        return []
 
     @classmethod
     def resolve(cls, config: ConfigSource | None) -> "ControllerSettings":
