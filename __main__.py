@@ -18,7 +18,7 @@ from components.observability.component import Observability, ObservabilityArgs
 from components.routes.component import MeshRoutes, MeshRoutesArgs
 
 config = load_stack_config(PulumiConfigSource())  # raises ConfigError listing every problem
-for warning in version_warnings(config, date.today()):
+for warning in [*version_warnings(config, date.today()), *(config.avi.transport_warnings() if config.avi else [])]:
     pulumi.log.warn(warning)
 
 cluster = Cluster(

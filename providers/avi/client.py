@@ -17,6 +17,7 @@ import requests
 
 from .errors import AviApiError
 from .settings import ControllerSettings
+from .urls import scrub_userinfo, without_userinfo
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -101,6 +102,11 @@ class AviSession:
         self.requests_sent = 0
         self.logins = 0
 
+    @property
+    def _shown_controller(self) -> str:
+        """The controller URL as messages show it."""
+        return without_userinfo(self.settings.controller)
+
     # ----- plumbing ----------------------------------------------------------------------
     def _http(self) -> requests.Session:
         http = getattr(self._local, "http", None)
@@ -132,10 +138,10 @@ class AviSession:
             try:
                 resp = self._send("POST", url, json=body)
             except requests.exceptions.SSLError as exc:
-                raise AviApiError("controller", self.settings.controller, 0,
-                                  f"TLS verification failed: {exc}",
+                raise AviApiError("controller", self._shown_controller, 0,
+                                  f"TLS verification failed: {_described(exc)}",
                                   hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA; "
-                                       "use insecure only for throwaway labs") from exc
+                                       "use insecure only for throwaway labs") from None
             except requests.exceptions.RequestException as exc:
                 last = exc
                 self._sleep(attempt)
@@ -162,8 +168,9 @@ class AviSession:
                                   hint="check that the URL points at an Avi Controller")
             self._generation += 1
             return _Login(csrf, sid, self._generation)
-        raise AviApiError("controller", self.settings.controller, 0,
-                          f"login failed after {self._attempts} attempts: {last or 'HTTP 5xx'}",
+        raise AviApiError("controller", self._shown_controller, 0,
+                          f"login failed after {self._attempts} attempts: "
+                          f"{_described(last) if last else 'HTTP 5xx'}",
                           method="POST", path="/login")
 
     def _sleep(self, attempt: int) -> None:
@@ -200,15 +207,15 @@ class AviSession:
                 resp = self._send(method, url, params=params, data=data,
                                   headers=self._headers(login, tenant))
             except requests.exceptions.SSLError as exc:
-                raise AviApiError(kind, name, 0, f"TLS verification failed: {exc}",
+                raise AviApiError(kind, name, 0, f"TLS verification failed: {_described(exc)}",
                                   method=method, path=path,
                                   hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA"
-                                  ) from exc
+                                  ) from None
             except requests.exceptions.RequestException as exc:
                 attempt += 1
                 if attempt >= attempts:
-                    raise AviApiError(kind, name, 0, f"connection failed: {exc}",
-                                      method=method, path=path) from exc
+                    raise AviApiError(kind, name, 0, f"connection failed: {_described(exc)}",
+                                      method=method, path=path) from None
                 self._sleep(attempt)
                 continue
             if resp.status_code in SESSION_GONE:
@@ -239,6 +246,13 @@ class AviSession:
             raise AviApiError(kind, name, reply.status, reply.message(), method=method,
                               path=path)
         return reply
+
+
+def _described(exc: BaseException) -> str:
+    """An HTTP library error for a message: any URL in it without its userinfo. The errors
+    raised with it are not chained (``from None``): the engine shows a provider's whole
+    traceback, and the library's own text may hold the URL as it was written."""
+    return scrub_userinfo(str(exc))
 
 
 def _reply(resp: requests.Response) -> Reply:

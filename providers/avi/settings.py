@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
+
+import pulumi
+
+from .urls import carries_credentials, controller_host, is_plain_http_off_loopback, without_userinfo
 
 PROJECT = "mesh-platform"
 DEFAULT_VERSION = "22.1.3"
@@ -35,16 +40,16 @@ class ControllerSettings:
     ca_bundle: str | None = None
     insecure: bool = False
     created_by: str = PROJECT
+    allow_plain_http: bool = False
+    from_environment: bool = False
+    """The controller URL came from AVI_CONTROLLER (so its opt-ins are AVI_* variables too)."""
 
     def __repr__(self) -> str:  # keep the password out of logs and tracebacks
-        return (f"ControllerSettings(controller={self.controller!r}, username={self.username!r}, "
-                f"tenant={self.tenant!r}, version={self.version!r})")
+        return (f"ControllerSettings(controller={without_userinfo(self.controller)!r}, "
+                f"username={self.username!r}, tenant={self.tenant!r}, version={self.version!r})")
 
     def validate(self) -> "ControllerSettings":
-        problems = []
-        parts = urlsplit(self.controller)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            problems.append(f"controller must be an http:// or https:// URL, got {self.controller!r}")
+        problems = self._controller_problems()
         if not self.username:
             problems.append("username is empty")
         if not self.password:
@@ -61,6 +66,23 @@ class ControllerSettings:
             raise SettingsError("Avi controller settings: " + "; ".join(problems))
         return self
 
+    def _controller_problems(self) -> list[str]:
+        """The URL's shape and transport: no credentials in it, no plain http off loopback
+        unless asked for. A URL holding '@' is never echoed."""
+        origin = "AVI_CONTROLLER" if self.from_environment else "mesh-platform:avi.controller"
+        if carries_credentials(self.controller):
+            return [f"{origin} carries credentials (user:password@host), which would show in logs and "
+                    "errors; give the URL without them, the username in avi.username (or AVI_USERNAME) "
+                    "and the password in the secret mesh-platform:aviPassword (or AVI_PASSWORD)"]
+        parts = urlsplit(self.controller)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return [f"controller must be an http:// or https:// URL, got {self.controller!r}"]
+        if is_plain_http_off_loopback(self.controller) and not self.allow_plain_http:
+            opt_in = "AVI_ALLOW_PLAIN_HTTP=1" if self.from_environment else "avi.allowPlainHttp: true in the stack"
+            return [f"{origin} is plain http:// to {controller_host(self.controller)}, which sends the "
+                    f"password in clear; use https://, or accept plain http explicitly with {opt_in}"]
+        return []
+
     @classmethod
     def resolve(cls, config: ConfigSource | None) -> "ControllerSettings":
         """Stack config first (``avi`` object + ``aviPassword`` secret), then AVI_* variables."""
@@ -75,17 +97,54 @@ class ControllerSettings:
                     raise SettingsError(f"config mesh-platform:avi is not JSON: {exc}") from exc
             password = _first(config, "aviPassword")
         env = os.environ
+        from_environment = not raw.get("controller")
         insecure = raw.get("insecure", env.get("AVI_INSECURE", "false"))
-        return cls(
+        allow_plain_http = (env.get("AVI_ALLOW_PLAIN_HTTP", "false") if from_environment
+                            else raw.get("allowPlainHttp", False))
+        settings = cls(
             controller=(raw.get("controller") or env.get("AVI_CONTROLLER", "")).rstrip("/"),
             username=raw.get("username") or env.get("AVI_USERNAME", "admin"),
             password=password or raw.get("password") or env.get("AVI_PASSWORD", ""),
             tenant=raw.get("tenant") or env.get("AVI_TENANT", "admin"),
             version=str(raw.get("version") or env.get("AVI_VERSION", DEFAULT_VERSION)),
             ca_bundle=raw.get("caBundle") or env.get("AVI_CA_BUNDLE") or None,
-            insecure=str(insecure).lower() in ("1", "true", "yes"),
+            insecure=_truthy(insecure),
             created_by=raw.get("createdBy") or PROJECT,
+            allow_plain_http=_truthy(allow_plain_http),
+            from_environment=from_environment,
         ).validate()
+        _warn_about_environment_opt_ins(settings, insecure_from_environment="insecure" not in raw)
+        return settings
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "yes")
+
+
+_WARNED: set[str] = set()
+_WARNED_LOCK = threading.Lock()
+
+
+def warn_once(message: str) -> None:
+    """A warning for the engine's output, given once per provider process (every kind's
+    provider resolves the same settings)."""
+    with _WARNED_LOCK:
+        if message in _WARNED:
+            return
+        _WARNED.add(message)
+    pulumi.log.warn(message)
+
+
+def _warn_about_environment_opt_ins(settings: ControllerSettings, insecure_from_environment: bool) -> None:
+    # What the stack config asks for, the program already warns about at preview.
+    host = controller_host(settings.controller)
+    if settings.insecure and insecure_from_environment:
+        warn_once(f"AVI_INSECURE is set: the Avi provider does not verify the TLS certificate of the "
+                  f"controller {host}, so anyone on the path can pose as it and receive the password; "
+                  "set AVI_CA_BUNDLE (or avi.caBundle) to the controller's CA instead")
+    if settings.allow_plain_http and settings.from_environment and is_plain_http_off_loopback(settings.controller):
+        warn_once(f"AVI_ALLOW_PLAIN_HTTP is set: the Avi provider talks to the controller {host} over "
+                  "plain http://, so the password and session cookie travel unencrypted")
 
 
 def _first(config: ConfigSource, key: str) -> Any:

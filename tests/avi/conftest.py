@@ -66,5 +66,5 @@ def _open_event_loop() -> None:
 @pytest.fixture(autouse=True)
 def _no_ambient_avi_env(monkeypatch) -> None:
     for var in ("AVI_CONTROLLER", "AVI_USERNAME", "AVI_PASSWORD", "AVI_TENANT", "AVI_VERSION",
-                "AVI_CA_BUNDLE", "AVI_INSECURE"):
+                "AVI_CA_BUNDLE", "AVI_INSECURE", "AVI_ALLOW_PLAIN_HTTP"):
         monkeypatch.delenv(var, raising=False)
