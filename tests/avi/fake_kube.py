@@ -163,3 +163,13 @@ def serve(fake: FakeAko, tls: Optional[ssl.SSLContext] = None) -> ThreadingHTTPS
 
 def url_of(server: ThreadingHTTPServer, tls: bool = False) -> str:
     return f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
+
+
+def record_pulumi_log(monkeypatch: Any) -> list[str]:
+    """Every pulumi.log line from now on, whether or not an engine (or an earlier test's mocks) is attached."""
+    import pulumi
+
+    lines: list[str] = []
+    for level in ("debug", "info", "warn", "error"):
+        monkeypatch.setattr(pulumi.log, level, lambda msg, *a, _level=level, **k: lines.append(f"{_level}: {msg}"))
+    return lines

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -24,7 +22,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from avi_engine import struct
 from avi_programs import CapturingMocks
 from avi_support import REPO, configured, stack_config
-from fake_kube import FakeAko, TlsMaterial, b64, kubeconfig, serve, tls_kubeconfig, url_of
+from fake_kube import FakeAko, TlsMaterial, b64, kubeconfig, record_pulumi_log, serve, tls_kubeconfig, url_of
 from providers.avi.ako_cleanup import kube
 from providers.avi.ako_cleanup.provider import AkoCleanup, AkoCleanupProvider
 
@@ -167,6 +165,9 @@ def test_provider_stopped_mid_cleanup_leaves_no_key_material(emulator, tls, tls_
             stub = provider_pb2_grpc.ResourceProviderStub(channel)
             stub.Configure(provider_pb2.ConfigureRequest(args=struct(stack_config(emulator.url)),
                                                          acceptSecrets=False))
+            checked = stub.Check(provider_pb2.CheckRequest(urn="urn:ako-cleanup", olds=struct({}),
+                                                           news=struct(props)))
+            assert list(checked.failures) == []
             outcome: dict[str, Any] = {}
 
             def delete() -> None:
@@ -201,8 +202,8 @@ def test_provider_stopped_mid_cleanup_leaves_no_key_material(emulator, tls, tls_
 
 # ----- canaries: no token or key in any message or log line ----------------------------------------
 
-def test_canaries_never_reach_a_message_or_log(emulator, tls, tmp_path, capsys):
-    messages: list[str] = []
+def test_canaries_never_reach_a_message_or_log(emulator, tls, tmp_path, capsys, monkeypatch):
+    messages = record_pulumi_log(monkeypatch)
 
     def expect_failure(call, *args) -> None:
         with pytest.raises(Exception) as caught:

@@ -6,6 +6,7 @@ import pytest
 
 from ako_objects import create_ako_objects
 from avi_support import RawClient, configured
+from fake_kube import record_pulumi_log
 from providers.avi.ako_cleanup.provider import MAX_NAMED, AkoCleanupProvider, not_ours_message
 from providers.avi.ako_cleanup.sweep import is_owned
 from tools.avi_emulator import __main__ as emulator_cli
@@ -54,7 +55,8 @@ def populate(url: str) -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("ignored", [(), ("created_by", "name.contains")], ids=["filtering", "ignoring-filters"])
-def test_destroy_leaves_every_foreign_object_whatever_the_list_returns(make_emulator, capsys, ignored):
+def test_destroy_leaves_every_foreign_object_whatever_the_list_returns(make_emulator, monkeypatch, ignored):
+    logged = record_pulumi_log(monkeypatch)
     emulator = make_emulator(ignored_filters=ignored)
     ours = populate(emulator.url)
     before = everything(emulator.url)
@@ -70,7 +72,8 @@ def test_destroy_leaves_every_foreign_object_whatever_the_list_returns(make_emul
 
     after = everything(emulator.url)
     assert after == foreign  # every foreign object is still there, in every tenant, and none of ours
-    warnings = [line for line in capsys.readouterr().err.splitlines() if "ako-cleanup" in line]
+    warnings = [line for line in logged if line.startswith("warn: ako-cleanup")]
+    assert len(logged) == len(warnings)
     if not ignored:
         # the VsVip list is by name only, even on a controller that honours it: names like ours are checked
         assert len(warnings) == 1 and "listed 6 object(s)" in warnings[0]  # 3 per tenant

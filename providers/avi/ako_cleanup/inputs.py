@@ -41,6 +41,8 @@ def input_problems(news: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("timeout_seconds", f"timeout_seconds must be a whole number of seconds from 0 to "
                                             f"{MAX_TIMEOUT_SECONDS}, got {timeout!r}"))
     kubeconfig = news.get("kubeconfig")
+    if rpc.is_rpc_secret(kubeconfig):
+        kubeconfig = rpc.unwrap_rpc_secret(kubeconfig)
     if not _unknown(kubeconfig) and kubeconfig is not None and not (isinstance(kubeconfig, str) and kubeconfig.strip()):
         problems.append(("kubeconfig", "kubeconfig must be the kubeconfig's YAML text (a secret string) or absent, "
                                        f"got {_type_name(kubeconfig)}" + (" (empty)" if isinstance(kubeconfig, str)
