@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ako_objects import add_static_route, create_ako_objects, names
 from avi_support import PASSWORD, USER, configured
+from fake_kube import FakeAko, TlsMaterial, b64, kubeconfig, serve
 from providers.avi.ako_cleanup import kube
 from providers.avi.ako_cleanup.provider import AkoCleanupProvider
 from providers.avi.ako_cleanup.sweep import Owned, deletion_order, sweep
@@ -131,70 +130,6 @@ def test_an_object_someone_else_uses_is_reported_not_forced(emulator, raw, popul
 
 # ----- the deleteConfig flow against a stand-in Kubernetes API server ---------------------------
 
-class FakeAko:
-    """AKO's StatefulSet and ConfigMap as the API server shows them; AKO reacts to deleteConfig."""
-
-    def __init__(self, style: str = "annotation", finishes_after: int = 2, present: bool = True, ready: int = 1):
-        self.style, self.finishes_after, self.present, self.ready = style, finishes_after, present, ready
-        self.config = {"deleteConfig": "false", "clusterName": CLUSTER}
-        self.reads_since_patch = None
-        self.requests: list[tuple[str, str, str]] = []
-
-    def statefulset(self) -> dict:
-        sts = {"metadata": {"name": "ako", "annotations": {}}, "status": {"readyReplicas": self.ready}}
-        if self.reads_since_patch is None:
-            return sts
-        verdict = "Done" if self.reads_since_patch >= self.finishes_after else "Started"
-        if self.style == "annotation":
-            sts["metadata"]["annotations"][kube.DELETION_ANNOTATION] = verdict
-        else:
-            sts["status"]["conditions"] = [{"type": kube.LEGACY_CONDITION, "reason": verdict,
-                                            "status": "False" if verdict == "Done" else "True"}]
-        return sts
-
-
-def serve(fake: FakeAko):
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, status, body):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self):
-            fake.requests.append(("GET", self.path, self.headers.get("Authorization", "")))
-            if not fake.present:
-                return self._answer(404, {"kind": "Status", "code": 404})
-            if self.path.endswith("/configmaps/avi-k8s-config"):
-                return self._answer(200, {"data": fake.config})
-            if fake.reads_since_patch is not None:
-                fake.reads_since_patch += 1
-            self._answer(200, fake.statefulset())
-
-        def do_PATCH(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            fake.requests.append(("PATCH", self.path, self.headers["Content-Type"]))
-            fake.config.update(body["data"])
-            fake.reads_since_patch = 0
-            self._answer(200, {"data": fake.config})
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def kubeconfig(url: str) -> str:
-    return json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "c",
-                       "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
-                       "clusters": [{"name": "k", "cluster": {"server": url}}],
-                       "users": [{"name": "u", "user": {"token": "sa-token"}}]})
-
-
 @pytest.mark.parametrize("style", ["annotation", "legacy-condition"])
 def test_deleteconfig_is_set_and_akos_verdict_awaited(style):
     fake = FakeAko(style)
@@ -266,24 +201,25 @@ def test_destroy_leaves_none_of_this_clusters_objects(emulator, raw, populated, 
     assert f"vsvip/{CLUSTER}--imported" in remaining and "virtualservice/payments" in remaining
 
 
-def test_kubeconfig_exec_plugin_and_embedded_certificates(tmp_path):
-    import base64
+def test_kubeconfig_exec_plugin_and_embedded_certificates():
+    import ssl
     import sys
 
     credential = json.dumps({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
                              "status": {"token": "from-plugin"}})
+    tls = TlsMaterial.make()
     config = {"apiVersion": "v1", "kind": "Config", "current-context": "eks",
               "contexts": [{"name": "other", "context": {"cluster": "x", "user": "x"}},
                            {"name": "eks", "context": {"cluster": "k", "user": "u"}}],
               "clusters": [{"name": "k", "cluster": {"server": "https://k8s.example.net/",
-                                                     "certificate-authority-data":
-                                                         base64.b64encode(b"-----BEGIN CERTIFICATE-----").decode()}}],
+                                                     "certificate-authority-data": b64(tls.ca_pem)}}],
               "users": [{"name": "u", "user": {"exec": {"command": sys.executable,
                                                         "args": ["-c", f"print({credential!r})"]}}}]}
     api = kube.KubeApi.from_kubeconfig(json.dumps(config))
     assert api.server == "https://k8s.example.net"
     assert api.headers == {"Authorization": "Bearer from-plugin"}
-    assert open(api.verify, "rb").read() == b"-----BEGIN CERTIFICATE-----"
+    assert api.tls.verify_mode == ssl.CERT_REQUIRED and api.tls.check_hostname
+    assert api.tls.cert_store_stats()["x509_ca"] == 1  # the kubeconfig's CA, and only it
     with pytest.raises(kube.KubeError, match="no usable current context"):
         kube.KubeApi.from_kubeconfig("just a string")
 

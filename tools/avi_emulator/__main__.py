@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from .api import LIST_FILTERS
 from .server import Emulator, EmulatorConfig
 
 
@@ -30,6 +31,9 @@ def _parse(argv: list[str]) -> EmulatorConfig:
     p.add_argument("--unknown-fields", choices=("ignore", "reject"), default="ignore",
                    help="fields a kind's model does not have: dropped (as a controller does) "
                         "or refused with 400")
+    p.add_argument("--ignore-filter", action="append", default=[], choices=LIST_FILTERS, metavar="FILTER",
+                   help="answer list calls as if this query filter were absent (repeatable), as a controller "
+                        f"or proxy that drops it would; one of: {', '.join(LIST_FILTERS)}")
     a = p.parse_args(argv)
     if not 0.0 <= a.fail_rate <= 1.0:
         p.error("--fail-rate must be between 0 and 1")
@@ -37,7 +41,7 @@ def _parse(argv: list[str]) -> EmulatorConfig:
         p.error("--tls-cert and --tls-key go together")
     return EmulatorConfig(a.host, a.port, a.username, a.password, a.state, a.fail_rate,
                           a.latency_ms, a.session_ttl, a.expired_status, a.tls_cert, a.tls_key,
-                          a.seed, a.unknown_fields)
+                          a.seed, a.unknown_fields, tuple(a.ignore_filter))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,6 +23,9 @@ MAX_PAGE_SIZE = 200
 _ALWAYS_RETURNED = ("url", "uuid", "name")
 _STALE_CHECKED = frozenset({"vrfcontext", "vsvip"})
 _SECRET_KEYS = ("key", "key_passphrase")
+LIST_FILTERS = ("name", "name.contains", "name.icontains", "name.in", "uuid", "uuid.in", "created_by",
+                "cloud_ref.name", "cloud_ref.uuid", "refers_to", "referred_by")
+"""Query parameters a list call filters on (any other parameter does not narrow the list)."""
 
 
 @dataclass
@@ -106,10 +109,14 @@ def apply_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
 class Controller:
     """One emulated controller: its store, sessions and credentials."""
 
-    def __init__(self, store: Store, sessions: SessionTable, username: str, password: str):
+    def __init__(self, store: Store, sessions: SessionTable, username: str, password: str,
+                 ignored_filters: frozenset[str] = frozenset()):
         self.store = store
         self.sessions = sessions
         store.users[username] = password
+        # A fault for client tests: list filters answered as if absent, as an older controller,
+        # or a proxy that drops query parameters, would; clients must not trust a filter blindly.
+        self.ignored_filters = ignored_filters
 
     # ----- entry point -------------------------------------------------------------------
     def handle(self, req: Request) -> Reply:
@@ -301,8 +308,13 @@ class Controller:
         return out
 
     def _matches(self, obj: dict[str, Any], q: dict[str, list[str]]) -> bool:
+        checks = self.filters(obj)
+        return all(checks[k](vals[-1]) for k, vals in q.items() if k in checks and k not in self.ignored_filters)
+
+    def filters(self, obj: dict[str, Any]) -> dict[str, Callable[[str], bool]]:
+        """Each list filter (LIST_FILTERS) as a test of `obj` against the parameter's value."""
         name = obj.get("name", "")
-        checks: dict[str, Callable[[str], bool]] = {
+        return {
             "name": lambda v: name == v,
             "name.contains": lambda v: v in name,
             "name.icontains": lambda v: v.lower() in name.lower(),
@@ -315,7 +327,6 @@ class Controller:
             "refers_to": lambda v: refs.canonical(*v.split(":", 1)) in refs.iter_refs(obj),
             "referred_by": lambda v: self._referred_by(obj, v),
         }
-        return all(checks[k](vals[-1]) for k, vals in q.items() if k in checks)
 
     def _referred_by(self, obj: dict[str, Any], spec: str) -> bool:
         type_, _, uuid = spec.partition(":")

@@ -32,6 +32,7 @@ class EmulatorConfig:
     tls_key: str | None = None
     seed: int | None = None
     unknown_fields: str = "ignore"  # fields a kind does not have: "ignore" (as recorded) or "reject"
+    ignored_filters: tuple[str, ...] = ()  # list filters answered as if absent (api.LIST_FILTERS)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -135,7 +136,8 @@ class Emulator:
         self.store = Store(config.state, config.unknown_fields)
         self.sessions = SessionTable(config.session_ttl, config.expired_status)
         self.faults = FaultPlan(config.fail_rate, config.latency_ms, config.seed)
-        self.controller = Controller(self.store, self.sessions, config.username, config.password)
+        self.controller = Controller(self.store, self.sessions, config.username, config.password,
+                                     frozenset(config.ignored_filters))
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 

@@ -15,51 +15,49 @@ dynamic provider's process where no Kubernetes provider is available.
 
 from __future__ import annotations
 
-import atexit
-import base64
 import json
 import os
+import ssl
 import subprocess
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import requests
 import yaml
 
+from .kube_tls import ContextAdapter, KubeTlsError, tls_context
+
 DELETION_ANNOTATION = "AviObjectDeletionStatus"
 LEGACY_CONDITION = "ako.vmware.com/ObjectDeletionInProgress"
 FINISHED = ("Done", "Timeout")
+MAX_ANSWER_CHARS = 300
 
 
 class KubeError(RuntimeError):
     """The kubeconfig is unusable or the API server answered something unexpected."""
 
 
-def _temp_file(data: bytes, suffix: str) -> str:
-    fd, path = tempfile.mkstemp(prefix="ako-cleanup-", suffix=suffix)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    atexit.register(lambda: os.path.exists(path) and os.remove(path))
-    return path
-
-
-def _data_or_file(entry: dict[str, Any], key: str, suffix: str) -> Optional[str]:
-    if entry.get(f"{key}-data"):
-        return _temp_file(base64.b64decode(entry[f"{key}-data"]), suffix)
-    return entry.get(key)
-
-
 @dataclass
 class KubeApi:
-    """Just enough of the Kubernetes API for the deleteConfig flow."""
+    """Just enough of the Kubernetes API for the deleteConfig flow.
+
+    Credentials stay in memory: the bearer token in `headers`, the CA and client key inside
+    `tls` (providers/avi/ako_cleanup/kube_tls.py); neither is part of the repr.
+    """
 
     server: str
-    headers: dict[str, str]
-    verify: bool | str
-    cert: Optional[tuple[str, str]] = None
+    headers: dict[str, str] = field(repr=False)
+    tls: ssl.SSLContext = field(repr=False)
     timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        self._http = requests.Session()
+        self._http.mount("https://", ContextAdapter(self.tls))
+
+    @property
+    def verifies_server(self) -> bool:
+        return self.tls.verify_mode != ssl.CERT_NONE
 
     @classmethod
     def from_kubeconfig(cls, text: str, context: Optional[str] = None) -> "KubeApi":
@@ -79,20 +77,19 @@ class KubeApi:
                 contexts[config.get("current-context") or config["contexts"][0]["name"]])
             cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == chosen["cluster"])
             user = next((u["user"] for u in config.get("users") or [] if u["name"] == chosen.get("user")), {})
-        except (KeyError, IndexError, StopIteration, TypeError) as exc:
+            server = cluster["server"].rstrip("/")
+        except (KeyError, IndexError, StopIteration, TypeError, AttributeError) as exc:
             which = f"context {context!r}" if context is not None else "current context"
             raise KubeError(f"the kubeconfig has no usable {which} ({type(exc).__name__})") from exc
-        verify: bool | str = not cluster.get("insecure-skip-tls-verify", False)
-        if verify:
-            verify = _data_or_file(cluster, "certificate-authority", ".crt") or True
+        try:
+            tls = tls_context(cluster, user)
+        except KubeTlsError as exc:
+            raise KubeError(str(exc)) from None
         headers: dict[str, str] = {}
         token = user.get("token") or (_exec_token(user["exec"]) if user.get("exec") else None)
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        cert_file = _data_or_file(user, "client-certificate", ".crt")
-        key_file = _data_or_file(user, "client-key", ".key")
-        return cls(cluster["server"].rstrip("/"), headers, verify, (cert_file, key_file) if cert_file and key_file
-                   else None)
+        return cls(server, headers, tls)
 
     def call(self, method: str, path: str, body: Any = None, content_type: str = "application/json") -> tuple[int, Any]:
         headers = {**self.headers, "Accept": "application/json"}
@@ -100,23 +97,45 @@ class KubeApi:
         if body is not None:
             headers["Content-Type"] = content_type
             data = json.dumps(body)
-        resp = requests.request(method, f"{self.server}{path}", headers=headers, data=data, verify=self.verify,
-                                cert=self.cert, timeout=self.timeout)
+        resp = self._http.request(method, f"{self.server}{path}", headers=headers, data=data,
+                                  verify=self.verifies_server, timeout=self.timeout)
         try:
             return resp.status_code, resp.json() if resp.text else None
         except ValueError:
             return resp.status_code, resp.text
 
+    def describe(self, answer: Any) -> str:
+        """An API server answer for a message: its Status message, bounded, with our credentials blanked."""
+        text = answer.get("message") if isinstance(answer, dict) and answer.get("message") else answer
+        text = str(text)[:MAX_ANSWER_CHARS]
+        for secret in self.headers.values():  # a proxy or echo server may mirror the request
+            text = text.replace(secret, "<credential>").replace(secret.split(" ", 1)[-1], "<credential>")
+        return text
+
 
 def _exec_token(spec: dict[str, Any]) -> str:
-    env = {**os.environ, **{e["name"]: e["value"] for e in spec.get("env") or []}}
+    """The token an exec credential plugin prints; its arguments, environment and output stay out of messages."""
+    command = spec.get("command") if isinstance(spec, dict) else None
+    if not isinstance(command, str) or not command:
+        raise KubeError("the kubeconfig's user exec has no command (a string naming the credential plugin)")
     try:
-        out = subprocess.run([spec["command"], *(spec.get("args") or [])], env=env, capture_output=True, text=True,
-                             timeout=60, check=True).stdout
+        env = {**os.environ, **{str(e["name"]): str(e["value"]) for e in spec.get("env") or []}}
+        args = [str(a) for a in spec.get("args") or []]
+    except (KeyError, TypeError) as exc:
+        raise KubeError(f"the kubeconfig's user exec env/args of {command!r} are not a list of "
+                        f"name/value entries and strings ({type(exc).__name__})") from None
+    try:
+        out = subprocess.run([command, *args], env=env, capture_output=True, text=True, timeout=60, check=True).stdout
         return json.loads(out)["status"]["token"]
-    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
-        raise KubeError(f"the kubeconfig's exec credential plugin {spec.get('command')!r} gave no token: "
-                        f"{exc}") from exc
+    except subprocess.CalledProcessError as exc:
+        reason = f"exit status {exc.returncode}; run it yourself to see its output"
+    except subprocess.TimeoutExpired:
+        reason = "no answer within 60 s"
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    except (ValueError, KeyError, TypeError) as exc:
+        reason = f"its output is not an ExecCredential with status.token ({type(exc).__name__})"
+    raise KubeError(f"the kubeconfig's exec credential plugin {command!r} gave no token: {reason}")
 
 
 def deletion_status(statefulset: dict[str, Any]) -> Optional[str]:
@@ -149,13 +168,13 @@ def ask_ako_to_clean_up(kube: KubeApi, namespace: str, cluster_name: str, timeou
     if status == 404 or (status == 200 and not _running(statefulset)):
         return "gone"
     if status != 200:
-        raise KubeError(f"reading StatefulSet {namespace}/ako: HTTP {status}: {statefulset}")
+        raise KubeError(f"reading StatefulSet {namespace}/ako: HTTP {status}: {kube.describe(statefulset)}")
     cm_path = f"/api/v1/namespaces/{namespace}/configmaps/avi-k8s-config"
     status, config_map = kube.call("GET", cm_path)
     if status == 404:
         return "gone"
     if status != 200:
-        raise KubeError(f"reading ConfigMap {namespace}/avi-k8s-config: HTTP {status}: {config_map}")
+        raise KubeError(f"reading ConfigMap {namespace}/avi-k8s-config: HTTP {status}: {kube.describe(config_map)}")
     if (config_map.get("data") or {}).get("clusterName") != cluster_name:
         return "renamed"
     status, answer = kube.call("PATCH", cm_path, {"data": {"deleteConfig": "true"}},
@@ -163,7 +182,7 @@ def ask_ako_to_clean_up(kube: KubeApi, namespace: str, cluster_name: str, timeou
     if status == 404:
         return "gone"
     if status != 200:
-        raise KubeError(f"setting deleteConfig in ConfigMap {namespace}/avi-k8s-config: HTTP {status}: {answer}")
+        raise KubeError(f"setting deleteConfig in ConfigMap {namespace}/avi-k8s-config: HTTP {status}: {kube.describe(answer)}")
     deadline = clock() + timeout
     while True:
         status, statefulset = kube.call("GET", sts_path)

@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
 from ..errors import AviApiError
 from ..provider import _ControllerProvider
+from .inputs import input_problems
 from .kube import KubeApi, KubeError, ask_ako_to_clean_up
 from .sweep import sweep
 
 _INPUTS = ("cluster_name", "namespace", "timeout_seconds", "kubeconfig", "context")
+MAX_NAMED = 20
+"""How many skipped objects the warning names; the count covers all of them."""
 
 
 def _ambient_kubeconfig() -> Optional[str]:
@@ -31,8 +34,20 @@ def _ambient_kubeconfig() -> Optional[str]:
     return path.read_text() if path.is_file() else None
 
 
+def not_ours_message(cluster: str, not_ours: list[str]) -> str:
+    """One line: how many listed objects failed the ownership check, and the first names (names only)."""
+    named = ", ".join(not_ours[:MAX_NAMED]) + (f" and {len(not_ours) - MAX_NAMED} more"
+                                                if len(not_ours) > MAX_NAMED else "")
+    return (f"ako-cleanup {cluster}: the controller listed {len(not_ours)} object(s) that are not this "
+            f"cluster's (created_by is not ako-{cluster}, or a VsVip not named {cluster}--...); "
+            f"left in place: {named}")
+
+
 class AkoCleanupProvider(_ControllerProvider):
     """Create records the inputs; delete runs AKO's deleteConfig flow, then the Avi API sweep."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return CheckResult(news, [CheckFailure(field, problem) for field, problem in input_problems(news)])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['namespace']}/{props['cluster_name']}", dict(props))
@@ -57,6 +72,8 @@ class AkoCleanupProvider(_ControllerProvider):
             except (KubeError, OSError) as exc:  # the cluster may be gone already: the sweep still runs
                 verdict = f"not reachable ({exc})"
         report = sweep(self._session(), props["cluster_name"])
+        if report.not_ours:
+            pulumi.log.warn(not_ours_message(props["cluster_name"], report.not_ours))
         if report.left:
             raise AviApiError(
                 "ako-cleanup", props["cluster_name"], 403,

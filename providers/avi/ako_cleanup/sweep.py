@@ -4,12 +4,16 @@ Ownership, as AKO marks it (AKO `internal/lib`, `internal/rest`):
 - `created_by: ako-<cluster>` on virtual services, pools, pool groups, HTTP policy sets,
   datascript sets, L4 policy sets, certificates and PKI profiles (the Istio ones too);
 - VsVips carry no `created_by`: AKO finds them by the `<cluster>--` name prefix alone; here
-  the name must start with it, and a VsVip whose `clustername` marker names another
-  cluster is left alone;
+  the name must start with it (and not with `<cluster>---`, which is cluster `<cluster>-`'s
+  prefix: no AKO name part after the prefix starts with "-"), and a VsVip whose
+  `clustername` marker names another cluster is left alone;
 - static routes in VRF contexts, and the service-engine group, carry the label
   `clustername=<cluster>`.
 Nothing else is touched: other clusters' objects differ in all three, users' objects carry
-no AKO `created_by`.
+no AKO `created_by`. The list calls ask the controller to filter (`created_by=`,
+`name.contains=`), but the filter is not trusted: every object listed is checked again here
+on what the controller returned, so a controller, proxy or version that ignores a filter
+makes the sweep skip (and count) foreign objects instead of deleting them.
 
 Order: an object is deleted only once no remaining owned object refers to it (child
 virtual services before their parents, virtual services before what they use, pools
@@ -67,6 +71,8 @@ class SweepReport:
     deleted: list[str] = field(default_factory=list)
     routes_removed: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
+    not_ours: list[str] = field(default_factory=list)
+    """`kind/name` of objects the filtered list calls returned that fail the ownership check."""
 
 
 def _ref_values(value: Any) -> Iterator[str]:
@@ -109,13 +115,36 @@ def _is_cluster_label(label: dict[str, Any], cluster: str) -> bool:
     return label.get("key") == "clustername" and label.get("value") == cluster
 
 
-def find_owned(session: AviSession, cluster: str) -> list[Owned]:
-    """Every object the AKO with clusterName `cluster` created, in every tenant."""
-    owned = [Owned(kind, obj) for kind in OWNED_BY_CREATED_BY
-             for obj in _list(session, kind, {"created_by": f"ako-{cluster}"})]
-    prefix = f"{cluster}--"
-    owned += [Owned("vsvip", obj) for obj in _list(session, "vsvip", {"name.contains": prefix})
-              if obj.get("name", "").startswith(prefix) and not _marked_for_other_cluster(obj, cluster)]
+def owner_of(cluster: str) -> str:
+    """The `created_by` value AKO with clusterName `cluster` writes (a primary AKO)."""
+    return f"ako-{cluster}"
+
+
+def is_owned(kind: str, obj: dict[str, Any], cluster: str) -> bool:
+    """Whether `obj`, as the controller returned it, is the AKO cluster `cluster`'s."""
+    if _marked_for_other_cluster(obj, cluster):
+        return False
+    if kind == "vsvip":
+        prefix = f"{cluster}--"
+        name = obj.get("name")
+        return isinstance(name, str) and name.startswith(prefix) and not name.startswith(f"{prefix}-")
+    return obj.get("created_by") == owner_of(cluster)
+
+
+def find_owned(session: AviSession, cluster: str, report: SweepReport | None = None) -> list[Owned]:
+    """Every object the AKO with clusterName `cluster` created, in every tenant.
+
+    Whatever else the list calls return is left out, and named in `report.not_ours`.
+    """
+    listed = [Owned(kind, obj) for kind in OWNED_BY_CREATED_BY
+              for obj in _list(session, kind, {"created_by": owner_of(cluster)})]
+    listed += [Owned("vsvip", obj) for obj in _list(session, "vsvip", {"name.contains": f"{cluster}--"})]
+    owned: list[Owned] = []
+    for item in listed:
+        if is_owned(item.kind, item.obj, cluster):
+            owned.append(item)
+        elif report is not None:
+            report.not_ours.append(f"{item.kind}/{item.name}")
     return owned
 
 
@@ -184,7 +213,7 @@ def remove_se_group_label(session: AviSession, cluster: str) -> None:
 def sweep(session: AviSession, cluster: str) -> SweepReport:
     """Remove every object, static route and label the AKO with clusterName `cluster` left behind."""
     report = SweepReport()
-    delete_owned(session, find_owned(session, cluster), report)
+    delete_owned(session, find_owned(session, cluster, report), report)
     remove_static_routes(session, cluster, report)
     remove_se_group_label(session, cluster)
     return report
