@@ -47,7 +47,10 @@ def key_problems(key: Any, passphrase: Any) -> list[Problem]:
     """``(field, reason)`` for a private key that does not load with its passphrase."""
     if not isinstance(key, str) or not isinstance(passphrase, (str, type(None))):
         return []  # wrong types are reported by the model check, by type only
-    password = passphrase.encode() if passphrase else None
+    try:
+        password = passphrase.encode() if passphrase else None
+    except UnicodeEncodeError:
+        return [("key_passphrase", "is not valid text (it holds lone surrogates)")]
     outcome = _load_key(key, password)
     if outcome is None:
         return []

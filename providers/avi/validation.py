@@ -9,6 +9,7 @@ and passphrases, and preview output is posted as a pull-request comment.
 from __future__ import annotations
 
 import ipaddress
+import re
 import unicodedata
 from typing import Any, Iterator
 
@@ -27,6 +28,7 @@ MAX_NAME = 255
 MAX_STRING = 64 * 1024      # any ordinary string field
 MAX_PEM = 1024 * 1024       # a certificate, chain, CRL or key
 MAX_DEPTH = 32              # the deepest Avi object this provider manages is under 10 levels
+MAX_FIELD_NAME = 128        # the longest field name in the model is under 64 characters
 _PEM_FIELDS: dict[str, frozenset[str]] = {
     "sslkeyandcertificate": frozenset({"key", "certificate.certificate"}),
     "pkiprofile": frozenset({"ca_certs[].certificate", "crls[].body"}),
@@ -36,18 +38,24 @@ _REFERENCE_BREAKING = frozenset("#?/\\\"'<>")
 # control, format (bidi embeddings/overrides/isolates, zero-width), surrogate, private-use,
 # unassigned, line and paragraph separators: nothing an operator types in a name on purpose
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-# In any string: C0 controls other than tab/newline/return, DEL, and the characters that make
-# text display in another order than it is stored or hide text (Trojan Source, CVE-2021-42574).
-_NEVER_IN_TEXT = (frozenset(chr(c) for c in range(32)) - set("\t\n\r")) | {"\x7f"} | frozenset(
-    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x200C, 0x200D,
-                     0x200E, 0x200F, 0x061C, 0x2060, 0xFEFF))
+# In any string: C0 controls other than tab/newline/return, DEL, lone surrogates (not text), and
+# the characters that make text display in another order than it is stored or hide text (Trojan
+# Source, CVE-2021-42574): bidi embeddings, overrides, isolates and marks, zero-width characters.
+_NEVER_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b-\u200f"
+                            "\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]")
+_UNNAMED = {"Cc": "control character", "Cs": "lone surrogate", "Co": "private-use character",
+            "Cn": "unassigned code point"}
 NAME_CHARACTERS = ("letters, digits, spaces and . @ + - _ (Avi's documented set) and no "
                    "control, format or invisible characters")
 
 
+def _char_name(c: str) -> str:
+    fallback = _UNNAMED.get(unicodedata.category(c), "unnamed character")
+    return unicodedata.name(c, fallback)
+
+
 def _describe_chars(value: str, bad: list[str]) -> str:
-    shown = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}"
-                      for c in sorted(set(bad))[:3])
+    shown = ", ".join(f"U+{ord(c):04X} {_char_name(c)}" for c in sorted(set(bad))[:3])
     more = "" if len(set(bad)) <= 3 else f" and {len(set(bad)) - 3} more"
     return f"{shown}{more} (first at position {value.index(bad[0])})"
 
@@ -81,6 +89,10 @@ def _strings(value: Any, path: str = "", pattern: str = "") -> Iterator[tuple[st
             continue
         if isinstance(item, dict):
             for key, child in item.items():
+                if not isinstance(key, str) or len(key) > MAX_FIELD_NAME:
+                    shown = f"<field name of {len(str(key))} characters>"
+                    yield (f"{where}.{shown}" if where else shown), shape, _TooLongName()
+                    continue
                 sub = f"{where}.{key}" if where else str(key)
                 stack.append((sub, f"{shape}.{key}" if shape else str(key), child, depth + 1))
         elif isinstance(item, list):
@@ -94,18 +106,24 @@ class _TooDeep:
     """Marks a value nested deeper than MAX_DEPTH."""
 
 
+class _TooLongName:
+    """Marks a field whose name is longer than any Avi field's (it is not shown)."""
+
+
 def text_problem(pattern: str, value: Any, pem_fields: frozenset[str]) -> tuple[str, bool] | None:
     """Why a leaf is over its bound or carries characters no input means, and whether the
     problem is one of size (then nothing else is worth checking)."""
     if isinstance(value, _TooDeep):
         return f"is nested deeper than {MAX_DEPTH} levels; no Avi object is", True
+    if isinstance(value, _TooLongName):
+        return f"no Avi field has a name longer than {MAX_FIELD_NAME} characters", True
     if not isinstance(value, str) or is_unknown(value):
         return None
     limit = MAX_PEM if pattern in pem_fields else MAX_STRING
     if len(value) > limit:
         kind = "PEM field" if pattern in pem_fields else "string"
         return f"is {len(value)} characters long; a {kind} may have at most {limit}", True
-    bad = [c for c in value if c in _NEVER_IN_TEXT]
+    bad = _NEVER_IN_TEXT.findall(value)
     if bad:
         return (f"contains control or invisible characters: {_describe_chars(value, bad)}; "
                 "remove them"), False

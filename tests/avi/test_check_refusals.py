@@ -216,6 +216,12 @@ def test_deep_nesting_is_refused():
     assert any("nested deeper than" in reason for reason in found.values())
 
 
+def test_a_field_name_of_megabytes_is_refused_without_showing_it():
+    found = failures("pool", {"name": "p", "servers": [{"x" * 1_000_000: 1}]})
+    assert found == {"servers[0].<field name of 1000000 characters>":
+                     f"no Avi field has a name longer than {validation.MAX_FIELD_NAME} characters"}
+
+
 # ----- port ranges -----------------------------------------------------------------------
 
 
