@@ -1,8 +1,29 @@
-"""The one error type the provider raises for controller failures."""
+"""The one error type the provider raises for controller failures.
+
+Its text never carries key material: a controller (or a proxy) may echo what it was sent, so
+PEM blocks are replaced by their type wherever they appear, and the provider removes the
+values of secret fields it sent (``without``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,40})-----.*?(?:-----END \1-----|$)", re.S)
+_SHORTEST_REDACTED = 4  # a shorter "secret" would blank out ordinary words
+
+
+def redact(text: str, secrets: Iterable[tuple[str, str]] = ()) -> str:
+    """``text`` with every PEM block and each ``(path, value)`` secret value replaced by a
+    placeholder naming what was there."""
+    text = _PEM_BLOCK.sub(lambda m: f"<{m.group(1).lower()} PEM redacted>", text)
+    for path, value in secrets:
+        if isinstance(value, str) and len(value) >= _SHORTEST_REDACTED:
+            text = text.replace(value, f"<secret {path} redacted>")
+    return text
+
 
 _HINTS = {
     401: "check the controller username/password (stack config mesh-platform:avi and the secret "
@@ -39,7 +60,12 @@ class AviApiError(Exception):
                 self.hint = "the controller had an internal error; retry `pulumi up`"
             else:
                 self.hint = _HINTS.get(self.status, "fix the resource's inputs and retry")
+        self.message = redact(self.message)
         super().__init__(str(self))
+
+    def without(self, secrets: Iterable[tuple[str, str]]) -> "AviApiError":
+        """A copy whose message no longer contains the given ``(path, value)`` secrets."""
+        return replace(self, message=redact(self.message, secrets))
 
     def __str__(self) -> str:
         target = f"Avi {self.kind} {self.name!r}" if self.name else f"Avi {self.kind}"

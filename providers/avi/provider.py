@@ -17,6 +17,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
 from . import compare, shapes, validation
 from .client import AviSession, shared_session
 from .crud import SENSITIVE, ObjectApi, Owner, without_owner_marker
+from .errors import AviApiError
 from .keys import key_matches_certificate
 from .kinds import KINDS, OUTPUT_ONLY, OWNER_INPUT, Kind
 from .model import conform
@@ -158,9 +159,27 @@ class AviObjectProvider(_ControllerProvider):
             return key_matches_certificate(new["key"], cert, new.get("key_passphrase")) is False
         return False
 
+    def _secrets(self, props: dict[str, Any]) -> list[tuple[str, str]]:
+        """``(field, text)`` of every string inside the kind's secret fields."""
+        found = []
+        for key in self._kind.secret:
+            stack = [props.get(key)]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, str):
+                    found.append((key, item))
+                elif isinstance(item, dict):
+                    stack += list(item.values())
+                elif isinstance(item, list):
+                    stack += item
+        return found
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         desired = self._body(props)
-        live = self._api().create(desired, self._owner(props))
+        try:
+            live = self._api().create(desired, self._owner(props))
+        except AviApiError as exc:
+            raise exc.without(self._secrets(props)) from None
         return CreateResult(live["uuid"], self._outs(desired, live, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -181,7 +200,10 @@ class AviObjectProvider(_ControllerProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         desired = self._body(news)
         dropped = managed(olds).keys() - desired.keys()
-        live = self._api().update(id_, desired, dropped, self._owner(news))
+        try:
+            live = self._api().update(id_, desired, dropped, self._owner(news))
+        except AviApiError as exc:
+            raise exc.without(self._secrets(news) + self._secrets(olds)) from None
         return UpdateResult(self._outs(desired, live, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -207,6 +229,9 @@ def _prefix_object(value: Any) -> Any:
 _ROUTE_FIELDS = ("route_id", "prefix", "next_hop", "if_name", "disable_gateway_monitor",
                  "labels")
 _ROUTE_ADDRESS = ("cloud", "vrf", "route_id")
+# check-only input: a default route (0.0.0.0/0, ::/0) is refused unless the resource sets it
+ALLOW_DEFAULT_ROUTE = "allow_default_route"
+_ROUTE_KIND = Kind(path="vrfcontext")  # for the string bounds: a route carries no PEMs
 
 
 class AviStaticRouteProvider(_ControllerProvider):
@@ -222,6 +247,10 @@ class AviStaticRouteProvider(_ControllerProvider):
             problem = validation.check_name(inputs.get(key), key)
             if problem:
                 failures.append(CheckFailure(key, problem))
+        allow_default = inputs.get(ALLOW_DEFAULT_ROUTE, False)
+        if not shapes.is_unknown(allow_default) and not isinstance(allow_default, bool):
+            failures.append(CheckFailure(ALLOW_DEFAULT_ROUTE, "must be true or false, got "
+                                         f"{conform.kind_of(allow_default)}"))
         for key, convert, checker in (("prefix", _prefix_object, validation.check_cidr),
                                       ("next_hop", _ip_object, None)):
             value = inputs.get(key)
@@ -245,11 +274,20 @@ class AviStaticRouteProvider(_ControllerProvider):
         if isinstance(labels, list) and len(labels) > 1:
             failures.append(CheckFailure("labels", "a static route carries at most one label"))
         reported = {f.property for f in failures}
-        route = {k: v for k, v in inputs.items() if k not in _ROUTE_ADDRESS or k == "route_id"}
+        route = {k: v for k, v in inputs.items()
+                 if k not in _ROUTE_ADDRESS and k != ALLOW_DEFAULT_ROUTE or k == "route_id"}
+        text, oversized = validation.bounds(_ROUTE_KIND, route)
+        failures += [CheckFailure(p, r) for p, r in text if p not in reported]
+        if oversized:
+            return CheckResult(inputs, failures)
         checker = conform.Validator(load_model(), unknown=shapes.is_unknown)
         checker.object("StaticRoute", route, "")
         failures += [CheckFailure(p, r) for p, r in checker.problems
                      if p.split(".")[0].split("[")[0] not in reported]
+        reported = {f.property.split(".")[0] for f in failures}
+        failures += [CheckFailure(p, r) for p, r in validation.route_problems(
+                         inputs.get("prefix"), inputs.get("next_hop"), allow_default)
+                     if p not in reported]
         return CheckResult(inputs, failures)
 
     @staticmethod

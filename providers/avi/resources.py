@@ -163,7 +163,9 @@ class AviStaticRoute(Resource, module="avi", name="StaticRoute"):
     ``AviStaticRoute("pods-a", vrf="global", route_id="pods-a", prefix="10.244.1.0/24",
     next_hop="10.0.0.21")``; ``prefix`` and ``next_hop`` may also be given in Avi's object form.
     The id is ``<cloud>/<vrf>/<route_id>`` (use it with ``pulumi import``). Other entries of the
-    same VRF (AKO's, other stacks') are left alone.
+    same VRF (AKO's, other stacks') are left alone. A default route (``0.0.0.0/0``, ``::/0``) is
+    refused at preview unless ``allow_default_route=True`` is passed; that input is checked only,
+    never sent to the controller.
     """
 
     cloud: pulumi.Output[str]

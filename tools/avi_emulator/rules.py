@@ -11,6 +11,11 @@ so the messages here say what is wrong in plain words). Sources:
   each pool's `vrf_ref` to its virtual service's VRF (AKO `internal/rest/avi_obj_pool.go`,
   `vrf_ref` from the VS's VRF), and mixing `management` with `global` is refused.
 
+- Static routes: a route's next hop is of its prefix's address family. The review of issue 16
+  found the controller refusing an IPv4 prefix with an IPv6 next hop; its exact status and
+  wording are not on record, so this answers 400 in plain words. (Default routes, 0.0.0.0/0,
+  are accepted: the controller takes them, only the provider's check asks for intent.)
+
 The health monitor's own field rules (the receive timeout below the send interval, successful
 and failed checks 1..50 as the Avi 22.1 docs' "Configure General Settings" of a health monitor
 state, at least one expected response code) are in the model table the emulator enforces on
@@ -19,6 +24,7 @@ every write (`schema.py`), so they are not repeated here.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Callable, Protocol
 
 from . import refs
@@ -121,7 +127,31 @@ def _one_vrf_with(vs: dict[str, Any], policy: dict[str, Any], objects: Objects) 
                             f"({_name(objects, vrf)} and {_name(objects, pool['vrf_ref'])})")
 
 
+# -- VRF contexts --------------------------------------------------------------------------
+
+
+def _family(ip: Any) -> int | None:
+    """4 or 6 for an IpAddr object (its literal decides; else its type), None if neither."""
+    if not isinstance(ip, dict):
+        return None
+    try:
+        return ipaddress.ip_address(ip.get("addr")).version
+    except (ValueError, TypeError):
+        return {"V4": 4, "V6": 6}.get(ip.get("type"))
+
+
+def _vrfcontext(vrf: dict[str, Any], objects: Objects) -> None:
+    for route in vrf.get("static_routes") or []:
+        prefix = _family((route.get("prefix") or {}).get("ip_addr"))
+        hop = _family(route.get("next_hop"))
+        if prefix and hop and prefix != hop:
+            raise RuleError(f"VRF context {vrf.get('name')}: static route {route.get('route_id')} "
+                            f"has an IPv{prefix} prefix and an IPv{hop} next hop; both must be "
+                            "of one address family")
+
+
 _RULES: dict[str, Callable[[dict[str, Any], Objects], None]] = {
     "virtualservice": _virtualservice,
     "httppolicyset": _httppolicyset,
+    "vrfcontext": _vrfcontext,
 }

@@ -23,6 +23,26 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+def kind_of(value: Any) -> str:
+    """What ``value`` is, for messages, without the value itself: an input may be a secret or a
+    megabyte of PEM, and a message may end up in a pull-request comment."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return f"a string of {len(value)} character{'s' if len(value) != 1 else ''}"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return f"an object with {len(value)} field{'s' if len(value) != 1 else ''}"
+    return f"a {type(value).__name__}"
+
+
 def suggest(name: str, choices: Mapping[str, Any]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -61,7 +81,7 @@ class Validator:
         if self.unknown(value):
             return
         if not isinstance(value, dict):
-            self._add(path, f"must be an object ({type_name}), got {value!r}")
+            self._add(path, f"must be an object ({type_name}), got {kind_of(value)}")
             return
         fields = self.model.fields(type_name)
         runtime = RUNTIME_FIELDS.get(type_name, frozenset())
@@ -71,7 +91,8 @@ class Validator:
             if spec is None:
                 if key in runtime:
                     continue
-                self._add(where, f"unknown field '{key}' for {type_name}{suggest(key, fields)}")
+                shown = f"'{key}'" if len(key) <= 64 else f"of {len(key)} characters"
+                self._add(where, f"unknown field {shown} for {type_name}{suggest(key, fields)}")
                 continue
             if item is None:
                 continue
@@ -93,7 +114,7 @@ class Validator:
             self.object(spec.object or "", value, path)
         elif spec.type == "array":
             if not isinstance(value, list):
-                self._add(path, f"must be {spec.describe()}, got {value!r}")
+                self._add(path, f"must be {spec.describe()}, got {kind_of(value)}")
                 return
             if spec.max_items is not None and len(value) > spec.max_items:
                 self._add(path, f"at most {spec.max_items} items allowed, got {len(value)}")
@@ -110,28 +131,29 @@ class Validator:
         if spec.type == "integer":
             number = _as_int(value, self.lenient)
             if number is None:
-                self._add(path, f"must be {expected}, got {value!r}")
+                self._add(path, f"must be {expected}, got {kind_of(value)}")
             elif spec.min is not None and spec.max is not None \
                     and not spec.min <= number <= spec.max and number not in spec.special:
                 self._add(path, f"must be {expected}, got {number}")
         elif spec.type == "number":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                self._add(path, f"must be a number, got {value!r}")
+                self._add(path, f"must be a number, got {kind_of(value)}")
         elif spec.type == "boolean":
             if not isinstance(value, bool) and not (
                     self.lenient and isinstance(value, str) and value.lower() in ("true", "false")):
-                self._add(path, f"must be true or false, got {value!r}")
+                self._add(path, f"must be true or false, got {kind_of(value)}")
         else:
             if not isinstance(value, str):
-                self._add(path, f"must be {expected}, got {value!r}")
+                self._add(path, f"must be {expected}, got {kind_of(value)}")
             elif spec.enum and value not in spec.enum:
-                self._add(path, f"{value!r} is not one of {', '.join(spec.enum)}"
+                self._add(path, f"is not one of {', '.join(spec.enum)}"
                                 f"{suggest(value, dict.fromkeys(spec.enum))}")
             elif spec.ref:
                 parts = _ref_parts(value)
                 if parts is None:
                     self._add(path, f"must be a reference to a {spec.ref} such as "
-                                    f"'/api/{ref_path(spec.ref)}?name=<name>', got {value!r}")
+                                    f"'/api/{ref_path(spec.ref)}?name=<name>', got "
+                                    f"{kind_of(value)}")
                 elif parts[0] != ref_path(spec.ref):
                     self._add(path, f"refers to a {parts[0]}, but must refer to a {spec.ref} "
                                     f"(/api/{ref_path(spec.ref)}/...)")
@@ -162,14 +184,17 @@ class Validator:
             limit = 128 if ip.get("type") == "V6" else 32
             number = _as_int(mask, self.lenient)
             if number is None or not 0 <= number <= limit:
+                got = mask if isinstance(mask, int) and not isinstance(mask, bool) \
+                    else kind_of(mask)
                 self._add(_join(path, "mask"), f"must be an integer 0-{limit} for a "
-                                               f"{ip.get('type', 'V4')} prefix, got {mask!r}")
+                                               f"{ip.get('type', 'V4')} prefix, got {got}")
                 return
             try:
                 ipaddress.ip_network(f"{ip['addr']}/{number}", strict=True)
             except ValueError:
-                self._add(path, f"{ip['addr']}/{number} has host bits set; use the network "
-                                "address")
+                network = ipaddress.ip_network(f"{ip['addr']}/{number}", strict=False)
+                self._add(path, f"has host bits set for a /{number}; use the network address "
+                                f"{network.network_address}")
 
 
 def _as_int(value: Any, lenient: bool) -> int | None:
@@ -191,9 +216,9 @@ def ip_problem(value: Mapping[str, Any], unknown: Unknown = _never) -> str | Non
     try:
         parsed = ipaddress.ip_address(addr)
     except (ValueError, TypeError):
-        return f"{addr!r} is not an IP address"
+        return f"is not an IP address ({kind_of(addr)}); use an address such as 10.0.0.1 or fd00::1"
     if (kind == "V4") != (parsed.version == 4):
-        return f"{addr!r} does not match type {kind}"
+        return f"is an IPv{parsed.version} address but type is {kind}"
     return None
 
 
