@@ -148,11 +148,16 @@ def inspect(requested: Path, writer: str) -> Target:
     """Check, touching nothing, that `writer` may write `requested`; raises Refused with the reason."""
     absolute = Path(os.path.abspath(requested))
     try:
-        path = absolute.resolve()
+        path = Path(requested).resolve()  # not absolute.resolve(): "link/.." is where the link leads, then up
     except (OSError, RuntimeError):
         raise Refused("is a symlink loop") from None
+    if os.path.lexists(requested) and not path.exists():
+        raise Refused(f"is a symlink to {path}, which does not exist")
     try:
-        return _inspect(requested, path, writer)
+        try:
+            return _inspect(requested, path, writer)
+        except OSError as error:
+            raise Refused(f"cannot be read: {error.strerror or error}") from None
     except Refused as refused:
         if path != absolute:
             raise Refused(f"{refused} (it leads to {path})") from None
@@ -160,8 +165,6 @@ def inspect(requested: Path, writer: str) -> Target:
 
 
 def _inspect(requested: Path, path: Path, writer: str) -> Target:
-    if os.path.lexists(requested) and not path.exists():
-        raise Refused(f"is a symlink to {path}, which does not exist")
     _refuse_protected(path)
     if path.exists() and not path.is_dir():
         raise Refused("is a file, not a directory")
