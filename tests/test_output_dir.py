@@ -125,7 +125,7 @@ def test_a_symlink_to_someones_directory_is_refused(project, env, tmp_path):
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     (tmp_path / "to-the-project").symlink_to(project)
     before = tree_state(tmp_path)
-    for link, reason in [("link", f"is not empty and was not written by tools.render"),
+    for link, reason in [("link", "is not empty and was not written by tools.render"),
                          ("dangling", "is a symlink to"), ("to-the-project", "is the project root")]:
         result = tool("tools.render", "--stack", "dev", "--out", str(tmp_path / link), cwd=project, env=env)
         assert_refused(result, reason, "it leads to" if link != "dangling" else "which does not exist")
@@ -227,6 +227,29 @@ def test_a_failing_fill_leaves_the_previous_output_and_no_staging(tmp_path):
     assert tree_state(tmp_path) == before
     with pytest.raises(Refused, match="it was written by tools.test, not tools.render"):
         output_dir.inspect(tmp_path / "out", "tools.render")
+
+
+def _ready_venv(tmp_path: Path) -> Path:
+    """A virtualenv `make` takes as installed: this interpreter, stamps newer than the lock files."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (venv / "bin" / "python").chmod(0o755)
+    for stamp in (".installed-runtime", ".installed-dev"):
+        (venv / stamp).touch()
+    return venv
+
+
+@pytest.mark.parametrize("out", [".", "tools", "HOME"])
+def test_make_render_refuses_what_render_refuses(project, env, tmp_path, out):
+    venv = _ready_venv(tmp_path)
+    out = out.replace("HOME", env["HOME"])
+    before = tree_state(tmp_path)
+    result = subprocess.run(["make", "--no-print-directory", "-C", str(project), "render", "STACK=dev", f"OUT={out}",
+                             f"VENV={venv}"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert f"error: refusing --out {out}: " in result.stderr and "Traceback" not in result.stderr
+    assert tree_state(tmp_path) == before
 
 
 # -- make clean ---------------------------------------------------------------------------------
