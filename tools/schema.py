@@ -206,11 +206,6 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.schema", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report whether the files are up to date")
     args = parser.parse_args(argv)
-    try:
-        check_schema_file(SCHEMA_PATH)
-    except NotOurs as refused:
-        print(f"error: refusing to overwrite {SCHEMA_PATH.relative_to(PROJECT_DIR)}: it {refused}", file=sys.stderr)
-        return 2
     readme = README_PATH.read_text()
     try:
         wanted = {SCHEMA_PATH: schema_text(), README_PATH: readme_with_reference(readme)}
@@ -222,6 +217,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         for path in stale:
             print(f"{path.relative_to(PROJECT_DIR)} is stale: run `make schema`", file=sys.stderr)
         return 1 if stale else 0
+    try:
+        check_schema_file(SCHEMA_PATH)
+    except NotOurs as refused:
+        print(f"error: refusing to overwrite {SCHEMA_PATH.relative_to(PROJECT_DIR)}: it {refused}", file=sys.stderr)
+        return 2
     for path in stale:
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_file(path, wanted[path])
