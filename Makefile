@@ -132,5 +132,6 @@ bench: venv
 	$(PY) -m bench.avi_bench
 
 ## clean: remove renders and test caches (not the virtualenv, .tools or .dev)
+# Only renders carrying tools.render's marker and pytest's own cache; anything else is named and kept.
 clean:
-	rm -rf out .pytest_cache
+	$(PYTHON) -m tools.clean

