@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, NamedTuple, Optional
 from urllib.parse import unquote
@@ -90,7 +91,8 @@ def anchors_in(text: str) -> set[str]:
     return anchors
 
 
-def repository_paths() -> Optional[set[Path]]:
+@lru_cache(maxsize=1)
+def repository_paths() -> Optional[frozenset[Path]]:
     """Files git tracks or would track (ignored ones left out); None outside a git checkout."""
     try:
         listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
@@ -98,10 +100,10 @@ def repository_paths() -> Optional[set[Path]]:
     except (OSError, subprocess.SubprocessError):
         return None
     files = {PROJECT_DIR / name for name in listed.stdout.split("\0") if name}
-    return files | {parent for path in files for parent in path.parents}
+    return frozenset(files | {parent for path in files for parent in path.parents})
 
 
-def link_problem(link: Link, known: Optional[set[Path]]) -> Optional[str]:
+def link_problem(link: Link, known: Optional[frozenset[Path]]) -> Optional[str]:
     """Why a relative link does not resolve, or None when it does (external links are not followed)."""
     if EXTERNAL.match(link.target):
         return None
