@@ -78,7 +78,7 @@ test: venv lint-workflows
 render: venv-runtime
 	$(PY) -m tools.render --stack $(STACK) --out $(OUT)
 
-## schema: regenerate schema/stack-config.schema.json and the README's config reference from the models
+## schema: regenerate schema/stack-config.schema.json and the config reference in docs/configuration.md from the models
 schema: venv
 	$(PY) -m tools.schema
 

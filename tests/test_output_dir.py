@@ -368,17 +368,17 @@ def test_failed_upstream_leaves_the_cache_and_no_half_installed_helm(project, en
 
 
 def test_schema_writes_only_its_own_files(project, env):
-    readme, schema = project / "README.md", project / "schema" / "stack-config.schema.json"
+    page, schema = project / "docs" / "configuration.md", project / "schema" / "stack-config.schema.json"
     result = tool("tools.schema", cwd=project, env=env, timeout=120)
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr  # already fresh
 
-    readme.write_text(readme.read_text().replace("<!-- config-reference:end -->", ""))
+    page.write_text(page.read_text().replace("<!-- config-reference:end -->", ""))
     before = tree_state(project)
     assert_refused(tool("tools.schema", cwd=project, env=env, timeout=120),
-                   "README.md needs the line", "config-reference:end", "found 1 and 0")
+                   "docs/configuration.md needs the line", "config-reference:end", "found 1 and 0")
     assert tree_state(project) == before
 
-    readme.write_text((PROJECT_DIR / "README.md").read_text())
+    page.write_text((PROJECT_DIR / "docs" / "configuration.md").read_text())
     schema.write_text('{"title": "someone else\'s schema"}\n')
     before = tree_state(project)
     assert_refused(tool("tools.schema", cwd=project, env=env, timeout=120),

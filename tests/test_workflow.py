@@ -1,4 +1,4 @@
-"""The CI workflow for the project's users, and the README that documents it."""
+"""The CI workflow for the project's users, and the docs page (docs/ci.md) that documents it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import yaml
 from tools.mockrun import PROJECT_DIR
 
 WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
-README = (PROJECT_DIR / "README.md").read_text()
+CI_PAGE = (PROJECT_DIR / "docs" / "ci.md").read_text()
+DOCS = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
 ALLOWED_PERMISSIONS = {("contents", "read"), ("id-token", "write"), ("pull-requests", "write")}
 
 
@@ -85,19 +86,21 @@ def test_private_network_stacks_run_on_a_self_hosted_runner(workflow):
 def test_every_variable_and_secret_read_is_documented(workflow):
     path, _ = workflow
     names = set(re.findall(r"\b(?:vars|secrets)\.([A-Z_][A-Z0-9_]*)", path.read_text()))
-    ci_section = README[README.index("## Continuous integration"):]
     for name in names:
-        assert f"| `{name}` |" in ci_section, f"{name} is read by {path.name} but not in the README's table"
+        assert f"| `{name}` |" in CI_PAGE, f"{name} is read by {path.name} but not in docs/ci.md's table"
 
 
-def test_readme_names_no_seed_documents():
+@pytest.mark.parametrize("page", DOCS, ids=lambda p: p.name if p.parent == PROJECT_DIR else f"docs/{p.name}")
+def test_docs_name_no_seed_documents(page):
     # `--seed` is the emulator's fault-injection flag, not a document.
-    mentions = [m.group(0) for m in re.finditer(r"(?<!--)\bseeds?\b[^\n]{0,20}", README, re.IGNORECASE)]
+    mentions = [m.group(0) for m in re.finditer(r"(?<!--)\bseeds?\b[^\n]{0,20}", page.read_text(), re.IGNORECASE)]
     assert not mentions
 
 
-def test_readme_walk_through_goes_from_up_to_curl_to_down():
-    walk = README[README.index("## Walk-through"):README.index("## Make targets")]
+@pytest.mark.parametrize("page", ["README.md", "docs/dev-stack.md"])
+def test_walk_through_goes_from_up_to_curl_to_down(page):
+    text = (PROJECT_DIR / page).read_text()
+    walk = text[text.index("# Walk-through"):]
     order = [walk.index(step) for step in ("make up STACK=dev", "make outputs STACK=dev", "curl -H",
                                            "make down STACK=dev")]
     assert order == sorted(order)
