@@ -300,6 +300,14 @@ def redact(value: Any, marker: str = "[secret]") -> Any:
     return value
 
 
+def _alias_record(alias: Any) -> dict[str, Any]:
+    if alias.WhichOneof("alias") == "urn":
+        return {"urn": alias.urn}
+    spec = alias.spec
+    return {"name": spec.name, "type": spec.type, "stack": spec.stack, "project": spec.project,
+            "parentUrn": spec.parentUrn, "noParent": bool(spec.noParent)}
+
+
 def _name_of(urn: str) -> Optional[str]:
     return urn.rsplit("::", 1)[-1] if urn else None
 
@@ -318,6 +326,11 @@ class RecordedResource:
     dependencies: list[str] = field(default_factory=list)
     protect: bool = False
     retain_on_delete: bool = False
+    parent_urn: str = ""
+    """The parent's URN exactly as the SDK sent it (empty for the stack itself)."""
+    aliases: list[dict[str, Any]] = field(default_factory=list)
+    """The `aliases` resource option as sent: `{"urn": ...}` or a spec with `name`, `type`, `stack`,
+    `project`, `parentUrn` and `noParent` (empty strings where the alias left a field out)."""
 
 
 class RecordingMonitor(MockMonitor):
@@ -346,6 +359,8 @@ class RecordingMonitor(MockMonitor):
                 dependencies=[_name_of(u) for u in request.dependencies],
                 protect=bool(getattr(request, "protect", False)),
                 retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
+                parent_urn=request.parent,
+                aliases=[_alias_record(a) for a in request.aliases],
             ))
         return response
 
