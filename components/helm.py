@@ -11,10 +11,10 @@ from components.config.types import HelmChartConfig
 
 
 def pinned_release(resource_name: str, release_name: str, chart: HelmChartConfig, namespace: pulumi.Input[str],
-                   values: pulumi.Input[dict[str, Any]], *, parent: pulumi.Resource, provider: k8s.Provider,
+                   values: pulumi.Input[dict[str, Any]], *, parent: pulumi.Resource,
                    depends_on: Optional[list[pulumi.Resource]] = None, timeout: Optional[int] = None,
                    ) -> k8s.helm.v3.Release:
-    """A Helm release of `chart` at its pinned version, through the cluster's provider.
+    """A Helm release of `chart` at its pinned version, through the Kubernetes provider `parent` carries.
 
     A chart given as an OCI reference (`oci://...`) carries its own location; a classic
     chart is looked up in `chart.repository`. A failed install is rolled back
@@ -31,5 +31,5 @@ def pinned_release(resource_name: str, release_name: str, chart: HelmChartConfig
         values=values,
         cleanup_on_fail=True,
         timeout=timeout,
-        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=depends_on or []),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
     )

@@ -268,7 +268,7 @@ def test_manager_ako_leaves_the_layout_to_ako(run_stack):
     # the static routes and AKO's cleanup there (components/edges/avi/ako_manager.py).
     run = run_stack("onprem-ako")
     assert {r.type.removeprefix(AVI) for r in run.resources if r.type.startswith(AVI)} == {"StaticRoute", "AkoCleanup"}
-    assert not [r for r in run.resources if "mesh-platform:edges:AviEdge" in r.urn.split("::")[2]]
+    assert not [r for r in run.resources if "mesh-platform:avi:AviEdge" in r.urn.split("::")[2]]
     assert "aviVips" not in run.outputs
 
 

@@ -17,15 +17,19 @@ from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact, reveal
 from tools.render import write_render
 
-EDGE_TYPE = "mesh-platform:edges:AmbassadorEdge"
+EDGE_TYPE = "mesh-platform:emissary:EmissaryEdge"
 CR = "kubernetes:getambassador.io/v3alpha1:"
 RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+EDGE_COMPONENT_TYPES = {"mesh-platform:alb:AlbEdge", "mesh-platform:azure_ip:AzureIpEdge", EDGE_TYPE,
+                        "mesh-platform:avi:AviEdge", "mesh-platform:avi:AviMeshTls", "mesh-platform:avi:AkoManagedEdge"}
 
 
 def under_edge(resource: RecordedResource) -> bool:
     """True for resources inside any edge component (their URN's type chain names one)."""
     type_chain = resource.urn.split("::")[2]
-    return any(part.startswith("mesh-platform:edges:") for part in type_chain.split("$"))
+    return any(part in EDGE_COMPONENT_TYPES for part in type_chain.split("$"))
 
 
 def edge_resources(run: ProgramRun) -> list[RecordedResource]:
@@ -58,13 +62,13 @@ def test_crds_then_emissary_from_pinned_oci_charts(amb):
     assert crds.inputs["version"] == emissary.inputs["version"] == EMISSARY_VERSION
     assert crds.inputs["values"]["enableLegacyVersions"] is False
     # CRDs first; istiod ready first, so the sidecar injector is there when Emissary's pods start.
-    assert {"ambassador-edge-crds", "mesh-istiod"} <= set(emissary.dependencies)
+    assert {"emissary-edge-crds", "mesh-istiod"} <= set(emissary.dependencies)
     assert emissary.inputs["namespace"] == crds.inputs["namespace"] == "emissary"
     assert {crds.provider, emissary.provider} == {"cluster-k8s"}
 
 
 def test_emissary_namespace_is_labelled_for_injection(amb):
-    (namespace,) = [r for r in amb.of_type("kubernetes:core/v1:Namespace") if r.parent == "ambassador-edge"]
+    (namespace,) = [r for r in amb.of_type("kubernetes:core/v1:Namespace") if r.parent == "emissary-edge"]
     assert namespace.inputs["metadata"]["name"] == "emissary"
     assert namespace.inputs["metadata"]["labels"]["istio-injection"] == "enabled"
 
@@ -95,8 +99,8 @@ def test_every_emissary_resource_waits_for_crds_and_release(amb):
                                                             "TracingService"}
     for resource in resources:
         assert resource.inputs["apiVersion"] == "getambassador.io/v3alpha1"
-        assert {"ambassador-edge-crds", "ambassador-edge-release"} <= set(resource.dependencies), resource.name
-        assert resource.parent == "ambassador-edge" and resource.provider == "cluster-k8s"
+        assert {"emissary-edge-crds", "emissary-edge-release"} <= set(resource.dependencies), resource.name
+        assert resource.parent == "emissary-edge" and resource.provider == "cluster-k8s"
 
 
 def test_tls_context_and_listeners(amb):
@@ -125,11 +129,11 @@ def test_hosts_cover_every_mapping_and_use_the_generated_certificate(amb):
     (cert,) = amb.of_type("tls:index/selfSignedCert:SelfSignedCert")
     assert cert.inputs["dnsNames"] == ["*.example.com", "app1-pre.staging.example.net"]
     assert "server_auth" in cert.inputs["allowedUses"]
-    (secret,) = [r for r in amb.of_type("kubernetes:core/v1:Secret") if r.parent == "ambassador-edge"]
+    (secret,) = [r for r in amb.of_type("kubernetes:core/v1:Secret") if r.parent == "emissary-edge"]
     assert secret.inputs["type"] == "kubernetes.io/tls"
     assert isinstance(secret.inputs["stringData"], Secret)  # the private key never appears in plain text
     assert set(reveal(secret.inputs["stringData"])) == {"tls.crt", "tls.key"}
-    assert "ambassador-edge-tls" in {d for h in amb.of_type(CR + "Host") for d in h.dependencies}
+    assert "emissary-edge-tls" in {d for h in amb.of_type(CR + "Host") for d in h.dependencies}
 
 
 def test_a_configured_secret_replaces_the_generated_certificate(run_stack):
@@ -137,7 +141,7 @@ def test_a_configured_secret_replaces_the_generated_certificate(run_stack):
         "kind": "ambassador", "ambassador": {"tlsSecretName": "edge-cert", "hostnames": ["*.example.com"]}}})
     assert {h["spec"]["tlsSecret"]["name"] for h in crs(run, "Host")} == {"edge-cert"}
     assert not run.of_type("tls:index/privateKey:PrivateKey")
-    assert not [r for r in run.of_type("kubernetes:core/v1:Secret") if r.parent == "ambassador-edge"]
+    assert not [r for r in run.of_type("kubernetes:core/v1:Secret") if r.parent == "emissary-edge"]
 
 
 def test_node_port_edge_without_hostnames_gets_one_host_per_app_host(run_stack):
@@ -158,7 +162,7 @@ def test_tracing_service_and_dashboard(amb):
     (tracing,) = crs(amb, "TracingService")
     assert tracing["spec"]["service"] == "jaeger.istio-system:9411" and tracing["spec"]["driver"] == "zipkin"
     assert tracing["spec"]["sampling"]["overall"] == 10
-    (dashboard,) = [r for r in amb.of_type("kubernetes:core/v1:ConfigMap") if r.parent == "ambassador-edge"]
+    (dashboard,) = [r for r in amb.of_type("kubernetes:core/v1:ConfigMap") if r.parent == "emissary-edge"]
     assert dashboard.inputs["metadata"]["labels"]["grafana_dashboard"] == "1"
     assert json.loads(dashboard.inputs["data"]["emissary.json"])["title"] == "Emissary edge"
 
@@ -168,7 +172,7 @@ def test_no_tracing_service_or_dashboard_when_both_are_off(run_stack):
         "mesh-platform:istio": {"mtls": "STRICT", "tracing": {"enabled": False}},
         "mesh-platform:observability": {"grafana": {"addon": False}}})
     assert not crs(run, "TracingService")
-    assert not [r for r in run.of_type("kubernetes:core/v1:ConfigMap") if r.parent == "ambassador-edge"]
+    assert not [r for r in run.of_type("kubernetes:core/v1:ConfigMap") if r.parent == "emissary-edge"]
     assert release(run, "emissary-ingress").inputs["values"]["podAnnotations"][
         "mesh-platform/tracing-service"] == "none"
 
@@ -435,6 +439,6 @@ def test_config_rejects_legacy_charts_and_bad_values():
 def test_grafana_picks_up_the_emissary_dashboard(run_stack):
     run = run_stack("ambassador")
     sidecar = run.named("observability-grafana").inputs["values"]["sidecar"]["dashboards"]
-    dashboard = run.named("ambassador-edge-dashboard").inputs["metadata"]
+    dashboard = run.named("emissary-edge-dashboard").inputs["metadata"]
     assert dashboard["labels"][sidecar["label"]] == sidecar["labelValue"]
     assert dashboard["namespace"] == sidecar["searchNamespace"]

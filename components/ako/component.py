@@ -58,8 +58,7 @@ class AkoArgs:
     avi: AviControllerConfig
     """Controller address and credentials (the password is a secret)."""
     mesh: AkoMesh
-    provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
+    """The mesh AKO runs in (istiod, namespaces, egress gateway)."""
     kubeconfig: Optional[pulumi.Input[str]] = None
     """The cluster's kubeconfig (secret), for the cleanup on destroy."""
     context: Optional[str] = None
@@ -67,7 +66,8 @@ class AkoArgs:
     ingresses: list[dict[str, Any]] = field(default_factory=list)
     """Ingress manifests AKO serves (the `ako` manager); none with the `pulumi` manager."""
     ingress_depends_on: list[pulumi.Resource] = field(default_factory=list)
-    """What the Ingresses wait for (their TLS Secrets, the static routes to the pods)."""
+    """What the Ingresses alone wait for (their TLS Secrets, the static routes to the pods); the
+    rest of AKO need not, so this is not the component's `depends_on`."""
 
 
 def _repair(args: pulumi.ResourceTransformArgs) -> Optional[pulumi.ResourceTransformResult]:
@@ -78,7 +78,10 @@ def _repair(args: pulumi.ResourceTransformArgs) -> Optional[pulumi.ResourceTrans
 
 
 class Ako(pulumi.ComponentResource):
-    """AKO in its own injected namespace: credentials, controller egress, RBAC, mesh policy, Ingresses, cleanup."""
+    """AKO in its own injected namespace: credentials, controller egress, RBAC, mesh policy, Ingresses, cleanup.
+
+    The cluster's Kubernetes provider comes in `opts` (`providers=[...]`); every child inherits it.
+    """
 
     mesh_principal: pulumi.Output[str]
     """AKO's principal as the AuthorizationPolicies admit it."""
@@ -89,7 +92,7 @@ class Ako(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AkoArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("mesh-platform:ako:Ako", name, None, opts)
-        self._name, self._provider = name, args.provider
+        self._name = name
         ns_name = args.ako.namespace
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -149,7 +152,7 @@ class Ako(pulumi.ComponentResource):
                                "cluster_name": self.cluster_name})
 
     def _opts(self, depends_on: list[pulumi.Resource], **extra: Any) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on, **extra)
+        return pulumi.ResourceOptions(parent=self, depends_on=depends_on, **extra)
 
     def _custom(self, manifest: dict[str, Any], depends_on: list[pulumi.Resource]) -> pulumi.Resource:
         meta = manifest["metadata"]

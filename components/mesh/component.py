@@ -17,6 +17,7 @@ from components.mesh import model as values
 from components.config.types import HelmChartConfig
 from components.mesh.config import IstioConfig, NamespacePolicyConfig
 from components.helm import pinned_release
+from components.resource_options import renamed_from
 
 
 @dataclass
@@ -27,8 +28,6 @@ class IstioMeshArgs:
     """The validated `istio` section of the stack."""
     app_namespaces: tuple[str, ...]
     """Namespaces the apps live in; created (or adopted) and labelled for sidecar injection."""
-    provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
     gateway_service_type: str = "NodePort"
     """Service type of the ingress gateway: NodePort, LoadBalancer or ClusterIP (see `SERVICE_TYPE_BY_EDGE`)."""
     load_balancer_ip: Optional[pulumi.Input[str]] = None
@@ -47,7 +46,10 @@ class IstioMeshArgs:
 
 
 class IstioMesh(pulumi.ComponentResource):
-    """Istio control plane, ingress (and optional egress) gateway, namespaces and mTLS."""
+    """Istio control plane, ingress (and optional egress) gateway, namespaces and mTLS.
+
+    The cluster's Kubernetes provider comes in `opts` (`providers=[...]`); every child inherits it.
+    """
 
     istio_namespace: str
     """The root namespace where istiod runs."""
@@ -77,9 +79,9 @@ class IstioMesh(pulumi.ComponentResource):
     """The mesh-wide `PeerAuthentication`."""
 
     def __init__(self, name: str, args: IstioMeshArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:istio:IstioMesh", name, None, opts)
+        super().__init__("mesh-platform:mesh:IstioMesh", name, None,
+                         renamed_from("mesh-platform:istio:IstioMesh", opts))
         istio = args.istio
-        self._provider = args.provider
         self.istio_namespace = istio.namespace
         self.ingress_namespace = istio.ingress_gateway.namespace
         self.ingress_service_name = istio.ingress_gateway.name
@@ -132,7 +134,7 @@ class IstioMesh(pulumi.ComponentResource):
 
     def _namespace(self, resource_name: str, metadata: dict[str, Any], adopt: bool = False,
                    retain: bool = False) -> pulumi.CustomResource:
-        opts = pulumi.ResourceOptions(parent=self, provider=self._provider)
+        opts = pulumi.ResourceOptions(parent=self)
         if adopt:
             # An existing namespace must outlive the stack: server-side apply patches the labels
             # only, and destroy removes just those fields again.
@@ -144,7 +146,7 @@ class IstioMesh(pulumi.ComponentResource):
     def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, namespace: str,
                  chart_values: dict[str, Any], depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
         return pinned_release(resource_name, release_name, chart, namespace, chart_values,
-                              parent=self, provider=self._provider, depends_on=depends_on)
+                              parent=self, depends_on=depends_on)
 
     def _custom_resource(self, resource_name: str, manifest: dict[str, Any]) -> k8s.apiextensions.CustomResource:
         return k8s.apiextensions.CustomResource(
@@ -153,5 +155,5 @@ class IstioMesh(pulumi.ComponentResource):
             kind=manifest["kind"],
             metadata=manifest["metadata"],
             spec=manifest["spec"],
-            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=[self.istiod]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.istiod]),
         )

@@ -19,6 +19,7 @@ from components.config.types import HelmChartConfig
 from components.mesh.config import IstioConfig
 from components.observability.config import KIALI_OPERATOR_NAMESPACE, CredentialConfig, ObservabilityConfig
 from components.helm import pinned_release
+from components.resource_options import dependencies_of
 
 
 @dataclass
@@ -29,14 +30,15 @@ class ObservabilityArgs:
     """The validated `observability` section plus the Grafana/Kiali password secrets."""
     istio: IstioConfig
     """The mesh's settings: its namespace (where everything here lives) and its tracing."""
-    provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
-    mesh_ready: pulumi.Resource
-    """A resource after which the Istio namespace exists and istiod runs (the istiod release)."""
 
 
 class Observability(pulumi.ComponentResource):
-    """Credential Secrets for Grafana and Kiali and, when enabled, the add-ons themselves."""
+    """Credential Secrets for Grafana and Kiali and, when enabled, the add-ons themselves.
+
+    `opts` brings the cluster's Kubernetes provider (`providers=[...]`, inherited by every child) and
+    what the add-ons need first (`depends_on`: istiod, which also creates the Istio namespace); every
+    child repeats that `depends_on`.
+    """
 
     grafana_secret: Optional[k8s.core.v1.Secret]
     """Secret `grafana` (username, passphrase); None without a Grafana password."""
@@ -56,19 +58,19 @@ class Observability(pulumi.ComponentResource):
     def __init__(self, name: str, args: ObservabilityArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("mesh-platform:observability:Observability", name, None, opts)
         namespace = args.istio.namespace
-        self._name, self._provider, self._namespace = name, args.provider, namespace
+        self._name, self._namespace = name, namespace
+        self._after = dependencies_of(opts)
         config = args.config
         self.endpoints = model.endpoints(config, args.istio)
-        self.grafana_secret = self._credential("grafana", model.GRAFANA_SECRET, config.grafana, args.mesh_ready)
-        self.kiali_secret = self._credential("kiali", model.KIALI_SECRET, config.kiali, args.mesh_ready)
+        self.grafana_secret = self._credential("grafana", model.GRAFANA_SECRET, config.grafana)
+        self.kiali_secret = self._credential("kiali", model.KIALI_SECRET, config.kiali)
 
         self.prometheus = self.collector = None
         if self.endpoints.installs_prometheus:
             self.prometheus = self._release("prometheus", config.prometheus_chart, namespace,
-                                            model.prometheus_values(), [args.mesh_ready])
+                                            model.prometheus_values(), [])
         if self.endpoints.installs_collector:
-            self.collector = self._release("jaeger", config.jaeger_chart, namespace, model.jaeger_values(),
-                                           [args.mesh_ready])
+            self.collector = self._release("jaeger", config.jaeger_chart, namespace, model.jaeger_values(), [])
 
         self.grafana = None
         if config.grafana_addon:
@@ -80,7 +82,7 @@ class Observability(pulumi.ComponentResource):
         if config.kiali_addon:
             operator_ns = k8s.core.v1.Namespace(
                 f"{name}-kiali-operator-ns", metadata={"name": KIALI_OPERATOR_NAMESPACE},
-                opts=pulumi.ResourceOptions(parent=self, provider=self._provider))
+                opts=self._child())
             self.kiali_operator = self._release("kiali-operator", config.kiali_operator_chart,
                                                 KIALI_OPERATOR_NAMESPACE, model.kiali_operator_values(),
                                                 [operator_ns])
@@ -92,10 +94,8 @@ class Observability(pulumi.ComponentResource):
                 kind=manifest["kind"],
                 metadata=manifest["metadata"],
                 spec=manifest["spec"],
-                opts=pulumi.ResourceOptions(
-                    parent=self, provider=self._provider,
-                    depends_on=[self.kiali_operator, args.mesh_ready,
-                                *filter(None, [self.grafana, self.prometheus, self.collector])]),
+                opts=self._child([self.kiali_operator,
+                                  *filter(None, [self.grafana, self.prometheus, self.collector])]),
             )
 
         self.register_outputs({
@@ -103,8 +103,11 @@ class Observability(pulumi.ComponentResource):
             "kiali_secret": model.KIALI_SECRET if self.kiali_secret else None,
         })
 
+    def _child(self, depends_on: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, depends_on=[*self._after, *(depends_on or [])])
+
     def _credential(self, app: str, secret_name: str, credential: CredentialConfig,
-                    after: pulumi.Resource) -> Optional[k8s.core.v1.Secret]:
+                    ) -> Optional[k8s.core.v1.Secret]:
         if credential.password is None:
             return None
         return k8s.core.v1.Secret(
@@ -113,10 +116,10 @@ class Observability(pulumi.ComponentResource):
             type="Opaque",
             string_data={model.USERNAME_KEY: credential.username,
                          model.PASSWORD_KEY: pulumi.Output.secret(credential.password)},
-            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=[after]),
+            opts=self._child(),
         )
 
     def _release(self, release_name: str, chart: HelmChartConfig, namespace: str, values: dict,
                  depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
         return pinned_release(f"{self._name}-{release_name}", release_name, chart, namespace, values,
-                              parent=self, provider=self._provider, depends_on=depends_on)
+                              parent=self, depends_on=[*self._after, *depends_on])

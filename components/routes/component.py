@@ -46,8 +46,6 @@ class MeshRoutesArgs:
     """The apps to route to, as declared in the stack (one entry per app, with its namespaces and hosts)."""
     external_hosts: tuple[ExternalHostConfig, ...]
     """External hosts the mesh may reach (ServiceEntries, egress routing)."""
-    provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
     gateway_https: bool = False
     """Serve HTTPS on the ingress gateway with a self-signed certificate (edges that re-encrypt)."""
     gateway_mutual_tls: Optional[GatewayMutualTls] = None
@@ -55,7 +53,10 @@ class MeshRoutesArgs:
 
 
 class MeshRoutes(pulumi.ComponentResource):
-    """Istio routing objects for the stack's apps and external hosts."""
+    """Istio routing objects for the stack's apps and external hosts.
+
+    The cluster's Kubernetes provider comes in `opts` (`providers=[...]`); every child inherits it.
+    """
 
     gateway_name: str
     """The ingress `Gateway` as VirtualServices reference it (`<namespace>/<name>`)."""
@@ -71,7 +72,7 @@ class MeshRoutes(pulumi.ComponentResource):
     def __init__(self, name: str, args: MeshRoutesArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("mesh-platform:routes:MeshRoutes", name, None, opts)
         mesh = args.mesh
-        self._name, self._mesh, self._provider = name, mesh, args.provider
+        self._name, self._mesh = name, mesh
         ingress = model.GatewayRef(model.INGRESS_GATEWAY_RESOURCE, mesh.ingress_namespace, mesh.ingress_selector,
                                    mesh.ingress_service_name)
         self.gateway_name = ingress.qualified
@@ -118,7 +119,7 @@ class MeshRoutes(pulumi.ComponentResource):
             kind=manifest["kind"],
             metadata=meta,
             spec=manifest["spec"],
-            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )
 
     def _mutual_credential(self, ingress: model.GatewayRef, material: GatewayMutualTls) -> k8s.core.v1.Secret:
@@ -131,8 +132,7 @@ class MeshRoutes(pulumi.ComponentResource):
             type="kubernetes.io/tls",
             string_data={"tls.crt": material.certificate_pem, "tls.key": pulumi.Output.secret(material.key_pem),
                          "ca.crt": material.ca_pem},
-            opts=pulumi.ResourceOptions(parent=self, provider=self._provider,
-                                        depends_on=[self._mesh.ingress_gateway]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._mesh.ingress_gateway]),
         )
 
     def _https_credential(self, ingress: model.GatewayRef, apps: tuple[AppConfig, ...]) -> k8s.core.v1.Secret:
@@ -159,6 +159,5 @@ class MeshRoutes(pulumi.ComponentResource):
             metadata={"name": self.https_credential_name, "namespace": ingress.namespace},
             type="kubernetes.io/tls",
             string_data={"tls.crt": cert.cert_pem, "tls.key": pulumi.Output.secret(key.private_key_pem)},
-            opts=pulumi.ResourceOptions(parent=self, provider=self._provider,
-                                        depends_on=[self._mesh.ingress_gateway]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._mesh.ingress_gateway]),
         )

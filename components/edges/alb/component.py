@@ -19,6 +19,7 @@ from components.edges.alb import iam_policies
 from components.edges.alb.config import AlbEdgeConfig
 from components.edges.alb import model
 from components.helm import pinned_release
+from components.resource_options import renamed_from
 
 
 @dataclass
@@ -35,8 +36,6 @@ class AlbEdgeArgs:
     """The cluster's OIDC issuer URL (prefix of the token claims in the trust policy)."""
     vpc_id: pulumi.Input[str]
     """The cluster's VPC."""
-    provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
     gateway_namespace: str
     """Namespace of the Istio ingress gateway (the Ingress goes there)."""
     gateway_service: str
@@ -48,7 +47,10 @@ class AlbEdgeArgs:
 
 
 class AlbEdge(pulumi.ComponentResource):
-    """An internet-facing (or internal) ALB in front of the NodePort Istio ingress gateway."""
+    """An internet-facing (or internal) ALB in front of the NodePort Istio ingress gateway.
+
+    The cluster's Kubernetes provider comes in `opts` (`providers=[...]`); every child inherits it.
+    """
 
     role: aws.iam.Role
     """The controller's IRSA role."""
@@ -60,7 +62,7 @@ class AlbEdge(pulumi.ComponentResource):
     """The ALB's DNS name (from the Ingress status), for a Route 53 alias or CNAME."""
 
     def __init__(self, name: str, args: AlbEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:edges:AlbEdge", name, None, opts)
+        super().__init__("mesh-platform:alb:AlbEdge", name, None, renamed_from("mesh-platform:edges:AlbEdge", opts))
         child = pulumi.ResourceOptions(parent=self)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
@@ -88,7 +90,7 @@ class AlbEdge(pulumi.ComponentResource):
         self.controller = pinned_release(
             f"{name}-controller", chart.chart, chart, iam_policies.LBC_NAMESPACE,
             model.controller_values(args.cluster_name, self.role.arn, region, args.vpc_id),
-            parent=self, provider=args.provider, depends_on=[attachment])
+            parent=self, depends_on=[attachment])
 
         manifest = model.ingress_manifest(args.config, args.gateway_namespace, args.gateway_service)
         # The controller's webhook validates Ingresses of class alb: it must run first.
@@ -96,8 +98,7 @@ class AlbEdge(pulumi.ComponentResource):
             f"{name}-ingress",
             metadata=manifest["metadata"],
             spec=manifest["spec"],
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
-                                        depends_on=[self.controller, args.gateway]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.controller, args.gateway]),
         )
         self.hostname = self.ingress.status.apply(_hostname)
         self.register_outputs({"hostname": self.hostname, "role_arn": self.role.arn})

@@ -19,6 +19,7 @@ from components.ako.ingresses import plan_ingresses
 from components.edges.avi import model
 from components.edges.avi.certificates import HostCertificates
 from components.edges.avi.config import AviEdgeConfig
+from components.resource_options import renamed_from
 from components.routes.config import AppConfig
 from providers.avi.resources import AviStaticRoute
 
@@ -31,7 +32,6 @@ class AkoManagedEdgeArgs:
     """The cluster's name: route ids and their `clustername` label (never AKO's cluster name)."""
     edge: AviEdgeConfig
     apps: tuple[AppConfig, ...]
-    provider: k8s.Provider
     certificates_secret: Optional[pulumi.Output[str]] = None
     """The secret `edgeCertificates` (JSON of named certificate/key pairs), when set."""
     namespaces: Optional[dict[str, pulumi.Resource]] = None
@@ -39,14 +39,18 @@ class AkoManagedEdgeArgs:
 
 
 class AkoManagedEdge(pulumi.ComponentResource):
-    """Static routes and host TLS Secrets for an Avi edge whose layout AKO builds."""
+    """Static routes and host TLS Secrets for an Avi edge whose layout AKO builds.
+
+    The cluster's Kubernetes provider comes in `opts` (`providers=[...]`); the Secrets inherit it.
+    """
 
     tls_secrets: list[k8s.core.v1.Secret]
     """The hosts' TLS Secrets (the Ingresses wait for them)."""
     routes: list[AviStaticRoute]
 
     def __init__(self, name: str, args: AkoManagedEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:edges:AkoManagedEdge", name, None, opts)
+        super().__init__("mesh-platform:avi:AkoManagedEdge", name, None,
+                         renamed_from("mesh-platform:edges:AkoManagedEdge", opts))
         child = pulumi.ResourceOptions(parent=self)
         self.routes = [
             AviStaticRoute(f"{name}-route-{node}-{index}", opts=child,
@@ -72,7 +76,6 @@ class AkoManagedEdge(pulumi.ComponentResource):
                 metadata={"name": plan.tls_secret, "namespace": plan.namespace},
                 type="kubernetes.io/tls",
                 string_data={"tls.crt": certificate, "tls.key": pulumi.Output.secret(key)},
-                opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
-                                            depends_on=[namespace] if namespace else []))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace] if namespace else []))
             self.tls_secrets.append(secret)
         self.register_outputs({"routes": [r.urn for r in self.routes]})

@@ -19,6 +19,7 @@ from components.edges.avi.certificates import HostCertificates
 from components.edges.avi.config import AviEdgeConfig
 from components.edges.avi.mesh_tls import AviMeshTls
 from components.edges.avi.plan import EdgePlan, PassthroughPlan, ShardPlan, plan_edge
+from components.resource_options import dependencies_of, renamed_from
 from components.routes.config import AppConfig
 from providers.avi.resources import (
     AviHealthMonitor,
@@ -52,12 +53,14 @@ class AviEdgeArgs:
     """The CA and client certificate for mutual TLS to the gateway; None keeps pools on plain TCP."""
     certificates_secret: Optional[pulumi.Output[str]] = None
     """The `edgeCertificates` secret (JSON), when hosts take certificates from it."""
-    depends_on: list[pulumi.Resource] = field(default_factory=list)
-    """Resources that must exist first (the ingress gateway)."""
 
 
 class AviEdge(pulumi.ComponentResource):
-    """Parent shards, SNI children, passthrough shards, pools, monitor, PKI and static routes for the mesh."""
+    """Parent shards, SNI children, passthrough shards, pools, monitor, PKI and static routes for the mesh.
+
+    `depends_on` in `opts` names what must exist first (the ingress gateway and its `Gateway`); the
+    shared objects and the pools repeat it, since children do not inherit a component's `depends_on`.
+    """
 
     virtual_services: pulumi.Output[dict]
     """Virtual-service name -> its uuid on the controller."""
@@ -69,9 +72,10 @@ class AviEdge(pulumi.ComponentResource):
     """Host -> a curl command that reaches it through its shard's VIP (no DNS needed)."""
 
     def __init__(self, name: str, args: AviEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:edges:AviEdge", name, None, opts)
+        super().__init__("mesh-platform:avi:AviEdge", name, None, renamed_from("mesh-platform:edges:AviEdge", opts))
         self._name, self._args, self._edge, self._cluster = name, args, args.edge, args.cluster_name
-        self._child = pulumi.ResourceOptions(parent=self, depends_on=args.depends_on)
+        self._after = dependencies_of(opts)
+        self._child = pulumi.ResourceOptions(parent=self, depends_on=self._after)
         plan = plan_edge(self._cluster, args.apps, self._edge.shard_size, self._edge.passthrough_shard_size)
 
         self._routes = [
@@ -138,7 +142,7 @@ class AviEdge(pulumi.ComponentResource):
                                        opts=pulumi.ResourceOptions(parent=self))
 
     def _pool(self, pool_name: str, node_port: int, tls_to_mesh: bool = True) -> AviPool:
-        opts = pulumi.ResourceOptions(parent=self, depends_on=[*self._args.depends_on, *self._routes])
+        opts = pulumi.ResourceOptions(parent=self, depends_on=[*self._after, *self._routes])
         return AviPool(f"{self._name}-pool-{pool_name}", opts=opts, **model.pool_body(
             pool_name, self._edge, node_port, self._monitor.url,
             self._pki_ref if tls_to_mesh else None, self._client_ref if tls_to_mesh else None))

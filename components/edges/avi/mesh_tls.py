@@ -16,6 +16,7 @@ import pulumi
 import pulumi_tls as tls
 
 from components.routes.component import GatewayMutualTls
+from components.resource_options import renamed_from
 
 VALIDITY_HOURS = 2 * 365 * 24
 EARLY_RENEWAL_HOURS = 30 * 24
@@ -35,7 +36,8 @@ class AviMeshTls(pulumi.ComponentResource):
 
     def __init__(self, name: str, cluster_name: str, gateway_dns_names: Sequence[str],
                  opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:edges:AviMeshTls", name, None, opts)
+        super().__init__("mesh-platform:avi:AviMeshTls", name, None,
+                         renamed_from("mesh-platform:edges:AviMeshTls", opts))
         child = pulumi.ResourceOptions(parent=self)
         ca_key = self._key(f"{name}-ca-key")
         ca = tls.SelfSignedCert(

@@ -17,6 +17,7 @@ from pulumi_azure_native import authorization, network, resources
 
 from components.edges.azure_ip.config import AzureIpEdgeConfig
 from components.mesh.model import AZURE_PIP_NAME_ANNOTATION, AZURE_RESOURCE_GROUP_ANNOTATION
+from components.resource_options import renamed_from
 
 NETWORK_CONTRIBUTOR_ROLE = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 """Azure built-in role "Network Contributor"
@@ -64,7 +65,8 @@ class AzureIpEdge(pulumi.ComponentResource):
     """Annotations for the gateway Service: the IP's name and resource group."""
 
     def __init__(self, name: str, args: AzureIpEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:edges:AzureIpEdge", name, None, opts)
+        super().__init__("mesh-platform:azure_ip:AzureIpEdge", name, None,
+                         renamed_from("mesh-platform:edges:AzureIpEdge", opts))
         config = args.config
         tags = {"managed-by": "pulumi", **args.tags}
         child = pulumi.ResourceOptions(parent=self)

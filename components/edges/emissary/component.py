@@ -9,7 +9,7 @@ the Istio ingress gateway stays internal. The bodies come from `model.py`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import pulumi
@@ -22,6 +22,7 @@ from components.mesh.config import IstioConfig
 from components.routes.config import AppConfig
 from components.edges.emissary import model
 from components.helm import pinned_release
+from components.resource_options import dependencies_of
 from components.mesh.model import INJECTION_LABEL
 
 SELF_SIGNED_SECRET = "emissary-edge-tls"
@@ -29,6 +30,10 @@ SELF_SIGNED_SECRET = "emissary-edge-tls"
 CERT_VALIDITY_HOURS = 24 * 365
 CERT_EARLY_RENEWAL_HOURS = 24 * 30
 RELEASE_TIMEOUT_SECONDS = 600
+FORMER_TYPE = "mesh-platform:edges:AmbassadorEdge"
+FORMER_NAME = "ambassador-edge"
+"""The edge's type token and resource name while it was called the Ambassador edge: the alias to them
+keeps the URNs of stacks deployed then (the engine renames its children's `ambassador-edge-` prefix too)."""
 
 
 @dataclass
@@ -41,18 +46,19 @@ class EmissaryEdgeArgs:
     """The mesh settings: mTLS mode, tracing collector and the Istio namespace."""
     apps: tuple[AppConfig, ...]
     """The apps whose public hosts and prefixes become Mappings."""
-    provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
     grafana_enabled: bool = False
     """Provision the Emissary dashboard for Grafana's dashboard sidecar."""
     dashboard_namespace: Optional[str] = None
     """Where the dashboard ConfigMap goes (default: the Istio namespace, next to the Grafana add-on)."""
-    depends_on: list[pulumi.Resource] = field(default_factory=list)
-    """Resources that must be ready before Emissary's pods start (istiod, so the sidecar is injected)."""
 
 
 class EmissaryEdge(pulumi.ComponentResource):
-    """Emissary-ingress with its CRDs, Istio mTLS to the apps, Listeners, Hosts, Mappings, tracing, metrics."""
+    """Emissary-ingress with its CRDs, Istio mTLS to the apps, Listeners, Hosts, Mappings, tracing, metrics.
+
+    `opts` brings the cluster's Kubernetes provider (`providers=[...]`, inherited by every child) and
+    what must be ready before Emissary's pods start (`depends_on`: istiod, so the sidecar is
+    injected); every Kubernetes child repeats that `depends_on`.
+    """
 
     namespace: str
     """Emissary's namespace (labelled for sidecar injection)."""
@@ -80,10 +86,10 @@ class EmissaryEdge(pulumi.ComponentResource):
     """The load balancer's hostname or IP once assigned (None for NodePort)."""
 
     def __init__(self, name: str, args: EmissaryEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        # The type token keeps the edge's former name so existing stacks keep their URNs.
-        super().__init__("mesh-platform:edges:AmbassadorEdge", name, None, opts)
+        super().__init__("mesh-platform:emissary:EmissaryEdge", name, None, pulumi.ResourceOptions.merge(
+            pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPE, name=FORMER_NAME)]), opts))
         edge = args.edge
-        self._provider = args.provider
+        self._after = dependencies_of(opts)
         self.namespace = edge.namespace
         self.service_name = model.RELEASE_NAME
         self.service_account = model.SERVICE_ACCOUNT
@@ -103,7 +109,7 @@ class EmissaryEdge(pulumi.ComponentResource):
         tracing = model.tracing_service(edge.namespace, args.istio.resolved_tracing)
         self.release = self._release(f"{name}-release", model.RELEASE_NAME, edge.chart,
                                      model.helm_values(edge, tracing), namespace,
-                                     [namespace, self.crds, *args.depends_on])
+                                     [namespace, self.crds])
         installed = [self.crds, self.release]
 
         self._custom(f"{name}-tls-context", model.upstream_tls_context(edge.namespace), installed)
@@ -143,12 +149,12 @@ class EmissaryEdge(pulumi.ComponentResource):
         })
 
     def _child(self, depends_on: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on or [])
+        return pulumi.ResourceOptions(parent=self, depends_on=[*self._after, *(depends_on or [])])
 
     def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, values: dict[str, Any],
                  namespace: k8s.core.v1.Namespace, depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
         return pinned_release(resource_name, release_name, chart, namespace.metadata.apply(lambda m: m.name),
-                              values, parent=self, provider=self._provider, depends_on=depends_on,
+                              values, parent=self, depends_on=[*self._after, *depends_on],
                               timeout=RELEASE_TIMEOUT_SECONDS)
 
     def _custom(self, resource_name: str, body: dict[str, Any],
