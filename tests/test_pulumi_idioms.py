@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from components.edges.factory import build_edge, edge_before_mesh
 from tests.conftest import STACK_NAMES
 from tools.mockrun import PROJECT_DIR
 
@@ -89,3 +91,11 @@ def test_the_composition_root_builds_no_edge_or_ako_wiring_itself():
     source = (PROJECT_DIR / "__main__.py").read_text()
     for inline in ("GatewayRef", "AviEdge(", "AlbEdge(", "EmissaryEdge(", "AzureIpEdge(", "AkoMesh(", "AviMeshTls("):
         assert inline not in source, inline
+
+
+def test_the_edge_factory_refuses_an_edge_kind_without_its_section():
+    config = SimpleNamespace(edge=SimpleNamespace(kind="alb", alb=None, avi=None, azure_ip=None, emissary=None))
+    before = edge_before_mesh(config, cluster=None)
+    assert before.gateway.https and before.azure_ip is None and before.avi_mesh_tls is None
+    with pytest.raises(ValueError, match="edge.kind 'alb'"):
+        build_edge(config, cluster=None, mesh=None, routes=None, before=before, k8s=None)

@@ -8,7 +8,7 @@ services before the pools, policies, certificates and VIPs they refer to).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
