@@ -27,7 +27,9 @@ from typing import Sequence
 import pulumi
 import pulumi_tls as tls
 
-ORGANIZATION = "mesh-platform"
+from project import PROJECT
+
+ORGANIZATION = PROJECT
 AUTHORITY_VALIDITY_HOURS = 2 * 365 * 24
 EARLY_RENEWAL_HOURS = 30 * 24
 AUTHORITY_USES = ("cert_signing", "crl_signing", "digital_signature")
