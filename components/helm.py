@@ -16,17 +16,16 @@ def pinned_release(resource_name: str, release_name: str, chart: HelmChartConfig
                    ) -> k8s.helm.v3.Release:
     """A Helm release of `chart` at its pinned version, through the Kubernetes provider `parent` carries.
 
-    A chart given as an OCI reference (`oci://...`) carries its own location; a classic
-    chart is looked up in `chart.repository`. A failed install is rolled back
+    An OCI chart is named by its URL, a classic one by name in its repository
+    (`HelmChartConfig.reference`). A failed install is rolled back
     (`cleanup_on_fail`) so the next `pulumi up` starts clean.
     """
-    oci = chart.repository.startswith("oci://")
     return k8s.helm.v3.Release(
         resource_name,
         name=release_name,
-        chart=f"{chart.repository}/{chart.chart}" if oci else chart.chart,
+        chart=chart.reference,
         version=chart.version,
-        repository_opts=None if oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
+        repository_opts=None if chart.is_oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.classic_repository),
         namespace=namespace,
         values=values,
         cleanup_on_fail=True,

@@ -29,10 +29,11 @@ from pulumi.runtime.mocks import MockMonitor, Mocks, MockCallArgs, MockResourceA
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from project import PROJECT
+from providers.avi.resources import object_kinds_by_type
 from tools.stack_files import read_mapping
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PROJECT = "mesh-platform"
 
 
 # --------------------------------------------------------------------------------------
@@ -200,10 +201,8 @@ def _avi_object_outputs(kind: str) -> ComputedOutputs:
     return outputs
 
 
-for _type, _kind in (("VirtualService", "virtualservice"), ("VsVip", "vsvip"), ("Pool", "pool"),
-                     ("PkiProfile", "pkiprofile"), ("SslKeyAndCertificate", "sslkeyandcertificate"),
-                     ("HttpPolicySet", "httppolicyset"), ("HealthMonitor", "healthmonitor")):
-    COMPUTED_OUTPUTS[f"pulumi-python:dynamic/avi:{_type}"] = _avi_object_outputs(_kind)
+for _type, _kind in object_kinds_by_type().items():
+    COMPUTED_OUTPUTS[f"pulumi-python:{_type}"] = _avi_object_outputs(_kind)
 
 MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
 

@@ -31,8 +31,9 @@ import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import Optional
 
+from components.config.types import HelmChartConfig
 from tools import output_dir
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -44,14 +45,6 @@ HELM_IN_LAYER = "helm/helm"
 ALB_CHART = "aws-load-balancer-controller"
 ALB_POLICY_URL = ("https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/{app_version}/"
                   "docs/install/iam_policy.json")
-
-
-class PinnedChart(NamedTuple):
-    """A chart the program installs, as its Helm release names it."""
-
-    chart: str
-    version: str
-    repository: str
 
 
 def cache_dir() -> Path:
@@ -94,20 +87,17 @@ def fetch_alb_policy(cache: Path, chart_path: Path) -> Path:
     return target
 
 
-def pinned_chart(resource) -> PinnedChart:
+def pinned_chart(resource) -> HelmChartConfig:
     """The chart, version and repository of a recorded Helm release or chart resource."""
-    chart, version = resource.inputs["chart"], resource.inputs["version"]
-    repository = (resource.inputs.get("repositoryOpts") or {}).get("repo", "")
-    if chart.startswith("oci://"):
-        repository, chart = chart.rsplit("/", 1)
-    return PinnedChart(chart, version, repository)
+    return HelmChartConfig.from_reference(resource.inputs["chart"], resource.inputs["version"],
+                                          (resource.inputs.get("repositoryOpts") or {}).get("repo"))
 
 
-def pinned_charts() -> list[PinnedChart]:
+def pinned_charts() -> list[HelmChartConfig]:
     """Every chart declared by any example stack, with its pinned version and repository."""
     from tools.mockrun import read_stack_file, run_program
 
-    found: set[PinnedChart] = set()
+    found: set[HelmChartConfig] = set()
     for path in sorted(PROJECT_DIR.glob("Pulumi.*.yaml")):
         run = run_program(read_stack_file(path))
         found |= {pinned_chart(r) for r in run.resources if r.type in CHART_TYPES}
@@ -130,16 +120,15 @@ def fetch_helm(cache: Path) -> Path:
     return target
 
 
-def pull_chart(cache: Path, helm: Path, pinned: PinnedChart) -> Path:
+def pull_chart(cache: Path, helm: Path, pinned: HelmChartConfig) -> Path:
     """`helm pull --untar` of one chart at its pinned version into charts/<chart>-<version>."""
     target = chart_dir(cache, pinned.chart, pinned.version)
     if target.is_dir():
         return target
     with tempfile.TemporaryDirectory() as scratch:
-        if pinned.repository.startswith("oci://"):
-            command = [str(helm), "pull", f"{pinned.repository}/{pinned.chart}"]
-        else:
-            command = [str(helm), "pull", pinned.chart, "--repo", pinned.repository]
+        command = [str(helm), "pull", pinned.reference]
+        if pinned.classic_repository is not None:
+            command += ["--repo", pinned.classic_repository]
         subprocess.run([*command, "--version", pinned.version, "--untar", "--untardir", scratch], check=True)
         (unpacked,) = [p for p in Path(scratch).iterdir() if p.is_dir()]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -160,7 +149,7 @@ def keep_previous(previous: Path, staging: Path) -> None:
                     ignore=lambda directory, names: [output_dir.MARKER_NAME] if Path(directory) == previous else [])
 
 
-def fill_cache(staging: Path, previous: Optional[Path], pins: list[PinnedChart]) -> None:
+def fill_cache(staging: Path, previous: Optional[Path], pins: list[HelmChartConfig]) -> None:
     """The whole cache in `staging`: what `previous` held, then Helm and every pin it lacked."""
     if previous is not None:
         keep_previous(previous, staging)

@@ -123,12 +123,10 @@ class Ako(pulumi.ComponentResource):
             self._custom(manifest, [args.mesh.istiod, *([served] if served else [])])
 
         chart = args.ako.chart
-        # An OCI repository names the chart by URL; a classic one is a repository plus a chart name.
-        oci = chart.repository.startswith("oci://")
         release = k8s.helm.v4.Chart(
             f"{name}-chart",
-            chart=f"{chart.repository}/{chart.chart}" if oci else chart.chart,
-            repository_opts=None if oci else k8s.helm.v4.RepositoryOptsArgs(repo=chart.repository),
+            chart=chart.reference,
+            repository_opts=None if chart.is_oci else k8s.helm.v4.RepositoryOptsArgs(repo=chart.classic_repository),
             version=chart.version,
             namespace=ns_name,
             values=ako_model.ako_values(args.settings, args.ako, args.avi.controller),

@@ -12,8 +12,8 @@ from typing import Optional
 from pydantic import Field, model_validator
 
 from components.config.base import ConfigModel, check
-from components.config.types import (AnyString, Bool, ChartVersion, Cidr, HelmChartConfig, Name, NamespaceName,
-                                     choice, integer, text)
+from components.config.types import (AnyString, Bool, ChartRepository, ChartVersion, Cidr, HelmChartConfig, Name,
+                                     NamespaceName, choice, integer, text)
 from components.edges.avi.config import AviName
 
 AKO_CHART = HelmChartConfig("ako", "2.2.1", "oci://projects.packages.broadcom.com/ako/helm-charts")
@@ -30,9 +30,6 @@ AkoClusterName = text("a name of letters, digits, '-' and '_' (AKO's clusterName
                       lambda v: bool(_CLUSTER_NAME.match(v)), _CLUSTER_NAME.pattern)
 ControllerVersion = text('an Avi Controller version such as "22.1.3"', lambda v: bool(_VERSION.match(v)),
                          _VERSION.pattern)
-ChartRepository = text('a chart repository such as "oci://projects.packages.broadcom.com/ako/helm-charts" '
-                       'or "https://charts.example.com/ako"',
-                       lambda v: bool(re.match(r"^(oci|https?)://\S+$", v)), r"^(oci|https?)://\S+$")
 
 
 class AkoVipNetwork(ConfigModel):

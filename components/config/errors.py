@@ -16,8 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from components.config.base import RuleViolations
 from components.config.types import Expect, describe
-
-PROJECT = "mesh-platform"
+from project import PROJECT
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ from components.edges.avi.validation import avi_edge_rules
 from components.edges.config import EDGE_CLUSTERS
 from components.observability.config import KIALI_OPERATOR_NAMESPACE
 from components.routes.config import app_rules
-
-PROJECT = "mesh-platform"
+from project import PROJECT
 
 Problems = list[tuple[str, str]]
 

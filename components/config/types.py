@@ -23,13 +23,42 @@ class Expect:
     text: str
 
 
-@dataclass(frozen=True)
+OCI_SCHEME = "oci://"
+
+
+@dataclass(frozen=True, order=True)
 class HelmChartConfig:
-    """Where an upstream chart comes from and which version is pinned."""
+    """Where an upstream chart comes from and which version is pinned.
+
+    `repository` is a classic chart repository (`https://...`, an index of charts found by
+    name) or an OCI registry path (`oci://...`, where the chart is an artifact named by URL).
+    """
 
     chart: str
     version: str
     repository: str
+
+    @property
+    def is_oci(self) -> bool:
+        return self.repository.startswith(OCI_SCHEME)
+
+    @property
+    def reference(self) -> str:
+        """What Helm takes as the chart: its URL in an OCI registry, its name in a classic repository."""
+        return f"{self.repository}/{self.chart}" if self.is_oci else self.chart
+
+    @property
+    def classic_repository(self) -> Optional[str]:
+        """The classic repository to look `chart` up in (`helm --repo`); None for an OCI chart."""
+        return None if self.is_oci else self.repository
+
+    @classmethod
+    def from_reference(cls, reference: str, version: str, classic_repository: Optional[str]) -> "HelmChartConfig":
+        """The chart a release names by `reference` (and `classic_repository`), as `reference` spells it."""
+        if reference.startswith(OCI_SCHEME):
+            repository, chart = reference.rsplit("/", 1)
+            return cls(chart, version, repository)
+        return cls(reference, version, classic_repository or "")
 
 
 def describe(value: Any) -> str:
@@ -127,6 +156,7 @@ DNS_LABEL_PATTERN = DNS_LABEL.pattern
 _HOST_LABEL = re.compile(r"^(\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$")
 _SEMVER = re.compile(r"^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 _URL = re.compile(r"^https?://[^\s/]+(/.*)?$")
+_CHART_REPOSITORY = re.compile(r"^(oci://|https?://)[^\s/]+(/\S*)?$")
 
 
 def is_dns_label(value: str) -> bool:
@@ -177,6 +207,11 @@ def is_url(value: str) -> bool:
     return bool(_URL.match(value))
 
 
+def is_chart_repository(value: str) -> bool:
+    """True for an OCI registry path (`oci://host/path`) or a classic chart repository (`https://host/path`)."""
+    return bool(_CHART_REPOSITORY.match(value))
+
+
 def dns_label(expected: str) -> Any:
     """A DNS label, described in the words of the field (`a namespace name`, `a secret name`)."""
     return text(expected, is_dns_label, DNS_LABEL_PATTERN)
@@ -189,5 +224,8 @@ Cidr = text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")
 IpAddress = text("an IP address", is_ip, r"^[0-9a-fA-F:.]+$")
 ChartVersion = text("a chart version", is_semver, _SEMVER.pattern)
 Url = text('a URL such as "https://avi.example.com"', is_url, _URL.pattern)
+ChartRepository = text('a chart repository: an OCI registry path such as "oci://registry.example.com/charts" or a '
+                       'classic repository such as "https://charts.example.com"', is_chart_repository,
+                       _CHART_REPOSITORY.pattern)
 Name = text("a name", lambda v: bool(v.strip()), r"\S")
 AnyString = text("a string")

@@ -10,13 +10,13 @@ from pydantic import Field, model_validator
 from components.config.base import ConfigModel, check
 from components.config.types import (
     Bool,
+    ChartRepository,
     HelmChartConfig,
     NamespaceName,
     choice,
     dns_label,
     integer,
     is_semver,
-    is_url,
     number,
     text,
 )
@@ -38,7 +38,6 @@ def is_istio_version(value: str) -> bool:
 
 IstioVersion = text('an Istio chart version 1.22 or later such as "1.30.3"', is_istio_version,
                     r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")
-ChartRepositoryUrl = text("an https:// chart repository", is_url, r"^https?://")
 NodePort = integer(30000, 32767)
 
 
@@ -97,7 +96,7 @@ class IstioConfig(ConfigModel):
     """The mesh: charts, mesh-wide policy and the gateways."""
 
     version: IstioVersion = ISTIO_VERSION
-    repository: ChartRepositoryUrl = ISTIO_REPOSITORY
+    repository: ChartRepository = ISTIO_REPOSITORY
     namespace: NamespaceName = "istio-system"
     outbound_traffic_policy: choice(*OUTBOUND_POLICIES) = "ALLOW_ANY"
     access_logging: Bool = True

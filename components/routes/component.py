@@ -14,13 +14,11 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_tls as tls
 
 from components.routes import model
 from components.routes.config import AppConfig, ExternalHostConfig
 from components.mesh.component import IstioMesh
-
-CERT_VALIDITY_HOURS = 2 * 365 * 24
+from components.tls_issuer import Audience, host_common_name, self_signed_certificate
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,6 @@ class GatewayMutualTls:
     """Its private key (kept secret)."""
     ca_pem: pulumi.Input[str]
     """The CA that issued the server certificate and the clients' certificates."""
-CERT_EARLY_RENEWAL_HOURS = 30 * 24
 
 
 @dataclass
@@ -139,25 +136,16 @@ class MeshRoutes(pulumi.ComponentResource):
         """A self-signed certificate for the public hosts, as the gateway's TLS Secret."""
         hosts = [entry.split("/", 1)[1] for entry in model.gateway_hosts(apps)]
         hosts = list(dict.fromkeys(hosts)) or [f"{ingress.service}.{ingress.namespace}.svc"]
-        child = pulumi.ResourceOptions(parent=self)
-        key = tls.PrivateKey(f"{self._name}-gateway-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
-        cert = tls.SelfSignedCert(
-            f"{self._name}-gateway-cert",
-            private_key_pem=key.private_key_pem,
-            subject=tls.SelfSignedCertSubjectArgs(common_name=hosts[0][:64].lstrip("*."),
-                                                  organization="mesh-platform"),
-            dns_names=hosts,
-            validity_period_hours=CERT_VALIDITY_HOURS,
-            early_renewal_hours=CERT_EARLY_RENEWAL_HOURS,
-            allowed_uses=["key_encipherment", "digital_signature", "server_auth"],
-            opts=child,
-        )
+        # Only the ALB verifies it: it re-encrypts to the gateway (tls_issuer's validity policy).
+        cert = self_signed_certificate(key_name=f"{self._name}-gateway-key", cert_name=f"{self._name}-gateway-cert",
+                                       parent=self, common_name=host_common_name(hosts[0]), dns_names=hosts,
+                                       audience=Audience.OWN_EDGE)
         self.https_credential_name = f"{ingress.name}-tls"
-        self.certificate_pem = cert.cert_pem
+        self.certificate_pem = cert.certificate_pem
         return k8s.core.v1.Secret(
             f"{self._name}-gateway-tls",
             metadata={"name": self.https_credential_name, "namespace": ingress.namespace},
             type="kubernetes.io/tls",
-            string_data={"tls.crt": cert.cert_pem, "tls.key": pulumi.Output.secret(key.private_key_pem)},
+            string_data={"tls.crt": cert.certificate_pem, "tls.key": cert.key_pem},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._mesh.ingress_gateway]),
         )

@@ -9,15 +9,12 @@ from typing import Any, Mapping
 from . import shapes
 from .model import CONTEXT_FIELDS, AviModel, Field
 from .model.conform import is_controller_default
-
-
-def _ref_key(key: str) -> bool:
-    return key.endswith("_ref") or key.endswith("_refs")
+from .model.refs import is_ref_key
 
 
 def same(model: AviModel, spec: Field | None, key: str, new: Any, old: Any) -> bool:
     """Whether ``old`` (state) already satisfies ``new`` (program input) for field ``key``."""
-    if _ref_key(key):
+    if is_ref_key(key):
         return shapes.equivalent(new, old, key)
     if spec is not None and spec.type == "object" and isinstance(new, dict) \
             and isinstance(old, dict):

@@ -185,5 +185,10 @@ class AviStaticRoute(Resource, module="avi", name="StaticRoute"):
                          opts)
 
 
+def object_kinds_by_type() -> dict[str, str]:
+    """Each object resource's type (``dynamic/avi:Pool``) and the kind it writes (``pool``)."""
+    return {cls._resource_type_name: cls._kind for cls in _AviObject.__subclasses__()}
+
+
 __all__ = ["AviVirtualService", "AviVsVip", "AviPool", "AviPkiProfile",
            "AviSslKeyAndCertificate", "AviHttpPolicySet", "AviHealthMonitor", "AviStaticRoute"]

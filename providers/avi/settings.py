@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from project import PROJECT
+
 from .urls import carries_credentials, controller_host, is_plain_http_off_loopback, without_userinfo
 
-PROJECT = "mesh-platform"
 DEFAULT_VERSION = "22.1.3"
 MIN_VERSION = (20, 1, 5)  # ownership markers need the `markers` field
 

@@ -10,6 +10,8 @@ from urllib.parse import parse_qs
 
 from pulumi.runtime import rpc
 
+from .model.refs import is_ref_key
+
 _REF = re.compile(r"^(?:https?://[^/]+)?/api/(?P<type>[a-z0-9_-]+)/?(?P<uuid>[^/?#]*)/?"
                   r"(?:\?(?P<query>[^#]*))?(?:#(?P<name>.*))?$")
 
@@ -67,10 +69,6 @@ def normalise(value: Any) -> Any:
     return value
 
 
-def _ref_key(key: str) -> bool:
-    return key.endswith("_ref") or key.endswith("_refs")
-
-
 def project(desired: Any, live: Any, key: str = "") -> Any:
     """The part of ``live`` that corresponds to ``desired``.
 
@@ -93,7 +91,7 @@ def project(desired: Any, live: Any, key: str = "") -> Any:
 
 def equivalent(desired: Any, actual: Any, key: str = "") -> bool:
     """Whether ``actual`` (state) already satisfies ``desired`` (inputs)."""
-    if _ref_key(key):
+    if is_ref_key(key):
         if isinstance(desired, list) and isinstance(actual, list):
             return len(desired) == len(actual) and all(map(same_ref, desired, actual))
         return same_ref(desired, actual)

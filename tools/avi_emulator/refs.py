@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from urllib.parse import parse_qs
+
+# Which fields hold references is the controller's model, shared with the provider; resolving
+# and rendering them (below) is the emulator's own.
+from providers.avi.model.refs import iter_refs
 
 _REF = re.compile(
     r"^(?:https?://[^/]+)?/api/(?P<type>[a-z0-9_-]+)/?(?P<uuid>[^/?#]*)/?"
@@ -47,10 +51,6 @@ def canonical(type_: str, uuid: str) -> str:
     return f"/api/{type_}/{uuid}"
 
 
-def is_ref_key(key: str) -> bool:
-    return key.endswith("_ref") or key.endswith("_refs")
-
-
 def walk_refs(value: Any, fn: Callable[[str], str]) -> Any:
     """Return a copy of ``value`` with every ``*_ref`` / ``*_refs`` string passed through ``fn``."""
     if isinstance(value, dict):
@@ -68,16 +68,4 @@ def walk_refs(value: Any, fn: Callable[[str], str]) -> Any:
     return value
 
 
-def iter_refs(value: Any) -> Iterator[str]:
-    """Yield every canonical reference held anywhere inside ``value``."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key.endswith("_ref") and isinstance(item, str):
-                yield item
-            elif key.endswith("_refs") and isinstance(item, list):
-                yield from (v for v in item if isinstance(v, str))
-            else:
-                yield from iter_refs(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from iter_refs(item)
+__all__ = ["RefSpec", "canonical", "iter_refs", "parse_ref", "walk_refs"]

@@ -11,14 +11,12 @@ import json
 from typing import Optional
 
 import pulumi
-import pulumi_tls as tls
 
 from components.routes.config import HostCertificate
+from components.tls_issuer import Audience, Authority, authority, host_common_name, signed_certificate
 
 OFFLINE_PLACEHOLDER = "offline-placeholder-for-"
 """How an offline render (tools/mockrun) stands in for secrets it cannot decrypt."""
-VALIDITY_HOURS = 365 * 24
-EARLY_RENEWAL_HOURS = 30 * 24
 
 
 def _stand_in(name: str, part: str) -> str:
@@ -48,7 +46,7 @@ class HostCertificates:
 
     def __init__(self, name: str, cluster: str, secret: Optional[pulumi.Output[str]], parent: pulumi.Resource):
         self._name, self._cluster, self._secret, self._parent = name, cluster, secret, parent
-        self._ca: Optional[tuple[tls.SelfSignedCert, tls.PrivateKey]] = None
+        self._ca: Optional[Authority] = None
 
     def for_host(self, host: str, source: HostCertificate) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         if source.secret:
@@ -58,36 +56,16 @@ class HostCertificates:
             return certificate, key
         return self._issue(host)
 
-    def _opts(self) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self._parent)
-
-    def _key(self, name: str) -> tls.PrivateKey:
-        return tls.PrivateKey(name, algorithm="ECDSA", ecdsa_curve="P256",
-                              opts=pulumi.ResourceOptions(parent=self._parent,
-                                                          additional_secret_outputs=["privateKeyPem"]))
-
-    def _authority(self) -> tuple[tls.SelfSignedCert, tls.PrivateKey]:
+    def _authority(self) -> Authority:
         if self._ca is None:
-            key = self._key(f"{self._name}-hosts-ca-key")
-            cert = tls.SelfSignedCert(
-                f"{self._name}-hosts-ca", private_key_pem=key.private_key_pem, is_ca_certificate=True,
-                subject=tls.SelfSignedCertSubjectArgs(common_name=f"{self._cluster} edge hosts CA",
-                                                      organization="mesh-platform"),
-                validity_period_hours=2 * VALIDITY_HOURS, early_renewal_hours=EARLY_RENEWAL_HOURS,
-                allowed_uses=["cert_signing", "crl_signing", "digital_signature"], opts=self._opts())
-            self._ca = (cert, key)
+            self._ca = authority(key_name=f"{self._name}-hosts-ca-key", cert_name=f"{self._name}-hosts-ca",
+                                 parent=self._parent, common_name=f"{self._cluster} edge hosts CA")
         return self._ca
 
     def _issue(self, host: str) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
-        ca, ca_key = self._authority()
-        key = self._key(f"{self._name}-host-key-{host}")
-        request = tls.CertRequest(f"{self._name}-host-request-{host}", private_key_pem=key.private_key_pem,
-                                  subject=tls.CertRequestSubjectArgs(common_name=host[:64].lstrip("*."),
-                                                                     organization="mesh-platform"),
-                                  dns_names=[host], opts=self._opts())
-        cert = tls.LocallySignedCert(f"{self._name}-host-cert-{host}", cert_request_pem=request.cert_request_pem,
-                                     ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=ca.cert_pem,
-                                     validity_period_hours=VALIDITY_HOURS, early_renewal_hours=EARLY_RENEWAL_HOURS,
-                                     allowed_uses=["key_encipherment", "digital_signature", "server_auth"],
-                                     opts=self._opts())
-        return cert.cert_pem, pulumi.Output.secret(key.private_key_pem)
+        issued = signed_certificate(self._authority(), key_name=f"{self._name}-host-key-{host}",
+                                    request_name=f"{self._name}-host-request-{host}",
+                                    cert_name=f"{self._name}-host-cert-{host}", parent=self._parent,
+                                    common_name=host_common_name(host), dns_names=[host],
+                                    audience=Audience.CLIENTS)
+        return issued.certificate_pem, issued.key_pem

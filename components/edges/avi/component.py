@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
-import pulumi_tls as tls
 
 from components.edges.avi import model, naming
 from components.edges.avi.certificates import HostCertificates
@@ -21,6 +20,7 @@ from components.edges.avi.mesh_tls import AviMeshTls
 from components.edges.avi.plan import EdgePlan, PassthroughPlan, ShardPlan, plan_edge
 from components.resource_options import dependencies_of, renamed_from
 from components.routes.config import AppConfig
+from components.tls_issuer import Audience, self_signed_certificate
 from providers.avi.resources import (
     AviHealthMonitor,
     AviHttpPolicySet,
@@ -127,18 +127,13 @@ class AviEdge(pulumi.ComponentResource):
         """The parents' certificate, for clients that send no SNI or an unknown name (self-signed).
 
         It names no host: every secure host's own certificate sits on its SNI child."""
-        key = tls.PrivateKey(f"{self._name}-tls-key", algorithm="ECDSA", ecdsa_curve="P256",
-                             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["privateKeyPem"]))
-        cert = tls.SelfSignedCert(
-            f"{self._name}-tls-cert", private_key_pem=key.private_key_pem,
-            subject=tls.SelfSignedCertSubjectArgs(common_name=self._cluster, organization="mesh-platform"),
-            dns_names=[self._cluster], validity_period_hours=24 * 365, early_renewal_hours=24 * 30,
-            allowed_uses=["key_encipherment", "digital_signature", "server_auth"],
-            opts=pulumi.ResourceOptions(parent=self))
+        cert = self_signed_certificate(key_name=f"{self._name}-tls-key", cert_name=f"{self._name}-tls-cert",
+                                       parent=self, common_name=self._cluster, dns_names=[self._cluster],
+                                       audience=Audience.CLIENTS)
         return AviSslKeyAndCertificate(f"{self._name}-certificate", name=naming.certificate_name(self._cluster),
                                        type="SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
-                                       certificate={"certificate": cert.cert_pem},
-                                       key=pulumi.Output.secret(key.private_key_pem),
+                                       certificate={"certificate": cert.certificate_pem},
+                                       key=cert.key_pem,
                                        opts=pulumi.ResourceOptions(parent=self))
 
     def _pool(self, pool_name: str, node_port: int, tls_to_mesh: bool = True) -> AviPool:

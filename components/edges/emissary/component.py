@@ -14,7 +14,6 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_tls as tls
 
 from components.config.types import HelmChartConfig
 from components.edges.emissary.config import EmissaryEdgeConfig
@@ -24,11 +23,10 @@ from components.edges.emissary import model
 from components.helm import pinned_release
 from components.resource_options import dependencies_of
 from components.mesh.model import INJECTION_LABEL
+from components.tls_issuer import Audience, self_signed_certificate
 
 SELF_SIGNED_SECRET = "emissary-edge-tls"
 """Name of the Secret holding the generated certificate when no `tlsSecretName` is configured."""
-CERT_VALIDITY_HOURS = 24 * 365
-CERT_EARLY_RENEWAL_HOURS = 24 * 30
 RELEASE_TIMEOUT_SECONDS = 600
 FORMER_TYPE = "mesh-platform:edges:AmbassadorEdge"
 FORMER_NAME = "ambassador-edge"
@@ -165,23 +163,16 @@ class EmissaryEdge(pulumi.ComponentResource):
 
     def _self_signed_secret(self, name: str, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
         """A pulumi-tls certificate for every hostname, stored as a kubernetes.io/tls Secret."""
-        key = tls.PrivateKey(f"{name}-tls-key", algorithm="ECDSA", ecdsa_curve="P256",
-                             opts=pulumi.ResourceOptions(parent=self))
-        cert = tls.SelfSignedCert(
-            f"{name}-tls-cert",
-            private_key_pem=key.private_key_pem,
-            subject=tls.SelfSignedCertSubjectArgs(common_name=self.hostnames[0], organization="mesh-platform"),
-            dns_names=self.hostnames,
-            validity_period_hours=CERT_VALIDITY_HOURS,
-            early_renewal_hours=CERT_EARLY_RENEWAL_HOURS,
-            allowed_uses=["digital_signature", "key_encipherment", "server_auth"],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        # `allowed_uses` is a list to pulumi-tls: this order is the one the live certificate has.
+        cert = self_signed_certificate(key_name=f"{name}-tls-key", cert_name=f"{name}-tls-cert", parent=self,
+                                       common_name=self.hostnames[0], dns_names=self.hostnames,
+                                       audience=Audience.CLIENTS,
+                                       uses=("digital_signature", "key_encipherment", "server_auth"))
         return k8s.core.v1.Secret(
             f"{name}-tls",
             metadata={"name": SELF_SIGNED_SECRET, "namespace": self.namespace},
             type="kubernetes.io/tls",
-            string_data={"tls.crt": cert.cert_pem, "tls.key": pulumi.Output.secret(key.private_key_pem)},
+            string_data={"tls.crt": cert.certificate_pem, "tls.key": cert.key_pem},
             opts=self._child([namespace]),
         )
 

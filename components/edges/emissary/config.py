@@ -7,8 +7,8 @@ from typing import Any, Optional
 from pydantic import Field, model_validator
 
 from components.config.base import ConfigModel
-from components.config.types import HelmChartConfig, HostName, NamespaceName, choice, dns_label, integer, is_semver, \
-    is_url, text
+from components.config.types import (ChartRepository, HelmChartConfig, HostName, NamespaceName, choice, dns_label,
+                                     integer, is_semver, text)
 
 EMISSARY_VERSION = "4.1.0"
 """Emissary 4.x: chart and app versions are aligned; 4.1.0 fixes Istio cert rotation (emissary#4744)."""
@@ -27,8 +27,6 @@ EmissaryChartVersion = text(
     f'an Emissary 4.x chart version such as "{EMISSARY_VERSION}" (charts 6.x-8.x are the retired '
     "app.getambassador.io charts of Emissary 1-3)", is_emissary_chart_version,
     r"^v?([4-5]|9|\d{2,})\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
-ChartRepository = text('an oci:// or https:// chart repository such as "oci://ghcr.io/emissary-ingress"',
-                       lambda v: (v.startswith("oci://") and " " not in v) or is_url(v), r"^(oci|https?)://")
 
 
 class EmissaryEdgeConfig(ConfigModel):

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from ..client import AviSession
 from ..errors import AviApiError
+from ..model.refs import iter_refs
 
 OWNED_BY_CREATED_BY = ("virtualservice", "httppolicyset", "vsdatascriptset", "l4policyset", "poolgroup", "pool",
                        "sslkeyandcertificate", "pkiprofile")
@@ -61,7 +62,8 @@ class Owned:
         return ref.split("#", 1)[1] if "#" in ref else None
 
     def refers_to(self) -> set[tuple[str, str]]:
-        return {(m["type"], m["uuid"]) for m in _REF.finditer(" ".join(_ref_values(self.obj)))}
+        # One reference at a time: joined, a uuid with no `#name` after it would run into the next one.
+        return {(m["type"], m["uuid"]) for ref in iter_refs(self.obj) if (m := _REF.search(ref))}
 
 
 @dataclass
@@ -73,20 +75,6 @@ class SweepReport:
     left: list[str] = field(default_factory=list)
     not_ours: list[str] = field(default_factory=list)
     """`kind/name` of objects the filtered list calls returned that fail the ownership check."""
-
-
-def _ref_values(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key.endswith("_ref") and isinstance(item, str):
-                yield item
-            elif key.endswith("_refs") and isinstance(item, list):
-                yield from (v for v in item if isinstance(v, str))
-            else:
-                yield from _ref_values(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _ref_values(item)
 
 
 def _list(session: AviSession, kind: str, params: dict[str, Any]) -> list[dict[str, Any]]:
