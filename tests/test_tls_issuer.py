@@ -26,7 +26,7 @@ PERIODS = {
     "avi-mesh-tls-client-cert": 2 * 365 * 24,
     "routes-gateway-cert": 2 * 365 * 24,
     "avi-edge-tls-cert": 365 * 24,
-    "ambassador-edge-tls-cert": 365 * 24,
+    "emissary-edge-tls-cert": 365 * 24,
     "avi-edge-host-cert-admin.corp.example.net": 365 * 24,
 }
 
