@@ -369,7 +369,7 @@ def release_server():
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()  # quick shutdown()
     yield f"http://127.0.0.1:{server.server_address[1]}", files, requested
     server.shutdown()
     server.server_close()
