@@ -157,7 +157,8 @@ def serve(fake: FakeAko, tls: Optional[ssl.SSLContext] = None) -> ThreadingHTTPS
     server.daemon_threads = True
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()  # quick shutdown()
+    # a 10 ms poll so that the caller's shutdown() returns at once, not after the default 0.5 s
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     return server
 
 

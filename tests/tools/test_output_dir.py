@@ -141,6 +141,7 @@ def test_a_file_is_not_an_output_directory(project, env, tmp_path):
     assert tree_state(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_rerender_replaces_its_own_output_and_only_that(env, tmp_path):
     out = tmp_path / "renders" / "x"
     first = tool("tools.render", "--stack", "ambassador", "--out", str(out), cwd=PROJECT_DIR, env=env)
@@ -171,6 +172,7 @@ def test_rerender_replaces_its_own_output_and_only_that(env, tmp_path):
     assert tree_state(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_failed_render_removes_only_its_own_previous_output(env, tmp_path):
     broken = tmp_path / "Pulumi.broken.yaml"
     broken.write_text("config:\n  mesh-platform:edge: {kind: albb}\n")
@@ -265,6 +267,7 @@ def _pytest_cache(project: Path, scratch: Path) -> None:
     shutil.move(str(scratch / ".pytest_cache"), str(project / ".pytest_cache"))
 
 
+@pytest.mark.slow
 def test_make_clean_removes_only_marked_renders_and_pytests_cache(project, env, tmp_path):
     out = project / "out"
     for stack, where in [("dev", "dev"), ("eks", "nested/eks"), ("aks", "tampered")]:
@@ -340,6 +343,7 @@ def _filled_cache(cache: Path, pins, helm: bool = True) -> None:
     output_dir.write_dir(output_dir.inspect(cache, upstream.WRITER), fill)
 
 
+@pytest.mark.slow
 def test_upstream_replaces_its_own_cache_keeping_what_it_held(project, env, tmp_path, pins):
     cache = tmp_path / "cache"
     _filled_cache(cache, pins)
@@ -351,6 +355,7 @@ def test_upstream_replaces_its_own_cache_keeping_what_it_held(project, env, tmp_
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".cache")) == []  # no staging left
 
 
+@pytest.mark.slow
 def test_failed_upstream_leaves_the_cache_and_no_half_installed_helm(project, env, tmp_path, pins):
     cache = tmp_path / "cache"
     _filled_cache(cache, pins, helm=False)
@@ -367,6 +372,7 @@ def test_failed_upstream_leaves_the_cache_and_no_half_installed_helm(project, en
 # -- make schema --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_schema_writes_only_its_own_files(project, env):
     page, schema = project / "docs" / "configuration.md", project / "schema" / "stack-config.schema.json"
     result = tool("tools.schema", cwd=project, env=env, timeout=120)

@@ -23,6 +23,7 @@ def test_repo_has_the_expected_stacks():
 
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
+@pytest.mark.slow
 def test_every_stack_renders(stack, tmp_path):
     out = tmp_path / stack
     result = render("--stack", stack, "--out", str(out))
@@ -91,6 +92,7 @@ config:
 
 
 @pytest.mark.parametrize("stack", ["aks", "onprem", "ambassador"])
+@pytest.mark.slow
 def test_render_stands_in_for_missing_secrets_and_says_so(stack, tmp_path):
     result = render("--stack", stack, "--out", str(tmp_path / stack))
     assert result.returncode == 0, result.stderr

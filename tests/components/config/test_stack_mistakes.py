@@ -106,6 +106,7 @@ def test_file_mistakes_are_one_line(tmp_path):
         assert "\n" not in str(error.value) and str(error.value).startswith(str(path))
 
 
+@pytest.mark.slow
 def test_a_good_render_replaces_the_previous_output(tmp_path):
     path = write_stack(tmp_path, "good", GOOD)
     out = stale_output(tmp_path)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+import pytest
+
 from tests.support.avi_support import RawClient, configured
 from providers.avi.errors import AviApiError
 from providers.avi.kinds import OWNER_INPUT
@@ -40,6 +42,7 @@ def _converge(items: list[int], op: Callable[[int], None], rounds: int = 4) -> N
     raise AssertionError(f"{len(pending)} operations never succeeded: {pending[:5]}")
 
 
+@pytest.mark.slow
 def test_soak_converges_to_declared_set(make_emulator):
     emu = make_emulator(fail_rate=0.2, seed=20240601)
     provider = configured(AviObjectProvider("pool"), emu.url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 
 import pulumi
+import pytest
 from pulumi.runtime import rpc
 
 from tests.support.avi_programs import CapturingMocks
@@ -43,6 +44,7 @@ def test_plain_string_key_is_registered_as_a_secret():
     assert not rpc.is_rpc_secret(inputs["name"])
 
 
+@pytest.mark.slow
 def test_well_over_a_thousand_dynamic_resources_evaluate():
     from providers.avi.resources import AviHealthMonitor, AviPool
     original = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]

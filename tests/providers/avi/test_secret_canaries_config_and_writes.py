@@ -194,6 +194,7 @@ def certificate(name: str, passphrase: str | None = PASSPHRASE) -> tuple[dict[st
     return inputs, [*pem_body_lines(key_pem), *pem_body_lines(plain_key)]
 
 
+@pytest.mark.emulator
 def test_create_and_update_under_faults_show_no_secret(canary_controller, capsys, caplog):
     emu = canary_controller
     provider = canary_provider(emu.url)
@@ -220,6 +221,7 @@ def test_create_and_update_under_faults_show_no_secret(canary_controller, capsys
     seen.assert_clean()
 
 
+@pytest.mark.emulator
 def test_keys_the_controller_refuses_show_no_secret(canary_controller, capsys, caplog):
     provider = canary_provider(canary_controller.url)
     wrong, wrong_key = certificate("canary-wrong-passphrase")

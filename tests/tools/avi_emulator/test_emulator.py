@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.avi_support import PASSWORD, REPO, USER, RawClient
 from tools.avi_emulator import Emulator, EmulatorConfig
 
@@ -68,6 +70,7 @@ def test_tenants_are_isolated(raw):
                **{"X-Avi-Tenant": "*"}).json()["count"] == 1
 
 
+@pytest.mark.emulator
 def test_state_survives_restart(tmp_path):
     state = str(tmp_path / "avi.json")
     with Emulator(EmulatorConfig(username=USER, password=PASSWORD, state=state)) as emu:
@@ -76,6 +79,7 @@ def test_state_survives_restart(tmp_path):
         assert RawClient(emu.url)("GET", f"/api/pool/{uuid}").json()["name"] == "kept"
 
 
+@pytest.mark.emulator
 def test_command_line_prints_its_url():
     proc = subprocess.Popen([sys.executable, "-m", "tools.avi_emulator", "--port", "0",
                              "--username", USER, "--password", PASSWORD], cwd=str(REPO),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from tests.support.avi_support import PASSWORD, REPO, USER, self_signed
@@ -31,6 +32,7 @@ def test_plain_http_keeps_an_ordinary_clients_session(emulator):
     assert requests.get(f"{emulator.url}/api/pool", headers=headers, timeout=10).status_code == 401
 
 
+@pytest.mark.emulator
 def test_https_cookies_stay_secure(tmp_path):
     cert_pem, key_pem, _, _ = self_signed("127.0.0.1")
     (tmp_path / "cert.pem").write_text(cert_pem)

@@ -158,6 +158,8 @@ def _pulumi_commands(box: DevSandbox) -> list[list[str]]:
     return [c["args"] for c in box.calls("pulumi")]
 
 
+@pytest.mark.emulator
+@pytest.mark.slow
 def test_up_then_up_again_then_down(sandbox):
     committed = (PROJECT_DIR / "Pulumi.dev.yaml").read_bytes()
 
@@ -210,6 +212,7 @@ def test_up_then_up_again_then_down(sandbox):
     assert [c["args"][:2] for c in sandbox.calls("kind")] == [["delete", "cluster"]]
 
 
+@pytest.mark.emulator
 def test_an_existing_context_is_used_and_kept(sandbox):
     (sandbox.state / "contexts").write_text("kind-mesh-dev")
     up = sandbox.make("up", "STACK=dev", f"BACKEND={sandbox.backend}")
@@ -220,6 +223,8 @@ def test_an_existing_context_is_used_and_kept(sandbox):
     assert not sandbox.calls("kind"), "a cluster make up did not create is neither created nor deleted"
 
 
+@pytest.mark.emulator
+@pytest.mark.slow
 def test_down_starts_the_emulator_for_destroy_when_it_was_stopped(sandbox):
     up = sandbox.make("up", "STACK=dev", f"BACKEND={sandbox.backend}")
     assert up.returncode == 0, up.stdout + up.stderr
@@ -274,6 +279,7 @@ def test_down_is_only_for_dev(sandbox):
     assert not sandbox.calls()
 
 
+@pytest.mark.emulator
 def test_a_busy_emulator_port_stops_up_with_the_emulators_error(sandbox):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", sandbox.port))
@@ -369,7 +375,7 @@ def release_server():
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()  # quick shutdown()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", files, requested
     server.shutdown()
     server.server_close()

@@ -75,6 +75,7 @@ def engine(emulator, raw):
         yield Engine(stub, emulator.url)
 
 
+@pytest.mark.slow
 def test_onprem_deploys_converges_across_sizes_and_destroys(engine, raw, emulator):
     small = run_onprem()
     first = engine.deploy(small)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pickle
 
 import pulumi.dynamic.dynamic as sdk_dynamic
+import pytest
 
 from bench.generated_stack import write
 from tools.mockrun import run_stack_file
@@ -14,6 +15,7 @@ from tools.mockrun import run_stack_file
 AVI = "pulumi-python:dynamic/avi:"
 
 
+@pytest.mark.slow
 def test_a_thousand_app_stack_evaluates(tmp_path):
     batch_setitems = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
     run = run_stack_file(write(tmp_path / "Pulumi.scale.yaml", 1000))

@@ -178,6 +178,7 @@ def test_an_ako_running_under_a_new_name_is_not_told_to_delete():
 
 
 @pytest.mark.parametrize("ako_state", ["healthy", "cluster-gone"])
+@pytest.mark.slow
 def test_destroy_leaves_none_of_this_clusters_objects(emulator, raw, populated, ako_state):
     ours, _ = populated
     fake = FakeAko()
@@ -247,6 +248,7 @@ def two_context_kubeconfig(current_url: str, configured_url: str) -> str:
 
 
 @pytest.mark.parametrize("source", ["input", "ambient"])
+@pytest.mark.slow
 def test_cleanup_talks_only_to_the_configured_context(emulator, monkeypatch, tmp_path, source):
     wrong, right = FakeAko(), FakeAko()
     servers = [serve(wrong), serve(right)]
