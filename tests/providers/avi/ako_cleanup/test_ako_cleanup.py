@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -37,6 +38,14 @@ class RecordingSession(AviSession):
 @pytest.fixture(autouse=True)
 def _no_ambient_kubeconfig(monkeypatch, tmp_path):
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent-kubeconfig"))
+
+
+@pytest.fixture
+def quick_poll(monkeypatch):
+    """The provider's deleteConfig wait polls every 10 ms instead of 2 s: FakeAko gives its verdict
+    after a number of reads, not after a time, so only the test's wall time changes."""
+    monkeypatch.setattr("providers.avi.ako_cleanup.provider.ask_ako_to_clean_up",
+                        functools.partial(kube.ask_ako_to_clean_up, poll=0.01))
 
 
 def session_for(url: str) -> RecordingSession:
@@ -178,8 +187,7 @@ def test_an_ako_running_under_a_new_name_is_not_told_to_delete():
 
 
 @pytest.mark.parametrize("ako_state", ["healthy", "cluster-gone"])
-@pytest.mark.slow
-def test_destroy_leaves_none_of_this_clusters_objects(emulator, raw, populated, ako_state):
+def test_destroy_leaves_none_of_this_clusters_objects(emulator, raw, populated, ako_state, quick_poll):
     ours, _ = populated
     fake = FakeAko()
     server = serve(fake)
@@ -248,8 +256,7 @@ def two_context_kubeconfig(current_url: str, configured_url: str) -> str:
 
 
 @pytest.mark.parametrize("source", ["input", "ambient"])
-@pytest.mark.slow
-def test_cleanup_talks_only_to_the_configured_context(emulator, monkeypatch, tmp_path, source):
+def test_cleanup_talks_only_to_the_configured_context(emulator, monkeypatch, tmp_path, source, quick_poll):
     wrong, right = FakeAko(), FakeAko()
     servers = [serve(wrong), serve(right)]
     text = two_context_kubeconfig(*(f"http://127.0.0.1:{s.server_port}" for s in servers))
