@@ -1,4 +1,5 @@
-"""Shared fixtures: run the whole program under Pulumi mocks for a stack file."""
+"""Shared fixtures: run the whole program under Pulumi mocks for a stack file; every test that
+uses an emulator fixture is marked `emulator` (pytest.ini lists the markers)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,15 @@ STACK_FILES = sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))
 STACK_NAMES = [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACK_FILES]
 
 RunStack = Callable[..., ProgramRun]
+
+# tests/support/avi_fixtures.py: the fixtures that start tools/avi_emulator
+EMULATOR_FIXTURES = frozenset({"emulator", "make_emulator"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.emulator)
 
 
 @pytest.fixture(scope="session")

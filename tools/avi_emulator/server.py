@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import selectors
 import socket
 import ssl
 import threading
@@ -103,7 +104,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    """Serves until ``stop()``, which returns in milliseconds: the accept loop waits on the
+    listening socket and a wake-up pair, not on ``serve_forever``'s 0.5 s poll, and open
+    keep-alive connections are shut so their handler threads end too."""
+
     daemon_threads = True
+    block_on_close = False
     allow_reuse_address = True
     request_queue_size = 128
     controller: Controller
@@ -113,6 +119,53 @@ class _Server(ThreadingHTTPServer):
     inflight = 0
     peak_inflight = 0
     _count_lock = threading.Lock()
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def serve_until_stopped(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                ready = selector.select()
+                if self._stopping.is_set():
+                    break
+                if any(key.fileobj is self for key, _ in ready):
+                    self._handle_request_noblock()
+
+    def stop(self, serving: threading.Thread) -> None:
+        self._stopping.set()
+        self._wake_writer.send(b"\0")
+        serving.join(timeout=5)
+        with self._connections_lock:
+            open_connections = list(self._connections)
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+
+    def process_request(self, request, client_address) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request, client_address) -> None:
+        if not self._stopping.is_set():  # a connection cut by stop() is not an error
+            super().handle_error(request, client_address)
 
     def count(self) -> None:
         with self._count_lock:
@@ -171,16 +224,16 @@ class Emulator:
             server.socket = ctx.wrap_socket(server.socket, server_side=True)
             server.scheme = "https"
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="avi-emulator",
+        self._thread = threading.Thread(target=server.serve_until_stopped, name="avi-emulator",
                                         daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._server is not None and self._thread is not None:
+            self._server.stop(self._thread)
             self._server = None
+            self._thread = None
 
     def __enter__(self) -> "Emulator":
         return self.start()

@@ -1,0 +1,212 @@
+"""Stack-file mistakes: each ends with exit 2, one message naming where it is, and nothing written.
+
+The same top-level rule holds under the real Pulumi CLI, where the program sees the
+stack's config through the SDK's runtime config (every key of every namespace).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from components.config.errors import ConfigError
+from components.config.loader import PulumiConfigSource, load_stack_config
+from tests.conftest import write_stack
+from tools import output_dir
+from tools.mockrun import PROJECT_DIR, read_stack_file
+from tools.stack_files import StackFileError
+
+GOOD = """\
+config:
+  mesh-platform:cluster:
+    kind: existing
+  mesh-platform:edge:
+    kind: emissary
+"""
+
+
+def render(path: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tools.render", "--config", str(path), "--out", str(out)],
+                          cwd=PROJECT_DIR, capture_output=True, text=True, timeout=240)
+
+
+def stale_output(tmp_path: Path) -> Path:
+    """An output directory a previous, successful render left behind (marked as tools.render's)."""
+    def fill(staging: Path) -> None:
+        (staging / "manifests").mkdir()
+        (staging / "manifests" / "999-stale.yaml").write_text("stale: true\n")
+        (staging / "resources.json").write_text("[]\n")
+
+    out = tmp_path / "out"
+    output_dir.write_dir(output_dir.inspect(out, "tools.render"), fill)
+    return out
+
+
+MISTAKES = {
+    "misspelt top-level key": (
+        GOOD + "  mesh-platform:observabilty:\n    grafana: {addon: false}\n",
+        "mesh-platform:observabilty: unknown setting; expected one of environment, cluster,",
+        "did you mean observability?"),
+    "misspelt namespace": (
+        GOOD + "  mesh-platfrom:istio:\n    mtls: STRICT\n",
+        'mesh-platfrom:istio: unknown namespace "mesh-platfrom"; did you mean mesh-platform:istio?', ""),
+    "namespace in the wrong case": (
+        GOOD + "  Mesh-platform:istio:\n    mtls: STRICT\n",
+        'Mesh-platform:istio: unknown namespace "Mesh-platform"; did you mean mesh-platform:istio?', ""),
+    "key in the wrong case": (
+        GOOD + "  mesh-platform:Istio:\n    mtls: STRICT\n",
+        "mesh-platform:Istio: unknown setting;", "did you mean istio?"),
+    "misspelt nested key": (
+        GOOD + "  mesh-platform:istio:\n    mtlsMode: STRICT\n",
+        "mesh-platform:istio.mtlsMode: unknown setting; expected one of version,", "did you mean mtls?"),
+    "singular of a list key": (
+        GOOD + "  mesh-platform:externalHost:\n    - host: api.example.com\n",
+        "mesh-platform:externalHost: unknown setting;", "did you mean externalHosts?"),
+    "YAML syntax error": (
+        "config:\n  mesh-platform:cluster:\n    kind: [existing\n",
+        "Pulumi.mistake.yaml:4:1: invalid YAML:", ""),
+    "duplicated key": (
+        GOOD + "  mesh-platform:edge:\n    kind: avi\n",
+        'Pulumi.mistake.yaml:6:3: key "mesh-platform:edge" is given twice (first on line 4); keep one', ""),
+    "duplicated nested key": (
+        "config:\n  mesh-platform:cluster:\n    kind: existing\n    kind: eks\n",
+        'Pulumi.mistake.yaml:4:5: key "kind" is given twice (first on line 3); keep one', ""),
+    "file is a list": (
+        "- config:\n    mesh-platform:cluster: {kind: existing}\n",
+        "Pulumi.mistake.yaml:1:1: expected a mapping of keys (such as `config:`); got a list", ""),
+    "config is a list": (
+        "config:\n  - mesh-platform:cluster: {kind: existing}\n",
+        "Pulumi.mistake.yaml:2:3: `config:` must be a mapping of keys to values; got a list", ""),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_each_mistake_exits_2_naming_it_and_leaves_nothing(mistake, tmp_path):
+    text, message, hint = MISTAKES[mistake]
+    path = write_stack(tmp_path, "mistake", text)
+    out = stale_output(tmp_path)
+    result = render(path, out)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert hint in result.stderr
+    assert "Traceback" not in result.stderr and "None" not in result.stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no staging left over
+
+
+def test_file_mistakes_are_one_line(tmp_path):
+    for mistake in ("YAML syntax error", "duplicated key", "file is a list", "config is a list"):
+        path = write_stack(tmp_path, "mistake", MISTAKES[mistake][0])
+        with pytest.raises(StackFileError) as error:
+            read_stack_file(path)
+        assert "\n" not in str(error.value) and str(error.value).startswith(str(path))
+
+
+@pytest.mark.slow
+def test_a_good_render_replaces_the_previous_output(tmp_path):
+    path = write_stack(tmp_path, "good", GOOD)
+    out = stale_output(tmp_path)
+    assert (out / "manifests" / "999-stale.yaml").exists()
+    result = render(path, out)
+    assert result.returncode == 0, result.stderr
+    assert not (out / "manifests" / "999-stale.yaml").exists()
+    assert json.loads((out / "resources.json").read_text())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Pulumi.good.yaml", "out"]
+
+
+def test_missing_cluster_kind_reads_without_python_reprs():
+    source = _EnvSource({"mesh-platform:cluster": {"name": "dev"}, "mesh-platform:edge": {"kind": "emissary"}})
+    with pytest.raises(ConfigError) as error:
+        load_stack_config(source)
+    assert [str(p) for p in error.value.problems] == [
+        "mesh-platform:cluster.kind: required; expected one of eks, aks, existing"]
+
+
+class _EnvSource:
+    """A ConfigSource over a plain mapping of full keys (namespace:key) to values."""
+
+    stack = "test"
+
+    def __init__(self, values: dict):
+        self.values = values
+
+    def value(self, key):
+        return self.values.get(f"mesh-platform:{key}")
+
+    def secret(self, key):
+        return None
+
+    def keys(self):
+        return list(self.values)
+
+
+def test_under_the_pulumi_cli_every_namespace_is_checked(monkeypatch):
+    """The CLI hands the program its config through the SDK runtime: here the PULUMI_CONFIG
+    environment the language host sets, read through `PulumiConfigSource`."""
+    config = {"mesh-platform:cluster": json.dumps({"kind": "existing"}),
+              "mesh-platform:edge": json.dumps({"kind": "ambassador"}),
+              "mesh-platform:observabilty": json.dumps({"grafana": {"addon": True}}),
+              "mesh-platfrom:istio": json.dumps({"mtls": "STRICT"}),
+              "aws:region": "eu-west-1"}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    source = PulumiConfigSource()
+    assert set(source.keys()) == set(config)
+    with pytest.raises(ConfigError) as error:
+        load_stack_config(source)
+    found = [str(p) for p in error.value.problems]
+    assert len(found) == 2, found
+    assert found[0].startswith("mesh-platform:observabilty: unknown setting;")
+    assert found[0].endswith("did you mean observability?")
+    assert found[1].startswith('mesh-platfrom:istio: unknown namespace "mesh-platfrom"')
+
+
+def test_under_the_mock_runtime_every_namespace_is_checked(run_stack):
+    """The mocks set the runtime config map (as the language host does): the program refuses there too."""
+    with pytest.raises(ConfigError) as error:
+        run_stack("dev", overrides={"mesh-platform:observabilty": {}, "Mesh-platform:istio": {}})
+    found = [str(p) for p in error.value.problems]
+    assert any(p.startswith("mesh-platform:observabilty:") and "did you mean observability?" in p for p in found)
+    assert any(p.startswith('Mesh-platform:istio: unknown namespace "Mesh-platform"') for p in found)
+
+
+def test_other_namespaces_are_left_alone():
+    source = _EnvSource({"mesh-platform:cluster": {"kind": "existing"}, "mesh-platform:edge": {"kind": "emissary"},
+                         "aws:region": "eu-west-1", "kubernetes:context": "kind", "azure-native:location": "x"})
+    assert load_stack_config(source).edge.kind == "emissary"
+
+
+PLAIN_SECRET = ("mesh-platform:grafanaPassword: a secret stored as plain text; store it encrypted with "
+                "`pulumi config set --secret grafanaPassword <value>` (it replaces the plain value)")
+
+
+def test_a_secret_given_as_plain_text_is_refused_by_render(tmp_path):
+    path = write_stack(tmp_path, "plain", GOOD + "  mesh-platform:grafanaPassword: hunter2\n")
+    out = stale_output(tmp_path)
+    result = render(path, out)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert PLAIN_SECRET in result.stderr
+    assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_a_secret_given_as_plain_text_is_refused_under_the_pulumi_cli(monkeypatch):
+    """The language host lists the stack's encrypted keys in PULUMI_CONFIG_SECRET_KEYS: a
+    secret key missing from it was written without --secret."""
+    config = {"mesh-platform:cluster": json.dumps({"kind": "existing"}),
+              "mesh-platform:edge": json.dumps({"kind": "emissary"}),
+              "mesh-platform:grafanaPassword": "hunter2",
+              "mesh-platform:kialiPassword": "kept-secret"}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["mesh-platform:kialiPassword"]))
+    with pytest.raises(ConfigError) as error:
+        load_stack_config(PulumiConfigSource())
+    assert [str(p) for p in error.value.problems] == [PLAIN_SECRET]
+
+
+def test_an_encrypted_secret_is_accepted(run_stack):
+    run = run_stack("dev", overrides={"mesh-platform:grafanaPassword": {"secure": "v1:ciphertext"}})
+    assert run.resources
