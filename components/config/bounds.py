@@ -40,7 +40,7 @@ def describe_character(character: str) -> str:
     if 0x80 <= code <= 0x9f:
         return f"{label} (a C1 control character)"
     if 0xd800 <= code <= 0xdfff:
-        return f"{label} (a lone surrogate, not a character)"
+        return f"{label} (half a character: bytes that are not UTF-8, or an escape for a lone surrogate)"
     if code in (0xfffe, 0xffff):
         return f"{label} (a non-character)"
     return f"{label} ({unicodedata.name(character, 'unnamed')}, a bidirectional control character)"
