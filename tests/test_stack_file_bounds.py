@@ -212,6 +212,13 @@ def test_a_number_too_long_to_convert_is_refused(tmp_path):
         ":2:6: a number too long to read; quote it if it is text"
 
 
+@pytest.mark.parametrize("value, tag", [("!!float x", "!!float"), ("!!bool maybe", "!!bool"), ("!!int 1.5", "!!int"),
+                                        ("!!float ''", "!!float"), ("!!int ''", "!!int")])
+def test_a_value_its_tag_cannot_convert_is_refused(tmp_path, value, tag):
+    assert refusal(tmp_path, f"config:\n  a: {value}\n") == \
+        f":2:6: this value cannot be read as {tag}; quote it if it is text"
+
+
 @pytest.mark.parametrize("tag", ["binary", "set", "omap", "pairs"])
 def test_tags_without_a_json_equivalent_are_refused(tmp_path, tag):
     value = {"binary": "aGk=", "set": "{a, b}", "omap": "[a: 1]", "pairs": "[a: 1]"}[tag]
@@ -363,3 +370,8 @@ def test_decoded_values_are_bounded_too():
     assert [str(p) for p in error.value.problems] == [
         f"mesh-platform:apps{'[0]' * bounds.MAX_DEPTH}: nested more than 64 levels deep; "
         "no setting nests more than a few"]
+
+
+def test_a_repeated_key_with_a_line_break_is_shown_on_one_line(tmp_path):
+    assert refusal(tmp_path, 'config:\n  "a\\nb": 1\n  "a\\nb": 2\n') == \
+        ':3:3: key "a\\nb" is given twice (first on line 2); keep one'

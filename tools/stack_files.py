@@ -20,6 +20,7 @@ Mapping keys are the text as written and timestamps stay text, as the CLI's YAML
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -44,6 +45,10 @@ class _Refused(yaml.MarkedYAMLError):
 
     def __init__(self, problem: str, mark: Any):
         super().__init__(problem=problem, problem_mark=mark)
+
+
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
 class _Position:
@@ -106,8 +111,8 @@ class UniqueKeyLoader(yaml.SafeLoader):
             if not isinstance(key_node, ScalarNode):
                 raise _Refused("a key must be a single value, not a list or mapping", key_node.start_mark)
             if key_node.value in seen:
-                raise _Refused(f'key "{key_node.value}" is given twice (first on line {seen[key_node.value].line + 1}); '
-                              "keep one", key_node.start_mark)
+                raise _Refused(f"key {_shown(key_node.value)} is given twice (first on line "
+                               f"{seen[key_node.value].line + 1}); keep one", key_node.start_mark)
             seen[key_node.value] = key_node.start_mark
         self.flatten_mapping(node)  # merged (`<<: *base`) pairs first, so the written ones win
         mapping: dict[str, Any] = {}
@@ -117,28 +122,40 @@ class UniqueKeyLoader(yaml.SafeLoader):
             mapping[key_node.value] = self.construct_object(value_node, deep=deep)
         return mapping
 
-    def construct_yaml_int(self, node: Node) -> int:
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
         try:
-            return super().construct_yaml_int(node)
-        except ValueError:
-            raise _Refused("a number too long to read; quote it if it is text", node.start_mark) from None
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, LookupError, ArithmeticError) as error:
+            # A scalar its tag's constructor cannot convert: `!!float x`, `!!bool maybe`, 5000 digits.
+            if "limit" in str(error) and node.tag.endswith(":int"):
+                raise _Refused("a number too long to read; quote it if it is text", node.start_mark) from None
+            raise _Refused(f"this value cannot be read as {_short(node.tag)}; quote it if it is text",
+                           node.start_mark) from None
 
     def construct_as_text(self, node: Node) -> str:
         return self.construct_scalar(node)
 
     def refuse_tag(self, node: Node) -> None:
-        raise _Refused(f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not accepted in a stack file; "
+        raise _Refused(f"the tag {_short(node.tag)} is not accepted in a stack file; "
                        "write text, numbers, lists and mappings", node.start_mark)
 
 
-UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", UniqueKeyLoader.construct_yaml_int)
 UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", UniqueKeyLoader.construct_as_text)
 for _tag in ("binary", "set", "omap", "pairs"):
     UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", UniqueKeyLoader.refuse_tag)
 
 
+def _shown(key: str) -> str:
+    """A key in quotes on one line (line breaks as escapes), cut short when long."""
+    quoted = json.dumps(key, ensure_ascii=False)
+    return quoted if len(quoted) <= 80 else quoted[:76] + '..."'
+
+
 def _kind_of(node: Node) -> str:
     return {"SequenceNode": "a list", "ScalarNode": "a single value"}.get(type(node).__name__, "something else")
+
+
+_AT_MOST = f"a stack file may hold at most {MAX_BYTES} (1 MiB)"
 
 
 def read_text(path: Path) -> str:
@@ -148,14 +165,13 @@ def read_text(path: Path) -> str:
         if not path.is_file():
             raise StackFileError(path, None, "not a regular file" if path.exists() else "no such file")
         if path.stat().st_size > MAX_BYTES:
-            raise StackFileError(path, None, f"{path.stat().st_size} bytes; a stack file may hold at most "
-                                             f"{MAX_BYTES} (1 MiB)")
+            raise StackFileError(path, None, f"{path.stat().st_size} bytes; {_AT_MOST}")
         with path.open("rb") as stream:
             data = stream.read(MAX_BYTES + 1)
     except OSError as error:
         raise StackFileError(path, None, f"cannot read: {error.strerror or error}") from None
     if len(data) > MAX_BYTES:
-        raise StackFileError(path, None, f"more than {MAX_BYTES} bytes; a stack file may hold at most 1 MiB")
+        raise StackFileError(path, None, f"more than {MAX_BYTES} bytes; {_AT_MOST}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
