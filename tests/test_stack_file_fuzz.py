@@ -28,6 +28,7 @@ from tools.mockrun import PROJECT_DIR
 from tools.stack_files import StackFileError, read_mapping
 
 STACKS = {path.name: path.read_bytes() for path in sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))}
+FILES = {**STACKS, "Pulumi.yaml": (PROJECT_DIR / "Pulumi.yaml").read_bytes()}  # the project file is read too
 SECONDS_PER_FILE = 20  # a render takes about a second; a stalled parse took minutes
 
 
@@ -126,23 +127,34 @@ MUTATION = st.one_of(
     st.tuples(st.just("block_nesting"), POSITIONS, st.integers(1, 200)),
     st.tuples(st.just("alias_bomb"), POSITIONS, st.integers(2, 12), st.integers(2, 12)),
 )
-MUTANTS = st.tuples(st.sampled_from(sorted(STACKS)), st.lists(MUTATION, min_size=1, max_size=4))
+MUTANTS = st.tuples(st.sampled_from(sorted(FILES)), st.lists(MUTATION, min_size=1, max_size=4))
 
 
 def mutant(name: str, mutations: list[tuple]) -> bytes:
-    data = STACKS[name]
+    data = FILES[name]
     for mutation in mutations:
         data = apply(data, mutation)
     return data
 
 
-def check_outcome(status: int, stdout: str, stderr: str, path: Path, out: Path) -> None:
+def write_mutant(directory: Path, name: str, mutations: list[tuple]) -> tuple[Path, Path]:
+    """The stack file to render and the mutated file (the same, or a `Pulumi.yaml` beside it)."""
+    mutated = directory / name
+    mutated.write_bytes(mutant(name, mutations))
+    if name != "Pulumi.yaml":
+        return mutated, mutated
+    stack = directory / "Pulumi.dev.yaml"
+    stack.write_bytes(STACKS["Pulumi.dev.yaml"])
+    return stack, mutated
+
+
+def check_outcome(status: int, stdout: str, stderr: str, files: tuple[Path, Path], out: Path) -> None:
     assert status in (0, 2), stderr
     assert "Traceback" not in stdout + stderr, stderr
     if status == 0:
         assert (out / "resources.json").is_file()
     else:
-        assert path.name in stderr, stderr  # the message names the file it refuses
+        assert any(file.name in stderr for file in files), stderr  # the stack file, or the project file
         assert not out.exists()  # the output directory did not exist, and still does not
 
 
@@ -159,15 +171,15 @@ def check_outcome(status: int, stdout: str, stderr: str, path: Path, out: Path) 
 def test_a_mutated_example_stack_renders_or_exits_2(tmp_path_factory, capfd, case):
     name, mutations = case
     directory = tmp_path_factory.mktemp("fuzz")
-    path, out = directory / name, directory / "render"  # `out` does not exist yet
-    path.write_bytes(mutant(name, mutations))
+    path, mutated = write_mutant(directory, name, mutations)
+    out = directory / "render"  # does not exist yet
     capfd.readouterr()
     started = time.monotonic()
     status = render.main(["--config", str(path), "--out", str(out)])
     elapsed = time.monotonic() - started
     captured = capfd.readouterr()
     event(f"exit {status}")  # shown by --hypothesis-show-statistics
-    check_outcome(status, captured.out, captured.err, path, out)
+    check_outcome(status, captured.out, captured.err, (path, mutated), out)
     assert elapsed < SECONDS_PER_FILE
 
 
@@ -180,11 +192,11 @@ def test_a_mutated_example_stack_renders_or_exits_2(tmp_path_factory, capfd, cas
 def test_a_mutated_example_stack_through_the_command_line(tmp_path_factory, case):
     name, mutations = case
     directory = tmp_path_factory.mktemp("fuzz-cli")
-    path, out = directory / name, directory / "render"
-    path.write_bytes(mutant(name, mutations))
+    path, mutated = write_mutant(directory, name, mutations)
+    out = directory / "render"
     result = subprocess.run([sys.executable, "-m", "tools.render", "--config", str(path), "--out", str(out)],
                             cwd=PROJECT_DIR, capture_output=True, text=True, timeout=SECONDS_PER_FILE * 3)
-    check_outcome(result.returncode, result.stdout, result.stderr, path, out)
+    check_outcome(result.returncode, result.stdout, result.stderr, (path, mutated), out)
 
 
 @fuzz_settings(examples=300)
