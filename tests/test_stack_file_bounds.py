@@ -68,7 +68,8 @@ def test_nesting_up_to_the_bound_is_read(tmp_path):
 
 def test_nesting_one_level_beyond_the_bound_is_refused(tmp_path):
     message = refusal(tmp_path, f"config:\n  a: {nested_list(bounds.MAX_DEPTH - 1)}\n")
-    assert message == f":2:{5 + bounds.MAX_DEPTH - 1}: nested more than 64 levels deep; no setting nests more than a few"
+    column = len("  a: ") + bounds.MAX_DEPTH - 1  # the bracket that opens level 65
+    assert message == f":2:{column}: nested more than 64 levels deep; no setting nests more than a few"
 
 
 def test_nesting_ten_thousand_levels_deep_is_refused_quickly(tmp_path):
@@ -196,7 +197,8 @@ def test_an_unreadable_file_is_refused(tmp_path, monkeypatch):
 
 
 def test_a_key_that_is_a_list_is_refused(tmp_path):
-    assert refusal(tmp_path, "config:\n  ? [a, b]\n  : c\n") == ":2:5: a key must be a single value, not a list or mapping"
+    assert refusal(tmp_path, "config:\n  ? [a, b]\n  : c\n") == \
+        ":2:5: a key must be a single value, not a list or mapping"
 
 
 def test_keys_and_dates_are_the_text_written(tmp_path):
@@ -274,7 +276,8 @@ VALID = {"mesh-platform:cluster": {"kind": "existing", "name": "dev"}, "mesh-pla
 def sdk_problems(monkeypatch, changes: dict) -> list[str]:
     """The problems `load_stack_config` reports for the config the language host hands over
     (PULUMI_CONFIG: every value JSON-encoded text, as the CLI sets it)."""
-    config = {key: value if isinstance(value, str) else json.dumps(value) for key, value in {**VALID, **changes}.items()}
+    config = {key: value if isinstance(value, str) else json.dumps(value)
+              for key, value in {**VALID, **changes}.items()}
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
     started = time.monotonic()
     with pytest.raises(ConfigError) as error:

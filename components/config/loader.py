@@ -97,14 +97,15 @@ def unknown_keys(keys: Iterable[str]) -> list[Problem]:
     problems = []
     for full_key in keys:
         namespace, _, key = full_key.partition(":")
+        shown = bounds.printable(full_key)  # a control character in a key is shown as its code
         if namespace == PROJECT:
             if key not in TOP_LEVEL_KEYS:
-                problems.append(Problem(bounds.printable(full_key), f"unknown setting; expected one of {', '.join(TOP_LEVEL_KEYS)}"
-                                                  f"{suggestion(key.split('.')[0], TOP_LEVEL_KEYS)}"))
+                problems.append(Problem(shown, f"unknown setting; expected one of {', '.join(TOP_LEVEL_KEYS)}"
+                                               f"{suggestion(key.split('.')[0], TOP_LEVEL_KEYS)}"))
         elif _is_near_miss(namespace):
-            problems.append(Problem(bounds.printable(full_key), f'unknown namespace "{bounds.printable(namespace)}"; '
-                                                                f"did you mean {PROJECT}:{bounds.printable(key)}? "
-                                              f"(this project reads only {PROJECT}:* keys)"))
+            problems.append(Problem(shown, f'unknown namespace "{bounds.printable(namespace)}"; did you mean '
+                                           f"{PROJECT}:{bounds.printable(key)}? (this project reads only "
+                                           f"{PROJECT}:* keys)"))
     return problems
 
 
