@@ -4,7 +4,8 @@ truncated lines, odd values), always render (exit 0) or are refused (exit 2) wit
 naming the file: never a traceback, never more than a generous time per file.
 
 Reproducible: examples are derived from the test itself (`derandomize`), no example database
-is read or written, and every loop is bounded by `max_examples`.
+is read or written, and every loop is bounded by `max_examples`. Hypothesis's own caches go to
+the system's temporary directory, not into the checkout.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from components.config import bounds
 from components.config.errors import ConfigError
@@ -26,6 +29,10 @@ from components.config.loader import PulumiConfigSource, load_stack_config
 from tools import render
 from tools.mockrun import PROJECT_DIR
 from tools.stack_files import StackFileError, read_mapping
+
+# Set on import: Hypothesis caches what it learns about the source (and Unicode tables) from
+# the moment tests are collected.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "mesh-platform-hypothesis-cache")
 
 STACKS = {path.name: path.read_bytes() for path in sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))}
 FILES = {**STACKS, "Pulumi.yaml": (PROJECT_DIR / "Pulumi.yaml").read_bytes()}  # the project file is read too
