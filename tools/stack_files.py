@@ -1,18 +1,35 @@
 """Read `Pulumi.<stack>.yaml` and `Pulumi.yaml` strictly, the way the Pulumi CLI accepts them.
 
-A YAML syntax error, a key given twice in one mapping (the CLI refuses those; plain
-PyYAML would silently keep the last), a document that is not a mapping, or a
-`config:` that is not a mapping each raise `StackFileError`, whose message is one
-line: `<file>:<line>:<column>: <what is wrong>`.
+Each of these raises `StackFileError`, whose message is one line:
+`<file>:<line>:<column>: <what is wrong>` (the line and column where known):
+
+- a path that is not a readable regular file, a file over `MAX_BYTES`, bytes that are not
+  UTF-8, or a character no setting means (`bounds.FORBIDDEN`: NUL, other control
+  characters, bidirectional overrides), written as itself or as an escape;
+- a YAML syntax error, a key given twice in one mapping (the CLI refuses those; plain
+  PyYAML would silently keep the last), a key that is a list or mapping, a tag with no
+  JSON equivalent (`!!binary`, `!!set`, ...), a number too long to convert;
+- nesting deeper than `MAX_DEPTH`, more than `MAX_VALUES` values once aliases are
+  expanded (a "billion laughs" is refused while composing, before anything is built),
+  an alias used inside the collection it names;
+- a document that is not a mapping, or a `config:` that is not a mapping.
+
+Mapping keys are the text as written and timestamps stay text, as the CLI's YAML decoder
+(go-yaml v3 into `interface{}`) hands them over.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import yaml
-from yaml.nodes import MappingNode, Node
+from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from components.config.bounds import (MAX_BYTES, MAX_DEPTH, MAX_VALUES, describe_character, first_forbidden,
+                                      line_and_column)
 
 
 class StackFileError(Exception):
@@ -23,30 +40,158 @@ class StackFileError(Exception):
         super().__init__(f"{where}: {problem}")
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """A problem this reader finds itself (not a YAML syntax error): reported as it is worded."""
+
+    def __init__(self, problem: str, mark: Any):
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+class _Position:
+    """A 0-based line and column, shaped like a YAML mark."""
+
+    def __init__(self, line: int, column: int):
+        self.line, self.column = line, column
+
+
 class UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a mapping key given twice."""
+    """A SafeLoader that refuses a mapping key given twice and every input beyond the bounds
+    (depth, expanded size, forbidden characters in a scalar), with the position of each."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._expanded = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> values it expands to, once composed
+
+    def _count(self, values: int, mark: Any) -> None:
+        self._expanded += values
+        if self._expanded > MAX_VALUES:
+            raise _Refused(f"more than {MAX_VALUES} values, counting each use of an alias in full (a stack "
+                           "needs a few hundred)", mark)
+
+    def compose_node(self, parent: Optional[Node], index: Any) -> Node:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            if id(node) not in self._sizes:
+                raise _Refused(f"alias *{event.anchor} is used inside the collection it names", event.start_mark)
+            self._count(self._sizes[id(node)], event.start_mark)
+            return node
+        collection = isinstance(event, (SequenceStartEvent, MappingStartEvent))
+        if collection:
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"nested more than {MAX_DEPTH} levels deep; no setting nests more than a few",
+                               event.start_mark)
+        before = self._expanded
+        self._count(1, event.start_mark)
+        node = super().compose_node(parent, index)
+        if collection:
+            self._depth -= 1
+        self._sizes[id(node)] = self._expanded - before
+        if isinstance(node, ScalarNode):
+            position = first_forbidden(node.value)
+            if position is not None:
+                raise _Refused(f"this value holds an escape for {describe_character(node.value[position])} "
+                               f"at character {position + 1}; remove it", node.start_mark)
+        return node
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict:
-        if isinstance(node, MappingNode):
-            seen: dict[Any, Any] = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                if key in seen:
-                    raise yaml.MarkedYAMLError(
-                        problem=f'key "{key}" is given twice (first on line {seen[key].line + 1}); '
-                                "keep one", problem_mark=key_node.start_mark)
-                seen[key] = key_node.start_mark
-        return super().construct_mapping(node, deep=deep)
+        if not isinstance(node, MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        seen: dict[str, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused("a key must be a single value, not a list or mapping", key_node.start_mark)
+            if key_node.value in seen:
+                raise _Refused(f"key {_shown(key_node.value)} is given twice (first on line "
+                               f"{seen[key_node.value].line + 1}); keep one", key_node.start_mark)
+            seen[key_node.value] = key_node.start_mark
+        self.flatten_mapping(node)  # merged (`<<: *base`) pairs first, so the written ones win
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused("a key must be a single value, not a list or mapping", key_node.start_mark)
+            mapping[key_node.value] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, LookupError, ArithmeticError) as error:
+            # A scalar its tag's constructor cannot convert: `!!float x`, `!!bool maybe`, 5000 digits.
+            if "limit" in str(error) and node.tag.endswith(":int"):
+                raise _Refused("a number too long to read; quote it if it is text", node.start_mark) from None
+            raise _Refused(f"this value cannot be read as {_short(node.tag)}; quote it if it is text",
+                           node.start_mark) from None
+
+    def construct_as_text(self, node: Node) -> str:
+        return self.construct_scalar(node)
+
+    def refuse_tag(self, node: Node) -> None:
+        raise _Refused(f"the tag {_short(node.tag)} is not accepted in a stack file; "
+                       "write text, numbers, lists and mappings", node.start_mark)
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", UniqueKeyLoader.construct_as_text)
+for _tag in ("binary", "set", "omap", "pairs"):
+    UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", UniqueKeyLoader.refuse_tag)
+
+
+def _shown(key: str) -> str:
+    """A key in quotes on one line (line breaks as escapes), cut short when long."""
+    quoted = json.dumps(key, ensure_ascii=False)
+    return quoted if len(quoted) <= 80 else quoted[:76] + '..."'
 
 
 def _kind_of(node: Node) -> str:
     return {"SequenceNode": "a list", "ScalarNode": "a single value"}.get(type(node).__name__, "something else")
 
 
+_AT_MOST = f"a stack file may hold at most {MAX_BYTES} (1 MiB)"
+
+
+def read_text(path: Path) -> str:
+    """The file's text, refused (`StackFileError`) when it is not a readable regular file, is
+    larger than `MAX_BYTES`, is not UTF-8, or holds a forbidden character."""
+    try:
+        if not path.is_file():
+            raise StackFileError(path, None, "not a regular file" if path.exists() else "no such file")
+        if path.stat().st_size > MAX_BYTES:
+            raise StackFileError(path, None, f"{path.stat().st_size} bytes; {_AT_MOST}")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise StackFileError(path, None, f"cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_BYTES:
+        raise StackFileError(path, None, f"more than {MAX_BYTES} bytes; {_AT_MOST}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        prefix = data[:error.start]
+        line = prefix.count(b"\n") + 1
+        column = len(prefix[prefix.rfind(b"\n") + 1:].decode("utf-8")) + 1
+        raise StackFileError(path, _Position(line - 1, column - 1),
+                             f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8") from None
+    index = first_forbidden(text)
+    if index is not None:
+        line, column = line_and_column(text, index)
+        raise StackFileError(path, _Position(line - 1, column - 1),
+                             f"contains {describe_character(text[index])}; remove it")
+    return text
+
+
 def read_mapping(path: Path, section: str = "config") -> dict:
     """The file's top-level mapping; its `section` key, when present, must be a mapping too."""
     path = Path(path)
-    loader = UniqueKeyLoader(path.read_text())
+    loader = UniqueKeyLoader(read_text(path))
     try:
         node = loader.get_single_node()
         if node is None:
@@ -63,9 +208,12 @@ def read_mapping(path: Path, section: str = "config") -> dict:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(str(part) for part in (error.context, error.problem) if part)
-        raise StackFileError(path, mark, f"invalid YAML: {problem}" if "given twice" not in problem
-                             else problem) from None
+        raise StackFileError(path, mark, problem if isinstance(error, _Refused) else f"invalid YAML: {problem}") \
+            from None
     except yaml.YAMLError as error:
         raise StackFileError(path, None, f"invalid YAML: {error}") from None
+    except RecursionError:  # the depth bound keeps every real and fuzzed file well away from this
+        raise StackFileError(path, None, f"nested too deeply; at most {MAX_DEPTH} levels are accepted") from None
     finally:
         loader.dispose()
+

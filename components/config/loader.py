@@ -5,6 +5,10 @@ real one is the Pulumi SDK's runtime config, which holds every key of every
 namespace), refuses keys it does not know (with a "did you mean"), validates the
 rest against `StackConfig`, and raises one `ConfigError` listing every problem
 before any resource is declared. Nothing else in the program reads configuration.
+
+Values beyond the bounds of `components.config.bounds` (too large, nested too deeply,
+too many values, characters no setting means) are refused before any validation, so
+neither the JSON decoder nor pydantic ever sees them.
 """
 
 from __future__ import annotations
@@ -20,10 +24,16 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
-from components.config.errors import PROJECT, ConfigError, Problem, key_path, keys_of, problems_from, suggestion
+from components.config import bounds
+from components.config.errors import (PROJECT, ConfigError, Problem, join_path, key_path, keys_of, problems_from,
+                                      suggestion)
 from components.config.stack import SECRET_KEYS, StackConfig
 
 TOP_LEVEL_KEYS = (*keys_of(StackConfig), *SECRET_KEYS)
+
+
+class RefusedValue(ValueError):
+    """A configuration value refused before decoding it; the message says why (never the value)."""
 
 
 class ConfigSource(Protocol):
@@ -32,7 +42,8 @@ class ConfigSource(Protocol):
     stack: str
 
     def value(self, key: str) -> Any:
-        """The plain value of a top-level key (decoded JSON for objects/lists), or None."""
+        """The plain value of a top-level key (decoded JSON for objects/lists), or None.
+        May raise `RefusedValue` for a value it will not decode."""
 
     def secret(self, key: str) -> Optional[pulumi.Output[str]]:
         """The secret value of a top-level key as a secret Output, or None when unset."""
@@ -55,6 +66,10 @@ class PulumiConfigSource:
         raw = self._config.get(key)
         if raw is None:
             return None
+        if len(raw) > bounds.MAX_BYTES:
+            raise RefusedValue(f"{len(raw)} characters long; at most {bounds.MAX_BYTES} are accepted")
+        if bounds.json_depth(raw) > bounds.MAX_DEPTH:
+            raise RefusedValue(f"nested more than {bounds.MAX_DEPTH} levels deep; no setting nests more than a few")
         try:
             return json.loads(raw)
         except ValueError:
@@ -82,13 +97,15 @@ def unknown_keys(keys: Iterable[str]) -> list[Problem]:
     problems = []
     for full_key in keys:
         namespace, _, key = full_key.partition(":")
+        shown = bounds.printable(full_key)  # a control character in a key is shown as its code
         if namespace == PROJECT:
             if key not in TOP_LEVEL_KEYS:
-                problems.append(Problem(full_key, f"unknown setting; expected one of {', '.join(TOP_LEVEL_KEYS)}"
-                                                  f"{suggestion(key.split('.')[0], TOP_LEVEL_KEYS)}"))
+                problems.append(Problem(shown, f"unknown setting; expected one of {', '.join(TOP_LEVEL_KEYS)}"
+                                               f"{suggestion(key.split('.')[0], TOP_LEVEL_KEYS)}"))
         elif _is_near_miss(namespace):
-            problems.append(Problem(full_key, f'unknown namespace "{namespace}"; did you mean {PROJECT}:{key}? '
-                                              f"(this project reads only {PROJECT}:* keys)"))
+            problems.append(Problem(shown, f'unknown namespace "{bounds.printable(namespace)}"; did you mean '
+                                           f"{PROJECT}:{bounds.printable(key)}? (this project reads only "
+                                           f"{PROJECT}:* keys)"))
     return problems
 
 
@@ -98,6 +115,27 @@ def plain_text_secrets(source: ConfigSource, keys: Iterable[str]) -> list[Proble
     return [Problem(f"{PROJECT}:{key}", "a secret stored as plain text; store it encrypted with "
                                         f"`pulumi config set --secret {key} <value>` (it replaces the plain value)")
             for key in keys if not source.is_stored_secret(key)]
+
+
+def read_values(source: ConfigSource) -> tuple[dict[str, Any], list[Problem]]:
+    """Every plain top-level value the stack sets, and the values refused for breaking a bound
+    (size, depth, number of values, forbidden characters), each named by its key path."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key in TOP_LEVEL_KEYS:
+        if key in SECRET_KEYS:
+            continue
+        path = f"{PROJECT}:{key}"
+        try:
+            value = source.value(key)
+        except RefusedValue as refused:
+            problems.append(Problem(path, str(refused)))
+            continue
+        found = bounds.problems_in(value)
+        problems += [Problem(join_path(path, relative), message) for relative, message in found]
+        if value is not None and not found:
+            values[key] = value
+    return values, problems
 
 
 def _validate(raw: dict[str, Any], context: dict[str, Any]) -> StackConfig:
@@ -153,8 +191,9 @@ def load_stack_config(source: ConfigSource, today: Optional[date] = None) -> Sta
 
     Support windows are judged on `today` (the day of the preview unless given)."""
     problems = unknown_keys(source.keys())
-    raw = {key: source.value(key) for key in TOP_LEVEL_KEYS if key not in SECRET_KEYS}
-    raw = {key: value for key, value in raw.items() if value is not None}
+    raw, refused = read_values(source)
+    if refused:
+        raise ConfigError(problems + refused)  # validating the rest would only add noise
     if raw.get("environment") == "":
         del raw["environment"]  # Pulumi.yaml's declared default: use the stack name
     secrets = {key: source.secret(key) for key in SECRET_KEYS}
@@ -184,4 +223,4 @@ def _as_written(problems: list[Problem], raw: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-__all__ = ["ConfigError", "ConfigSource", "PulumiConfigSource", "StackConfig", "load_stack_config"]
+__all__ = ["ConfigError", "ConfigSource", "PulumiConfigSource", "RefusedValue", "StackConfig", "load_stack_config"]
