@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.config.errors import ConfigError
-from components.config.loader import load_stack_config
+from components.stack.loader import load_stack_config
 from tests.test_config import DictSource
 
 NODES = [{"name": "worker-1", "address": "10.60.0.11", "podCidr": "10.244.0.0/24"},

@@ -11,7 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components.config.loader import load_stack_config
+from components.stack.loader import load_stack_config
 from components.edges.emissary.config import EMISSARY_VERSION
 from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact, reveal

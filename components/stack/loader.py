@@ -21,7 +21,7 @@ from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
 from components.config.errors import PROJECT, ConfigError, Problem, key_path, keys_of, problems_from, suggestion
-from components.config.stack import SECRET_KEYS, StackConfig
+from components.stack.model import SECRET_KEYS, StackConfig
 
 TOP_LEVEL_KEYS = (*keys_of(StackConfig), *SECRET_KEYS)
 

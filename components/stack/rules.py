@@ -2,49 +2,46 @@
 
 Each rule reads the validated root model and returns `(key path, message)` pairs;
 the root model's validator reports them all. `secrets` holds the secret keys the
-stack sets (their values never reach validation).
+stack sets (their values never reach validation). Each domain exports the rules it
+owns over the root model (`components/<domain>/rules.py`); this module collects them
+and keeps the rules that belong to no one domain (app namespaces, the Avi connection).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from components.ako.rules import ako_rules
-from components.config.version_rules import version_rules
+from components.cluster.rules import existing_cluster_source
+from components.config.base import Problems
 from components.edges.avi.validation import avi_edge_rules
-from components.edges.config import EDGE_CLUSTERS
+from components.edges.rules import edge_fits_cluster, emissary_namespace
+from components.mesh.rules import gateway_replicas
 from components.observability.config import KIALI_OPERATOR_NAMESPACE
+from components.observability.rules import observability_passwords, trace_store
 from components.routes.config import app_rules
-from project import PROJECT
+from components.stack.version_rules import version_rules
 
-Problems = list[tuple[str, str]]
+if TYPE_CHECKING:  # model.py imports this module for its validator
+    from components.stack.model import StackConfig
 
 
 CLUSTER_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 """Namespaces Kubernetes itself runs in: never app namespaces."""
 
 
-def stack_rules(config: Any, secrets: set[str], today: Optional[date] = None) -> Problems:
+def stack_rules(config: StackConfig, secrets: set[str], today: Optional[date] = None) -> Problems:
     """Every cross-section problem of the (otherwise valid) root model `config`, judged on `today`."""
-    return [*_edge_fits_cluster(config), *_namespaces_are_apps_only(config), *app_rules(config.apps),
-            *_emissary_namespace(config), *_avi_connection(config, secrets), *avi_edge_rules(config, secrets),
-            *_observability_passwords(config, secrets),
-            *_existing_cluster_source(config, secrets), *version_rules(config, today or date.today()),
-            *_adopted_namespaces_are_listed(config), *_gateway_replicas(config), *_trace_store(config),
+    return [*edge_fits_cluster(config), *_namespaces_are_apps_only(config), *app_rules(config.apps),
+            *emissary_namespace(config), *_avi_connection(config, secrets), *avi_edge_rules(config, secrets),
+            *observability_passwords(config, secrets),
+            *existing_cluster_source(config, secrets), *version_rules(config, today or date.today()),
+            *_adopted_namespaces_are_listed(config), *gateway_replicas(config), *trace_store(config),
             *ako_rules(config)]
 
 
-def _edge_fits_cluster(config: Any) -> Problems:
-    edge, cluster = config.edge.kind, config.cluster.kind
-    if cluster not in EDGE_CLUSTERS[edge]:
-        return [("edge.kind", f'the "{edge}" edge needs cluster.kind {", ".join(EDGE_CLUSTERS[edge])}; '
-                              f'the cluster is "{cluster}"')]
-    return []
-
-
-def reserved_namespaces(config: Any) -> dict[str, str]:
+def reserved_namespaces(config: StackConfig) -> dict[str, str]:
     """Namespaces no app may use, each with whose it is."""
     reserved = {ns: "a namespace Kubernetes itself runs in" for ns in CLUSTER_NAMESPACES}
     reserved[config.istio.ingress_gateway.namespace] = "the Istio ingress gateway's namespace"
@@ -56,40 +53,19 @@ def reserved_namespaces(config: Any) -> dict[str, str]:
     return reserved
 
 
-def _namespaces_are_apps_only(config: Any) -> Problems:
+def _namespaces_are_apps_only(config: StackConfig) -> Problems:
     reserved = reserved_namespaces(config)
     return [(f"namespaces[{index}]", f'"{ns}" is {reserved[ns]}, not an app namespace; list only namespaces '
                                      "that hold apps")
             for index, ns in enumerate(config.namespaces) if ns in reserved]
 
 
-def _adopted_namespaces_are_listed(config: Any) -> Problems:
+def _adopted_namespaces_are_listed(config: StackConfig) -> Problems:
     return [(f"namespacePolicy.existing[{index}]", f'"{ns}" is not in mesh-platform:namespaces; list it there too')
             for index, ns in enumerate(config.namespace_policy.existing) if ns not in config.namespaces]
 
 
-def _gateway_replicas(config: Any) -> Problems:
-    if config.cluster.kind == "existing":
-        return []  # local clusters (kind, minikube) may run single gateways
-    gateways = [("istio.ingressGateway.replicas", config.istio.ingress_gateway.replicas)]
-    if config.istio.egress_gateway_enabled:
-        gateways.append(("istio.egressGateway.replicas", config.istio.egress_gateway.replicas))
-    return [(path, f"expected at least 2 on an {config.cluster.kind.upper()} cluster, so a node drain or a "
-                   f"zone outage never takes the gateway away (a PodDisruptionBudget keeps one running); got {count}")
-            for path, count in gateways if count < 2]
-
-
-def _emissary_namespace(config: Any) -> Problems:
-    emissary = config.edge.emissary
-    taken = (config.istio.namespace, config.istio.ingress_gateway.namespace, *config.namespaces)
-    if emissary and emissary.namespace in taken:
-        return [("edge.emissary.namespace", f'"{emissary.namespace}" is already used by Istio or the apps; Emissary '
-                                            "gets a namespace of its own (its pods carry a sidecar that intercepts "
-                                            "nothing)")]
-    return []
-
-
-def _avi_connection(config: Any, secrets: set[str]) -> Problems:
+def _avi_connection(config: StackConfig, secrets: set[str]) -> Problems:
     users = [what for what, used in (("the avi edge", config.edge.kind == "avi"), ("AKO", config.ako.enabled)) if used]
     problems: Problems = []
     if users:
@@ -103,35 +79,4 @@ def _avi_connection(config: Any, secrets: set[str]) -> Problems:
     if config.ako.enabled and config.ako.namespace == config.istio.namespace:
         problems.append(("ako.namespace", f'"{config.ako.namespace}" is already used; AKO gets a namespace of its '
                                           "own"))
-    return problems
-
-
-def _observability_passwords(config: Any, secrets: set[str]) -> Problems:
-    if config.observability.grafana.addon and "grafanaPassword" not in secrets:
-        return [("grafanaPassword", "required when observability.grafana.addon is true; set it with "
-                                    "`pulumi config set --secret grafanaPassword ...`")]
-    return []
-
-
-def _trace_store(config: Any) -> Problems:
-    tracing = config.istio.tracing
-    if config.observability.tracing.query_url and (not tracing.enabled or tracing.zipkin_address is None):
-        return [("observability.tracing.queryUrl", "only for an existing collector: set istio.tracing.enabled and "
-                                                   "istio.tracing.zipkinAddress (the stack's own collector is "
-                                                   "queried without it)")]
-    return []
-
-
-def _existing_cluster_source(config: Any, secrets: set[str]) -> Problems:
-    existing = config.cluster.existing
-    if not existing or not existing.kubeconfig_path:
-        return []
-    problems: Problems = []
-    if not Path(existing.kubeconfig_path).expanduser().is_file():
-        problems.append(("cluster.existing.kubeconfigPath",
-                         f'no kubeconfig file at "{existing.kubeconfig_path}"; expected a readable file, or set '
-                         f"{PROJECT}:kubeconfig as a secret instead"))
-    if "kubeconfig" in secrets:
-        problems.append(("cluster.existing.kubeconfigPath",
-                         f"give either {PROJECT}:kubeconfig (secret) or cluster.existing.kubeconfigPath, not both"))
     return problems
