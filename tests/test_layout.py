@@ -240,8 +240,8 @@ def test_every_domain_has_its_package(package):
     assert (PROJECT_DIR / "components" / package / "__init__.py").is_file()
 
 
-def test_config_package_imports_no_component():
-    """The config models sit at the bottom: they never pull in a ComponentResource or Pulumi provider."""
+def test_config_models_import_no_component():
+    """The config models and the kit never pull in a ComponentResource or a Pulumi provider."""
     graph = import_graph()
     for name, imported in graph.items():
         if name.startswith("components.") and name.endswith(".config") or name.startswith("components.config"):
@@ -249,12 +249,17 @@ def test_config_package_imports_no_component():
             assert not heavy, f"{name} imports {sorted(heavy)}"
 
 
-def test_sections_never_import_the_root_model():
+def test_nothing_below_the_stack_layer_imports_it_at_runtime():
     graph = import_graph()
-    for name, imported in graph.items():
-        if name.endswith(".config") and not name.startswith("components.config"):
-            assert not {m for m in imported if m.startswith("components.config.") and m not in (
-                "components.config.base", "components.config.types")}, f"{name} imports {sorted(imported)}"
+    wrong = {name: sorted(m for m in imported if m.startswith("components.stack"))
+             for name, imported in graph.items()
+             if name.startswith(("components.", "providers.")) and not name.startswith("components.stack")}
+    assert not {name: found for name, found in wrong.items() if found}
+
+
+def test_the_config_kit_holds_no_stack_layer_module():
+    kit = {path.stem for path in (PROJECT_DIR / "components" / "config").glob("*.py")}
+    assert not kit & {"stack", "model", "rules", "loader", "version_rules", "support"}
 
 
 def test_no_module_under_components_is_longer_than_the_limit():
