@@ -14,8 +14,8 @@ import pulumi
 from components.ako.component import Ako
 from components.ako.wiring import ako_args, ako_outputs
 from components.cluster.component import Cluster, ClusterArgs
-from components.config.loader import PulumiConfigSource, load_stack_config
-from components.config.version_rules import version_warnings
+from components.stack.loader import PulumiConfigSource, load_stack_config
+from components.stack.version_rules import version_warnings
 from components.edges.factory import build_edge, edge_before_mesh
 from components.mesh.component import IstioMesh, IstioMeshArgs
 from components.observability.component import Observability, ObservabilityArgs

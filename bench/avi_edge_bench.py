@@ -89,7 +89,7 @@ def _child(mode: str, apps: int) -> None:
     import pulumi
 
     from bench.generated_stack import stack_config
-    from components.config.loader import load_stack_config
+    from components.stack.loader import load_stack_config
 
     registered: list[str] = []
 

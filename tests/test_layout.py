@@ -1,4 +1,10 @@
-"""The code's shape: one package per domain, small modules, and no import cycle."""
+"""The code's shape: one package per domain, small modules, no import cycle between modules or
+packages, and imports that point down the declared layers only.
+
+An import inside `if TYPE_CHECKING:` is not an edge: it never runs, so it cannot make a cycle at
+import time. Domains use it to type their rules with the stack layer's root model, which sits
+above them (`components/ako/rules.py`: `def ako_rules(config: StackConfig)`).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ DOMAIN_PACKAGES = ("config", "cluster", "mesh", "routes", "observability", "ako"
 
 def project_modules() -> dict[str, Path]:
     """Every module of the project by dotted name (packages by their own name)."""
-    modules = {"__main__": PROJECT_DIR / "__main__.py"}
+    modules = {"__main__": PROJECT_DIR / "__main__.py", "project": PROJECT_DIR / "project.py"}
     for root in SOURCE_ROOTS:
         for path in sorted((PROJECT_DIR / root).rglob("*.py")):
             parts = list(path.relative_to(PROJECT_DIR).with_suffix("").parts)
@@ -28,11 +34,36 @@ def project_modules() -> dict[str, Path]:
     return modules
 
 
+def _is_type_checking_block(node: ast.AST) -> bool:
+    """`if TYPE_CHECKING:` or `if typing.TYPE_CHECKING:`."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree` except the bodies of `if TYPE_CHECKING:` blocks (their `else` runs)."""
+    found: list[ast.AST] = []
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if _is_type_checking_block(node):
+            assert isinstance(node, ast.If)
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
 def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    """Project modules `name` imports anywhere in its body (function-level imports too)."""
+    """Project modules `name` imports anywhere in its body (function-level imports too), except
+    type-only imports under `if TYPE_CHECKING:`."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in runtime_nodes(ast.parse(path.read_text(), str(path))):
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
@@ -101,13 +132,116 @@ def test_the_walk_sees_function_level_and_relative_imports():
     assert "providers.avi.client" in graph["providers.avi.crud"]  # `from .client import ...`
 
 
+# ----- packages: no cycle, and imports point down the layers ---------------------------------
+
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("composition and tooling", ("__main__", "tools", "bench")),
+    ("the stack layer", ("components.stack",)),
+    ("the domains", ("components.cluster", "components.mesh", "components.routes", "components.observability",
+                     "components.edges", "components.ako")),
+    ("helpers the domains share", ("components",)),
+    ("the shared Avi vocabulary", ("components.avi",)),
+    ("the config kit", ("components.config",)),
+    ("the Avi provider", ("providers",)),
+    ("the project's name", ("project",)),
+)
+"""Top to bottom; a package may import its own layer's packages (no cycle) and any layer below.
+A package belongs to the layer naming it or the nearest package above it (`components.edges.avi`
+is a domain, `components` alone the helpers `helm`, `resource_options`, `tls_issuer`)."""
+
+
+def package_of(module: str, modules: dict[str, Path]) -> str:
+    """A module's package is its directory: `components.ako.rules` -> `components.ako`; a package's
+    `__init__` is its own package; `__main__.py` and `project.py` stand alone at the top level."""
+    if modules[module].name == "__init__.py" or "." not in module:
+        return module
+    return module.rpartition(".")[0]
+
+
+def package_graph(graph: dict[str, set[str]], modules: dict[str, Path]) -> dict[str, set[str]]:
+    """Packages and the packages they import: a module edge between two packages is a package edge."""
+    packages: dict[str, set[str]] = {}
+    for module, imported in graph.items():
+        source = package_of(module, modules)
+        targets = packages.setdefault(source, set())
+        targets |= {package_of(m, modules) for m in imported} - {source}
+    return packages
+
+
+def layer_of(package: str) -> int:
+    """The index in LAYERS of the layer the package sits in (0 is the top)."""
+    best, best_length = -1, -1
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (package == prefix or package.startswith(prefix + ".")) and len(prefix) > best_length:
+                best, best_length = index, len(prefix)
+    if best < 0:
+        raise AssertionError(f"package {package} is in no layer; add it to LAYERS in tests/test_layout.py")
+    return best
+
+
+def upward_imports(packages: dict[str, set[str]]) -> list[str]:
+    """Every package edge that points up a layer, in words."""
+    found = []
+    for source, targets in sorted(packages.items()):
+        for target in sorted(targets):
+            if layer_of(target) < layer_of(source):
+                found.append(f"{source} ({LAYERS[layer_of(source)][0]}) imports {target} "
+                             f"({LAYERS[layer_of(target)][0]}), a layer above it")
+    return found
+
+
+def test_no_import_cycle_among_packages():
+    modules = project_modules()
+    cycle = find_cycle(package_graph(import_graph(), modules))
+    assert not cycle, "package import cycle: " + " -> ".join(cycle)
+
+
+def test_imports_point_down_the_layers():
+    modules = project_modules()
+    wrong = upward_imports(package_graph(import_graph(), modules))
+    assert not wrong, "imports against the layers (" + " > ".join(n for n, _ in LAYERS) + "):\n  " + \
+        "\n  ".join(wrong)
+
+
+def test_the_provider_never_imports_components_and_components_never_import_tools():
+    graph = import_graph()
+    wrong = sorted(f"{name} imports {target}" for name, imported in graph.items() for target in imported
+                   if (name.startswith("providers.") and target.startswith("components."))
+                   or (name.startswith("components.") and target.startswith("tools.")))
+    assert not wrong, "\n".join(wrong)
+
+
+def test_package_graph_sees_a_cycle_between_packages_whose_modules_do_not_cycle():
+    modules = {name: Path(f"/x/{name.replace('.', '/')}.py")
+               for name in ("p.a.one", "p.a.two", "p.b.three")}
+    graph = {"p.a.one": {"p.b.three"}, "p.b.three": {"p.a.two"}, "p.a.two": set()}
+    assert not find_cycle(graph)
+    assert find_cycle(package_graph(graph, modules)) == ["p.a", "p.b", "p.a"]
+
+
+def test_layer_check_names_an_upward_import():
+    assert upward_imports({"components.config": {"components.stack"}}) == [
+        "components.config (the config kit) imports components.stack (the stack layer), a layer above it"]
+    assert upward_imports({"components.stack": {"components.ako", "components.config"}}) == []
+
+
+def test_type_checking_imports_are_not_edges(tmp_path):
+    module = tmp_path / "rules.py"
+    module.write_text("from typing import TYPE_CHECKING\nimport typing\n"
+                      "if TYPE_CHECKING:\n    from p.top import Root\nelse:\n    from p.low import Low\n"
+                      "if typing.TYPE_CHECKING:\n    import p.top\n")
+    modules = {"p.rules": module, "p.top": tmp_path / "top.py", "p.low": tmp_path / "low.py"}
+    assert imports_of("p.rules", module, modules) == {"p.low"}
+
+
 @pytest.mark.parametrize("package", DOMAIN_PACKAGES)
 def test_every_domain_has_its_package(package):
     assert (PROJECT_DIR / "components" / package / "__init__.py").is_file()
 
 
-def test_config_package_imports_no_component():
-    """The config models sit at the bottom: they never pull in a ComponentResource or Pulumi provider."""
+def test_config_models_import_no_component():
+    """The config models and the kit never pull in a ComponentResource or a Pulumi provider."""
     graph = import_graph()
     for name, imported in graph.items():
         if name.startswith("components.") and name.endswith(".config") or name.startswith("components.config"):
@@ -115,12 +249,17 @@ def test_config_package_imports_no_component():
             assert not heavy, f"{name} imports {sorted(heavy)}"
 
 
-def test_sections_never_import_the_root_model():
+def test_nothing_below_the_stack_layer_imports_it_at_runtime():
     graph = import_graph()
-    for name, imported in graph.items():
-        if name.endswith(".config") and not name.startswith("components.config"):
-            assert not {m for m in imported if m.startswith("components.config.") and m not in (
-                "components.config.base", "components.config.types")}, f"{name} imports {sorted(imported)}"
+    wrong = {name: sorted(m for m in imported if m.startswith("components.stack"))
+             for name, imported in graph.items()
+             if name.startswith(("components.", "providers.")) and not name.startswith("components.stack")}
+    assert not {name: found for name, found in wrong.items() if found}
+
+
+def test_the_config_kit_holds_no_stack_layer_module():
+    kit = {path.stem for path in (PROJECT_DIR / "components" / "config").glob("*.py")}
+    assert not kit & {"stack", "model", "rules", "loader", "version_rules", "support"}
 
 
 def test_no_module_under_components_is_longer_than_the_limit():

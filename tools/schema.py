@@ -27,7 +27,7 @@ from typing import Any, Optional
 from pydantic import BaseModel
 
 from components.config.errors import PROJECT
-from components.config.stack import SECRET_KEYS, StackConfig
+from components.stack.model import SECRET_KEYS, StackConfig
 from components.config.types import Expect
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from components.ako import mesh as ako_mesh
 from components.ako import model as ako_model
 from components.ako.config import AkoConfig
 from components.ako.effective import EffectiveAko
-from components.edges.avi.config import AviControllerConfig
+from components.avi.controller import AviControllerConfig
 from components.routes.model import GatewayRef
 from providers.avi.ako_cleanup.provider import AkoCleanup
 

@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 from components.config.base import ConfigModel, check
 from components.config.types import (AnyString, Bool, ChartRepository, ChartVersion, Cidr, HelmChartConfig, Name,
                                      NamespaceName, choice, integer, text)
-from components.edges.avi.config import AviName
+from components.avi.fields import AviName
 
 AKO_CHART = HelmChartConfig("ako", "2.2.1", "oci://projects.packages.broadcom.com/ako/helm-charts")
 AKO_CNI_PLUGINS = ("", "calico", "canal", "flannel", "openshift", "antrea", "ncp", "ovn-kubernetes", "cilium")

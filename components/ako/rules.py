@@ -15,24 +15,27 @@ caveats are checked (`components/ako/ingresses.py`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from components.ako.effective import EffectiveAko, resolve
 from components.ako.ingresses import caveats, plan_ingresses, secure_hosts
-from components.edges.avi import naming
-from components.edges.avi.plan import plan_edge
+from components.avi import naming
+from components.avi.plan import plan_edge
+from components.config.base import Problems
 from components.mesh.model import gateway_service_type
 
-Problems = list[tuple[str, str]]
+if TYPE_CHECKING:  # the root model sits in the stack layer above; a type-only import makes no cycle
+    from components.stack.model import StackConfig
 
 
-def edge_prefix(config: Any) -> str:
+
+def edge_prefix(config: StackConfig) -> str:
     """The name the Avi edge prefixes its objects with (`<prefix>--...`): the cluster's name."""
     return config.cluster.name
 
 
-def edge_object_names(config: Any) -> list[str]:
+def edge_object_names(config: StackConfig) -> list[str]:
     """Every Avi object name the `pulumi` manager's edge declares."""
     edge, prefix = config.edge.avi, edge_prefix(config)
     plan = plan_edge(prefix, config.apps, edge.shard_size, edge.passthrough_shard_size)
@@ -50,7 +53,7 @@ def edge_object_names(config: Any) -> list[str]:
     return names
 
 
-def _settings_problems(config: Any, settings: EffectiveAko) -> Problems:
+def _settings_problems(config: StackConfig, settings: EffectiveAko) -> Problems:
     problems: Problems = []
     edge, selector = config.edge.avi, settings.node_port_selector
     if config.ako.service_type == "NodePort" and selector and edge is not None and edge.nodes:
@@ -63,7 +66,7 @@ def _settings_problems(config: Any, settings: EffectiveAko) -> Problems:
     return problems
 
 
-def _coexistence(config: Any, settings: EffectiveAko) -> Problems:
+def _coexistence(config: StackConfig, settings: EffectiveAko) -> Problems:
     edge, prefix = config.edge.avi, edge_prefix(config)
     problems: Problems = []
     if settings.cluster_name == prefix:
@@ -83,7 +86,7 @@ def _coexistence(config: Any, settings: EffectiveAko) -> Problems:
     return problems
 
 
-def _adoption(config: Any, settings: EffectiveAko) -> Problems:
+def _adoption(config: StackConfig, settings: EffectiveAko) -> Problems:
     problems: Problems = []
     names = edge_object_names(config)
     adopted = sorted(name for name in names if settings.name_prefix in name)
@@ -100,7 +103,7 @@ def _adoption(config: Any, settings: EffectiveAko) -> Problems:
     return problems
 
 
-def _ako_manager(config: Any, settings: EffectiveAko) -> Problems:
+def _ako_manager(config: StackConfig, settings: EffectiveAko) -> Problems:
     ako, edge = config.ako, config.edge.avi
     problems: Problems = []
     prefix = edge_prefix(config)
@@ -153,7 +156,7 @@ def _routes(settings: EffectiveAko) -> Problems:
     return []
 
 
-def _controller_route(config: Any) -> Problems:
+def _controller_route(config: StackConfig) -> Problems:
     host = urlparse(config.avi.controller).hostname
     if any(external.host == host for external in config.external_hosts):
         return [("externalHosts", f'"{host}" is the Avi Controller AKO talks to; the program already declares '
@@ -161,7 +164,7 @@ def _controller_route(config: Any) -> Problems:
     return []
 
 
-def ako_rules(config: Any) -> Problems:
+def ako_rules(config: StackConfig) -> Problems:
     """Every AKO problem that needs more than the `ako` section."""
     edge = config.edge.avi
     manager = edge.manager if edge is not None else None

@@ -8,41 +8,19 @@ worked out here.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 
+from components.ako.ako_manager import AkoManagedEdge
 from components.ako.component import Ako, AkoArgs, AkoMesh
-from components.ako.config import AkoConfig
 from components.ako.effective import resolve
 from components.ako.ingresses import ako_ingresses, served_namespaces
-from components.cluster.config import ClusterConfig
-from components.edges.avi.ako_manager import AkoManagedEdge
-from components.edges.avi.config import AviControllerConfig
-from components.edges.config import EdgeConfig
 from components.mesh.component import IstioMesh
-from components.mesh.config import IstioConfig
-from components.routes.config import AppConfig
 from components.routes.model import GatewayRef
 
-
-class AkoStack(Protocol):
-    """The sections of the stack AKO is set up from (the stack's root model has them all)."""
-
-    @property
-    def cluster(self) -> ClusterConfig: ...
-    @property
-    def istio(self) -> IstioConfig: ...
-    @property
-    def namespaces(self) -> tuple[str, ...]: ...
-    @property
-    def apps(self) -> tuple[AppConfig, ...]: ...
-    @property
-    def edge(self) -> EdgeConfig: ...
-    @property
-    def avi(self) -> Optional[AviControllerConfig]: ...
-    @property
-    def ako(self) -> AkoConfig: ...
+if TYPE_CHECKING:  # the root model sits in the stack layer above; a type-only import makes no cycle
+    from components.stack.model import StackConfig
 
 
 def _egress(mesh: IstioMesh) -> Optional[GatewayRef]:
@@ -51,7 +29,7 @@ def _egress(mesh: IstioMesh) -> Optional[GatewayRef]:
     return GatewayRef(mesh.egress_service_name, mesh.egress_namespace, mesh.egress_selector, mesh.egress_service_name)
 
 
-def ako_args(config: AkoStack, mesh: IstioMesh, kubeconfig: pulumi.Input[str],
+def ako_args(config: StackConfig, mesh: IstioMesh, kubeconfig: pulumi.Input[str],
              edge: Optional[pulumi.ComponentResource] = None) -> AkoArgs:
     """Everything `Ako` takes; `edge` is the stack's edge component (only the `ako` manager's is used)."""
     if config.avi is None:

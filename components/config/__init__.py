@@ -1,1 +1,1 @@
-"""Stack configuration: the root model, shared field types, loader and cross-section rules."""
+"""The config kit every domain uses: the base model, field types, and configuration errors."""

@@ -27,6 +27,10 @@ class ConfigModel(BaseModel):
     )
 
 
+Problems = list[tuple[str, str]]
+"""What a rule returns: `(key path, message)` pairs, one per problem (empty when all is well)."""
+
+
 class RuleViolations(ValueError):
     """Raised by a model validator: one or more problems, each at a key path below the model.
 
@@ -39,7 +43,7 @@ class RuleViolations(ValueError):
         super().__init__("; ".join(message for _, message in self.problems))
 
 
-def check(problems: list[tuple[str, str]]) -> None:
+def check(problems: Problems) -> None:
     """Raise `RuleViolations` when a validator found any problem."""
     if problems:
         raise RuleViolations(problems)

@@ -14,10 +14,10 @@ from typing import Any, Mapping, Optional, Protocol, Union
 
 import pulumi
 
+from components.ako.ako_manager import AkoManagedEdge, AkoManagedEdgeArgs
 from components.cluster.component import Cluster
 from components.cluster.config import ClusterConfig
 from components.edges.alb.component import AlbEdge, AlbEdgeArgs
-from components.edges.avi.ako_manager import AkoManagedEdge, AkoManagedEdgeArgs
 from components.edges.avi.component import AviEdge, AviEdgeArgs
 from components.edges.avi.mesh_tls import AviMeshTls
 from components.edges.azure_ip.component import AzureIpEdge, AzureIpEdgeArgs

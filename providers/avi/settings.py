@@ -1,8 +1,8 @@
-"""Controller settings from stack config, with environment variables as fallback."""
+"""Controller settings: the stack's `avi` section (read in `controller_config.py`, validated by the
+program) and the `aviPassword` secret, or AVI_* environment variables where a stack has no section."""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass
@@ -13,9 +13,9 @@ import pulumi
 
 from project import PROJECT
 
+from .controller_config import DEFAULT_TENANT, DEFAULT_USERNAME, DEFAULT_VERSION, ControllerSection
 from .urls import carries_credentials, controller_host, is_plain_http_off_loopback, without_userinfo
 
-DEFAULT_VERSION = "22.1.3"
 MIN_VERSION = (20, 1, 5)  # ownership markers need the `markers` field
 
 
@@ -86,36 +86,29 @@ class ControllerSettings:
 
     @classmethod
     def resolve(cls, config: ConfigSource | None) -> "ControllerSettings":
-        """Stack config first (``avi`` object + ``aviPassword`` secret), then AVI_* variables."""
-        raw: dict[str, Any] = {}
-        password = None
-        if config is not None:
-            value = _first(config, "avi")
-            if value:
-                try:
-                    raw = json.loads(value) if isinstance(value, str) else dict(value)
-                except ValueError as exc:
-                    raise SettingsError(f"config mesh-platform:avi is not JSON: {exc}") from exc
-            password = _first(config, "aviPassword")
-        env = os.environ
-        from_environment = not raw.get("controller")
-        insecure = raw.get("insecure", env.get("AVI_INSECURE", "false"))
-        allow_plain_http = (env.get("AVI_ALLOW_PLAIN_HTTP", "false") if from_environment
-                            else raw.get("allowPlainHttp", False))
-        settings = cls(
-            controller=(raw.get("controller") or env.get("AVI_CONTROLLER", "")).rstrip("/"),
-            username=raw.get("username") or env.get("AVI_USERNAME", "admin"),
-            password=password or raw.get("password") or env.get("AVI_PASSWORD", ""),
-            tenant=raw.get("tenant") or env.get("AVI_TENANT", "admin"),
-            version=str(raw.get("version") or env.get("AVI_VERSION", DEFAULT_VERSION)),
-            ca_bundle=raw.get("caBundle") or env.get("AVI_CA_BUNDLE") or None,
-            insecure=_truthy(insecure),
-            created_by=raw.get("createdBy") or PROJECT,
-            allow_plain_http=_truthy(allow_plain_http),
-            from_environment=from_environment,
-        ).validate()
-        _warn_about_environment_opt_ins(settings, insecure_from_environment="insecure" not in raw)
+        """The stack's ``avi`` section (in the shape the program validated) and the ``aviPassword``
+        secret; AVI_* variables where the stack has no ``avi`` section (the provider run on its own)."""
+        section = ControllerSection.from_config(_first(config, "avi")) if config is not None else None
+        password = (_first(config, "aviPassword") if config is not None else None) or os.environ.get("AVI_PASSWORD", "")
+        settings = (cls._from_section(section, password) if section is not None
+                    else cls._from_environment(password)).validate()
+        _warn_about_environment_opt_ins(settings)
         return settings
+
+    @classmethod
+    def _from_section(cls, section: ControllerSection, password: str) -> "ControllerSettings":
+        return cls(controller=section.controller.rstrip("/"), username=section.username, password=password,
+                   tenant=section.tenant, version=section.version, ca_bundle=section.ca_bundle,
+                   insecure=section.insecure, allow_plain_http=section.allow_plain_http)
+
+    @classmethod
+    def _from_environment(cls, password: str) -> "ControllerSettings":
+        env = os.environ
+        return cls(controller=env.get("AVI_CONTROLLER", "").rstrip("/"),
+                   username=env.get("AVI_USERNAME") or DEFAULT_USERNAME, password=password,
+                   tenant=env.get("AVI_TENANT") or DEFAULT_TENANT, version=env.get("AVI_VERSION") or DEFAULT_VERSION,
+                   ca_bundle=env.get("AVI_CA_BUNDLE") or None, insecure=_truthy(env.get("AVI_INSECURE", "false")),
+                   allow_plain_http=_truthy(env.get("AVI_ALLOW_PLAIN_HTTP", "false")), from_environment=True)
 
 
 def _truthy(value: Any) -> bool:
@@ -136,14 +129,16 @@ def warn_once(message: str) -> None:
     pulumi.log.warn(message)
 
 
-def _warn_about_environment_opt_ins(settings: ControllerSettings, insecure_from_environment: bool) -> None:
+def _warn_about_environment_opt_ins(settings: ControllerSettings) -> None:
     # What the stack config asks for, the program already warns about at preview.
+    if not settings.from_environment:
+        return
     host = controller_host(settings.controller)
-    if settings.insecure and insecure_from_environment:
+    if settings.insecure:
         warn_once(f"AVI_INSECURE is set: the Avi provider does not verify the TLS certificate of the "
                   f"controller {host}, so anyone on the path can pose as it and receive the password; "
                   "set AVI_CA_BUNDLE (or avi.caBundle) to the controller's CA instead")
-    if settings.allow_plain_http and settings.from_environment and is_plain_http_off_loopback(settings.controller):
+    if settings.allow_plain_http and is_plain_http_off_loopback(settings.controller):
         warn_once(f"AVI_ALLOW_PLAIN_HTTP is set: the Avi provider talks to the controller {host} over "
                   "plain http://, so the password and session cookie travel unencrypted")
 

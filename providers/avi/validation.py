@@ -23,7 +23,7 @@ from .shapes import is_unknown
 Problem = tuple[str, str]
 
 # AKO refuses to create an object whose name is longer (AVI_OBJ_NAME_MAX_LENGTH = 255,
-# internal/lib/constants.go); the edge's own names keep to it (components/edges/avi/naming.py).
+# internal/lib/constants.go); the edge's own names keep to it (components/avi/naming.py).
 MAX_NAME = 255
 MAX_STRING = 64 * 1024      # any ordinary string field
 MAX_PEM = 1024 * 1024       # a certificate, chain, CRL or key

@@ -13,7 +13,7 @@ import pytest
 
 from components.config import bounds
 from components.config.errors import ConfigError
-from components.config.loader import PulumiConfigSource, load_stack_config
+from components.stack.loader import PulumiConfigSource, load_stack_config
 from tools import render
 from tools.stack_files import StackFileError, read_mapping
 

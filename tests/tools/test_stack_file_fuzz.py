@@ -25,7 +25,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from components.config import bounds
 from components.config.errors import ConfigError
-from components.config.loader import PulumiConfigSource, load_stack_config
+from components.stack.loader import PulumiConfigSource, load_stack_config
 from tools import render
 from tools.mockrun import PROJECT_DIR
 from tools.stack_files import StackFileError, read_mapping

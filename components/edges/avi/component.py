@@ -13,11 +13,12 @@ from typing import Optional
 
 import pulumi
 
-from components.edges.avi import model, naming
+from components.avi import naming
+from components.avi.plan import EdgePlan, PassthroughPlan, ShardPlan, plan_edge
+from components.edges.avi import model
 from components.edges.avi.certificates import HostCertificates
 from components.edges.avi.config import AviEdgeConfig
 from components.edges.avi.mesh_tls import AviMeshTls
-from components.edges.avi.plan import EdgePlan, PassthroughPlan, ShardPlan, plan_edge
 from components.resource_options import dependencies_of, renamed_from
 from components.routes.config import AppConfig
 from components.tls_issuer import Audience, self_signed_certificate

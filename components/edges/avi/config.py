@@ -1,36 +1,29 @@
-"""The `edge.avi` section (Avi objects in front of the mesh) and the `avi` controller connection.
+"""The `edge.avi` section: Avi objects in front of the mesh.
 
 Rules that need only this section live here (node names, addresses, pod CIDRs, VIPs,
 the node selector). Rules that also need the apps or the cluster name (certificates per
-host, Avi's name-length limit) live in `components/edges/avi/validation.py`.
+host, Avi's name-length limit) live in `components/edges/avi/validation.py`. The `avi`
+controller section, the shard sizes and Avi's name type are shared with AKO and live in
+`components/avi/`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import Annotated, Any, Optional, Union
-from urllib.parse import urlsplit
 
-import pulumi
-from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, Tag, WithJsonSchema, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Discriminator, Tag, model_validator
 
+from components.avi.fields import AviName
+from components.avi.plan import AVI_SHARD_SIZES
 from components.config.base import ConfigModel, check
-from components.config.types import (AnyString, Bool, Expect, IpAddress, choice, describe, is_cidr, is_hostname,
-                                     is_url, text)
-from providers.avi.urls import carries_credentials, controller_host, is_plain_http_off_loopback
+from components.config.types import Expect, IpAddress, choice, is_cidr, is_hostname, text
 
-AVI_SHARD_SIZES = {"SMALL": 1, "MEDIUM": 4, "LARGE": 8}
-"""AKO's virtual-service shard sizes: how many shared virtual services hosts spread over."""
 AVI_EDGE_MANAGERS = ("pulumi", "ako")
 """Who lays out the edge's Avi objects: this program's dynamic provider, or AKO from Ingresses."""
 
 RouteCidr = text("a CIDR such as 10.244.1.0/24", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")
 VipCidr = text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")
-AviApiVersion = text('an Avi API version such as "22.1.3"', lambda v: bool(re.match(r"^\d+\.\d+\.\d+$", v)),
-                     r"^\d+\.\d+\.\d+$")
-AviName = text("a non-empty name", lambda v: bool(v.strip()), r"\S")
 NodeName = text("a Kubernetes node name such as worker-1", lambda v: is_hostname(v, allow_wildcard=False),
                 r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
 LabelText = text("a string")
@@ -209,82 +202,3 @@ class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
         if not self.static_routes:
             return []
         return [(node.name, 0, node.pod_cidr, node.address) for node in self.nodes if node.pod_cidr]
-
-
-CONTROLLER_URL_EXPECTED = 'a URL such as "https://avi.example.com"'
-CREDENTIALS_IN_URL = ("the URL carries credentials (user:password@host), which would show in logs and error "
-                      "messages; give it without them, the username in avi.username and the password in the "
-                      "secret aviPassword (`pulumi config set --secret aviPassword <password>`)")
-
-
-def _controller_url(value: Any) -> str:
-    # Never echo a value holding '@': it may be the password. A URL without one is safe to show.
-    if isinstance(value, str) and carries_credentials(value):
-        raise PydanticCustomError("invalid_value", CREDENTIALS_IN_URL)
-    if not isinstance(value, str) or not is_url(value) or not _has_host_and_port(value):
-        raise PydanticCustomError("invalid_value", "expected {expected}; got {got}",
-                                  {"expected": CONTROLLER_URL_EXPECTED, "got": describe(value)})
-    return value
-
-
-def _has_host_and_port(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number in range
-    except ValueError:
-        return False
-    return bool(parts.hostname)
-
-
-ControllerUrl = Annotated[str, BeforeValidator(_controller_url), Expect(CONTROLLER_URL_EXPECTED),
-                          WithJsonSchema({"type": "string", "description": CONTROLLER_URL_EXPECTED,
-                                          "pattern": r"^https?://[^\s/@]+(/[^@]*)?$"})]
-"""The controller's URL: http(s), a host, no credentials."""
-
-
-class AviControllerConfig(ConfigModel):
-    """How to reach the Avi Controller; the password comes only from the secret key `aviPassword`."""
-
-    model_config = ConfigDict(**ConfigModel.model_config, hide_input_in_errors=True)  # a URL may hold a password
-
-    controller: ControllerUrl
-    username: AnyString = "admin"
-    tenant: AnyString = "admin"
-    version: AviApiVersion = "22.1.3"
-    ca_bundle: Optional[AnyString] = None
-    insecure: Bool = False
-    allow_plain_http: Bool = Field(False, description="accept plain http:// to a controller that is not on loopback "
-                                                      "(the password travels in clear); warned at preview")
-    _password: Optional[pulumi.Output[str]] = PrivateAttr(default=None)
-
-    @model_validator(mode="after")
-    def _transport(self) -> "AviControllerConfig":
-        if is_plain_http_off_loopback(self.controller) and not self.allow_plain_http:
-            host = controller_host(self.controller)
-            check([("controller", f"plain http:// to {host} sends the controller password in clear; use "
-                                  f"https://{host}, or accept plain http explicitly with avi.allowPlainHttp: true")])
-        return self
-
-    def transport_warnings(self) -> list[str]:
-        """What to say at preview about how the controller is reached: verification off, plain http."""
-        host = controller_host(self.controller)
-        warnings = []
-        if self.insecure:
-            warnings.append(f"avi.insecure is true: the TLS certificate of the Avi Controller {host} is not "
-                            "verified, so anyone on the path can pose as it and receive the password; set "
-                            "avi.caBundle to the controller's CA instead")
-        if self.allow_plain_http and is_plain_http_off_loopback(self.controller):
-            warnings.append(f"avi.allowPlainHttp is true: the Avi Controller {host} is reached over plain "
-                            "http://, so the password and session cookie travel unencrypted")
-        return warnings
-
-    @property
-    def password(self) -> Optional[pulumi.Output[str]]:
-        """The controller password (a Pulumi secret), or None when `aviPassword` is not set."""
-        return self._password
-
-    def with_password(self, password: Optional[pulumi.Output[str]]) -> "AviControllerConfig":
-        """A copy carrying the password read from the secret key."""
-        copy = self.model_copy()
-        copy._password = password
-        return copy

@@ -9,9 +9,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Optional
 
-from components.edges.avi import naming
+from components.avi import naming
 from components.edges.avi.config import AviEdgeConfig
-from components.edges.avi.plan import PassthroughPlan, PoolPlan, ShardPlan, SniChildPlan
+from components.avi.plan import PassthroughPlan, PoolPlan, ShardPlan, SniChildPlan
 from components.mesh.model import READINESS_PATH
 
 REDIRECT_STATUS = "HTTP_REDIRECT_STATUS_CODE_302"

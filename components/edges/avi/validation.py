@@ -6,18 +6,22 @@ together with the rest. Rules that need only `edge.avi` live on its model (confi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from components.edges.avi import naming
+from components.avi import naming
+from components.config.base import Problems
 from components.edges.avi.config import AviEdgeConfig
+
+if TYPE_CHECKING:  # the root model sits in the stack layer above; a type-only import makes no cycle
+    from components.routes.config import AppConfig
+    from components.stack.model import StackConfig
 
 CERTIFICATES_KEY = "edgeCertificates"
 """The secret key holding terminated hosts' certificates: {<name>: {certificate: PEM, key: PEM}}."""
 
-Problems = list[tuple[str, str]]
 
 
-def avi_edge_rules(config: Any, secrets: set[str]) -> Problems:
+def avi_edge_rules(config: StackConfig, secrets: set[str]) -> Problems:
     """Certificates named by hosts exist as a secret; every Avi object name fits Avi's limit."""
     if config.edge.kind != "avi" or config.edge.avi is None:
         return []
@@ -25,7 +29,7 @@ def avi_edge_rules(config: Any, secrets: set[str]) -> Problems:
             *_names_fit(config.cluster.name, config.apps, config.edge.avi)]
 
 
-def _certificates_are_secret(config: Any, secrets: set[str]) -> Problems:
+def _certificates_are_secret(config: StackConfig, secrets: set[str]) -> Problems:
     users = sorted({f"{host} ({ns.tls.certificate.secret})"
                     for app in config.apps for ns in app.namespaces for host in ns.hosts
                     if ns.tls and ns.tls.certificate and ns.tls.certificate.secret})
@@ -35,7 +39,7 @@ def _certificates_are_secret(config: Any, secrets: set[str]) -> Problems:
     return []
 
 
-def _names_fit(cluster: str, apps: Any, edge: AviEdgeConfig) -> Problems:
+def _names_fit(cluster: str, apps: tuple[AppConfig, ...], edge: AviEdgeConfig) -> Problems:
     problems: Problems = []
     for a, app in enumerate(apps):
         for n, ns in enumerate(app.namespaces):

@@ -9,7 +9,7 @@ import pytest
 
 from components.ako.ingresses import IngressPlan, caveats
 from components.config.errors import ConfigError
-from components.config.loader import load_stack_config
+from components.stack.loader import load_stack_config
 
 PORTAL = {"virtualName": "portal", "name": "portal-web", "port": 8080,
           "namespaces": [{"name": "portal", "hosts": ["portal.corp.example.net"]}]}

@@ -9,7 +9,7 @@ import pytest
 from components.cluster.eks import kubeconfig_document
 from components.cluster.vm_sizes import azure_vm_memory_gib
 from components.mesh import model as mesh_model
-from tests.components.config.test_config import load, problems_of
+from tests.components.stack.test_config import load, problems_of
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.mesh import model as istio_values
-from components.config.loader import load_stack_config
+from components.stack.loader import load_stack_config
 from components.mesh.config import ISTIO_VERSION, is_istio_version
 from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, read_stack_file

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.components.config.test_config import load, problems_of
+from tests.components.stack.test_config import load, problems_of
 
 PATCH = "kubernetes:core/v1:NamespacePatch"
 NAMESPACE = "kubernetes:core/v1:Namespace"

@@ -143,7 +143,7 @@ def test_nothing_observability_installed_when_nothing_reads_it(run_stack):
 
 
 def test_query_url_needs_an_existing_collector():
-    from tests.components.config.test_config import problems_of
+    from tests.components.stack.test_config import problems_of
     found = problems_of({"observability": {"tracing": {"queryUrl": "http://jaeger-query.tracing:16686"}}})
     assert found == ["mesh-platform:observability.tracing.queryUrl: only for an existing collector: set "
                      "istio.tracing.enabled and istio.tracing.zipkinAddress (the stack's own collector is queried "

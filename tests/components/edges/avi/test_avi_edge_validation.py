@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from components.config.errors import ConfigError
-from components.config.loader import load_stack_config
-from tests.components.config.test_config import DictSource
+from components.stack.loader import load_stack_config
+from tests.components.stack.test_config import DictSource
 
 NODES = [{"name": "worker-1", "address": "10.60.0.11", "podCidr": "10.244.0.0/24"},
          {"name": "worker-2", "address": "10.60.0.12", "podCidr": "10.244.1.0/24"}]

@@ -6,9 +6,10 @@ import copy
 
 import pytest
 
-from components.edges.avi import model, naming
+from components.avi import naming
+from components.edges.avi import model
 from components.edges.avi.config import AviEdgeConfig
-from components.edges.avi.plan import plan_edge
+from components.avi.plan import plan_edge
 from components.routes.config import AppConfig, AppNamespaceConfig, HostCertificate, HostTlsConfig
 from tools.mockrun import PROJECT_DIR, Secret
 from tools.stack_files import read_mapping
@@ -265,7 +266,7 @@ def test_no_private_key_reaches_any_input_in_plain(run_stack):
 def test_manager_ako_leaves_the_layout_to_ako(run_stack):
     # The onprem stack's NodePort AKO and passthrough host do not fit the ako manager (refused at
     # preview); Pulumi.onprem-ako.yaml is that cluster with the ako manager. The program keeps only
-    # the static routes and AKO's cleanup there (components/edges/avi/ako_manager.py).
+    # the static routes and AKO's cleanup there (components/ako/ako_manager.py).
     run = run_stack("onprem-ako")
     assert {r.type.removeprefix(AVI) for r in run.resources if r.type.startswith(AVI)} == {"StaticRoute", "AkoCleanup"}
     assert not [r for r in run.resources if "mesh-platform:avi:AviEdge" in r.urn.split("::")[2]]

@@ -11,7 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components.config.loader import load_stack_config
+from components.stack.loader import load_stack_config
 from components.edges.emissary.config import EMISSARY_VERSION
 from components.config.errors import ConfigError
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact, reveal
@@ -23,7 +23,7 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
 EDGE_COMPONENT_TYPES = {"mesh-platform:alb:AlbEdge", "mesh-platform:azure_ip:AzureIpEdge", EDGE_TYPE,
-                        "mesh-platform:avi:AviEdge", "mesh-platform:avi:AviMeshTls", "mesh-platform:avi:AkoManagedEdge"}
+                        "mesh-platform:avi:AviEdge", "mesh-platform:avi:AviMeshTls", "mesh-platform:ako:AkoManagedEdge"}
 
 
 def under_edge(resource: RecordedResource) -> bool:

@@ -10,9 +10,9 @@ from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 from components.ako.config import AkoConfig
 from components.cluster.config import CLUSTER_KINDS, ClusterConfig
 from components.config.base import ConfigModel, check
-from components.config.rules import stack_rules
+from components.stack.rules import stack_rules
 from components.config.types import DnsLabel, Expect, NamespaceName
-from components.edges.avi.config import AviControllerConfig
+from components.avi.controller import AviControllerConfig
 from components.edges.config import EDGE_KINDS, EdgeConfig
 from components.mesh.config import IstioConfig, NamespacePolicyConfig
 from components.observability.config import ObservabilityConfig

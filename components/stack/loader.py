@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from components.config import bounds
 from components.config.errors import (PROJECT, ConfigError, Problem, join_path, key_path, keys_of, problems_from,
                                       suggestion)
-from components.config.stack import SECRET_KEYS, StackConfig
+from components.stack.model import SECRET_KEYS, StackConfig
 
 TOP_LEVEL_KEYS = (*keys_of(StackConfig), *SECRET_KEYS)
 

@@ -10,11 +10,15 @@ with the hosts; passthrough shards exist once any host asks for passthrough.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from components.edges.avi import naming
-from components.edges.avi.config import AVI_SHARD_SIZES
-from components.routes.config import AppConfig, HostCertificate
+from components.avi import naming
+
+if TYPE_CHECKING:  # the apps' model sits in a domain above; the plan only reads its fields
+    from components.routes.config import AppConfig, HostCertificate
+
+AVI_SHARD_SIZES = {"SMALL": 1, "MEDIUM": 4, "LARGE": 8}
+"""AKO's virtual-service shard sizes: how many shared virtual services hosts spread over."""
 
 INTERNAL_SUFFIX = ".svc.cluster.local"
 

@@ -49,8 +49,10 @@ class AkoManagedEdge(pulumi.ComponentResource):
     routes: list[AviStaticRoute]
 
     def __init__(self, name: str, args: AkoManagedEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:avi:AkoManagedEdge", name, None,
-                         renamed_from("mesh-platform:edges:AkoManagedEdge", opts))
+        # Token history: mesh-platform:edges:AkoManagedEdge, then :avi: (in edges/avi), now :ako:.
+        super().__init__("mesh-platform:ako:AkoManagedEdge", name, None,
+                         renamed_from("mesh-platform:avi:AkoManagedEdge",
+                                      renamed_from("mesh-platform:edges:AkoManagedEdge", opts)))
         child = pulumi.ResourceOptions(parent=self)
         self.routes = [
             AviStaticRoute(f"{name}-route-{node}-{index}", opts=child,

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import pytest
 
-from components.config.loader import load_stack_config
+from components.stack.loader import load_stack_config
 from components.config.errors import ConfigError
 from components.config.types import is_hostname
 from components.cluster.vm_sizes import azure_vm_memory_gib

@@ -1,27 +1,30 @@
 """Preview-time version checks: Kubernetes inside the pinned Istio's and AKO's ranges, and the
 cluster's minor still in standard support on EKS/AKS on the day of the preview.
 
-The data lives in `components.config.support`; each message names the source it came from.
+The data lives in `components.stack.support`; each message names the source it came from.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from components.config.support import (
+from components.config.base import Problems
+from components.stack.support import (
     AKO_KUBERNETES,
     CLOUD_SUPPORT,
     ISTIO_KUBERNETES,
     PAID_TAIL,
+    CloudSupport,
     istio_minor,
     minor_of,
 )
 
-Problems = list[tuple[str, str]]
+if TYPE_CHECKING:  # model.py imports the rules, which import this module
+    from components.stack.model import StackConfig
 
 
-def version_rules(config: Any, today: date) -> Problems:
+def version_rules(config: StackConfig, today: date) -> Problems:
     """Every version problem of the stack, judged on `today`."""
     return [*_istio_covers_kubernetes(config), *_cloud_support(config, today), *_ako_covers_kubernetes(config)]
 
@@ -29,7 +32,7 @@ def version_rules(config: Any, today: date) -> Problems:
 EOL_NOTICE = timedelta(days=45)
 
 
-def version_warnings(config: Any, today: date) -> list[str]:
+def version_warnings(config: StackConfig, today: date) -> list[str]:
     """Things to say at preview that are not errors: the pinned Istio minor at or near its end of life."""
     minor = istio_minor(config.istio.version)
     row = ISTIO_KUBERNETES.get(minor)
@@ -41,7 +44,7 @@ def version_warnings(config: Any, today: date) -> list[str]:
             "plan the move to a supported minor with istio.version"]
 
 
-def _istio_covers_kubernetes(config: Any) -> Problems:
+def _istio_covers_kubernetes(config: StackConfig) -> Problems:
     kubernetes, istio = config.cluster.kubernetes_version, config.istio.version
     supported = ISTIO_KUBERNETES.get(istio_minor(istio))
     if supported is None:
@@ -56,7 +59,7 @@ def _istio_covers_kubernetes(config: Any) -> Problems:
     return []
 
 
-def _cloud_support(config: Any, today: date) -> Problems:
+def _cloud_support(config: StackConfig, today: date) -> Problems:
     kind = config.cluster.kind
     table = CLOUD_SUPPORT.get(kind)
     if table is None:
@@ -84,13 +87,13 @@ def _cloud_support(config: Any, today: date) -> Problems:
                                           f"{support.extended_until.isoformat()}, which costs extra: {cost}")]
 
 
-def _current(table: dict, today: date) -> str:
+def _current(table: dict[int, CloudSupport], today: date) -> str:
     current = [minor for minor, support in sorted(table.items())
                if support.standard_until >= today and not support.projected]
     return ", ".join(f"1.{minor}" for minor in current) or "a newer minor"
 
 
-def _ako_covers_kubernetes(config: Any) -> Problems:
+def _ako_covers_kubernetes(config: StackConfig) -> Problems:
     if not config.ako.enabled or config.cluster.ako_outside_supported_kubernetes:
         return []
     version = config.cluster.kubernetes_version

@@ -9,10 +9,10 @@ import pytest
 
 from components.cluster.config import KUBERNETES_VERSION
 from components.config.errors import ConfigError
-from components.config.loader import load_stack_config
-from components.config.support import AKS_SUPPORT, EKS_SUPPORT, ISTIO_KUBERNETES, istio_minor, minor_of
+from components.stack.loader import load_stack_config
+from components.stack.support import AKS_SUPPORT, EKS_SUPPORT, ISTIO_KUBERNETES, istio_minor, minor_of
 from components.mesh.config import ISTIO_VERSION
-from tests.components.config.test_config import DictSource
+from tests.components.stack.test_config import DictSource
 
 TODAY = date(2026, 11, 22)
 EKS = {"kind": "eks", "eks": {"publicAccessCidrs": ["203.0.113.0/24"],
@@ -123,7 +123,7 @@ def test_every_row_names_its_source():
 
 
 def test_istio_near_its_end_of_life_is_announced_not_refused():
-    from components.config.version_rules import version_warnings
+    from components.stack.version_rules import version_warnings
 
     config = loads(stack(copy.deepcopy(EKS)))
     (warning,) = version_warnings(config, TODAY)

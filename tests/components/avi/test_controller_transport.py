@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from tests.components.config.test_config import load, problems_of
+from tests.components.stack.test_config import load, problems_of
 from tools.mockrun import Secret
 
 PASSWORD = "canary-pw-7Qx2"

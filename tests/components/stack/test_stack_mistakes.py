@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from components.config.errors import ConfigError
-from components.config.loader import PulumiConfigSource, load_stack_config
+from components.stack.loader import PulumiConfigSource, load_stack_config
 from tests.conftest import write_stack
 from tools import output_dir
 from tools.mockrun import PROJECT_DIR, read_stack_file

@@ -1,0 +1,13 @@
+"""Field types of Avi values in the stack file, shared by `edge.avi`, `ako` and `avi`."""
+
+from __future__ import annotations
+
+import re
+
+from components.config.types import text
+
+AviName = text("a non-empty name", lambda v: bool(v.strip()), r"\S")
+"""The name of an Avi object the stack refers to (a cloud, VRF, SE group, tenant)."""
+AviApiVersion = text('an Avi API version such as "22.1.3"', lambda v: bool(re.match(r"^\d+\.\d+\.\d+$", v)),
+                     r"^\d+\.\d+\.\d+$")
+"""The Avi API version sent as `X-Avi-Version`."""
