@@ -11,12 +11,13 @@ from typing import Iterator
 
 import pytest
 
-from providers.avi.client import MAX_BACKOFF, RETRY_AFTER_CAP, AviSession, retry_after_seconds
+from providers.avi.client import (MAX_BACKOFF, RETRY_AFTER_CAP, AviSession,
+                                  read_timeout_from_environment, retry_after_seconds)
 from providers.avi.crud import CREATE_ATTEMPTS
 from providers.avi.errors import AviApiError
 from providers.avi.kinds import OWNER_INPUT
 from providers.avi.provider import AviObjectProvider
-from providers.avi.settings import ControllerSettings
+from providers.avi.settings import ControllerSettings, SettingsError
 from tests.support.avi_support import RawClient, configured
 from tests.support.fault_proxy import Fault, FaultProxy
 
@@ -83,6 +84,24 @@ def test_waits_honour_retry_after_up_to_a_cap_and_back_off_with_jitter():
     session._jitter = lambda: 0.0
     session.pause(2)
     assert waits[-1] == pytest.approx(0.2)  # jitter spans 0.5x to 1.5x of the step
+
+
+@pytest.mark.parametrize("value, seconds", [(None, 60.0), ("", 60.0), ("2.5", 2.5), ("600", 600.0)])
+def test_request_timeout_from_the_environment(monkeypatch, value, seconds):
+    if value is None:
+        monkeypatch.delenv("AVI_REQUEST_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("AVI_REQUEST_TIMEOUT", value)
+    assert read_timeout_from_environment() == seconds
+
+
+@pytest.mark.parametrize("value", ["0", "601", "nan", "soon", "-1"])
+def test_a_bad_request_timeout_is_one_clear_line(monkeypatch, value):
+    monkeypatch.setenv("AVI_REQUEST_TIMEOUT", value)
+    with pytest.raises(SettingsError) as caught:
+        read_timeout_from_environment()
+    assert str(caught.value) == ("AVI_REQUEST_TIMEOUT must be a number of seconds from 0.1 to "
+                                 f"600, got {value!r}")
 
 
 # ----- idempotent calls ---------------------------------------------------------------------
