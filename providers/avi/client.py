@@ -3,26 +3,66 @@
 from __future__ import annotations
 
 import atexit
+import email.utils
 import http.cookiejar
 import json
+import math
 import os
 import random
 import tempfile
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import requests
 
 from .errors import AviApiError
-from .settings import ControllerSettings
+from .settings import ControllerSettings, SettingsError
 from .urls import scrub_userinfo, without_userinfo
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
-RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_STATUSES = frozenset({500, 502, 503, 504})  # retried on idempotent calls only
+THROTTLED = 429  # refused before any processing (RFC 6585 section 4): retried for every method
 SESSION_GONE = frozenset({401, 419})
 MAX_RELOGINS = 3  # fresh logins per request before a repeatedly expiring session is an error
+MAX_BACKOFF = 2.0  # seconds: the longest wait between two attempts without Retry-After
+RETRY_AFTER_CAP = 10.0  # seconds: a longer Retry-After is waited this long, then retried
+TIMEOUT_VARIABLE = "AVI_REQUEST_TIMEOUT"  # seconds each controller call may take (default 60)
+DEFAULT_READ_TIMEOUT = 60.0
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """A ``Retry-After`` header in seconds from ``now`` (epoch seconds): delta-seconds or an
+    HTTP-date (RFC 9110 section 10.2.3); ``None`` when absent or unreadable. Never negative."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:  # RFC 9110 dates are always GMT
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def read_timeout_from_environment() -> float:
+    """The read timeout per call: ``AVI_REQUEST_TIMEOUT`` seconds (0.1 to 600), default 60."""
+    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_READ_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0.1 <= seconds <= 600:  # also refuses nan
+        raise SettingsError(f"{TIMEOUT_VARIABLE} must be a number of seconds from 0.1 to 600, "
+                            f"got {raw[:20]!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -81,18 +121,32 @@ class AviSession:
     keep-alive connections. A 401/419 triggers a re-login (only by the first thread that sees
     the stale login) and a retry, at most MAX_RELOGINS times per request; a session that keeps
     expiring right after a successful login is reported as such, while refused credentials
-    fail at /login with their own message. Idempotent calls (GET/PUT/DELETE, and a PATCH the
-    caller declares idempotent) are retried on connection errors and 502/503/504 with jittered
-    exponential backoff; POST is never replayed here, because the controller may already have
-    applied it (the provider's create decides).
+    fail at /login with their own message.
+
+    Retries, at most ``attempts`` sends per call: a 429 is retried for every method, POST
+    included, because the controller refused it before doing anything; it waits what
+    ``Retry-After`` says (capped at RETRY_AFTER_CAP). Idempotent calls (GET/PUT/DELETE, and a
+    PATCH the caller declares idempotent) are also retried on connection errors and timeouts
+    and on 500/502/503/504. The waits grow exponentially from ``backoff`` up to MAX_BACKOFF
+    with jitter (0.5x to 1.5x), so threads that failed together do not return together. POST
+    is never replayed after a 5xx or a lost answer, because the controller may already have
+    applied it: the provider's create looks for its own object first (crud.py). ``sleep``,
+    ``clock`` and ``jitter`` are injectable so tests need not wait.
     """
 
     def __init__(self, settings: ControllerSettings, *, connect_timeout: float = 5.0,
-                 read_timeout: float = 60.0, attempts: int = 5, backoff: float = 0.1):
+                 read_timeout: float = DEFAULT_READ_TIMEOUT, attempts: int = 5,
+                 backoff: float = 0.1, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time,
+                 jitter: Callable[[], float] = random.random):
         self.settings = settings
         self._timeout = (connect_timeout, read_timeout)
         self._attempts = attempts
         self._backoff = backoff
+        self.sleep = sleep
+        self._clock = clock
+        self._jitter = jitter
+        self.waits: deque[float] = deque(maxlen=1000)  # the latest waits, in seconds
         self._verify = _verify(settings)
         self._local = threading.local()
         self._login_lock = threading.Lock()
@@ -144,11 +198,12 @@ class AviSession:
                                        "use insecure only for throwaway labs") from None
             except requests.exceptions.RequestException as exc:
                 last = exc
-                self._sleep(attempt)
+                self.pause(attempt)
                 continue
-            if resp.status_code in RETRY_STATUSES:
+            # a login only opens a session, so repeating one after a 5xx is harmless
+            if resp.status_code in RETRY_STATUSES or resp.status_code == THROTTLED:
                 last = None
-                self._sleep(attempt)
+                self.pause(attempt, resp.headers.get("Retry-After"))
                 continue
             if resp.status_code != 200:
                 reply = _reply(resp)
@@ -173,8 +228,17 @@ class AviSession:
                           f"{_described(last) if last else 'HTTP 5xx'}",
                           method="POST", path="/login")
 
-    def _sleep(self, attempt: int) -> None:
-        time.sleep(min(2.0, self._backoff * (2 ** attempt)) * (0.5 + random.random()))
+    def pause(self, attempt: int, retry_after: str | None = None) -> None:
+        """Wait before attempt ``attempt + 1``: what ``retry_after`` (a Retry-After header)
+        asks for when it can be read, capped, else jittered exponential backoff."""
+        asked = retry_after_seconds(retry_after, self._clock())
+        if asked is not None:
+            # a little jitter on top, so every throttled thread does not return at once
+            delay = min(RETRY_AFTER_CAP, asked) + self._backoff * self._jitter()
+        else:
+            delay = min(MAX_BACKOFF, self._backoff * (2 ** attempt)) * (0.5 + self._jitter())
+        self.waits.append(delay)
+        self.sleep(delay)
 
     def _headers(self, login: _Login, tenant: str | None) -> dict[str, str]:
         return {
@@ -200,7 +264,7 @@ class AviSession:
         login = self._ensure_login()
         relogins = 0
         repeatable = method in IDEMPOTENT if idempotent is None else idempotent
-        attempts = self._attempts if repeatable else 1
+        attempts = self._attempts
         attempt = 0
         while True:
             try:
@@ -213,10 +277,10 @@ class AviSession:
                                   ) from None
             except requests.exceptions.RequestException as exc:
                 attempt += 1
-                if attempt >= attempts:
+                if not repeatable or attempt >= attempts:
                     raise AviApiError(kind, name, 0, f"connection failed: {_described(exc)}",
                                       method=method, path=path) from None
-                self._sleep(attempt)
+                self.pause(attempt)
                 continue
             if resp.status_code in SESSION_GONE:
                 if relogins >= MAX_RELOGINS:
@@ -231,10 +295,11 @@ class AviSession:
                 relogins += 1
                 login = self._ensure_login(stale=login)
                 continue
-            if resp.status_code in RETRY_STATUSES and repeatable:
+            if resp.status_code == THROTTLED or (resp.status_code in RETRY_STATUSES
+                                                  and repeatable):
                 attempt += 1
                 if attempt < attempts:
-                    self._sleep(attempt)
+                    self.pause(attempt, resp.headers.get("Retry-After"))
                     continue
             return _reply(resp)
 
@@ -273,5 +338,6 @@ def shared_session(settings: ControllerSettings) -> AviSession:
     with _SHARED_LOCK:
         session = _SHARED.get(settings)
         if session is None:
-            session = _SHARED[settings] = AviSession(settings)
+            session = _SHARED[settings] = AviSession(
+                settings, read_timeout=read_timeout_from_environment())
         return session

@@ -3,8 +3,6 @@ kinds.py, over an AviSession."""
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -14,6 +12,9 @@ from .kinds import OWNER_MARKER_KEY, Kind
 
 CREATE_ATTEMPTS = 6
 WRITE_ATTEMPTS = 10
+# answers after which a POST may or may not have been applied: look for the object first
+# (409: the name exists, perhaps from an earlier attempt; 429: refused, but harmless to look)
+OUTCOME_UNKNOWN = frozenset({409, 429, 500, 502, 503, 504})
 SENSITIVE = "<sensitive>"  # what a GET shows instead of a stored secret
 
 
@@ -79,8 +80,11 @@ def _owner_summary(obj: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _pause(attempt: int) -> None:
-    time.sleep(min(1.0, 0.05 * (2 ** attempt)) * (0.5 + random.random()))
+def outcome_unknown(error: AviApiError) -> bool:
+    """Whether a failed write may have been applied all the same: no answer (a dropped
+    connection, a timeout), throttling that outlasted the retries, or a 5xx, which a
+    controller may send after committing."""
+    return error.status == 0 or error.status == 429 or error.status >= 500
 
 
 class ObjectApi:
@@ -119,21 +123,33 @@ class ObjectApi:
         return results[0] if results else None
 
     def create(self, body: dict[str, Any], owner: Owner) -> dict[str, Any]:
-        """POST the object; if an earlier attempt's answer was lost, adopt what it created."""
+        """POST the object. When the outcome is unknown (no answer, a timeout, a 5xx that may
+        have come after the commit, 409), look the name up first: an object carrying this
+        resource's owner marker is adopted, one without it is an error, and only when there is
+        none is the POST sent again. A POST is therefore never repeated blindly."""
         name = body.get("name")
         marked = owner.mark(body)
         last: AviApiError | None = None
+        absent = False  # the latest look-up found no object by this name
         for attempt in range(CREATE_ATTEMPTS):
+            if attempt:
+                self.session.pause(attempt)
             try:
                 reply = self._call("POST", self.base, name, body=marked)
             except AviApiError as exc:  # no answer: the POST may or may not have been applied
-                last = exc
-                reply = None
+                last, reply = exc, None
             if reply is not None and reply.status == 201:
                 return reply.body
-            if reply is not None and reply.status not in (409, 502, 503, 504):
-                raise self._fail(reply, "POST", self.base, name)
-            existing = self.find(name)
+            if reply is not None:
+                if reply.status not in OUTCOME_UNKNOWN:
+                    raise self._fail(reply, "POST", self.base, name)
+                last = self._fail(reply, "POST", self.base, name)
+            try:
+                existing = self.find(name)
+            except AviApiError as exc:  # cannot tell yet; the next round looks again
+                last, absent = exc, False
+                continue
+            absent = existing is None
             if existing is not None:
                 if owner.owns(existing):
                     return existing
@@ -143,10 +159,12 @@ class ObjectApi:
                     f"marker ({_owner_summary(existing)})",
                     hint=f"`pulumi import` it by uuid {existing.get('uuid')} or rename this "
                          "resource's object", method="POST", path=self.base)
-            if reply is not None:
-                last = self._fail(reply, "POST", self.base, name)
-            _pause(attempt)
         assert last is not None
+        if absent:  # looked up after the last attempt: nothing was left behind
+            raise AviApiError(last.kind, last.name, last.status,
+                              f"{last.message} (after {CREATE_ATTEMPTS} attempts; the "
+                              "controller holds no object by this name, so none was created)",
+                              hint=last.hint, method=last.method, path=last.path)
         raise last
 
     def update(self, uuid: str, desired: dict[str, Any], dropped: Iterable[str],
@@ -179,7 +197,7 @@ class ObjectApi:
             body = owner.mark(body)
             reply = self._call("PUT", path, name, body=body)
             if reply.status == 412:
-                _pause(attempt)
+                self.session.pause(attempt)
                 continue
             if not reply.ok:
                 raise self._fail(reply, "PUT", path, name)

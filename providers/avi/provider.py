@@ -9,14 +9,15 @@ and first use) and never pickled.
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from typing import Any
 
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult,
                             DiffResult, ReadResult, ResourceProvider, UpdateResult)
 
-from . import compare, shapes, validation
+from . import compare, readback, shapes, validation
 from .client import AviSession, shared_session
-from .crud import SENSITIVE, ObjectApi, Owner, without_owner_marker
+from .crud import SENSITIVE, ObjectApi, Owner, outcome_unknown, without_owner_marker
 from .errors import AviApiError
 from .keys import key_matches_certificate
 from .kinds import KINDS, OUTPUT_ONLY, OWNER_INPUT, Kind
@@ -201,13 +202,52 @@ class AviObjectProvider(_ControllerProvider):
         desired = self._body(news)
         dropped = managed(olds).keys() - desired.keys()
         try:
-            live = self._api().update(id_, desired, dropped, self._owner(news))
+            try:
+                live = self._api().update(id_, desired, dropped, self._owner(news))
+            except AviApiError as exc:
+                live = self._after_failed_update(id_, desired, dropped, news, exc)
         except AviApiError as exc:
             raise exc.without(self._secrets(news) + self._secrets(olds)) from None
         return UpdateResult(self._outs(desired, live, news))
 
+    def _after_failed_update(self, id_: str, desired: dict[str, Any], dropped: set[str],
+                             news: dict[str, Any], error: AviApiError) -> dict[str, Any]:
+        """Read the object back after a failed update. A dynamic provider cannot hand the
+        engine new state with an error, so: when the outcome was unknown and the controller
+        holds everything that was sent, the update did happen and counts as done (the live
+        object is returned); otherwise the error says what the controller now holds."""
+        if error.status == 404:
+            raise error
+        try:
+            live = self._api().get(id_)
+        except AviApiError as again:
+            raise replace(error, message=f"{error.message}; reading the object back failed "
+                                         f"too ({again.message})") from None
+        if live is None:
+            raise replace(error, message=f"{error.message}; the object no longer exists on "
+                                         "the controller") from None
+        outs = self._outs(desired, live, news)
+        visible = without_owner_marker(live)
+        # a field the live object lacks is not held, whatever _outs keeps for the state
+        held = {**{k: v for k, v in managed(outs).items() if k in visible},
+                **{k: visible[k] for k in dropped if k in visible}}
+        result = readback.compare_held(load_model(), self._kind.model, desired, held, dropped,
+                                       self._kind.secret)
+        if result.applied and outcome_unknown(error):
+            return live
+        raise replace(error, message=f"{error.message}; "
+                                     f"{readback.describe(result, desired, held)}",
+                      hint=_update_hint(error, result)) from None
+
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._api().delete(id_, props.get("name"))
+
+
+def _update_hint(error: AviApiError, result: readback.ReadBack) -> str:
+    if outcome_unknown(error):
+        return ("run `pulumi up` again: it refreshes from the controller first "
+                "(Pulumi.yaml options.refresh: always) and sends what still differs")
+    return error.hint
 
 
 def _ip_object(value: Any) -> Any:

@@ -169,7 +169,6 @@ def canary_controller(monkeypatch):
     (the stack config wins, so they must never be used, let alone shown)."""
     monkeypatch.setenv("AVI_PASSWORD", ENV_PASSWORD)
     monkeypatch.setenv("AVI_CONTROLLER", f"https://svc:{URL_PASSWORD}@127.0.0.1:{closed_port()}")
-    monkeypatch.setattr("providers.avi.crud._pause", lambda attempt: None)
     with Emulator(EmulatorConfig(username=USER, password=PASSWORD, seed=16)) as emu:
         yield emu
 
@@ -244,7 +243,6 @@ def test_keys_the_controller_refuses_show_no_secret(canary_controller, capsys, c
 
 def test_connection_failures_show_no_secret(monkeypatch, capsys, caplog):
     monkeypatch.setenv("AVI_PASSWORD", ENV_PASSWORD)
-    monkeypatch.setattr("providers.avi.crud._pause", lambda attempt: None)
     port = closed_port()
     cert, key_lines = certificate("canary-nowhere")
     seen = Sightings(capsys, caplog, [PASSWORD, ENV_PASSWORD, URL_PASSWORD, PASSPHRASE, *key_lines])
