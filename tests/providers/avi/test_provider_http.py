@@ -210,7 +210,7 @@ def test_create_retried_after_lost_response_adopts_its_own_object(provider_for, 
     from tools.avi_emulator.faults import Fault
     calls = []
 
-    def drop_first_post():
+    def drop_first_post(*_request):
         calls.append(1)
         return (Fault.DROP_AFTER, 0) if len(calls) == 1 else (Fault.NONE, 0)
 
