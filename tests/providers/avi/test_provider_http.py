@@ -70,7 +70,8 @@ def test_pool_lifecycle(provider_for, raw):
 def test_vsvip_lifecycle(provider_for, raw):
     inputs = {"name": "edge-vip", "vip": [{"ip_address": {"addr": "10.90.64.10", "type": "V4"}}],
               OWNER_INPUT: "o/vip"}
-    change = {"vip": [{"ip_address": {"addr": "10.90.64.11", "type": "V4"}}]}
+    # a new address must replace the VsVip instead (test_vip_changes_replace.py)
+    change = {"dns_info": [{"fqdn": "edge.example.com"}]}
     lifecycle(provider_for("vsvip"), raw, "vsvip", inputs, change)
 
 
