@@ -7,7 +7,6 @@ import socket
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import requests
 
 from tests.support.avi_support import PASSWORD, USER, RawClient, self_signed
 from tools.avi_emulator import Emulator, EmulatorConfig

@@ -14,7 +14,7 @@ def _auto(network: str | None = "vip-net-dev", subnet=("10.10.10.0", 24), **extr
     return {"vip_id": "0", "auto_allocate_ip": True, "ipam_network_subnet": request, **extra}
 
 
-def _network(raw, name: str, prefix: str, mask: int, ranges=(), ) -> dict:
+def _network(raw, name: str, prefix: str, mask: int, ranges=()) -> dict:
     subnet = {"prefix": {"ip_addr": {"addr": prefix, "type": "V4"}, "mask": mask}, "static_ip_ranges": [
         {"type": kind, "range": {"begin": {"addr": b, "type": "V4"}, "end": {"addr": e, "type": "V4"}}}
         for kind, b, e in ranges]}
