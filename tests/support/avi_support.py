@@ -87,3 +87,23 @@ def self_signed(common_name: str, ca: tuple[Any, Any] | None = None,
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()
     return cert_pem, key_pem, cert, key
+
+
+def add_vip_network(raw: RawClient, name: str, cidr: str, first: int = 10, last: int = 250) -> dict[str, Any]:
+    """What an admin sets up before VIPs can be allocated from ``cidr`` (tools/avi_emulator/ipam.py):
+    the network with a static VIP range (host numbers ``first``..``last``), listed as usable in the
+    IPAM profile of Default-Cloud."""
+    import ipaddress
+
+    network = ipaddress.ip_network(cidr)
+    def v4(n: int) -> dict[str, str]:
+        return {"addr": str(network.network_address + n), "type": "V4"}
+    made = raw("POST", "/api/network", {"name": name, "configured_subnets": [{
+        "prefix": {"ip_addr": v4(0), "mask": network.prefixlen},
+        "static_ip_ranges": [{"type": "STATIC_IPS_FOR_VIP", "range": {"begin": v4(first), "end": v4(last)}}]}]})
+    assert made.status_code == 201, made.text
+    cloud = raw("GET", "/api/cloud", params={"name": "Default-Cloud"}).json()["results"][0]
+    profile = raw("GET", f"/api/ipamdnsproviderprofile/{cloud['ipam_provider_ref'].rsplit('/', 1)[-1]}").json()
+    profile["internal_profile"]["usable_networks"].append({"nw_ref": f"/api/network/{made.json()['uuid']}"})
+    assert raw("PUT", f"/api/ipamdnsproviderprofile/{profile['uuid']}", profile).status_code == 200
+    return made.json()

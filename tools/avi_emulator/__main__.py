@@ -8,7 +8,26 @@ import sys
 import threading
 
 from .api import LIST_FILTERS
+from .faults import FaultRule, FaultSpecError
+from .roles import SYSTEM_ROLES
 from .server import Emulator, EmulatorConfig
+
+
+def _fault(spec: str) -> FaultRule:
+    try:
+        return FaultRule.parse(spec)
+    except FaultSpecError as exc:
+        raise argparse.ArgumentTypeError(f"{spec!r}: {exc}") from None
+
+
+def _user(spec: str) -> tuple[str, str, str]:
+    name, _, rest = spec.partition(":")
+    role, _, password = rest.partition(":")
+    if not name or not password:
+        raise argparse.ArgumentTypeError("expected NAME:ROLE:PASSWORD")
+    if role not in SYSTEM_ROLES:
+        raise argparse.ArgumentTypeError(f"role {role!r} is not one of {', '.join(SYSTEM_ROLES)}")
+    return name, password, role
 
 
 def _parse(argv: list[str]) -> EmulatorConfig:
@@ -34,6 +53,12 @@ def _parse(argv: list[str]) -> EmulatorConfig:
     p.add_argument("--ignore-filter", action="append", default=[], choices=LIST_FILTERS, metavar="FILTER",
                    help="answer list calls as if this query filter were absent (repeatable), as a controller "
                         f"or proxy that drops it would; one of: {', '.join(LIST_FILTERS)}")
+    p.add_argument("--fault", action="append", default=[], type=_fault, metavar="SPEC",
+                   help="a fault rule, repeatable: KIND[:RATE][,method=M|M][,path=GLOB][,status=N]"
+                        "[,retry_after=S][,delay_ms=MS]; KIND is error-before, 500, 429, drop-after, "
+                        "error-after or slow-after (docs/avi-emulator.md)")
+    p.add_argument("--user", action="append", default=[], type=_user, metavar="NAME:ROLE:PASSWORD",
+                   help="another local user with a role (System-Admin or Application-Admin), repeatable")
     a = p.parse_args(argv)
     if not 0.0 <= a.fail_rate <= 1.0:
         p.error("--fail-rate must be between 0 and 1")
@@ -41,7 +66,8 @@ def _parse(argv: list[str]) -> EmulatorConfig:
         p.error("--tls-cert and --tls-key go together")
     return EmulatorConfig(a.host, a.port, a.username, a.password, a.state, a.fail_rate,
                           a.latency_ms, a.session_ttl, a.expired_status, a.tls_cert, a.tls_key,
-                          a.seed, a.unknown_fields, tuple(a.ignore_filter))
+                          a.seed, a.unknown_fields, tuple(a.ignore_filter), tuple(a.fault),
+                          tuple(a.user))
 
 
 def main(argv: list[str] | None = None) -> None:

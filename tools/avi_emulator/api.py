@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, urlencode
 
-from . import defaults, refs
+from . import defaults, refs, roles
 from .auth import AuthFailure, Session, SessionTable, session_cookies
 from .catalog import TYPES, ObjectType
 from .store import ADMIN, ApiError, Scope, Store
@@ -21,7 +21,9 @@ from .versions import CONTROLLER_VERSION, ApiVersion, InvalidVersion
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
 _ALWAYS_RETURNED = ("url", "uuid", "name")
-_STALE_CHECKED = frozenset({"vrfcontext", "vsvip"})
+EMULATOR_PREFIX = "/api/_emulator"
+"""Read-only endpoints of the emulator itself, which no controller has: ``faults`` (served by
+server.py) and ``serviceengine-routes`` (routing.py)."""
 _SECRET_KEYS = ("key", "key_passphrase")
 LIST_FILTERS = ("name", "name.contains", "name.icontains", "name.in", "uuid", "uuid.in", "created_by",
                 "cloud_ref.name", "cloud_ref.uuid", "refers_to", "referred_by")
@@ -56,6 +58,17 @@ class Reply:
         if self.body is None:
             return b""
         return json.dumps(self.body).encode()
+
+
+def header_text(value: str | None) -> str | None:
+    """A header value as the client meant it: HTTP parses headers as Latin-1, so a client's
+    UTF-8 bytes (a tenant named in another script) are decoded again as UTF-8."""
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
 
 
 def _flag(query: dict[str, list[str]], key: str) -> bool:
@@ -113,7 +126,7 @@ class Controller:
                  ignored_filters: frozenset[str] = frozenset()):
         self.store = store
         self.sessions = sessions
-        store.users[username] = password
+        store.add_user(username, password, "System-Admin")
         # A fault for client tests: list filters answered as if absent, as an older controller,
         # or a proxy that drops query parameters, would; clients must not trust a filter blindly.
         self.ignored_filters = ignored_filters
@@ -132,6 +145,8 @@ class Controller:
             if not path.startswith("/api/"):
                 return Reply(404, {"detail": "Not found."})
             session = self._authenticate(req)
+            if path == f"{EMULATOR_PREFIX}/serviceengine-routes" and req.method == "GET":
+                return Reply(200, {"results": self.store.serviceengine_routes()})
             version = ApiVersion.from_header(req.headers.get("X-Avi-Version"))
             reply = self._api(req, path[len("/api/"):].split("/"), session, version)
             reply.headers.append(("AVI_API_VERSION", version.header))
@@ -144,7 +159,7 @@ class Controller:
             return reply
         except ApiError as exc:
             reply = Reply(exc.status, exc.body)
-        if session is not None:
+        if session is not None and not session.basic:
             reply.headers += [("Set-Cookie", c) for c in session_cookies(session, False, req.base_url.startswith("https:"))]
         return reply
 
@@ -180,11 +195,12 @@ class Controller:
             self.sessions.logout(session.sid)
         return Reply(200, {})
 
-    def _authenticate(self, req: Request) -> Session | None:
+    def _authenticate(self, req: Request) -> Session:
         portal = self.store.get("systemconfiguration", "default", Scope(None)).get(
             "portal_configuration", {})
+        secure_host = req.base_url.partition("://")[2] if req.base_url.startswith("https:") else None
         return self.sessions.authenticate(req.method, req.headers, self.store.users,
-                                          bool(portal.get("allow_basic_authentication")))
+                                          bool(portal.get("allow_basic_authentication")), secure_host)
 
     # ----- /api/<type>[/<uuid>] ------------------------------------------------------------
     def _api(self, req: Request, parts: list[str], session: Session | None,
@@ -195,8 +211,11 @@ class Controller:
         otype = TYPES.get(type_)
         if otype is None or len(parts) > 2:
             return Reply(404, {"detail": "Not found."})
-        scope = self.store.tenant_uuid(req.headers.get("X-Avi-Tenant"),
-                                       req.headers.get("X-Avi-Tenant-UUID"))
+        scope = self.store.tenant_uuid(header_text(req.headers.get("X-Avi-Tenant")),
+                                       header_text(req.headers.get("X-Avi-Tenant-UUID")))
+        if session and not roles.allows(self.store.role_of(session.username, scope.tenant_uuid),
+                                        otype.name, req.method):
+            return Reply(403, dict(roles.DENIED))
         if otype.singleton:
             uuid = "default"
             allowed = "HEAD, GET, PUT, OPTIONS"
@@ -349,8 +368,7 @@ class Controller:
         return Reply(201, body, headers=[("Location", body["url"])], committed=True)
 
     def _put(self, req, otype, uuid, scope, version) -> Reply:
-        obj = self.store.replace(otype.name, uuid, self._body(req, otype, version), scope,
-                                 stale_check=otype.name in _STALE_CHECKED)
+        obj = self.store.replace(otype.name, uuid, self._body(req, otype, version), scope)
         return Reply(200, self._render(req, otype, obj, version, True, written=True),
                      committed=True)
 

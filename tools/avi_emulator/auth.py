@@ -1,4 +1,14 @@
-"""Login sessions, cookies and CSRF checks as the controller enforces them."""
+"""Login sessions, cookies and CSRF checks as the controller enforces them.
+
+The controller is a Django application and answers a CSRF failure with 401 and the bare reason
+as text (recorded: ``CSRF token missing or incorrect.``, test_retry_unauth_api). Over HTTPS,
+Django's CSRF check (1.x-3.x, the releases whose token reason reads as recorded) first wants a
+``Referer`` of the same origin (https, the request's Host) and only then the token; both SDKs
+send ``Referer: https://<controller>`` on every call (avisdk avi_api.py:620, Go avisession.go
+746-748). The Referer reasons below are Django's; that the controller answers them with 401
+like the token reason is inferred, not recorded. Basic auth is not session auth, so neither
+check applies to it (the recorded Basic POST carried no CSRF token).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +18,7 @@ import string
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 _ALPHABET = string.ascii_letters + string.digits
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -25,6 +36,7 @@ class Session:
     csrftoken: str
     username: str
     last_used: float = field(default_factory=time.monotonic)
+    basic: bool = False  # a Basic-auth request, not a login session: no cookies to set
 
 
 class AuthFailure(Exception):
@@ -74,16 +86,17 @@ class SessionTable:
             self._sessions.clear()
 
     def authenticate(self, method: str, headers, users: dict[str, str],
-                     basic_allowed: bool) -> Session | None:
-        """Return the caller's session, ``None`` for accepted Basic auth, or raise AuthFailure."""
+                     basic_allowed: bool, secure_host: str | None = None) -> Session:
+        """Return the caller's session (``basic`` set for accepted Basic auth) or raise
+        AuthFailure. ``secure_host`` is the request's Host when it came over HTTPS."""
         auth = headers.get("Authorization", "")
         if auth.startswith("Basic ") and basic_allowed:
             try:
                 user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
             except ValueError:
                 user, password = "", ""
-            if users.get(user) == password:
-                return None
+            if user in users and users.get(user) == password:
+                return Session("", "", user, basic=True)
             raise AuthFailure(401, '{"error": "Invalid credentials"}')
         cookies = parse_cookies(headers.get("Cookie"))
         sids = cookies.get("avi-sessionid", []) + cookies.get("sessionid", [])
@@ -105,10 +118,34 @@ class SessionTable:
                     raise AuthFailure(self._expired_status,
                                       '{"detail": "Session expired. Please log in again."}')
                 raise AuthFailure(401, '{"detail": "Authentication credentials were not provided."}')
-            if method in UNSAFE and headers.get("X-CSRFToken") != session.csrftoken:
-                raise AuthFailure(401, "CSRF token missing or incorrect.", is_json=False)
+            if method in UNSAFE:
+                if secure_host is not None:
+                    _check_referer(headers.get("Referer"), secure_host)
+                if headers.get("X-CSRFToken") != session.csrftoken:
+                    raise AuthFailure(401, "CSRF token missing or incorrect.", is_json=False)
             session.last_used = now
         return session
+
+
+def _check_referer(referer: str | None, host: str) -> None:
+    """Django's Referer check of a secure request, with its reasons."""
+    if not referer:
+        raise AuthFailure(401, "Referer checking failed - no Referer.", is_json=False)
+    parts = urlsplit(referer)
+    if not parts.scheme or not parts.netloc:
+        raise AuthFailure(401, "Referer checking failed - Referer is malformed.", is_json=False)
+    if parts.scheme != "https":
+        raise AuthFailure(401, "Referer checking failed - Referer is insecure while host is secure.",
+                          is_json=False)
+    if _origin(parts.netloc) != _origin(host):
+        raise AuthFailure(401, f"Referer checking failed - {referer} does not match any trusted "
+                               "origins.", is_json=False)
+
+
+def _origin(netloc: str) -> str:
+    """host[:port] in lower case, without userinfo and without the default https port."""
+    netloc = netloc.rpartition("@")[2].lower()
+    return netloc[:-4] if netloc.endswith(":443") else netloc
 
 
 def session_cookies(session: Session, with_csrf: bool, secure: bool = True) -> list[str]:

@@ -55,6 +55,34 @@ SYSTEM_CONFIGURATION: dict[str, Any] = {
 }
 
 
+# The dev stack (Pulumi.dev.yaml: cloud Default-Cloud, VRF global, vipNetwork 10.10.10.0/24)
+# fixes its VIP at 10.10.10.50; with vipAddress left out it allocates from the network named
+# by vipNetworkName. A real controller allocates only from a network its cloud's IPAM profile
+# lists, with a static VIP range (ipam.py), which an admin creates; a fresh emulator has them
+# so the dev stack works either way. The range leaves .1-.99 free for fixed addresses.
+DEV_NETWORK = {"name": "vip-net-dev", "subnet": ("10.10.10.0", 24), "range": ("10.10.10.100", "10.10.10.199")}
+DEV_IPAM_PROFILE = "dev-ipam"
+
+
+def _v4(addr: str) -> dict[str, str]:
+    return {"addr": addr, "type": "V4"}
+
+
+def dev_network(cloud_ref: str, vrf_ref: str) -> dict[str, Any]:
+    addr, mask = DEV_NETWORK["subnet"]
+    begin, end = DEV_NETWORK["range"]
+    return {"name": DEV_NETWORK["name"], "cloud_ref": cloud_ref, "vrf_context_ref": vrf_ref,
+            "dhcp_enabled": False, "configured_subnets": [{
+                "prefix": {"ip_addr": _v4(addr), "mask": mask},
+                "static_ip_ranges": [{"type": "STATIC_IPS_FOR_VIP",
+                                      "range": {"begin": _v4(begin), "end": _v4(end)}}]}]}
+
+
+def dev_ipam_profile(network_ref: str) -> dict[str, Any]:
+    return {"name": DEV_IPAM_PROFILE, "type": "IPAMDNS_TYPE_INTERNAL", "allocate_ip_in_vrf": False,
+            "internal_profile": {"usable_networks": [{"nw_ref": network_ref}]}}
+
+
 class Context(Protocol):
     """What a fill function may ask of the store."""
 

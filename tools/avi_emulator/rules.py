@@ -16,6 +16,15 @@ so the messages here say what is wrong in plain words). Sources:
   wording are not on record, so this answers 400 in plain words. (Default routes, 0.0.0.0/0,
   are accepted: the controller takes them, only the provider's check asks for intent.)
 
+- Shared addresses: virtual services share a VIP by referring to one VsVip; a second VsVip on
+  an address already held in the same VRF, and two virtual services listening on one IP and
+  port, are refused (reference real-systems.md, "Shared addresses"; the wording is not on
+  record, so the messages are plain words).
+- A VsVip's VIPs cannot change in place: a new address is refused with "If a new preferred IP
+  is needed, please recreate the VIP" and a new vip_id with "Changing an existing VIP's vip_id
+  is not supported" (AKO `internal/lib/constants.go:129-130`, special-cased in
+  `internal/rest/dequeue_nodes.go:801`).
+
 The health monitor's own field rules (the receive timeout below the send interval, successful
 and failed checks 1..50 as the Avi 22.1 docs' "Configure General Settings" of a health monitor
 state, at least one expected response code) are in the model table the emulator enforces on
@@ -27,7 +36,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Callable, Protocol
 
-from . import refs
+from . import ipam, refs
+
+CHANGED_VIP_ID = "Changing an existing VIP's vip_id is not supported"
 
 
 class RuleError(ValueError):
@@ -49,13 +60,78 @@ def check(type_: str, obj: dict[str, Any], objects: Objects) -> None:
         rule(obj, objects)
 
 
+def check_vip_changes(vsvip: dict[str, Any], current: dict[str, Any]) -> None:
+    """Raise RuleError when an update of ``current`` to ``vsvip`` changes a VIP in place (run
+    before allocation fills addresses in)."""
+    _vip_changes(vsvip, current)
+
+
+# -- VsVips ---------------------------------------------------------------------------------
+
+
+def _vip_changes(vsvip: dict[str, Any], current: dict[str, Any]) -> None:
+    before = current.get("vip") or []
+    for index, vip in enumerate(vsvip.get("vip") or []):
+        if index >= len(before):
+            break
+        if str(vip.get("vip_id")) != str(before[index].get("vip_id")):
+            raise RuleError(CHANGED_VIP_ID)
+        new = (vip.get("ip_address") or {}).get("addr")
+        old = (before[index].get("ip_address") or {}).get("addr")
+        if new and old and new != old:
+            raise RuleError(ipam.RECREATE_FOR_NEW_IP)
+
+
+def _vsvip(vsvip: dict[str, Any], objects: Objects) -> None:
+    mine = set(ipam.addresses(vsvip))
+    for other in objects.all_of("vsvip"):
+        if other.get("uuid") == vsvip.get("uuid") or other.get("vrf_context_ref") != vsvip.get("vrf_context_ref"):
+            continue
+        taken = mine & set(ipam.addresses(other))
+        if taken:
+            raise RuleError(f"VsVip {vsvip.get('name')}: address {', '.join(sorted(taken))} is already the VIP of "
+                            f"VsVip {other.get('name')} in VRF {_name(objects, vsvip.get('vrf_context_ref', ''))}; "
+                            "virtual services share an address by referring to that VsVip")
+
+
 # -- virtual services ---------------------------------------------------------------------
 
 
 def _virtualservice(vs: dict[str, Any], objects: Objects) -> None:
     if vs.get("type") == "VS_TYPE_VH_CHILD":
         _sni_child(vs, objects)
+    else:
+        _one_listener_per_ip_port(vs, objects)
     _one_vrf(vs, objects)
+
+
+def _listeners(vs: dict[str, Any], objects: Objects) -> set[tuple[str, str, int]]:
+    """(VRF, address, port) of every port a virtual service listens on."""
+    vsvip = objects.find(vs.get("vsvip_ref") or "") or {}
+    vrf = vsvip.get("vrf_context_ref") or vs.get("vrf_context_ref") or ""
+    ports: set[int] = set()
+    for service in vs.get("services") or []:
+        try:
+            first = int(service.get("port"))
+            last = int(service.get("port_range_end") or first)
+        except (TypeError, ValueError):
+            continue
+        ports.update(range(first, max(first, last) + 1))
+    return {(vrf, addr, port) for addr in ipam.addresses(vsvip) for port in ports}
+
+
+def _one_listener_per_ip_port(vs: dict[str, Any], objects: Objects) -> None:
+    mine = _listeners(vs, objects)
+    if not mine:
+        return
+    for other in objects.all_of("virtualservice"):
+        if other.get("uuid") == vs.get("uuid") or other.get("type") == "VS_TYPE_VH_CHILD":
+            continue
+        clash = mine & _listeners(other, objects)
+        if clash:
+            _, addr, port = min(clash)
+            raise RuleError(f"Virtual service {vs.get('name')}: {addr}:{port} is already served by virtual "
+                            f"service {other.get('name')}; two virtual services cannot listen on one IP and port")
 
 
 def _sni_child(vs: dict[str, Any], objects: Objects) -> None:
@@ -151,6 +227,7 @@ def _vrfcontext(vrf: dict[str, Any], objects: Objects) -> None:
 
 
 _RULES: dict[str, Callable[[dict[str, Any], Objects], None]] = {
+    "vsvip": _vsvip,
     "virtualservice": _virtualservice,
     "httppolicyset": _httppolicyset,
     "vrfcontext": _vrfcontext,

@@ -6,14 +6,31 @@ import selectors
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
-from .api import Controller, Reply, Request
+from .api import EMULATOR_PREFIX, Controller, Reply, Request
 from .auth import SessionTable
-from .faults import Fault, FaultPlan
+from .faults import FaultKind, FaultPlan, FaultRule
 from .store import Store
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""Largest request body served (8 MiB); a larger one is answered 413 without being read. The
+controller's own bound is not on record; 8 MiB holds a pool's 5,000 servers or a VRF's routes
+many times over."""
+
+
+def header_value(value: str) -> str:
+    """A header value the wire can carry: HTTP headers are Latin-1, so anything else in it (a
+    ``#name`` of a non-Latin-1 name in ``Location``) is percent-encoded as UTF-8. Sending it
+    raw made the server fail after the change had committed and drop the connection."""
+    try:
+        value.encode("latin-1")
+        return value
+    except UnicodeEncodeError:
+        return quote(value, safe="".join(chr(c) for c in range(0x21, 0x7f) if chr(c) != "%") + " ")
 
 
 @dataclass
@@ -34,6 +51,8 @@ class EmulatorConfig:
     seed: int | None = None
     unknown_fields: str = "ignore"  # fields a kind does not have: "ignore" (as recorded) or "reject"
     ignored_filters: tuple[str, ...] = ()  # list filters answered as if absent (api.LIST_FILTERS)
+    faults: tuple[FaultRule, ...] = ()  # fault rules (faults.FaultRule), tried after fail_rate
+    users: tuple[tuple[str, str, str], ...] = ()  # more users: (name, password, role name)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -61,26 +80,61 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.leave()
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._read_body()
+        if body is None:
+            return
         split = urlsplit(self.path)
         host = self.headers.get("Host") or f"{self.server.server_address[0]}"
         req = Request(self.command, split.path, parse_qs(split.query, keep_blank_values=True),
                       self.headers, body, f"{self.server.scheme}://{host}")
         plan = self.server.faults
+        if split.path.rstrip("/") == f"{EMULATOR_PREFIX}/faults" and self.command == "GET":
+            self._send(Reply(200, plan.counts()))
+            return
         plan.delay()
-        fault, status = (plan.decide() if split.path.startswith("/api/") else (Fault.NONE, 0))
-        if fault is Fault.ERROR_BEFORE:
-            self._send(Reply(status, {"error": "Service temporarily unavailable (injected)"}))
+        faulted = split.path.startswith("/api/") and not split.path.startswith(EMULATOR_PREFIX)
+        decision = plan.as_decision(plan.decide(self.command, split.path)) if faulted else None
+        kind = decision.kind if decision else FaultKind.NONE
+        if kind in (FaultKind.ERROR_BEFORE, FaultKind.SERVER_ERROR):
+            self._send(Reply(decision.status, {"error": "Service temporarily unavailable (injected)"}))
+            return
+        if kind is FaultKind.TOO_MANY:
+            self._send(Reply(decision.status, {"error": "Too many requests (injected)"},
+                             headers=[("Retry-After", f"{decision.retry_after:g}")]))
             return
         try:
             reply = self.server.controller.handle(req)
         except Exception as exc:  # noqa: BLE001 - a bug must surface as a 500, not a hang-up
             reply = Reply(500, {"error": f"emulator internal error: {exc!r}"})
-        if fault is Fault.DROP_AFTER:
+        if decision is not None:
+            plan.record_commit(decision, reply.committed)
+        if kind is FaultKind.DROP_AFTER:
             self._drop()
             return
+        if kind is FaultKind.ERROR_AFTER:
+            reply = Reply(decision.status, {"error": "Internal server error (injected after the change)"})
+        elif kind is FaultKind.SLOW_AFTER:
+            time.sleep(decision.delay_ms / 1000.0)
         self._send(reply)
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None when it was refused (answer sent, connection closed)."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self._refuse(411, "A Content-Length is required (chunked bodies are not accepted)")
+            return None
+        text = self.headers.get("Content-Length") or "0"
+        if not text.strip().isdigit():
+            self._refuse(400, f"Content-Length {text!r} is not a byte count")
+            return None
+        length = int(text)
+        if length > MAX_BODY_BYTES:
+            self._refuse(413, f"Request body of {length} bytes is larger than {MAX_BODY_BYTES} bytes")
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _refuse(self, status: int, message: str) -> None:
+        self.close_connection = True  # the unread body must not be taken for the next request
+        self._send(Reply(status, {"error": message}), close=True)
 
     def _drop(self) -> None:
         self.close_connection = True
@@ -89,13 +143,15 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _send(self, reply: Reply) -> None:
+    def _send(self, reply: Reply, close: bool = False) -> None:
         payload = reply.encode()
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         for name, value in reply.headers:
-            self.send_header(name, value)
+            self.send_header(name, header_value(value))
+        if close:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
@@ -188,9 +244,11 @@ class Emulator:
         self.config = config
         self.store = Store(config.state, config.unknown_fields)
         self.sessions = SessionTable(config.session_ttl, config.expired_status)
-        self.faults = FaultPlan(config.fail_rate, config.latency_ms, config.seed)
+        self.faults = FaultPlan(config.fail_rate, config.latency_ms, config.seed, config.faults)
         self.controller = Controller(self.store, self.sessions, config.username, config.password,
                                      frozenset(config.ignored_filters))
+        for name, password, role in config.users:
+            self.store.add_user(name, password, role)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 

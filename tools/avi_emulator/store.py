@@ -11,12 +11,17 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from typing import Any
 
-from . import defaults, ipam, refs, rules, schema
+from . import defaults, ipam, refs, roles, routing, rules, schema
 from .catalog import TYPES, ObjectType
 from .certs import CertificateError
 
 ADMIN = "admin"
 ADMIN_REF = refs.canonical("tenant", ADMIN)
+# Infrastructure the admin tenant (the provider) owns and every tenant uses, as tenants use the
+# provider's cloud, networks and SE groups (systemconfiguration.global_tenant_config
+# se_in_provider_context / tenant_access_to_provider_se, both true by default).
+PROVIDER_SHARED = frozenset({"cloud", "network", "ipamdnsproviderprofile", "serviceenginegroup",
+                             "vrfcontext", "role"})
 
 
 class ApiError(Exception):
@@ -77,6 +82,9 @@ class Store:
 
     def _seed(self) -> None:
         self._put_raw("tenant", {"uuid": ADMIN, "name": ADMIN, "local": True}, system=True)
+        for name, privileges in roles.SYSTEM_ROLES.items():
+            self._put_raw("role", {"uuid": f"role-{uuidlib.uuid4()}", "name": name, "tenant_ref": ADMIN_REF,
+                                   "privileges": copy.deepcopy(privileges)}, system=True)
         self._put_raw("systemconfiguration", {
             "uuid": "default", **copy.deepcopy(defaults.SYSTEM_CONFIGURATION)}, system=True)
         cloud_uuid = f"cloud-{uuidlib.uuid4()}"
@@ -90,6 +98,22 @@ class Store:
                 if type_ == "vrfcontext":
                     obj["system_default"] = True
                 self._put_raw(type_, obj, system=True)
+        self._seed_dev_ipam(cloud_uuid)
+
+    def _seed_dev_ipam(self, cloud_uuid: str) -> None:
+        """The admin objects the dev stack's VIP network needs (defaults.DEV_IPAM): a network
+        with a static VIP range, an internal IPAM profile listing it, and Default-Cloud using
+        that profile. Ordinary objects, as an admin would have made them."""
+        cloud_ref = refs.canonical("cloud", cloud_uuid)
+        vrf_ref = self.system_ref("vrfcontext", "global")
+        network_uuid = f"network-{uuidlib.uuid4()}"
+        network = defaults.dev_network(cloud_ref, vrf_ref)
+        self._put_raw("network", {"uuid": network_uuid, "tenant_ref": ADMIN_REF, **network})
+        profile_uuid = f"ipamdnsproviderprofile-{uuidlib.uuid4()}"
+        profile = defaults.dev_ipam_profile(refs.canonical("network", network_uuid))
+        self._put_raw("ipamdnsproviderprofile", {"uuid": profile_uuid, "tenant_ref": ADMIN_REF, **profile})
+        cloud = self._objects["cloud"][cloud_uuid]
+        cloud["ipam_provider_ref"] = refs.canonical("ipamdnsproviderprofile", profile_uuid)
 
     def _put_raw(self, type_: str, obj: dict[str, Any], system: bool = False) -> None:
         obj["_last_modified"] = self._stamp()
@@ -126,10 +150,54 @@ class Store:
         raise ApiError(400, {"error": f"{TYPES[type_].model} object not found"})
 
     def _visible(self, type_: str, obj: dict[str, Any], scope: Scope) -> bool:
-        if scope.tenant_uuid is None or type_ in ("tenant", "systemconfiguration"):
+        if scope.tenant_uuid is None or type_ in ("tenant", "systemconfiguration", "user"):
             return True
         owner = obj.get("tenant_ref", ADMIN_REF)
+        if type_ in PROVIDER_SHARED and owner == ADMIN_REF:
+            return True
         return owner == refs.canonical("tenant", scope.tenant_uuid) or obj["uuid"] in self._system
+
+    # ----- users and roles -----------------------------------------------------------
+    def add_user(self, name: str, password: str, role: str = "System-Admin") -> None:
+        """A local user with ``role`` in every tenant (kept if the user already exists, as in a
+        state file; the password is always set)."""
+        with self._lock:
+            self.users[name] = password
+            if any(u.get("username") == name for u in self.all_of("user")):
+                self._save()
+                return
+            role_ref = self.system_ref("role", role)
+            self._put_raw("user", {"uuid": f"user-{uuidlib.uuid4()}", "name": name, "username": name,
+                                   "local": True, "default_tenant_ref": ADMIN_REF,
+                                   "access": [{"role_ref": role_ref, "tenant_ref": ADMIN_REF,
+                                               "all_tenants": True}]})
+            self._save()
+
+    def role_of(self, username: str, tenant_uuid: str | None) -> dict[str, Any] | None:
+        """The role ``username`` has in the tenant (``None``: admin), or None."""
+        tenant_ref = refs.canonical("tenant", tenant_uuid or ADMIN)
+        with self._lock:
+            for user in self.all_of("user"):
+                if user.get("username", user.get("name")) != username:
+                    continue
+                for entry in user.get("access") or []:
+                    if entry.get("all_tenants") or entry.get("tenant_ref") == tenant_ref:
+                        return copy.deepcopy(self.find(entry.get("role_ref", "")))
+            return None
+
+    def _take_password(self, type_: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A user's password is kept for logins and never stored in, or answered with, the object."""
+        if type_ != "user" or "password" not in body:
+            return body
+        body = dict(body)
+        password = body.pop("password")
+        self.users[body.get("username") or body.get("name")] = password
+        return body
+
+    def serviceengine_routes(self) -> list[dict[str, Any]]:
+        """Which static routes the SEs of each SE group receive (routing.py)."""
+        with self._lock:
+            return routing.serviceengine_routes(self)
 
     def name_of(self, ref: str) -> str | None:
         spec = refs.parse_ref(ref)
@@ -225,10 +293,25 @@ class Store:
         """Cross-object rules and IPAM (tools/avi_emulator/rules.py, ipam.py)."""
         try:
             if type_ == "vsvip":
-                ipam.allocate(obj, self.all_of("vsvip"), current)
+                if current is not None:
+                    rules.check_vip_changes(obj, current)
+                ipam.allocate(obj, self, current)
             rules.check(type_, obj, self)
-        except (rules.RuleError, ipam.NoFreeIp) as exc:
+        except (rules.RuleError, ipam.NoFreeIp, ipam.VipChangeRefused) as exc:
             raise ApiError(400, {"error": str(exc)}) from exc
+
+    def _check_owner(self, type_: str, current: dict[str, Any], scope: Scope) -> None:
+        """A VRF context belongs to its tenant (normally admin); a write from another tenant is
+        refused with the controller's words (AKO `internal/lib/constants.go:216`
+        VrfContextNoPermission; AKO retries it in the admin tenant, rest_operation.go:325-340)."""
+        if type_ != "vrfcontext" or scope.tenant_uuid is None:
+            return
+        owner = current.get("tenant_ref", ADMIN_REF)
+        if owner != refs.canonical("tenant", scope.tenant_uuid):
+            tenant = self.name_of(owner) or owner
+            raise ApiError(400, {"error": f"Cannot modify VrfContext {current.get('name')} from tenant "
+                                          f"{self.name_of(refs.canonical('tenant', scope.tenant_uuid))}: "
+                                          f"it belongs to tenant {tenant}"})
 
     def _check_unique(self, otype: ObjectType, obj: dict[str, Any]) -> None:
         for other in self._objects.get(otype.name, {}).values():
@@ -246,6 +329,7 @@ class Store:
         if not body.get("name"):
             raise ApiError(400, {"name": ["This field is required."]})
         with self._lock:
+            body = self._take_password(type_, body)
             obj = self._prepare(otype, body, scope, None)
             obj["uuid"] = slug or f"{type_}-{uuidlib.uuid4()}"
             if obj["uuid"] in self._objects.get(type_, {}):
@@ -257,10 +341,16 @@ class Store:
             return copy.deepcopy(obj)
 
     def replace(self, type_: str, uuid: str, body: dict[str, Any], scope: Scope,
-                stale_check: bool) -> dict[str, Any]:
+                stale_check: bool = True) -> dict[str, Any]:
+        """PUT: replace the object. A ``_last_modified`` in the body that is not the stored one
+        is refused with 412, on every kind: AKO sees it on VsVip and VrfContext
+        (avi-api.md section 3); whether every kind checks it is not on record, and a client
+        that sends it wants it checked."""
         otype = TYPES[type_]
         with self._lock:
             current = self.get(type_, uuid, scope)
+            self._check_owner(type_, current, scope)
+            body = self._take_password(type_, body)
             sent = body.get("_last_modified")
             if stale_check and sent is not None and str(sent) != current["_last_modified"]:
                 raise ApiError(412, {"error": "Concurrent update detected: "
@@ -286,5 +376,8 @@ class Store:
                 names = sorted(f"{TYPES[t].model} {o.get('name')}" for t, o in holders)
                 raise ApiError(403, {"error": f"Cannot delete, object is referred by: {names}",
                                      "obj_name": obj.get("name")})
+            self._check_owner(type_, obj, scope)
             del self._objects[type_][uuid]
+            if type_ == "user":
+                self.users.pop(obj.get("username") or obj.get("name"), None)
             self._save()

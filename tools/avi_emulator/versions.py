@@ -3,6 +3,12 @@
 A request without the header is served with the controller's minimum API version (16.4.2),
 reported as ``AVI_API_VERSION: 16_4_2``; with the header the version is echoed. Fields newer
 than the requested version are rejected on input and left out of responses.
+
+A version the controller does not know is refused with 400 ``Invalid version ...``: the docs
+say a controller serves every API version up to its own (developer.broadcom.com, Avi API
+overview), and alb-sdk treats ``Invalid version`` in an answer as an error (avi_api.py:840).
+Known are the release lines seen in the wild (reference avi-api.md section 5), from 16.4.2 up
+to the emulated controller's own version; the status code is not on record.
 """
 
 from __future__ import annotations
@@ -13,7 +19,11 @@ from dataclasses import dataclass
 from providers.avi.model import load as load_model
 
 MIN_VERSION = (16, 4, 2)
-CONTROLLER_VERSION = (20, 1, 1)
+# The lowest release AKO 2.2.1 supports (its docs/README.md:94) and the version the project's
+# stacks send; the recorded 20.1 answers are all valid at this version.
+CONTROLLER_VERSION = (22, 1, 3)
+RELEASE_LINES = frozenset({(16, 4), (17, 1), (17, 2), (18, 1), (18, 2), (20, 1), (21, 1), (22, 1),
+                           (30, 1), (30, 2), (31, 1), (32, 1)})
 
 # (object type, top-level field) -> version that introduced it, from the reference notes. For
 # input, top-level fields of the model table's kinds also carry the model's "introduced"
@@ -38,6 +48,10 @@ POOL_FIELDS_ABSENT_AT_MIN = frozenset({
 _VERSION = re.compile(r"^\d+(?:[._]\d+){1,3}$")
 
 
+def _dotted(parts: tuple[int, ...]) -> str:
+    return ".".join(map(str, parts))
+
+
 class InvalidVersion(ValueError):
     """The X-Avi-Version header could not be parsed."""
 
@@ -56,6 +70,10 @@ class ApiVersion:
         if not _VERSION.match(value.strip()):
             raise InvalidVersion(f"Invalid version {value}")
         parts = tuple(int(p) for p in re.split(r"[._]", value.strip()))
+        if parts[:2] not in RELEASE_LINES or not MIN_VERSION <= parts <= CONTROLLER_VERSION:
+            raise InvalidVersion(
+                f"Invalid version {value.strip()}: this controller serves API versions "
+                f"{_dotted(MIN_VERSION)} to {_dotted(CONTROLLER_VERSION)}")
         return cls(parts, value.strip())
 
     @property

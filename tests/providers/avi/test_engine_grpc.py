@@ -76,7 +76,9 @@ def _unwrap(value: Any) -> Any:
 CHANGES = {
     "monitor": {"monitor_port": 31022, "send_interval": 6},
     "pool": {"default_server_port": 30081},
-    "vip": {"vip": [{"ip_address": {"addr": "10.3.0.101", "type": "V4"}}]},
+    # an in-place change a controller accepts; a new address must replace the VsVip
+    # (tests/providers/avi/test_vip_changes_replace.py)
+    "vip": {"dns_info": [{"fqdn": "eng.example.com"}]},
     "pki": {"crl_check": True},
     "cert": {"type": "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE"},  # no-op: must be DIFF_NONE
     "redirect": {"description": "managed by pulumi"},

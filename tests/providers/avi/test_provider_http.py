@@ -70,7 +70,8 @@ def test_pool_lifecycle(provider_for, raw):
 def test_vsvip_lifecycle(provider_for, raw):
     inputs = {"name": "edge-vip", "vip": [{"ip_address": {"addr": "10.90.64.10", "type": "V4"}}],
               OWNER_INPUT: "o/vip"}
-    change = {"vip": [{"ip_address": {"addr": "10.90.64.11", "type": "V4"}}]}
+    # a new address must replace the VsVip instead (test_vip_changes_replace.py)
+    change = {"dns_info": [{"fqdn": "edge.example.com"}]}
     lifecycle(provider_for("vsvip"), raw, "vsvip", inputs, change)
 
 
@@ -210,7 +211,7 @@ def test_create_retried_after_lost_response_adopts_its_own_object(provider_for, 
     from tools.avi_emulator.faults import Fault
     calls = []
 
-    def drop_first_post():
+    def drop_first_post(*_request):
         calls.append(1)
         return (Fault.DROP_AFTER, 0) if len(calls) == 1 else (Fault.NONE, 0)
 

@@ -67,7 +67,7 @@ def test_health_monitor_rules(raw):
 def _lose_first_post(emulator):
     calls = []
 
-    def decide():
+    def decide(*_request):
         calls.append(1)
         return (Fault.DROP_AFTER, 0) if len(calls) == 1 else (Fault.NONE, 0)
     return decide

@@ -8,8 +8,8 @@ PARENT = {"name": "parent", "type": "VS_TYPE_VH_PARENT", "vsvip_ref": "/api/vsvi
           "services": [{"port": 80}, {"port": 443, "enable_ssl": True}]}
 
 
-def _vip(raw, name="vip", **extra):
-    body = {"name": name, "vip": [{"vip_id": "0", "ip_address": {"addr": "10.9.0.10", "type": "V4"}}], **extra}
+def _vip(raw, name="vip", addr="10.9.0.10", **extra):
+    body = {"name": name, "vip": [{"vip_id": "0", "ip_address": {"addr": addr, "type": "V4"}}], **extra}
     assert raw("POST", "/api/vsvip", body).status_code == 201
 
 
@@ -20,12 +20,15 @@ def _child(name: str, parent: str = "parent", domains=("a.example.com",), **extr
 
 def test_sni_child_needs_an_ssl_enabled_vh_parent(raw):
     _vip(raw)
-    plain = {**PARENT, "name": "plain", "services": [{"port": 80}]}
+    _vip(raw, "vip-plain", "10.9.0.11")
+    _vip(raw, "vip-normal", "10.9.0.12")
+    plain = {**PARENT, "name": "plain", "services": [{"port": 80}], "vsvip_ref": "/api/vsvip?name=vip-plain"}
     assert raw("POST", "/api/virtualservice", plain).status_code == 201
     refused = raw("POST", "/api/virtualservice", _child("c1", parent="plain"))
     assert refused.status_code == 400
     assert "no SSL-enabled service" in refused.json()["error"]
-    normal = {"name": "normal", "services": [{"port": 443, "enable_ssl": True}], "vsvip_ref": "/api/vsvip?name=vip"}
+    normal = {"name": "normal", "services": [{"port": 443, "enable_ssl": True}],
+              "vsvip_ref": "/api/vsvip?name=vip-normal"}
     assert raw("POST", "/api/virtualservice", normal).status_code == 201
     refused = raw("POST", "/api/virtualservice", _child("c2", parent="normal"))
     assert refused.status_code == 400 and "is not a VH parent" in refused.json()["error"]
@@ -44,7 +47,7 @@ def test_sni_child_has_no_networking_of_its_own(raw):
 
 def test_one_owner_per_domain_name_under_a_parent(raw):
     _vip(raw)
-    _vip(raw, "vip2")
+    _vip(raw, "vip2", "10.9.0.11")
     assert raw("POST", "/api/virtualservice", PARENT).status_code == 201
     assert raw("POST", "/api/virtualservice", {**PARENT, "name": "parent2",
                                                "vsvip_ref": "/api/vsvip?name=vip2"}).status_code == 201
@@ -93,23 +96,6 @@ def test_health_monitor_fields(raw):
     refused = raw("POST", "/api/healthmonitor", {**base, "receive_timeout": 4, "failed_checks": 51})
     assert refused.status_code == 400 and "failed_checks" in refused.json()["error"]
     assert raw("POST", "/api/healthmonitor", {**base, "receive_timeout": 4}).status_code == 201
-
-
-def test_vips_are_allocated_from_their_network_and_kept_on_update(raw):
-    assert raw("POST", "/api/network", {"name": "vip-net"}).status_code == 201
-    vip = {"vip_id": "0", "auto_allocate_ip": True, "ipam_network_subnet": {
-        "network_ref": "/api/network?name=vip-net", "subnet": {"ip_addr": {"addr": "10.7.0.0", "type": "V4"},
-                                                                "mask": 30}}}
-    first = raw("POST", "/api/vsvip", {"name": "a", "vip": [vip]}).json()
-    second = raw("POST", "/api/vsvip", {"name": "b", "vip": [vip]}).json()
-    assert [first["vip"][0]["ip_address"]["addr"], second["vip"][0]["ip_address"]["addr"]] == ["10.7.0.1", "10.7.0.2"]
-    again = raw("PUT", f"/api/vsvip/{second['uuid']}", {"name": "b", "vip": [vip]}).json()
-    assert again["vip"][0]["ip_address"]["addr"] == "10.7.0.2"
-    full = raw("POST", "/api/vsvip", {"name": "c", "vip": [vip]})
-    assert full.status_code == 400 and full.json()["error"] == "No available free IPs in 10.7.0.0/30"
-    missing = raw("POST", "/api/vsvip", {"name": "d", "vip": [{**vip, "ipam_network_subnet": {
-        **vip["ipam_network_subnet"], "network_ref": "/api/network?name=nope"}}]})
-    assert missing.status_code == 400 and missing.json()["error"] == "Network object not found"
 
 
 def test_real_certificates_still_pass_on_sni_children(raw):
