@@ -9,14 +9,16 @@ same resources under the same mocks.
   and outputs.json.
 - *floor*: a bare program, in a fresh process, registering the resource set the render
   registered (captured once beforehand: type, name, inputs with their secrets, parent, explicit
-  provider, ``depends_on``, protect / retain-on-delete) through the SDK's own classes
+  provider, protect / retain-on-delete, and the dependencies: an input that depended on other
+  resources is an ``Output`` of those resources, the rest are ``depends_on``) through the SDK's own classes
   (``CustomResource``, ``ComponentResource``, ``ProviderResource``) under the same
   ``PlatformMocks`` and the SDK's plain ``MockMonitor``, timed from ``set_mocks`` until every
   registration has been answered. No config loading, no program logic, no recording, no files.
 
 Both children import ``pulumi`` before their clock starts. Render and floor runs alternate
-(render, floor, render, floor, ...) so that a load on the machine falls on both; the medians
-and their ratio are printed (the target is at most 1.3).
+(render, floor, render, floor, ...) so that a load on the machine falls on both; each run's wall
+time and CPU time (all threads of the process) are printed, then the medians and their ratios
+(the target is at most 1.3). CPU time is the steadier of the two on a shared machine.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ def _capture(stack_path: Path, capture_path: Path) -> None:
                     "urn": response.urn, "parent": request.parent,
                     "provider": request.provider.rsplit("::", 1)[0] if request.provider else "",
                     "dependencies": list(request.dependencies),
+                    "property_dependencies": {key: list(deps.urns)
+                                              for key, deps in request.propertyDependencies.items() if deps.urns},
                     "inputs": mockrun._unwrap(rpc.deserialize_properties(request.object)),
                     "protect": bool(request.protect), "retain_on_delete": bool(request.retainOnDelete),
                 })
@@ -76,53 +80,83 @@ def _replay_value(value: Any, secret) -> Any:
     return value
 
 
+def _depending(value: Any, resources: list) -> Any:
+    """`value` as an Output that depends on `resources` (what the program's input was)."""
+    import asyncio
+
+    import pulumi
+
+    def known(result: Any) -> asyncio.Future:
+        future = asyncio.get_event_loop().create_future()
+        future.set_result(result)
+        return future
+
+    return pulumi.Output(set(resources), known(value), known(True), known(False))
+
+
 def _floor(capture_path: Path) -> None:
     """Register the captured resources with the SDK's own classes; print the seconds it took."""
     import pulumi
+
+    class Custom(pulumi.CustomResource):
+        def __init__(self, kind: str, name: str, inputs: dict, opts: pulumi.ResourceOptions):
+            super().__init__(kind, name, inputs, opts)
+
+    class Component(pulumi.ComponentResource):
+        def __init__(self, kind: str, name: str, inputs: dict, opts: pulumi.ResourceOptions):
+            super().__init__(kind, name, inputs, opts)
+
+    class Provider(pulumi.ProviderResource):
+        def __init__(self, package: str, name: str, inputs: dict, opts: pulumi.ResourceOptions):
+            super().__init__(package, name, inputs, opts)
     from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
     from pulumi.runtime.sync_await import _sync_await
 
     from tools.mockrun import PROJECT, PlatformMocks
 
     capture = pickle.loads(capture_path.read_bytes())
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     pulumi.runtime.set_mocks(PlatformMocks(), project=PROJECT, stack=capture["stack"], preview=False)
 
     def register_all():
         by_urn: dict[str, pulumi.Resource] = {}
         for entry in capture["resources"]:
+            through_inputs = {u for urns in entry["property_dependencies"].values() for u in urns}
+            explicit = [by_urn[u] for u in entry["dependencies"] if u in by_urn and u not in through_inputs]
             opts = pulumi.ResourceOptions(
                 parent=by_urn.get(entry["parent"]), provider=by_urn.get(entry["provider"]),
-                depends_on=[by_urn[u] for u in entry["dependencies"] if u in by_urn] or None,
+                depends_on=explicit or None,
                 protect=entry["protect"] or None, retain_on_delete=entry["retain_on_delete"] or None)
             inputs = _replay_value(entry["inputs"], pulumi.Output.secret)
+            for key, urns in entry["property_dependencies"].items():
+                if key in inputs:
+                    inputs[key] = _depending(inputs[key], [by_urn[u] for u in urns if u in by_urn])
             kind = entry["type"]
             if kind.startswith("pulumi:providers:"):
-                resource: pulumi.Resource = pulumi.ProviderResource(
-                    kind.removeprefix("pulumi:providers:"), entry["name"], inputs, opts)
+                resource: pulumi.Resource = Provider(kind.removeprefix("pulumi:providers:"), entry["name"], inputs, opts)
             elif entry["custom"]:
-                resource = pulumi.CustomResource(kind, entry["name"], inputs, opts)
+                resource = Custom(kind, entry["name"], inputs, opts)
             else:
-                resource = pulumi.ComponentResource(kind, entry["name"], inputs, opts)
+                resource = Component(kind, entry["name"], inputs, opts)
             by_urn[entry["urn"]] = resource
         return wait_for_rpcs()
 
     _sync_await(run_pulumi_func(register_all))
-    print(json.dumps({"seconds": time.perf_counter() - start}))
+    print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
 
 
 def _render(stack_path: Path, out: Path) -> None:
     """Run the whole offline render in this process; print the seconds it took."""
     import pulumi  # noqa: F401 - imported before the clock starts, as the floor does
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     from tools import render
 
     status = render.main(["--config", str(stack_path), "--out", str(out)])
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     if status != 0:
         raise SystemExit(f"render exited {status}")
-    print(json.dumps({"seconds": elapsed}))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu}))
 
 
 def _child(args: list[str]) -> dict[str, Any]:
@@ -157,16 +191,21 @@ def main(argv: list[str] | None = None) -> None:
         capture_path = Path(scratch) / "capture.pickle"
         resources = _child(["capture", str(stack_path), str(capture_path)])["resources"]
         print(f"{args.apps} apps, {resources} resources; {args.runs} alternating runs each\n")
-        print("| run | render (s) | floor (s) | render / floor |")
-        print("|---|---|---|---|")
+        print("| run | render (s) | floor (s) | render / floor | render CPU (s) | floor CPU (s) | CPU ratio |")
+        print("|---|---|---|---|---|---|---|")
         renders, floors = [], []
         for run in range(1, args.runs + 1):
-            renders.append(_child(["render", str(stack_path), str(Path(scratch) / f"out-{run}")])["seconds"])
-            floors.append(_child(["floor", str(capture_path)])["seconds"])
-            print(f"| {run} | {renders[-1]:.2f} | {floors[-1]:.2f} | {renders[-1] / floors[-1]:.2f} |", flush=True)
-        render_median, floor_median = statistics.median(renders), statistics.median(floors)
-        print(f"| median | {render_median:.2f} | {floor_median:.2f} | {render_median / floor_median:.2f} |")
+            renders.append(_child(["render", str(stack_path), str(Path(scratch) / f"out-{run}")]))
+            floors.append(_child(["floor", str(capture_path)]))
+            print(_row(str(run), renders[-1], floors[-1]), flush=True)
+        median = {key: statistics.median(r[key] for r in renders) for key in ("seconds", "cpu")}
+        floor_median = {key: statistics.median(f[key] for f in floors) for key in ("seconds", "cpu")}
+        print(_row("median", median, floor_median))
 
+
+def _row(label: str, render: dict[str, float], floor: dict[str, float]) -> str:
+    return (f"| {label} | {render['seconds']:.2f} | {floor['seconds']:.2f} | {render['seconds'] / floor['seconds']:.2f} "
+            f"| {render['cpu']:.2f} | {floor['cpu']:.2f} | {render['cpu'] / floor['cpu']:.2f} |")
 
 if __name__ == "__main__":
     main()
