@@ -114,9 +114,16 @@ def _floor(capture_path: Path) -> None:
 
     from tools.mockrun import PROJECT, PlatformMocks
 
+    class CountingMocks(PlatformMocks):
+        registered = 0
+
+        def new_resource(self, args):
+            CountingMocks.registered += 1
+            return super().new_resource(args)
+
     capture = pickle.loads(capture_path.read_bytes())
     start, cpu = time.perf_counter(), time.process_time()
-    pulumi.runtime.set_mocks(PlatformMocks(), project=PROJECT, stack=capture["stack"], preview=False)
+    pulumi.runtime.set_mocks(CountingMocks(), project=PROJECT, stack=capture["stack"], preview=False)
 
     def register_all():
         by_urn: dict[str, pulumi.Resource] = {}
@@ -142,7 +149,8 @@ def _floor(capture_path: Path) -> None:
         return wait_for_rpcs()
 
     _sync_await(run_pulumi_func(register_all))
-    print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
+    print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
+                      "registered": CountingMocks.registered}))
 
 
 def _render(stack_path: Path, out: Path) -> None:
@@ -156,7 +164,8 @@ def _render(stack_path: Path, out: Path) -> None:
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     if status != 0:
         raise SystemExit(f"render exited {status}")
-    print(json.dumps({"seconds": elapsed, "cpu": cpu}))
+    registered = len(json.loads((out / "resources.json").read_text()))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "registered": registered}))
 
 
 def _child(args: list[str]) -> dict[str, Any]:
@@ -197,6 +206,9 @@ def main(argv: list[str] | None = None) -> None:
         for run in range(1, args.runs + 1):
             renders.append(_child(["render", str(stack_path), str(Path(scratch) / f"out-{run}")]))
             floors.append(_child(["floor", str(capture_path)]))
+            if renders[-1]["registered"] != resources or floors[-1]["registered"] != resources:
+                raise SystemExit(f"render registered {renders[-1]['registered']}, floor {floors[-1]['registered']}, "
+                                 f"captured {resources}: not the same resources")
             print(_row(str(run), renders[-1], floors[-1]), flush=True)
         median = {key: statistics.median(r[key] for r in renders) for key in ("seconds", "cpu")}
         floor_median = {key: statistics.median(f[key] for f in floors) for key in ("seconds", "cpu")}
