@@ -18,6 +18,7 @@ import json
 import re
 import runpy
 import sys
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,35 +206,83 @@ for _type, _kind in object_kinds_by_type().items():
     COMPUTED_OUTPUTS[f"pulumi-python:{_type}"] = _avi_object_outputs(_kind)
 
 MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
+FALLBACK_AWS_REGION = "eu-west-1"
+
+
+def aws_partition(region: str) -> dict:
+    """What `aws:index/getPartition` answers for a region (the partition follows from the region's
+    prefix; AWS's partitions: aws, aws-cn, aws-us-gov)."""
+    if region.startswith("cn-"):
+        return {"partition": "aws-cn", "dnsSuffix": "amazonaws.com.cn"}
+    if region.startswith("us-gov-"):
+        return {"partition": "aws-us-gov", "dnsSuffix": "amazonaws.com"}
+    return {"partition": "aws", "dnsSuffix": "amazonaws.com"}
+
 
 CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
     "azure-native:containerservice:listManagedClusterAdminCredentials": lambda args: {
         "kubeconfigs": [{"name": "clusterAdmin", "value": base64.b64encode(MOCK_KUBECONFIG.encode()).decode()}]},
-    "aws:index/getRegion:getRegion": lambda args: {"name": "eu-west-1", "region": "eu-west-1"},
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
-        "accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/mock", "userId": "MOCK"},
-    "aws:index/getPartition:getPartition": lambda args: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
+        "accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/mock", "userId": "AIDAMOCK0123456789"},
     "azure-native:authorization:getClientConfig": lambda args: {
         "subscriptionId": "00000000-0000-0000-0000-0000000005b5", "tenantId": "00000000-0000-0000-0000-000000007e17",
-        "clientId": "mock", "objectId": "mock"},
+        "clientId": "00000000-0000-0000-0000-00000000c11e", "objectId": "00000000-0000-0000-0000-0000000000b1"},
 }
+"""Invokes whose answers the mocks make up (every string in them is mock-only)."""
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return set()
 
 
 class PlatformMocks(Mocks):
-    """Answers resource registrations and invokes with plausible cloud values."""
+    """Answers resource registrations and invokes with plausible cloud values.
+
+    Every string it makes up (resource ids, computed outputs that are not copies of an input,
+    invoke answers) is kept in `invented`, so a render can mark those values as mock-only.
+    Answers that follow from the configuration (`getRegion`: the provider's `aws:region`;
+    `getPartition`: that region's partition) are not made up and not kept."""
+
+    def __init__(self, config: Optional[dict[str, str]] = None):
+        self.invented: set[str] = set()
+        self._aws_region = (config or {}).get("aws:region")
+
+    def _invent(self, made: dict, given: dict) -> None:
+        self.invented.update(_strings(made) - _strings(given))
 
     def new_resource(self, args: MockResourceArgs):
         outputs = dict(args.inputs)
         computed = COMPUTED_OUTPUTS.get(args.typ)
         if computed:
-            outputs.update(computed(args.name, args.inputs))
-        if args.typ.startswith("pulumi:providers:") or not args.custom:
-            return (f"{args.name}-id" if args.custom else "", outputs)
+            made = computed(args.name, args.inputs)
+            self._invent(made, args.inputs)
+            outputs.update(made)
+        if not args.custom:
+            return ("", outputs)
+        self.invented.add(f"{args.name}-id")
         return (f"{args.name}-id", outputs)
 
     def call(self, args: MockCallArgs):
+        if args.token in ("aws:index/getRegion:getRegion", "aws:index/getPartition:getPartition"):
+            region = self._aws_region
+            if region is None:  # no region configured: the answer is the mocks' own
+                region = FALLBACK_AWS_REGION
+                self.invented.add(region)
+            if args.token == "aws:index/getRegion:getRegion":
+                return {"name": region, "region": region}
+            return aws_partition(region)
         handler = CALL_RESULTS.get(args.token)
-        return handler(args.args) if handler else {}
+        if not handler:
+            return {}
+        answer = handler(args.args)
+        self._invent(answer, args.args)
+        return answer
 
 
 # --------------------------------------------------------------------------------------
@@ -338,8 +387,19 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: Mocks):
         super().__init__(mocks)
         self.recorded: list[RecordedResource] = []
+        self._inputs_seen = threading.local()
+        answer = mocks.new_resource
+
+        def keep_inputs(args: MockResourceArgs):
+            # The mock monitor has just deserialized the request's inputs for the mocks; keep
+            # them rather than deserialize the same request a second time.
+            self._inputs_seen.value = args.inputs
+            return answer(args)
+
+        mocks.new_resource = keep_inputs  # type: ignore[method-assign]
 
     def RegisterResource(self, request):
+        self._inputs_seen.value = None
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             parent_name = _name_of(request.parent)
@@ -347,12 +407,15 @@ class RecordingMonitor(MockMonitor):
                 parent_name = None
             provider_urn = request.provider.split("::" + request.provider.rsplit("::", 1)[-1])[0] \
                 if request.provider else ""
+            inputs = self._inputs_seen.value
+            if inputs is None:
+                inputs = rpc.deserialize_properties(request.object)
             self.recorded.append(RecordedResource(
                 type=request.type,
                 name=request.name,
                 urn=response.urn,
                 custom=bool(request.custom),
-                inputs=_unwrap(rpc.deserialize_properties(request.object)),
+                inputs=_unwrap(inputs),
                 parent=parent_name,
                 provider=_name_of(provider_urn) if provider_urn else None,
                 dependencies=[_name_of(u) for u in request.dependencies],
@@ -372,6 +435,8 @@ class ProgramRun:
     resources: list[RecordedResource]
     outputs: dict[str, Any]
     secret_outputs: set[str]
+    mock_values: frozenset[str] = frozenset()
+    """Every string the mocks made up (ids, computed outputs, invoke answers): not real values."""
 
     def of_type(self, type_: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -412,8 +477,9 @@ def _ensure_open_event_loop() -> None:
 
 def _run_in_context(stack_file: StackFile, program: Path, preview: bool) -> ProgramRun:
     _ensure_open_event_loop()
-    monitor = RecordingMonitor(PlatformMocks())
-    pulumi.runtime.set_mocks(PlatformMocks(), project=PROJECT, stack=stack_file.stack, preview=preview,
+    mocks = PlatformMocks(stack_file.config)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack_file.stack, preview=preview,
                              monitor=monitor)
     pulumi.runtime.set_all_config(dict(stack_file.config), list(stack_file.secret_keys))
     exports: dict[str, Any] = {}
@@ -428,7 +494,8 @@ def _run_in_context(stack_file: StackFile, program: Path, preview: bool) -> Prog
         return program_then_exports()
 
     _sync_await(run_pulumi_func(body))
-    return ProgramRun(stack_file.stack, monitor.recorded, exports.get("values", {}), exports.get("secrets", set()))
+    return ProgramRun(stack_file.stack, monitor.recorded, exports.get("values", {}), exports.get("secrets", set()),
+                      frozenset(mocks.invented))
 
 
 def run_program(stack_file: StackFile, program: Optional[Path] = None, preview: bool = False) -> ProgramRun:

@@ -4,7 +4,9 @@
     python -m tools.render --config path/to/Pulumi.mystack.yaml --out out/mystack
 
 Writes `resources.json` (every resource with its type, name, parent and inputs, each
-secret value shown as "[secret]"), `manifests/` (one YAML file per Kubernetes object
+secret value shown as "[secret]", whole numbers as integers, and every value the mocks made up,
+such as a resource id or an allocated VIP, as "<mock: VALUE>"; see tools/render_values.py),
+`manifests/` (one YAML file per Kubernetes object
 the program declares directly; Helm releases stay in resources.json), `examples/` (objects
 the program hands to app teams rather than applying, such as the AuthorizationPolicy that
 admits the Emissary edge), `outputs.json`, and prints a
@@ -34,11 +36,14 @@ import yaml
 from components.config.errors import ConfigError
 from components.edges.emissary import model as emissary_model
 from tools import output_dir
-from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, redact, run_stack_file
+from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, run_stack_file
+from tools.render_values import SECRET_MARK, RenderedValues
 from tools.stack_files import StackFileError
 
 WRITER = "tools.render"
 NOT_MANIFESTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "pulumi:providers:kubernetes")
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter when PyYAML was built with it (same output as the pure-Python one, faster)."""
 
 
 def is_manifest(resource: RecordedResource) -> bool:
@@ -46,12 +51,13 @@ def is_manifest(resource: RecordedResource) -> bool:
     return resource.type.startswith("kubernetes:") and not resource.type.startswith(NOT_MANIFESTS)
 
 
-def manifest_of(resource: RecordedResource) -> dict:
-    """The object as kubectl would see it, secrets redacted."""
-    inputs = redact(resource.inputs)
-    head = {"apiVersion": inputs.pop("apiVersion", None), "kind": inputs.pop("kind", None),
-            "metadata": inputs.pop("metadata", {}) or {}}
-    return {**head, **{k: v for k, v in inputs.items() if v is not None}}
+def manifest_of(inputs: dict) -> dict:
+    """The object as kubectl would see it, from a resource's inputs as the render writes them
+    (see `RenderedValues`)."""
+    body = dict(inputs)
+    head = {"apiVersion": body.pop("apiVersion", None), "kind": body.pop("kind", None),
+            "metadata": body.pop("metadata", {}) or {}}
+    return {**head, **{k: v for k, v in body.items() if v is not None}}
 
 
 def _file_name(index: int, manifest: dict) -> str:
@@ -61,19 +67,28 @@ def _file_name(index: int, manifest: dict) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(str(p) for p in parts)) + ".yaml"
 
 
+def _yaml(document: dict) -> str:
+    return yaml.dump(document, Dumper=YAML_DUMPER, sort_keys=False, default_flow_style=False)
+
+
 def _write_files(run: ProgramRun, out: Path) -> None:
     (out / "manifests").mkdir()
-    entries = [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": redact(r.inputs)}
-               for r in run.resources]
+    values = RenderedValues(run.mock_values)
+    entries, manifests = [], []
+    for resource in run.resources:
+        inputs = values.of(resource.inputs)
+        entries.append({"type": resource.type, "name": values.text(resource.name),
+                        "parent": values.text(resource.parent) if resource.parent else resource.parent,
+                        "inputs": inputs})
+        if is_manifest(resource):
+            manifests.append(manifest_of(inputs))
     (out / "resources.json").write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
-    manifests = [manifest_of(r) for r in run.resources if is_manifest(r)]
     for index, manifest in enumerate(manifests):
-        (out / "manifests" / _file_name(index, manifest)).write_text(
-            yaml.safe_dump(manifest, sort_keys=False, default_flow_style=False))
+        (out / "manifests" / _file_name(index, manifest)).write_text(_yaml(manifest))
     for file_name, policy in example_policies(run.outputs).items():
         (out / "examples").mkdir(exist_ok=True)
-        (out / "examples" / file_name).write_text(yaml.safe_dump(policy, sort_keys=False, default_flow_style=False))
-    outputs = {k: ("[secret]" if k in run.secret_outputs else v) for k, v in run.outputs.items()}
+        (out / "examples" / file_name).write_text(_yaml(values.of(policy)))
+    outputs = {k: (SECRET_MARK if k in run.secret_outputs else values.of(v)) for k, v in run.outputs.items()}
     (out / "outputs.json").write_text(json.dumps(outputs, indent=2, sort_keys=True, default=str) + "\n")
 
 

@@ -58,7 +58,50 @@ class _Position:
         self.line, self.column = line, column
 
 
-class UniqueKeyLoader(yaml.SafeLoader):
+class _StrictConstructor(yaml.constructor.SafeConstructor):
+    """How both loaders build values: keys once each and as text, timestamps as text, tags
+    without a JSON form refused, unconvertible scalars refused with their position."""
+
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict:
+        if not isinstance(node, MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        seen: dict[str, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused("a key must be a single value, not a list or mapping", key_node.start_mark)
+            if key_node.value in seen:
+                raise _Refused(f"key {_shown(key_node.value)} is given twice (first on line "
+                               f"{seen[key_node.value].line + 1}); keep one", key_node.start_mark)
+            seen[key_node.value] = key_node.start_mark
+        self.flatten_mapping(node)  # merged (`<<: *base`) pairs first, so the written ones win
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused("a key must be a single value, not a list or mapping", key_node.start_mark)
+            mapping[key_node.value] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, LookupError, ArithmeticError) as error:
+            # A scalar its tag's constructor cannot convert: `!!float x`, `!!bool maybe`, 5000 digits.
+            if "limit" in str(error) and node.tag.endswith(":int"):
+                raise _Refused("a number too long to read; quote it if it is text", node.start_mark) from None
+            raise _Refused(f"this value cannot be read as {_short(node.tag)}; quote it if it is text",
+                           node.start_mark) from None
+
+    def construct_as_text(self, node: Node) -> str:
+        return self.construct_scalar(node)
+
+    def refuse_tag(self, node: Node) -> None:
+        raise _Refused(f"the tag {_short(node.tag)} is not accepted in a stack file; "
+                       "write text, numbers, lists and mappings", node.start_mark)
+
+
+class UniqueKeyLoader(_StrictConstructor, yaml.SafeLoader):
     """A SafeLoader that refuses a mapping key given twice and every input beyond the bounds
     (depth, expanded size, forbidden characters in a scalar), with the position of each."""
 
@@ -101,48 +144,55 @@ class UniqueKeyLoader(yaml.SafeLoader):
                                f"at character {position + 1}; remove it", node.start_mark)
         return node
 
-    def construct_mapping(self, node: Node, deep: bool = False) -> dict:
-        if not isinstance(node, MappingNode):
-            return super().construct_mapping(node, deep=deep)
-        seen: dict[str, Any] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            if not isinstance(key_node, ScalarNode):
-                raise _Refused("a key must be a single value, not a list or mapping", key_node.start_mark)
-            if key_node.value in seen:
-                raise _Refused(f"key {_shown(key_node.value)} is given twice (first on line "
-                               f"{seen[key_node.value].line + 1}); keep one", key_node.start_mark)
-            seen[key_node.value] = key_node.start_mark
-        self.flatten_mapping(node)  # merged (`<<: *base`) pairs first, so the written ones win
-        mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                raise _Refused("a key must be a single value, not a list or mapping", key_node.start_mark)
-            mapping[key_node.value] = self.construct_object(value_node, deep=deep)
-        return mapping
-
-    def construct_object(self, node: Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, LookupError, ArithmeticError) as error:
-            # A scalar its tag's constructor cannot convert: `!!float x`, `!!bool maybe`, 5000 digits.
-            if "limit" in str(error) and node.tag.endswith(":int"):
-                raise _Refused("a number too long to read; quote it if it is text", node.start_mark) from None
-            raise _Refused(f"this value cannot be read as {_short(node.tag)}; quote it if it is text",
-                           node.start_mark) from None
-
-    def construct_as_text(self, node: Node) -> str:
-        return self.construct_scalar(node)
-
-    def refuse_tag(self, node: Node) -> None:
-        raise _Refused(f"the tag {_short(node.tag)} is not accepted in a stack file; "
-                       "write text, numbers, lists and mappings", node.start_mark)
+class _LibyamlLoader(_StrictConstructor, yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):
+    """libyaml's parser and composer with the same constructor: several times faster on a large
+    stack. It words errors less well and bounds nothing while composing, so `read_mapping` uses
+    it only for a file whose composed graph `_within_bounds` passes, and reads any other file
+    again with `UniqueKeyLoader`, which words the refusal."""
 
 
-UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", UniqueKeyLoader.construct_as_text)
-for _tag in ("binary", "set", "omap", "pairs"):
-    UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", UniqueKeyLoader.refuse_tag)
+for _loader in (UniqueKeyLoader, _LibyamlLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _StrictConstructor.construct_as_text)
+    for _tag in ("binary", "set", "omap", "pairs"):
+        _loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _StrictConstructor.refuse_tag)
+
+
+def _within_bounds(root: Node) -> bool:
+    """Whether a composed graph keeps every bound `UniqueKeyLoader` enforces while composing:
+    no alias inside the collection it names, at most MAX_DEPTH levels (counted through
+    aliases, so at least as strict), at most MAX_VALUES values with each alias use counted in
+    full, no forbidden character in a scalar. Iterative and once per node, so a bomb of shared
+    nodes costs what its text costs."""
+    values: dict[int, int] = {}
+    height: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    pending: list[tuple[Node, bool]] = [(root, False)]
+    while pending:
+        node, finished = pending.pop()
+        key = id(node)
+        if isinstance(node, ScalarNode):
+            if key not in values:
+                if first_forbidden(node.value) is not None:
+                    return False
+                values[key], height[key] = 1, 0
+            continue
+        children = [item for pair in node.value for item in pair] if isinstance(node, MappingNode) \
+            else list(node.value)
+        if finished:
+            open_nodes.discard(key)
+            values[key] = 1 + sum(values[id(child)] for child in children)
+            height[key] = 1 + max((height[id(child)] for child in children), default=0)
+            if values[key] > MAX_VALUES or height[key] > MAX_DEPTH:
+                return False
+            continue
+        if key in values:
+            continue
+        if key in open_nodes:  # reached again inside itself: an alias within its own collection
+            return False
+        open_nodes.add(key)
+        pending.append((node, True))
+        pending.extend((child, False) for child in children)
+    return True
 
 
 def _shown(key: str) -> str:
@@ -191,7 +241,33 @@ def read_text(path: Path) -> str:
 def read_mapping(path: Path, section: str = "config") -> dict:
     """The file's top-level mapping; its `section` key, when present, must be a mapping too."""
     path = Path(path)
-    loader = UniqueKeyLoader(read_text(path))
+    text = read_text(path)
+    fast = _read_fast(text, section)
+    return fast if fast is not None else _read_strict(path, text, section)
+
+
+def _read_fast(text: str, section: str) -> Optional[dict]:
+    """The mapping through libyaml when the file is plainly fine; None for anything else (a
+    syntax error, a bound, a shape or a value the strict reader refuses and words)."""
+    loader = _LibyamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        if not isinstance(node, MappingNode) or not _within_bounds(node) or any(
+                getattr(key_node, "value", None) == section and not isinstance(value_node, MappingNode)
+                for key_node, value_node in node.value):
+            return None
+        mapping = loader.construct_document(node)
+        return mapping if isinstance(mapping, dict) else None
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+
+
+def _read_strict(path: Path, text: str, section: str) -> dict:
+    loader = UniqueKeyLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
