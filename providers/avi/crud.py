@@ -120,7 +120,7 @@ class ObjectApi:
 
     def create(self, body: dict[str, Any], owner: Owner) -> dict[str, Any]:
         """POST the object; if an earlier attempt's answer was lost, adopt what it created."""
-        name = body.get("name")
+        name: str = body["name"]  # check() refuses a body of any kind without a name
         marked = owner.mark(body)
         last: AviApiError | None = None
         for attempt in range(CREATE_ATTEMPTS):
