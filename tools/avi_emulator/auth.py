@@ -8,6 +8,8 @@ import string
 import threading
 import time
 from dataclasses import dataclass, field
+from email.message import Message
+from typing import Mapping
 
 _ALPHABET = string.ascii_letters + string.digits
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -73,7 +75,8 @@ class SessionTable:
         with self._lock:
             self._sessions.clear()
 
-    def authenticate(self, method: str, headers, users: dict[str, str],
+    def authenticate(self, method: str, headers: Mapping[str, str] | Message[str, str],
+                     users: dict[str, str],
                      basic_allowed: bool) -> Session | None:
         """Return the caller's session, ``None`` for accepted Basic auth, or raise AuthFailure."""
         auth = headers.get("Authorization", "")
