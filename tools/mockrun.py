@@ -21,11 +21,12 @@ import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Coroutine, Optional
 
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks, MockCallArgs, MockResourceArgs
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -138,7 +139,7 @@ def read_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None,
 # Mocks: what the cloud would compute
 # --------------------------------------------------------------------------------------
 
-ComputedOutputs = Callable[[str, dict], dict]
+ComputedOutputs = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "aws:eks/cluster:Cluster": lambda name, inputs: {
@@ -174,7 +175,7 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
 }
 
 
-def _allocated_vips(name: str, inputs: dict) -> Optional[list]:
+def _allocated_vips(name: str, inputs: dict[str, Any]) -> Optional[list[Any]]:
     """VIPs as a controller would allocate them from their subnet (stable per resource name)."""
     vips = inputs.get("vip")
     if not isinstance(vips, list):
@@ -192,9 +193,9 @@ def _allocated_vips(name: str, inputs: dict) -> Optional[list]:
 
 
 def _avi_object_outputs(kind: str) -> ComputedOutputs:
-    def outputs(name: str, inputs: dict) -> dict:
+    def outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         uuid = f"{kind}-{name}"
-        found = {"uuid": uuid, "url": f"https://avi.mock/api/{kind}/{uuid}"}
+        found: dict[str, Any] = {"uuid": uuid, "url": f"https://avi.mock/api/{kind}/{uuid}"}
         if kind == "vsvip" and _allocated_vips(name, inputs) is not None:
             found["vip"] = _allocated_vips(name, inputs)
         return found
@@ -206,7 +207,7 @@ for _type, _kind in object_kinds_by_type().items():
 
 MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
 
-CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
+CALL_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "azure-native:containerservice:listManagedClusterAdminCredentials": lambda args: {
         "kubeconfigs": [{"name": "clusterAdmin", "value": base64.b64encode(MOCK_KUBECONFIG.encode()).decode()}]},
     "aws:index/getRegion:getRegion": lambda args: {"name": "eu-west-1", "region": "eu-west-1"},
@@ -222,7 +223,7 @@ CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
 class PlatformMocks(Mocks):
     """Answers resource registrations and invokes with plausible cloud values."""
 
-    def new_resource(self, args: MockResourceArgs):
+    def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         outputs = dict(args.inputs)
         computed = COMPUTED_OUTPUTS.get(args.typ)
         if computed:
@@ -231,9 +232,9 @@ class PlatformMocks(Mocks):
             return (f"{args.name}-id" if args.custom else "", outputs)
         return (f"{args.name}-id", outputs)
 
-    def call(self, args: MockCallArgs):
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
         handler = CALL_RESULTS.get(args.token)
-        return handler(args.args) if handler else {}
+        return (handler(args.args) if handler else {}), None
 
 
 # --------------------------------------------------------------------------------------
@@ -307,8 +308,12 @@ def _alias_record(alias: Any) -> dict[str, Any]:
             "parentUrn": spec.parentUrn, "noParent": bool(spec.noParent)}
 
 
+def _last_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
 def _name_of(urn: str) -> Optional[str]:
-    return urn.rsplit("::", 1)[-1] if urn else None
+    return _last_name(urn) if urn else None
 
 
 @dataclass
@@ -319,7 +324,7 @@ class RecordedResource:
     name: str
     urn: str
     custom: bool
-    inputs: dict
+    inputs: dict[str, Any]
     parent: Optional[str] = None
     provider: Optional[str] = None
     dependencies: list[str] = field(default_factory=list)
@@ -339,8 +344,9 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.recorded: list[RecordedResource] = []
 
-    def RegisterResource(self, request):
-        response = super().RegisterResource(request)
+    def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:
+        # the SDK's MockMonitor.RegisterResource carries no annotations
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             parent_name = _name_of(request.parent)
             if request.parent and request.parent.split("::")[2].endswith("pulumi:pulumi:Stack"):
@@ -355,7 +361,7 @@ class RecordingMonitor(MockMonitor):
                 inputs=_unwrap(rpc.deserialize_properties(request.object)),
                 parent=parent_name,
                 provider=_name_of(provider_urn) if provider_urn else None,
-                dependencies=[_name_of(u) for u in request.dependencies],
+                dependencies=[_last_name(u) for u in request.dependencies],  # never empty
                 protect=bool(getattr(request, "protect", False)),
                 retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
                 parent_urn=request.parent,
@@ -389,8 +395,10 @@ class ProgramRun:
         return counts
 
 
-async def _resolve_exports(root) -> tuple[dict[str, Any], set[str]]:
-    values, secrets = {}, set()
+async def _resolve_exports(root: Any) -> tuple[dict[str, Any], set[str]]:
+    # root: the Stack resource (its `outputs`); get_root_resource() types it as a plain Resource
+    values: dict[str, Any] = {}
+    secrets: set[str] = set()
     for key, value in (root.outputs or {}).items():
         output = pulumi.Output.from_input(value)
         values[key] = await output.future()
@@ -418,12 +426,12 @@ def _run_in_context(stack_file: StackFile, program: Path, preview: bool) -> Prog
     pulumi.runtime.set_all_config(dict(stack_file.config), list(stack_file.secret_keys))
     exports: dict[str, Any] = {}
 
-    async def program_then_exports():
+    async def program_then_exports() -> None:
         await pulumi.runtime.stack.wait_for_rpcs()
         values, secrets = await _resolve_exports(pulumi.runtime.get_root_resource())
         exports["values"], exports["secrets"] = values, secrets
 
-    def body():
+    def body() -> Coroutine[Any, Any, None]:
         runpy.run_path(str(program), run_name="__main__")
         return program_then_exports()
 

@@ -27,7 +27,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import yaml
 
@@ -46,7 +46,7 @@ def is_manifest(resource: RecordedResource) -> bool:
     return resource.type.startswith("kubernetes:") and not resource.type.startswith(NOT_MANIFESTS)
 
 
-def manifest_of(resource: RecordedResource) -> dict:
+def manifest_of(resource: RecordedResource) -> dict[str, Any]:
     """The object as kubectl would see it, secrets redacted."""
     inputs = redact(resource.inputs)
     head = {"apiVersion": inputs.pop("apiVersion", None), "kind": inputs.pop("kind", None),
@@ -54,7 +54,7 @@ def manifest_of(resource: RecordedResource) -> dict:
     return {**head, **{k: v for k, v in inputs.items() if v is not None}}
 
 
-def _file_name(index: int, manifest: dict) -> str:
+def _file_name(index: int, manifest: dict[str, Any]) -> str:
     meta = manifest.get("metadata") or {}
     parts = [f"{index:03d}", manifest.get("kind") or "object", meta.get("namespace") or "cluster",
              meta.get("name") or "unnamed"]
@@ -77,7 +77,7 @@ def _write_files(run: ProgramRun, out: Path) -> None:
     (out / "outputs.json").write_text(json.dumps(outputs, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def example_policies(outputs: dict) -> dict[str, dict]:
+def example_policies(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The AuthorizationPolicy examples app teams copy to admit the Emissary edge (not applied
     by the program: an ALLOW policy denies every caller it does not list)."""
     principal = outputs.get("emissaryPrincipal")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import yaml
-from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from yaml.events import AliasEvent, Event, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from components.config.bounds import (MAX_BYTES, MAX_DEPTH, MAX_VALUES, describe_character, first_forbidden,
@@ -74,8 +74,8 @@ class UniqueKeyLoader(yaml.SafeLoader):
             raise _Refused(f"more than {MAX_VALUES} values, counting each use of an alias in full (a stack "
                            "needs a few hundred)", mark)
 
-    def compose_node(self, parent: Optional[Node], index: Any) -> Node:
-        event = self.peek_event()
+    def compose_node(self, parent: Optional[Node], index: Any) -> Optional[Node]:
+        event: Event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
         if isinstance(event, AliasEvent):
             node = super().compose_node(parent, index)
             if id(node) not in self._sizes:
@@ -101,9 +101,9 @@ class UniqueKeyLoader(yaml.SafeLoader):
                                f"at character {position + 1}; remove it", node.start_mark)
         return node
 
-    def construct_mapping(self, node: Node, deep: bool = False) -> dict:
-        if not isinstance(node, MappingNode):
-            return super().construct_mapping(node, deep=deep)
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, MappingNode):  # PyYAML's own refusal (ConstructorError)
+            return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
         seen: dict[str, Any] = {}
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -133,7 +133,8 @@ class UniqueKeyLoader(yaml.SafeLoader):
                            node.start_mark) from None
 
     def construct_as_text(self, node: Node) -> str:
-        return self.construct_scalar(node)
+        # any node but a scalar (or a merged mapping) gets PyYAML's own ConstructorError
+        return self.construct_scalar(node)  # type: ignore[arg-type]
 
     def refuse_tag(self, node: Node) -> None:
         raise _Refused(f"the tag {_short(node.tag)} is not accepted in a stack file; "
@@ -188,7 +189,7 @@ def read_text(path: Path) -> str:
     return text
 
 
-def read_mapping(path: Path, section: str = "config") -> dict:
+def read_mapping(path: Path, section: str = "config") -> dict[str, Any]:
     """The file's top-level mapping; its `section` key, when present, must be a mapping too."""
     path = Path(path)
     loader = UniqueKeyLoader(read_text(path))
