@@ -109,8 +109,8 @@ def _child(mode: str, apps: int) -> None:
             outputs.setdefault("url", f"https://avi.mock/api/x/{args.name}")
             return f"{args.name}-id", outputs
 
-        def call(self, args: MockCallArgs) -> tuple[dict[str, Any], None]:
-            return {}, None
+        def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+            return {}, []  # no check failures (the SDK iterates this list)
 
     pulumi.runtime.set_mocks(Mocks(), project="mesh-platform", stack="scale", preview=False)
     from providers.avi import sdk_fixes

@@ -38,8 +38,8 @@ def _child(mode: str, count: int) -> None:
         def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
             return f"{args.name}-id", dict(args.inputs)
 
-        def call(self, args: MockCallArgs) -> tuple[dict[str, Any], None]:
-            return {}, None
+        def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+            return {}, []  # no check failures (the SDK iterates this list)
 
     pulumi.runtime.set_mocks(Mocks(), project="mesh-platform", stack="bench", preview=False)
     if mode == "sdk+fix":

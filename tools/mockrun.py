@@ -232,9 +232,10 @@ class PlatformMocks(Mocks):
             return (f"{args.name}-id" if args.custom else "", outputs)
         return (f"{args.name}-id", outputs)
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         handler = CALL_RESULTS.get(args.token)
-        return (handler(args.args) if handler else {}), None
+        # no check failures: the SDK iterates the list (None, which its annotation allows, fails)
+        return (handler(args.args) if handler else {}), []
 
 
 # --------------------------------------------------------------------------------------
