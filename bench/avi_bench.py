@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import grpc  # noqa: E402
+from google.protobuf import struct_pb2  # noqa: E402
 from avi.sdk.avi_api import ApiSession  # noqa: E402
 from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
 from pulumi.runtime import rpc  # noqa: E402
@@ -69,7 +70,7 @@ def _timed(emu: Emulator, count: int, parallel: int, op: Callable[[int], None]) 
                  emu.take_peak_inflight())
 
 
-def _struct(props: dict[str, Any]):
+def _struct(props: dict[str, Any]) -> struct_pb2.Struct:
     return asyncio.run(rpc.serialize_properties(props, {}))
 
 
@@ -81,6 +82,7 @@ class DynamicServer:
             [str(REPO), os.environ.get("PYTHONPATH", "")]), "PULUMI_PROJECT": "mesh-platform"}
         self.proc = subprocess.Popen([sys.executable, "-m", "pulumi.dynamic"], cwd=str(REPO),
                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert self.proc.stdout is not None  # stdout=PIPE
         port = int(self.proc.stdout.readline().decode().strip())
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         grpc.channel_ready_future(self.channel).result(timeout=30)
@@ -103,7 +105,7 @@ def bench_engine(emu: Emulator, count: int, parallel: int) -> dict[str, Phase]:
         def urn(i: int) -> str:
             return f"urn:pulumi:bench::mesh-platform::pulumi-python:dynamic/avi:Pool::p{i}"
 
-        def news(i: int, port: int):
+        def news(i: int, port: int) -> struct_pb2.Struct:
             return _struct({**_pool(i, port, "prov"), OWNER_INPUT: f"bench/{i}",
                             "__provider": blob})
 

@@ -24,7 +24,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:  # the children import pulumi only once their paths and limits are set
+    from pulumi import Output
 
 REPO = Path(__file__).resolve().parents[1]
 AVI_CLASSES = ("AviHealthMonitor", "AviHttpPolicySet", "AviPkiProfile", "AviPool", "AviSslKeyAndCertificate",
@@ -45,13 +48,17 @@ class _Source:
         value = self._values.get(key)
         return None if isinstance(value, dict) and "secure" in value else value
 
-    def secret(self, key: str):
+    def secret(self, key: str) -> Optional[Output[str]]:
         value = self._values.get(key)
         if value is None:
             return None
         return self._pulumi.Output.secret(f"offline-placeholder-for-mesh-platform-{key}")
 
-    def keys(self):
+    def is_stored_secret(self, key: str) -> bool:
+        value = self._values.get(key)
+        return isinstance(value, dict) and "secure" in value
+
+    def keys(self) -> list[str]:
         return [f"mesh-platform:{k}" for k in self._values]
 
 
@@ -65,16 +72,17 @@ def _swap_for_bare_sdk_resources() -> None:
     global BareProvider  # importable by dill, as a program's own provider would be
 
     class BareProvider(ResourceProvider):
-        def create(self, props):
+        def create(self, props: dict[str, Any]) -> CreateResult:
             return CreateResult("id", props)
 
-    def bare(type_name: str):
+    def bare(type_name: str) -> type[Resource]:
         class Bare(Resource, module="bench", name=type_name):
             uuid: pulumi.Output[str]
             url: pulumi.Output[str]
-            vip: pulumi.Output[list]
+            vip: pulumi.Output[list[dict[str, Any]]]
 
-            def __init__(self, resource_name: str, opts=None, **fields):
+            def __init__(self, resource_name: str, opts: Optional[pulumi.ResourceOptions] = None,
+                         **fields: Any) -> None:
                 super().__init__(BareProvider(), resource_name, {"uuid": None, "url": None, "vip": None, **fields},
                                  opts)
         return Bare
@@ -87,6 +95,7 @@ def _child(mode: str, apps: int) -> None:
     sys.path.insert(0, str(REPO))
     sys.setrecursionlimit(1000)  # the interpreter's default, as a Pulumi program gets it
     import pulumi
+    from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
     from bench.generated_stack import stack_config
     from components.stack.loader import load_stack_config
@@ -94,14 +103,14 @@ def _child(mode: str, apps: int) -> None:
     registered: list[str] = []
 
     class Mocks(pulumi.runtime.Mocks):
-        def new_resource(self, args):
+        def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
             registered.append(args.typ)
             outputs = dict(args.inputs)
             outputs.setdefault("url", f"https://avi.mock/api/x/{args.name}")
             return f"{args.name}-id", outputs
 
-        def call(self, args):
-            return {}
+        def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+            return {}, []  # no check failures (the SDK iterates this list)
 
     pulumi.runtime.set_mocks(Mocks(), project="mesh-platform", stack="scale", preview=False)
     from providers.avi import sdk_fixes
@@ -113,12 +122,15 @@ def _child(mode: str, apps: int) -> None:
     from components.edges.avi.mesh_tls import AviMeshTls
 
     config = load_stack_config(_Source(stack_config(apps)))
+    avi = config.edge.avi
+    if avi is None:
+        raise SystemExit("bench/generated_stack.py no longer declares an Avi edge")
 
-    @pulumi.runtime.test
-    def program():
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]  # unannotated in the SDK
+    def program() -> Any:
         tls = AviMeshTls("avi-mesh-tls", config.cluster.name, ["istio-ingressgateway.istio-ingress.svc"])
         edge = AviEdge("avi-edge", AviEdgeArgs(
-            cluster_name=config.cluster.name, edge=config.edge.avi, apps=config.apps, gateway_https_node_port=30443,
+            cluster_name=config.cluster.name, edge=avi, apps=config.apps, gateway_https_node_port=30443,
             gateway_status_node_port=30021, gateway_namespace="istio-ingress", mesh_tls=tls,
             certificates_secret=config.edge_certificates))
         return edge.virtual_services

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 MODES = ("sdk", "sdk+fix", "avi")
@@ -31,13 +32,14 @@ def _child(mode: str, count: int) -> None:
     sys.setrecursionlimit(1000)  # the interpreter's default, as a Pulumi program gets it
     import pulumi
     from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+    from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
     class Mocks(pulumi.runtime.Mocks):
-        def new_resource(self, args):
+        def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
             return f"{args.name}-id", dict(args.inputs)
 
-        def call(self, args):
-            return {}
+        def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+            return {}, []  # no check failures (the SDK iterates this list)
 
     pulumi.runtime.set_mocks(Mocks(), project="mesh-platform", stack="bench", preview=False)
     if mode == "sdk+fix":
@@ -47,14 +49,14 @@ def _child(mode: str, count: int) -> None:
     global NoopProvider, Noop  # importable by dill, as a program's own provider would be
 
     class NoopProvider(ResourceProvider):
-        def create(self, props):
+        def create(self, props: dict[str, Any]) -> CreateResult:
             return CreateResult("id", props)
 
     class Noop(Resource, module="bench", name="Noop"):
-        def __init__(self, resource_name: str, **props):
+        def __init__(self, resource_name: str, **props: Any) -> None:
             super().__init__(NoopProvider(), resource_name, props)
 
-    def build():
+    def build() -> list[Resource]:
         if mode == "avi":
             from providers.avi.resources import AviPool
             return [AviPool(f"pool-{i}", name=f"pool-{i}", default_server_port=30080,
@@ -66,8 +68,8 @@ def _child(mode: str, count: int) -> None:
                      servers=[{"ip": {"addr": f"10.{i // 250}.{i % 250}.1", "type": "V4"}}])
                 for i in range(count)]
 
-    @pulumi.runtime.test
-    def program():
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]  # unannotated in the SDK
+    def program() -> pulumi.Output[list[Any]]:
         return pulumi.Output.all(*[r.urn for r in build()])
 
     start = time.perf_counter()

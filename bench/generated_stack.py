@@ -16,7 +16,7 @@ NAMESPACES = [f"team-{i}" for i in range(10)]
 
 
 def app(i: int) -> dict[str, Any]:
-    namespace = {"name": NAMESPACES[i % len(NAMESPACES)], "hosts": [f"app-{i}.apps.example.net"]}
+    namespace: dict[str, Any] = {"name": NAMESPACES[i % len(NAMESPACES)], "hosts": [f"app-{i}.apps.example.net"]}
     prefixes = ["/", "/api"]
     if i % 10 == 9:
         namespace["tls"] = {"mode": "passthrough", "redirect": True}

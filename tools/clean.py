@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from tools import output_dir
 
@@ -31,7 +31,7 @@ def _relative(path: Path, project: Path) -> str:
     return str(path.relative_to(project))
 
 
-def clean_renders(renders: Path, project: Path, say=print) -> None:
+def clean_renders(renders: Path, project: Path, say: Callable[[str], None] = print) -> None:
     """Remove every render marked as `tools.render`'s under `renders` (itself included), then the
     directories that left empty; name everything kept."""
     if renders.is_symlink() or not renders.is_dir():
@@ -80,7 +80,7 @@ def is_pytest_cache(path: Path) -> bool:
             and (not os.path.lexists(ignore) or (ignore.is_file() and ignore.read_bytes() == PYTEST_GITIGNORE)))
 
 
-def clean_pytest_cache(cache: Path, project: Path, say=print) -> None:
+def clean_pytest_cache(cache: Path, project: Path, say: Callable[[str], None] = print) -> None:
     if not os.path.lexists(cache):
         return
     if is_pytest_cache(cache):

@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, TypedDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MARKER_NAME = ".mesh-platform-output"
@@ -78,6 +78,14 @@ def _entries(root: Path) -> Dict[str, Optional[str]]:
     return found
 
 
+class Marker(TypedDict):
+    """What `read_marker` returns of a marker: its writer and the entries it wrote (relative
+    path -> what `_entries` records for it)."""
+
+    written_by: str
+    entries: Dict[str, Optional[str]]
+
+
 def write_marker(root: Path, writer: str) -> None:
     """Record that `writer` wrote everything now under `root`."""
     marker = {
@@ -89,7 +97,7 @@ def write_marker(root: Path, writer: str) -> None:
     (root / MARKER_NAME).write_text(json.dumps(marker, indent=1) + "\n")
 
 
-def read_marker(root: Path) -> Optional[dict]:
+def read_marker(root: Path) -> Optional[Marker]:
     """The marker of `root`, or None when there is none or it is not one of ours."""
     marker = root / MARKER_NAME
     if marker.is_symlink() or not marker.is_file():
@@ -101,7 +109,7 @@ def read_marker(root: Path) -> Optional[dict]:
     if not isinstance(data, dict) or not isinstance(data.get("written_by"), str) \
             or not isinstance(data.get("entries"), dict):
         return None
-    return data
+    return Marker(written_by=data["written_by"], entries=data["entries"])
 
 
 def foreign_entry(root: Path, writer: str) -> Optional[str]:
@@ -191,9 +199,10 @@ def remove_own(root: Path, writer: str) -> None:
     """Delete exactly the entries `writer` listed in the marker of `root`, then `root` itself.
     Raises Refused, deleting nothing, when `root` is not entirely `writer`'s output."""
     reason = foreign_entry(root, writer)
-    if reason is not None:
-        raise Refused(reason)
-    listed = read_marker(root)["entries"]
+    marker = read_marker(root)
+    if reason is not None or marker is None:
+        raise Refused(reason or f"it has no readable {MARKER_NAME} marker")
+    listed = marker["entries"]
     # Deepest first; a directory goes only with rmdir, which fails rather than lose anything
     # that appeared in it since the check.
     for relative in sorted(listed, key=lambda r: r.count("/"), reverse=True):

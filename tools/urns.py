@@ -24,9 +24,10 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
-from tools.mockrun import PROJECT, PROJECT_DIR, ProgramRun, RecordedResource, run_stack_file
+from project import PROJECT
+from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, run_stack_file
 
 FIXTURE_DIR = PROJECT_DIR / "tests" / "fixtures" / "urns"
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
@@ -68,7 +69,7 @@ class UrnResource:
     urn: str
     parent: str
     """The parent's engine URN; empty under the root stack."""
-    specs: list[dict] = field(default_factory=list)
+    specs: list[dict[str, Any]] = field(default_factory=list)
     """The `aliases` option as sent, with parent resources named by their engine URN."""
     aliases: list[str] = field(default_factory=list)
     """Every URN the engine would look this resource up by, after its own."""
@@ -110,7 +111,7 @@ def engine_urns(run: ProgramRun, project: str = PROJECT) -> list[UrnResource]:
     return resources
 
 
-def _collapse(resource: UrnResource, alias: dict, stack: str, project: str, matched: dict[str, str]) -> str:
+def _collapse(resource: UrnResource, alias: dict[str, Any], stack: str, project: str, matched: dict[str, str]) -> str:
     """The engine's `collapseAliasToUrn`: fields an alias leaves out come from the resource."""
     if alias.get("urn"):
         return alias["urn"]

@@ -320,9 +320,9 @@ class AviStaticRouteProvider(_ControllerProvider):
         failures += [CheckFailure(p, r) for p, r in text if p not in reported]
         if oversized:
             return CheckResult(inputs, failures)
-        checker = conform.Validator(load_model(), unknown=shapes.is_unknown)
-        checker.object("StaticRoute", route, "")
-        failures += [CheckFailure(p, r) for p, r in checker.problems
+        validator = conform.Validator(load_model(), unknown=shapes.is_unknown)
+        validator.object("StaticRoute", route, "")
+        failures += [CheckFailure(p, r) for p, r in validator.problems
                      if p.split(".")[0].split("[")[0] not in reported]
         reported = {f.property.split(".")[0] for f in failures}
         failures += [CheckFailure(p, r) for p, r in validation.route_problems(

@@ -66,7 +66,7 @@ class AviVirtualService(_AviObject, module="avi", name="VirtualService"):
     """An Avi virtual service (``/api/virtualservice``), e.g. an SNI parent or child shard."""
 
     _kind = "virtualservice"
-    services: pulumi.Output[Optional[list]]
+    services: pulumi.Output[Optional[list[dict[str, Any]]]]
     """Listening ports, e.g. ``[{"port": 443, "enable_ssl": True}]``."""
     vsvip_ref: pulumi.Output[Optional[str]]
     """The VIP object the service listens on."""
@@ -78,7 +78,7 @@ class AviVsVip(_AviObject, module="avi", name="VsVip"):
     """An Avi VIP (``/api/vsvip``)."""
 
     _kind = "vsvip"
-    vip: pulumi.Output[Optional[list]]
+    vip: pulumi.Output[Optional[list[dict[str, Any]]]]
     """VIP entries, e.g. ``[{"ip_address": {"addr": "10.0.0.10", "type": "V4"}}]``."""
 
 
@@ -86,7 +86,7 @@ class AviPool(_AviObject, module="avi", name="Pool"):
     """An Avi pool (``/api/pool``)."""
 
     _kind = "pool"
-    servers: pulumi.Output[Optional[list]]
+    servers: pulumi.Output[Optional[list[dict[str, Any]]]]
     """Back-end servers, e.g. ``[{"ip": {"addr": "10.0.0.5", "type": "V4"}, "port": 30080}]``."""
     default_server_port: pulumi.Output[Optional[int]]
     """Port used for servers that do not set their own."""
@@ -96,7 +96,7 @@ class AviPkiProfile(_AviObject, module="avi", name="PkiProfile"):
     """An Avi PKI profile (``/api/pkiprofile``): CA certificates for verifying peers."""
 
     _kind = "pkiprofile"
-    ca_certs: pulumi.Output[Optional[list]]
+    ca_certs: pulumi.Output[Optional[list[dict[str, Any]]]]
     """CA certificates, e.g. ``[{"certificate": "-----BEGIN CERTIFICATE-----..."}]``."""
 
 
@@ -111,7 +111,7 @@ class AviSslKeyAndCertificate(_AviObject, module="avi", name="SslKeyAndCertifica
 
     _kind = "sslkeyandcertificate"
     _secret_fields = ("key", "key_passphrase")
-    certificate: pulumi.Output[Optional[dict]]
+    certificate: pulumi.Output[Optional[dict[str, Any]]]
     """``{"certificate": "<PEM>"}``."""
     key: pulumi.Output[Optional[str]]
     """PEM private key (secret)."""
@@ -123,7 +123,7 @@ class AviHttpPolicySet(_AviObject, module="avi", name="HttpPolicySet"):
     """An Avi HTTP policy set (``/api/httppolicyset``), e.g. an HTTP->HTTPS redirect."""
 
     _kind = "httppolicyset"
-    http_request_policy: pulumi.Output[Optional[dict]]
+    http_request_policy: pulumi.Output[Optional[dict[str, Any]]]
     """``{"rules": [...]}`` as the Avi API defines HTTPRequestRule."""
 
 
@@ -151,9 +151,9 @@ class AviHealthMonitor(_AviObject, module="avi", name="HealthMonitor"):
     """Consecutive successes before a server is marked up (default 2)."""
     failed_checks: pulumi.Output[Optional[int]]
     """Consecutive failures before a server is marked down (default 2)."""
-    http_monitor: pulumi.Output[Optional[dict]]
+    http_monitor: pulumi.Output[Optional[dict[str, Any]]]
     """For HTTP: ``{"http_request": ..., "http_response_code": [...], ...}``."""
-    https_monitor: pulumi.Output[Optional[dict]]
+    https_monitor: pulumi.Output[Optional[dict[str, Any]]]
     """For HTTPS: as ``http_monitor`` plus ``ssl_attributes``."""
 
 
@@ -174,9 +174,9 @@ class AviStaticRoute(Resource, module="avi", name="StaticRoute"):
     """VRF context name (default ``global``)."""
     route_id: pulumi.Output[str]
     """Unique id of the route within the VRF."""
-    prefix: pulumi.Output[dict]
+    prefix: pulumi.Output[dict[str, Any]]
     """Destination network as Avi stores it: ``{"ip_addr": {...}, "mask": 24}``."""
-    next_hop: pulumi.Output[dict]
+    next_hop: pulumi.Output[dict[str, Any]]
     """Next hop as Avi stores it: ``{"addr": "10.0.0.21", "type": "V4"}``."""
 
     def __init__(self, resource_name: str, opts: Optional[pulumi.ResourceOptions] = None,

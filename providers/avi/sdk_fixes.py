@@ -51,19 +51,19 @@ def _restoring(original: Callable[[Any], str]) -> Callable[[Any], str]:
         with _LOCK:
             if key is not None and key in _BLOBS:
                 return _BLOBS[key]
-            saved = {name: pickle._Pickler.__dict__[name]  # type: ignore[attr-defined]
+            saved = {name: pickle._Pickler.__dict__[name]
                      for name in ("_batch_setitems", "save_dict")
-                     if name in pickle._Pickler.__dict__}  # type: ignore[attr-defined]
+                     if name in pickle._Pickler.__dict__}
             try:
                 blob = original(provider)
             finally:
                 for name, value in saved.items():
-                    setattr(pickle._Pickler, name, value)  # type: ignore[attr-defined]
+                    setattr(pickle._Pickler, name, value)
             if key is not None:
                 _BLOBS[key] = blob
             return blob
 
-    serialize_provider.__avi_workaround__ = True  # type: ignore[attr-defined]
+    serialize_provider.__avi_workaround__ = True  # type: ignore[attr-defined]  # marks the wrapper so install() runs once
     return serialize_provider
 
 

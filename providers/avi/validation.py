@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeGuard
 
 from . import pem_inputs
 from .kinds import Kind
@@ -154,12 +154,16 @@ def port_ranges(kind: Kind, props: dict[str, Any]) -> list[Problem]:
         if not isinstance(service, dict):
             continue
         port, end = service.get("port"), service.get("port_range_end")
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (port, end)):
+        if not (_is_int(port) and _is_int(end)):
             continue
         if end != 0 and end < port:
             found.append((f"services[{i}].port_range_end",
                           f"must be at least port ({port}), or 0 for a single port; got {end}"))
     return found
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_ip(value: Any) -> str | None:
@@ -187,8 +191,8 @@ def _family(addr: Any) -> int | None:
     if not isinstance(addr, dict) or is_unknown(addr):
         return None
     try:
-        return ipaddress.ip_address(addr.get("addr")).version
-    except (ValueError, TypeError):
+        return ipaddress.ip_address(addr["addr"]).version
+    except (KeyError, ValueError, TypeError):
         return None
 
 

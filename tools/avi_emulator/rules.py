@@ -211,9 +211,9 @@ def _family(ip: Any) -> int | None:
     if not isinstance(ip, dict):
         return None
     try:
-        return ipaddress.ip_address(ip.get("addr")).version
+        return ipaddress.ip_address(ip.get("addr", "")).version
     except (ValueError, TypeError):
-        return {"V4": 4, "V6": 6}.get(ip.get("type"))
+        return {"V4": 4, "V6": 6}.get(ip.get("type", ""))
 
 
 def _vrfcontext(vrf: dict[str, Any], objects: Objects) -> None:

@@ -8,6 +8,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -59,7 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: "_Server"
 
-    def log_message(self, format, *args):  # noqa: A002 - quiet by design
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
         pass
 
     def setup(self) -> None:
@@ -171,6 +172,7 @@ class _Server(ThreadingHTTPServer):
     controller: Controller
     faults: FaultPlan
     scheme: str
+    server_address: tuple[str, int]  # IPv4 (the server binds AF_INET): host and port, never bytes
     requests_seen = 0
     inflight = 0
     peak_inflight = 0
@@ -192,7 +194,7 @@ class _Server(ThreadingHTTPServer):
                 if self._stopping.is_set():
                     break
                 if any(key.fileobj is self for key, _ in ready):
-                    self._handle_request_noblock()
+                    self._handle_request_noblock()  # type: ignore[attr-defined]  # socketserver's, not in typeshed
 
     def stop(self, serving: threading.Thread) -> None:
         self._stopping.set()
@@ -209,17 +211,21 @@ class _Server(ThreadingHTTPServer):
         self._wake_reader.close()
         self._wake_writer.close()
 
-    def process_request(self, request, client_address) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
+    def process_request(self, request: socket.socket | tuple[bytes, socket.socket],
+                        client_address: Any) -> None:
+        if isinstance(request, socket.socket):  # always: a TCP server's request is its socket
+            with self._connections_lock:
+                self._connections.add(request)
         super().process_request(request, client_address)
 
-    def shutdown_request(self, request) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
+    def shutdown_request(self, request: socket.socket | tuple[bytes, socket.socket]) -> None:
+        if isinstance(request, socket.socket):
+            with self._connections_lock:
+                self._connections.discard(request)
         super().shutdown_request(request)
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket],
+                     client_address: Any) -> None:
         if not self._stopping.is_set():  # a connection cut by stop() is not an error
             super().handle_error(request, client_address)
 
@@ -296,5 +302,5 @@ class Emulator:
     def __enter__(self) -> "Emulator":
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 import os
@@ -90,7 +91,7 @@ class Store:
         cloud_uuid = f"cloud-{uuidlib.uuid4()}"
         for type_, names in defaults.SYSTEM_OBJECTS.items():
             for name in names:
-                obj = {"uuid": cloud_uuid if type_ == "cloud" else f"{type_}-{uuidlib.uuid4()}",
+                obj: dict[str, Any] = {"uuid": cloud_uuid if type_ == "cloud" else f"{type_}-{uuidlib.uuid4()}",
                        "name": name, "tenant_ref": ADMIN_REF}
                 if TYPES[type_].scope == "cloud":
                     obj["cloud_ref"] = refs.canonical("cloud", cloud_uuid)
@@ -218,7 +219,7 @@ class Store:
             return [copy.deepcopy(o) for o in self._objects.get(type_, {}).values()
                     if self._visible(type_, o, scope)]
 
-    def referrers(self, ref: str) -> list[tuple[str, dict[str, Any]]]:
+    def referrers(self, ref: str) -> builtins.list[tuple[str, dict[str, Any]]]:
         """Objects that hold ``ref`` (canonical) anywhere except in their own tenant/cloud."""
         with self._lock:
             found = []
@@ -285,7 +286,7 @@ class Store:
             return None
         return self._objects.get(spec.type, {}).get(spec.uuid)
 
-    def all_of(self, type_: str) -> list[dict[str, Any]]:
+    def all_of(self, type_: str) -> builtins.list[dict[str, Any]]:
         return list(self._objects.get(type_, {}).values())
 
     def _controller_rules(self, type_: str, obj: dict[str, Any],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from providers.avi.model import load as load_model
 
@@ -80,7 +81,7 @@ class ApiVersion:
     def tag(self) -> str:
         return "v" + "_".join(map(str, self.parts))
 
-    def too_new(self, type_: str, body: dict) -> tuple[str, tuple[int, ...]] | None:
+    def too_new(self, type_: str, body: dict[str, Any]) -> tuple[str, tuple[int, ...]] | None:
         model = load_model()
         fields = model.kind_fields(type_) if model.has_kind(type_) else {}
         for key in body:
@@ -92,7 +93,7 @@ class ApiVersion:
                 return key, introduced
         return None
 
-    def filter(self, type_: str, obj: dict) -> dict:
+    def filter(self, type_: str, obj: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in obj.items()
                if FIELD_INTRODUCED.get((type_, k), MIN_VERSION) <= self.parts}
         if type_ == "pool" and self.parts <= MIN_VERSION:

@@ -76,7 +76,7 @@ class KubeApi:
             chosen = contexts[context] if context is not None else (
                 contexts[config.get("current-context") or config["contexts"][0]["name"]])
             cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == chosen["cluster"])
-            user = next((u["user"] for u in config.get("users") or [] if u["name"] == chosen.get("user")), {})
+            user: dict[str, Any] = next((u["user"] for u in config.get("users") or [] if u["name"] == chosen.get("user")), {})
             server = cluster["server"].rstrip("/")
         except (KeyError, IndexError, StopIteration, TypeError, AttributeError) as exc:
             which = f"context {context!r}" if context is not None else "current context"

@@ -25,7 +25,7 @@ import os
 import ssl
 import tempfile
 from contextlib import ExitStack, contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -136,9 +136,15 @@ class ContextAdapter(HTTPAdapter):
     def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
         return super().proxy_manager_for(proxy, **{**kwargs, "ssl_context": self._context})
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        kwargs.update(verify=self._context.verify_mode != ssl.CERT_NONE, cert=None)
-        return super().send(request, **kwargs)
+    def send(self, request: requests.PreparedRequest, stream: bool = False,
+             timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+             verify: bool | str = True,
+             cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+             proxies: Mapping[str, str] | None = None) -> requests.Response:
+        # `verify` and `cert` come from the context, whatever the session passes
+        return super().send(request, stream=stream, timeout=timeout,
+                            verify=self._context.verify_mode != ssl.CERT_NONE, cert=None,
+                            proxies=proxies)
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         conn.cert_reqs = "CERT_REQUIRED" if verify else "CERT_NONE"
