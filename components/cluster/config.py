@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 from pydantic import Field, ValidationInfo, model_validator
 
@@ -13,50 +13,50 @@ from components.config.types import (
     Bool,
     Cidr,
     DnsLabel,
-    choice,
+    IntegerRange,
+    NumberRange,
+    OneOf,
+    Text,
     dns_label,
-    integer,
     is_cidr,
-    number,
     is_dns_label,
-    text,
 )
 
 CLUSTER_KINDS = ("eks", "aks", "existing")
 
-VpcId = text('a VPC id "vpc-..."', lambda v: v.startswith("vpc-"), r"^vpc-")
-SubnetId = text('a subnet id "subnet-..."', lambda v: v.startswith("subnet-"), r"^subnet-")
-AvailabilityZone = text('an availability zone such as "eu-west-1a"',
+VpcId = Annotated[str, Text('a VPC id "vpc-..."', lambda v: v.startswith("vpc-"), r"^vpc-")]
+SubnetId = Annotated[str, Text('a subnet id "subnet-..."', lambda v: v.startswith("subnet-"), r"^subnet-")]
+AvailabilityZone = Annotated[str, Text('an availability zone such as "eu-west-1a"',
                         lambda v: bool(re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", v)),
-                        r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")
-InstanceType = text('an EC2 instance type such as "m6i.large"',
-                    lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)), r"^[a-z0-9-]+\.[a-z0-9]+$")
-VpcCidr = text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$")
-KubernetesVersion = text('a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")
+                        r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]
+InstanceType = Annotated[str, Text('an EC2 instance type such as "m6i.large"',
+                    lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)), r"^[a-z0-9-]+\.[a-z0-9]+$")]
+VpcCidr = Annotated[str, Text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$")]
+KubernetesVersion = Annotated[str, Text('a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")]
 KUBERNETES_VERSION = "1.35"
 """Default minor: in standard support on EKS and AKS until March 2027, inside Istio 1.30's range."""
-IamRoleArn = text('an IAM role ARN "arn:aws:iam::<account>:role/<name>"',
+IamRoleArn = Annotated[str, Text('an IAM role ARN "arn:aws:iam::<account>:role/<name>"',
                   lambda v: bool(re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", v)),
-                  r"^arn:aws[a-z-]*:iam::\d{12}:role/")
-AwsProfile = text("an AWS CLI profile name", lambda v: bool(re.match(r"^[\w.+-]+$", v)), r"^[\w.+-]+$")
+                  r"^arn:aws[a-z-]*:iam::\d{12}:role/")]
+AwsProfile = Annotated[str, Text("an AWS CLI profile name", lambda v: bool(re.match(r"^[\w.+-]+$", v)), r"^[\w.+-]+$")]
 NAT_LAYOUTS = ("per-zone", "single")
 AKS_NETWORK_PLUGIN_MODES = ("overlay", "vnet")
-ClusterName = dns_label("a DNS label (lower-case letters, digits, '-')")
-AzureRegion = text('an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)),
-                   r"^[a-z0-9]+$")
-ResourceGroupName = text("a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)),
-                         r"^[-\w._()]{1,90}$")
-AzureVmSize = text('an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")
+ClusterName = Annotated[str, dns_label("a DNS label (lower-case letters, digits, '-')")]
+AzureRegion = Annotated[str, Text('an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)),
+                   r"^[a-z0-9]+$")]
+ResourceGroupName = Annotated[str, Text("a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)),
+                         r"^[-\w._()]{1,90}$")]
+AzureVmSize = Annotated[str, Text('an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")]
 
 
 class EksNodeGroupConfig(ConfigModel):
     """The managed node group of an EKS cluster."""
 
     instance_types: tuple[InstanceType, ...] = Field(("m6i.large",), min_length=1)
-    min_size: integer(1, 450) = 2
-    desired_size: integer(1, 450) = 3
-    max_size: integer(1, 450) = 5
-    disk_size_gib: integer(20, 16384) = Field(50, alias="diskSizeGiB")
+    min_size: Annotated[int, IntegerRange(1, 450)] = 2
+    desired_size: Annotated[int, IntegerRange(1, 450)] = 3
+    max_size: Annotated[int, IntegerRange(1, 450)] = 5
+    disk_size_gib: Annotated[int, IntegerRange(20, 16384)] = Field(50, alias="diskSizeGiB")
 
     @model_validator(mode="after")
     def _sizes_are_ordered(self) -> "EksNodeGroupConfig":
@@ -74,7 +74,7 @@ class EksVpcConfig(ConfigModel):
     private_subnet_ids: tuple[SubnetId, ...] = ()
     cidr: VpcCidr = "10.100.0.0/16"
     availability_zones: tuple[AvailabilityZone, ...] = ()
-    nat_gateways: choice(*NAT_LAYOUTS) = Field("per-zone", description=(
+    nat_gateways: Annotated[str, OneOf(NAT_LAYOUTS)] = Field("per-zone", description=(
         "per-zone: one NAT gateway per zone, so a zone outage cuts no other zone off; single: one shared "
         "(cheaper)"))
 
@@ -153,11 +153,11 @@ class AksNodePoolConfig(ConfigModel):
     """The system node pool of an AKS cluster."""
 
     vm_size: AzureVmSize = "Standard_D4s_v5"
-    count: integer(1, 1000) = 3
-    min_count: integer(1, 1000) = 3
-    max_count: integer(1, 1000) = 6
+    count: Annotated[int, IntegerRange(1, 1000)] = 3
+    min_count: Annotated[int, IntegerRange(1, 1000)] = 3
+    max_count: Annotated[int, IntegerRange(1, 1000)] = 6
     autoscaling: Bool = True
-    memory_gib: Optional[number(0.5, 12288.0)] = Field(None, alias="memoryGiB", description=(
+    memory_gib: Optional[Annotated[float, NumberRange(0.5, 12288.0)]] = Field(None, alias="memoryGiB", description=(
         "the size's memory, for sizes the project's table does not know"))
 
     @model_validator(mode="after")
@@ -185,7 +185,7 @@ class AksConfig(ConfigModel):
     resource_group_name: ResourceGroupName = Field(None, description="defaults to <cluster name>-rg")
     node_pool: AksNodePoolConfig = AksNodePoolConfig()
     dns_prefix: DnsLabel = Field(None, description="defaults to the cluster name")
-    network_plugin_mode: choice(*AKS_NETWORK_PLUGIN_MODES) = Field("overlay", description=(
+    network_plugin_mode: Annotated[str, OneOf(AKS_NETWORK_PLUGIN_MODES)] = Field("overlay", description=(
         "Azure CNI overlay (pods get addresses from podCidr) or vnet (pods take node-subnet addresses)"))
     pod_cidr: Cidr = Field("10.244.0.0/16", description="overlay only: the pods' address range")
 
@@ -199,8 +199,8 @@ class AksConfig(ConfigModel):
 class ExistingClusterConfig(ConfigModel):
     """An existing cluster reached by kubeconfig (secret, file, or the default one)."""
 
-    kubeconfig_path: Optional[text("a file path")] = None
-    context: Optional[text("a kubeconfig context name")] = None
+    kubeconfig_path: Optional[Annotated[str, Text("a file path")]] = None
+    context: Optional[Annotated[str, Text("a kubeconfig context name")]] = None
     metrics_server: Bool = Field(False, description=(
         "whether the cluster runs metrics-server (the gateways get an autoscaler only then)"))
 
@@ -208,7 +208,7 @@ class ExistingClusterConfig(ConfigModel):
 class ClusterConfig(ConfigModel):
     """Which cluster the platform runs on; only the chosen kind's settings may be given."""
 
-    kind: choice(*CLUSTER_KINDS)
+    kind: Annotated[str, OneOf(CLUSTER_KINDS)]
     name: ClusterName = Field(None, description="defaults to mesh-<stack>")
     kubernetes_version: KubernetesVersion = Field(KUBERNETES_VERSION, description=(
         "the cluster's Kubernetes minor (for an existing cluster: the one it runs)"))
@@ -216,7 +216,7 @@ class ClusterConfig(ConfigModel):
         "accept a minor past standard support: EKS extended support or AKS long-term support, both billed extra"))
     ako_outside_supported_kubernetes: Bool = Field(False, description=(
         "acknowledge running AKO on a Kubernetes minor newer than AKO states it supports"))
-    tags: dict[str, text("a string")] = {}
+    tags: dict[str, Annotated[str, Text("a string")]] = {}
     eks: Optional[EksConfig] = None
     aks: Optional[AksConfig] = None
     existing: Optional[ExistingClusterConfig] = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Annotated, Optional
 
 from pydantic import Field, model_validator
 
@@ -12,13 +12,13 @@ from components.config.types import (
     Bool,
     ChartRepository,
     HelmChartConfig,
+    IntegerRange,
     NamespaceName,
-    choice,
+    NumberRange,
+    OneOf,
+    Text,
     dns_label,
-    integer,
     is_semver,
-    number,
-    text,
 )
 
 ISTIO_VERSION = "1.30.3"
@@ -36,9 +36,9 @@ def is_istio_version(value: str) -> bool:
     return (major, minor) >= (1, 22)
 
 
-IstioVersion = text('an Istio chart version 1.22 or later such as "1.30.3"', is_istio_version,
-                    r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")
-NodePort = integer(30000, 32767)
+IstioVersion = Annotated[str, Text('an Istio chart version 1.22 or later such as "1.30.3"', is_istio_version,
+                    r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")]
+NodePort = Annotated[int, IntegerRange(30000, 32767)]
 
 
 class NodePorts(ConfigModel):
@@ -59,13 +59,13 @@ class NodePorts(ConfigModel):
 class IngressGatewayConfig(ConfigModel):
     """The Istio ingress gateway release and its Service."""
 
-    name: dns_label("a DNS label") = "istio-ingressgateway"
+    name: Annotated[str, dns_label("a DNS label")] = "istio-ingressgateway"
     namespace: NamespaceName = "istio-ingress"
     node_ports: NodePorts = NodePorts()
-    replicas: integer(1, 50) = 2
+    replicas: Annotated[int, IntegerRange(1, 50)] = 2
 
 
-HostPort = text('"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")
+HostPort = Annotated[str, Text('"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")]
 COLLECTOR_SERVICE = "jaeger"
 """Service of the trace collector the stack installs (Jaeger, Zipkin API on 9411) when none is named."""
 ZIPKIN_PORT = 9411
@@ -77,7 +77,7 @@ class TracingConfig(ConfigModel):
     enabled: Bool = False
     zipkin_address: Optional[HostPort] = Field(None, description=(
         "an existing Zipkin-compatible collector; without it the stack installs Jaeger in the Istio namespace"))
-    sampling_percent: number(0.0, 100.0) = 1.0
+    sampling_percent: Annotated[float, NumberRange(0.0, 100.0)] = 1.0
 
     @property
     def installs_collector(self) -> bool:
@@ -89,7 +89,7 @@ class EgressGatewayConfig(ConfigModel):
     """The egress gateway; on by default when outbound traffic is REGISTRY_ONLY."""
 
     enabled: Optional[Bool] = Field(None, description="defaults to true under REGISTRY_ONLY, else false")
-    replicas: integer(1, 50) = 2
+    replicas: Annotated[int, IntegerRange(1, 50)] = 2
 
 
 class IstioConfig(ConfigModel):
@@ -98,9 +98,9 @@ class IstioConfig(ConfigModel):
     version: IstioVersion = ISTIO_VERSION
     repository: ChartRepository = ISTIO_REPOSITORY
     namespace: NamespaceName = "istio-system"
-    outbound_traffic_policy: choice(*OUTBOUND_POLICIES) = "ALLOW_ANY"
+    outbound_traffic_policy: Annotated[str, OneOf(OUTBOUND_POLICIES)] = "ALLOW_ANY"
     access_logging: Bool = True
-    mtls: choice(*MTLS_MODES) = "STRICT"
+    mtls: Annotated[str, OneOf(MTLS_MODES)] = "STRICT"
     tracing: TracingConfig = TracingConfig()
     ingress_gateway: IngressGatewayConfig = IngressGatewayConfig()
     egress_gateway: EgressGatewayConfig = EgressGatewayConfig()

@@ -9,13 +9,13 @@ The passwords are not in this section: they come only from the secret keys
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import pulumi
 from pydantic import Field, PrivateAttr
 
 from components.config.base import ConfigModel
-from components.config.types import Bool, ChartVersion, HelmChartConfig, Name, Url, choice
+from components.config.types import Bool, ChartVersion, HelmChartConfig, Name, OneOf, Url
 
 KIALI_STRATEGIES = ("token", "anonymous", "openid", "header")
 KIALI_OPERATOR_NAMESPACE = "kiali-operator"
@@ -58,7 +58,7 @@ class KialiConfig(CredentialConfig):
 
     username: Name = "kiali"
     addon: Bool = False
-    strategy: choice(*KIALI_STRATEGIES) = "token"
+    strategy: Annotated[str, OneOf(KIALI_STRATEGIES)] = "token"
     operator_chart_version: ChartVersion = KIALI_OPERATOR_CHART.version
 
 

@@ -7,23 +7,23 @@ from typing import Annotated, Any, Optional
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.config.base import ConfigModel, RuleViolations
-from components.config.types import Bool, Expect, HostName, NamespaceName, choice, dns_label, integer, text
+from components.config.types import Bool, Expect, HostName, IntegerRange, NamespaceName, OneOf, Text, dns_label
 
 EXTERNAL_PROTOCOLS = ("HTTP", "HTTPS", "TLS", "TCP")
-Port = integer(1, 65535)
-PathPrefix = text('a path prefix such as "/api"', lambda v: v.startswith("/") and " " not in v, r"^/[^ ]*$")
+Port = Annotated[int, IntegerRange(1, 65535)]
+PathPrefix = Annotated[str, Text('a path prefix such as "/api"', lambda v: v.startswith("/") and " " not in v, r"^/[^ ]*$")]
 
 
 TLS_MODES = ("terminate", "passthrough")
 CERTIFICATE_ISSUERS = ("pulumi-tls",)
-CertificateName = dns_label("a certificate name (an entry of the secret key edgeCertificates)")
+CertificateName = Annotated[str, dns_label("a certificate name (an entry of the secret key edgeCertificates)")]
 
 
 class HostCertificate(ConfigModel):
     """Where a terminated host's certificate comes from: an entry of the secret `edgeCertificates`, or issued."""
 
     secret: Optional[CertificateName] = None
-    issuer: Optional[choice(*CERTIFICATE_ISSUERS)] = None
+    issuer: Optional[Annotated[str, OneOf(CERTIFICATE_ISSUERS)]] = None
 
     @model_validator(mode="after")
     def _one_source(self) -> "HostCertificate":
@@ -36,7 +36,7 @@ class HostCertificate(ConfigModel):
 class HostTlsConfig(ConfigModel):
     """How the edge serves these hosts over TLS: terminated with a certificate, or passed through to the mesh."""
 
-    mode: choice(*TLS_MODES) = "terminate"
+    mode: Annotated[str, OneOf(TLS_MODES)] = "terminate"
     certificate: Optional[HostCertificate] = None
     redirect: Bool = False
 
@@ -72,8 +72,8 @@ class AppNamespaceConfig(ConfigModel):
 class AppConfig(ConfigModel):
     """One app: its Kubernetes service and port, and the namespaces and hosts it is routed at."""
 
-    virtual_name: dns_label("a DNS label")
-    service: dns_label("a Kubernetes service name") = Field(alias="name")
+    virtual_name: Annotated[str, dns_label("a DNS label")]
+    service: Annotated[str, dns_label("a Kubernetes service name")] = Field(alias="name")
     port: Port
     namespaces: Annotated[tuple[AppNamespaceConfig, ...], Expect("a list of {name, hosts}")]
     prefixes: tuple[PathPrefix, ...] = Field(("/",), min_length=1)
@@ -83,8 +83,8 @@ class ExternalPort(ConfigModel):
     """A port of an external service; the name defaults to <protocol>-<number>."""
 
     number: Port
-    protocol: choice(*EXTERNAL_PROTOCOLS) = "HTTPS"
-    name: dns_label("a port name") = Field(None, description="defaults to <protocol>-<number>")
+    protocol: Annotated[str, OneOf(EXTERNAL_PROTOCOLS)] = "HTTPS"
+    name: Annotated[str, dns_label("a port name")] = Field(None, description="defaults to <protocol>-<number>")
 
     @model_validator(mode="before")
     @classmethod
