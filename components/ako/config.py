@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 from pydantic import Field, model_validator
 
+from components.avi.fields import AviName
 from components.config.base import ConfigModel, check
 from components.config.types import (
     AnyString,
@@ -25,7 +26,6 @@ from components.config.types import (
     OneOf,
     Text,
 )
-from components.avi.fields import AviName
 
 AKO_CHART = HelmChartConfig("ako", "2.2.1", "oci://projects.packages.broadcom.com/ako/helm-charts")
 AKO_CNI_PLUGINS = ("", "calico", "canal", "flannel", "openshift", "antrea", "ncp", "ovn-kubernetes", "cilium")
@@ -37,10 +37,12 @@ AKO_PASSTHROUGH_SHARD_SIZES = ("LARGE", "MEDIUM", "SMALL")
 _CLUSTER_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 
-AkoClusterName = Annotated[str, Text("a name of letters, digits, '-' and '_' (AKO's clusterName)",
-                      lambda v: bool(_CLUSTER_NAME.match(v)), _CLUSTER_NAME.pattern)]
-ControllerVersion = Annotated[str, Text('an Avi Controller version such as "22.1.3"', lambda v: bool(_VERSION.match(v)),
-                         _VERSION.pattern)]
+AkoClusterName = Annotated[str, Text(
+    "a name of letters, digits, '-' and '_' (AKO's clusterName)",
+    lambda v: bool(_CLUSTER_NAME.match(v)),
+    _CLUSTER_NAME.pattern)]
+ControllerVersion = Annotated[str, Text(
+    'an Avi Controller version such as "22.1.3"', lambda v: bool(_VERSION.match(v)), _VERSION.pattern)]
 
 
 class AkoVipNetwork(ConfigModel):
@@ -64,6 +66,13 @@ class AkoNodePortSelector(ConfigModel):
     value: AnyString = ""
 
 
+AkoCniPlugin = Annotated[str, OneOf(AKO_CNI_PLUGINS)]
+AkoServiceType = Annotated[str, OneOf(AKO_SERVICE_TYPES)]
+AkoShardSize = Annotated[str, OneOf(AKO_SHARD_SIZES)]
+AkoPassthroughShardSize = Annotated[str, OneOf(AKO_PASSTHROUGH_SHARD_SIZES)]
+CleanupSeconds = Annotated[int, IntegerRange(0, 3600)]
+
+
 class AkoConfig(ConfigModel):
     """AKO installed in its own namespace, in the mesh."""
 
@@ -74,11 +83,11 @@ class AkoConfig(ConfigModel):
                           "it creates; defaults to `<cluster.name>-ako`, never the Avi edge's own prefix")
     chart_repository: ChartRepository = AKO_CHART.repository
     chart_version: ChartVersion = AKO_CHART.version
-    cni_plugin: Annotated[str, OneOf(AKO_CNI_PLUGINS)] = ""
-    service_type: Annotated[str, OneOf(AKO_SERVICE_TYPES)] = "NodePort"
-    shard_size: Optional[Annotated[str, OneOf(AKO_SHARD_SIZES)]] = Field(
+    cni_plugin: AkoCniPlugin = ""
+    service_type: AkoServiceType = "NodePort"
+    shard_size: Optional[AkoShardSize] = Field(
         None, description="AKO's shardVSSize; defaults to edge.avi.shardSize, else LARGE")
-    passthrough_shard_size: Optional[Annotated[str, OneOf(AKO_PASSTHROUGH_SHARD_SIZES)]] = Field(
+    passthrough_shard_size: Optional[AkoPassthroughShardSize] = Field(
         None, description="defaults to edge.avi.passthroughShardSize, else SMALL")
     layer7_only: Bool = False
     node_port_selector: Optional[AkoNodePortSelector] = Field(
@@ -97,7 +106,7 @@ class AkoConfig(ConfigModel):
         None, description="defaults to true wherever the program owns the static routes (edge.avi static routes "
                           "or the ako manager) or AKO is not in ClusterIP mode")
     delete_config: Bool = False
-    cleanup_timeout_seconds: Annotated[int, IntegerRange(0, 3600)] = Field(
+    cleanup_timeout_seconds: CleanupSeconds = Field(
         600, description="how long `pulumi destroy` waits for AKO to report its objects deleted before removing "
                          "the rest through the Avi API")
 

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, model_validator
 from components.cluster.vm_sizes import azure_vm_memory_gib
 from components.config.base import ConfigModel, check
 from components.config.types import (
+    AnyString,
     Bool,
     Cidr,
     DnsLabel,
@@ -26,37 +27,47 @@ CLUSTER_KINDS = ("eks", "aks", "existing")
 
 VpcId = Annotated[str, Text('a VPC id "vpc-..."', lambda v: v.startswith("vpc-"), r"^vpc-")]
 SubnetId = Annotated[str, Text('a subnet id "subnet-..."', lambda v: v.startswith("subnet-"), r"^subnet-")]
-AvailabilityZone = Annotated[str, Text('an availability zone such as "eu-west-1a"',
-                        lambda v: bool(re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", v)),
-                        r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]
-InstanceType = Annotated[str, Text('an EC2 instance type such as "m6i.large"',
-                    lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)), r"^[a-z0-9-]+\.[a-z0-9]+$")]
+AvailabilityZone = Annotated[str, Text(
+    'an availability zone such as "eu-west-1a"',
+    lambda v: bool(re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", v)),
+    r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]
+InstanceType = Annotated[str, Text(
+    'an EC2 instance type such as "m6i.large"',
+    lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)),
+    r"^[a-z0-9-]+\.[a-z0-9]+$")]
 VpcCidr = Annotated[str, Text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$")]
-KubernetesVersion = Annotated[str, Text('a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")]
+KubernetesVersion = Annotated[str, Text(
+    'a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")]
 KUBERNETES_VERSION = "1.35"
 """Default minor: in standard support on EKS and AKS until March 2027, inside Istio 1.30's range."""
-IamRoleArn = Annotated[str, Text('an IAM role ARN "arn:aws:iam::<account>:role/<name>"',
-                  lambda v: bool(re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", v)),
-                  r"^arn:aws[a-z-]*:iam::\d{12}:role/")]
+IamRoleArn = Annotated[str, Text(
+    'an IAM role ARN "arn:aws:iam::<account>:role/<name>"',
+    lambda v: bool(re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", v)),
+    r"^arn:aws[a-z-]*:iam::\d{12}:role/")]
 AwsProfile = Annotated[str, Text("an AWS CLI profile name", lambda v: bool(re.match(r"^[\w.+-]+$", v)), r"^[\w.+-]+$")]
 NAT_LAYOUTS = ("per-zone", "single")
 AKS_NETWORK_PLUGIN_MODES = ("overlay", "vnet")
 ClusterName = Annotated[str, dns_label("a DNS label (lower-case letters, digits, '-')")]
-AzureRegion = Annotated[str, Text('an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)),
-                   r"^[a-z0-9]+$")]
-ResourceGroupName = Annotated[str, Text("a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)),
-                         r"^[-\w._()]{1,90}$")]
-AzureVmSize = Annotated[str, Text('an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")]
+AzureRegion = Annotated[str, Text(
+    'an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)), r"^[a-z0-9]+$")]
+ResourceGroupName = Annotated[str, Text(
+    "a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)), r"^[-\w._()]{1,90}$")]
+AzureVmSize = Annotated[str, Text(
+    'an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")]
+
+
+NodeGroupSize = Annotated[int, IntegerRange(1, 450)]
+NodeDiskGib = Annotated[int, IntegerRange(20, 16384)]
 
 
 class EksNodeGroupConfig(ConfigModel):
     """The managed node group of an EKS cluster."""
 
     instance_types: tuple[InstanceType, ...] = Field(("m6i.large",), min_length=1)
-    min_size: Annotated[int, IntegerRange(1, 450)] = 2
-    desired_size: Annotated[int, IntegerRange(1, 450)] = 3
-    max_size: Annotated[int, IntegerRange(1, 450)] = 5
-    disk_size_gib: Annotated[int, IntegerRange(20, 16384)] = Field(50, alias="diskSizeGiB")
+    min_size: NodeGroupSize = 2
+    desired_size: NodeGroupSize = 3
+    max_size: NodeGroupSize = 5
+    disk_size_gib: NodeDiskGib = Field(50, alias="diskSizeGiB")
 
     @model_validator(mode="after")
     def _sizes_are_ordered(self) -> "EksNodeGroupConfig":
@@ -64,6 +75,9 @@ class EksNodeGroupConfig(ConfigModel):
             check([("", "expected minSize <= desiredSize <= maxSize; "
                         f"got {self.min_size}, {self.desired_size}, {self.max_size}")])
         return self
+
+
+NatLayout = Annotated[str, OneOf(NAT_LAYOUTS)]
 
 
 class EksVpcConfig(ConfigModel):
@@ -74,7 +88,7 @@ class EksVpcConfig(ConfigModel):
     private_subnet_ids: tuple[SubnetId, ...] = ()
     cidr: VpcCidr = "10.100.0.0/16"
     availability_zones: tuple[AvailabilityZone, ...] = ()
-    nat_gateways: Annotated[str, OneOf(NAT_LAYOUTS)] = Field("per-zone", description=(
+    nat_gateways: NatLayout = Field("per-zone", description=(
         "per-zone: one NAT gateway per zone, so a zone outage cuts no other zone off; single: one shared "
         "(cheaper)"))
 
@@ -149,15 +163,19 @@ class EksConfig(ConfigModel):
         return self
 
 
+NodePoolCount = Annotated[int, IntegerRange(1, 1000)]
+VmMemoryGib = Annotated[float, NumberRange(0.5, 12288.0)]
+
+
 class AksNodePoolConfig(ConfigModel):
     """The system node pool of an AKS cluster."""
 
     vm_size: AzureVmSize = "Standard_D4s_v5"
-    count: Annotated[int, IntegerRange(1, 1000)] = 3
-    min_count: Annotated[int, IntegerRange(1, 1000)] = 3
-    max_count: Annotated[int, IntegerRange(1, 1000)] = 6
+    count: NodePoolCount = 3
+    min_count: NodePoolCount = 3
+    max_count: NodePoolCount = 6
     autoscaling: Bool = True
-    memory_gib: Optional[Annotated[float, NumberRange(0.5, 12288.0)]] = Field(None, alias="memoryGiB", description=(
+    memory_gib: Optional[VmMemoryGib] = Field(None, alias="memoryGiB", description=(
         "the size's memory, for sizes the project's table does not know"))
 
     @model_validator(mode="after")
@@ -178,6 +196,9 @@ class AksNodePoolConfig(ConfigModel):
         return self
 
 
+AksNetworkPluginMode = Annotated[str, OneOf(AKS_NETWORK_PLUGIN_MODES)]
+
+
 class AksConfig(ConfigModel):
     """AKS-specific cluster settings; the resource group and DNS prefix default from the cluster name."""
 
@@ -185,7 +206,7 @@ class AksConfig(ConfigModel):
     resource_group_name: ResourceGroupName = Field(None, description="defaults to <cluster name>-rg")
     node_pool: AksNodePoolConfig = AksNodePoolConfig()
     dns_prefix: DnsLabel = Field(None, description="defaults to the cluster name")
-    network_plugin_mode: Annotated[str, OneOf(AKS_NETWORK_PLUGIN_MODES)] = Field("overlay", description=(
+    network_plugin_mode: AksNetworkPluginMode = Field("overlay", description=(
         "Azure CNI overlay (pods get addresses from podCidr) or vnet (pods take node-subnet addresses)"))
     pod_cidr: Cidr = Field("10.244.0.0/16", description="overlay only: the pods' address range")
 
@@ -196,19 +217,26 @@ class AksConfig(ConfigModel):
         return self
 
 
+FilePath = Annotated[str, Text("a file path")]
+KubeconfigContext = Annotated[str, Text("a kubeconfig context name")]
+
+
 class ExistingClusterConfig(ConfigModel):
     """An existing cluster reached by kubeconfig (secret, file, or the default one)."""
 
-    kubeconfig_path: Optional[Annotated[str, Text("a file path")]] = None
-    context: Optional[Annotated[str, Text("a kubeconfig context name")]] = None
+    kubeconfig_path: Optional[FilePath] = None
+    context: Optional[KubeconfigContext] = None
     metrics_server: Bool = Field(False, description=(
         "whether the cluster runs metrics-server (the gateways get an autoscaler only then)"))
+
+
+ClusterKind = Annotated[str, OneOf(CLUSTER_KINDS)]
 
 
 class ClusterConfig(ConfigModel):
     """Which cluster the platform runs on; only the chosen kind's settings may be given."""
 
-    kind: Annotated[str, OneOf(CLUSTER_KINDS)]
+    kind: ClusterKind
     name: ClusterName = Field(None, description="defaults to mesh-<stack>")
     kubernetes_version: KubernetesVersion = Field(KUBERNETES_VERSION, description=(
         "the cluster's Kubernetes minor (for an existing cluster: the one it runs)"))
@@ -216,7 +244,7 @@ class ClusterConfig(ConfigModel):
         "accept a minor past standard support: EKS extended support or AKS long-term support, both billed extra"))
     ako_outside_supported_kubernetes: Bool = Field(False, description=(
         "acknowledge running AKO on a Kubernetes minor newer than AKO states it supports"))
-    tags: dict[str, Annotated[str, Text("a string")]] = {}
+    tags: dict[str, AnyString] = {}
     eks: Optional[EksConfig] = None
     aks: Optional[AksConfig] = None
     existing: Optional[ExistingClusterConfig] = None

@@ -282,3 +282,5 @@ ChartRepository = Annotated[str, Text(
     'such as "https://charts.example.com"', is_chart_repository, _CHART_REPOSITORY.pattern)]
 Name = Annotated[str, Text("a name", lambda v: bool(v.strip()), r"\S")]
 AnyString = Annotated[str, Text("a string")]
+Replicas = Annotated[int, IntegerRange(1, 50)]
+"""How many pods of a gateway or controller run."""

@@ -30,10 +30,13 @@ def _with_ambassador_alias(schema: dict[str, Any]) -> None:
         properties["ambassador"] = {**properties["emissary"], "description": "older name of `emissary`"}
 
 
+EdgeKind = Annotated[str, OneOf(EDGE_KINDS, aliases=EDGE_KIND_ALIASES)]
+
+
 class EdgeConfig(ConfigModel, json_schema_extra=_with_ambassador_alias):
     """Which edge fronts the mesh, with that edge's settings."""
 
-    kind: Annotated[str, OneOf(EDGE_KINDS, aliases=EDGE_KIND_ALIASES)]
+    kind: EdgeKind
     alb: Optional[AlbEdgeConfig] = None
     azure_ip: Optional[AzureIpEdgeConfig] = Field(None, alias="azureIp")
     emissary: Optional[EmissaryEdgeConfig] = None

@@ -11,13 +11,14 @@ from components.config.base import ConfigModel, check
 from components.config.types import (
     Bool,
     ChartRepository,
+    DnsLabel,
     HelmChartConfig,
     IntegerRange,
     NamespaceName,
     NumberRange,
     OneOf,
+    Replicas,
     Text,
-    dns_label,
     is_semver,
 )
 
@@ -36,8 +37,10 @@ def is_istio_version(value: str) -> bool:
     return (major, minor) >= (1, 22)
 
 
-IstioVersion = Annotated[str, Text('an Istio chart version 1.22 or later such as "1.30.3"', is_istio_version,
-                    r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")]
+IstioVersion = Annotated[str, Text(
+    'an Istio chart version 1.22 or later such as "1.30.3"',
+    is_istio_version,
+    r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")]
 NodePort = Annotated[int, IntegerRange(30000, 32767)]
 
 
@@ -59,16 +62,20 @@ class NodePorts(ConfigModel):
 class IngressGatewayConfig(ConfigModel):
     """The Istio ingress gateway release and its Service."""
 
-    name: Annotated[str, dns_label("a DNS label")] = "istio-ingressgateway"
+    name: DnsLabel = "istio-ingressgateway"
     namespace: NamespaceName = "istio-ingress"
     node_ports: NodePorts = NodePorts()
-    replicas: Annotated[int, IntegerRange(1, 50)] = 2
+    replicas: Replicas = 2
 
 
-HostPort = Annotated[str, Text('"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")]
+HostPort = Annotated[str, Text(
+    '"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")]
 COLLECTOR_SERVICE = "jaeger"
 """Service of the trace collector the stack installs (Jaeger, Zipkin API on 9411) when none is named."""
 ZIPKIN_PORT = 9411
+
+
+SamplingPercent = Annotated[float, NumberRange(0.0, 100.0)]
 
 
 class TracingConfig(ConfigModel):
@@ -77,7 +84,7 @@ class TracingConfig(ConfigModel):
     enabled: Bool = False
     zipkin_address: Optional[HostPort] = Field(None, description=(
         "an existing Zipkin-compatible collector; without it the stack installs Jaeger in the Istio namespace"))
-    sampling_percent: Annotated[float, NumberRange(0.0, 100.0)] = 1.0
+    sampling_percent: SamplingPercent = 1.0
 
     @property
     def installs_collector(self) -> bool:
@@ -89,7 +96,11 @@ class EgressGatewayConfig(ConfigModel):
     """The egress gateway; on by default when outbound traffic is REGISTRY_ONLY."""
 
     enabled: Optional[Bool] = Field(None, description="defaults to true under REGISTRY_ONLY, else false")
-    replicas: Annotated[int, IntegerRange(1, 50)] = 2
+    replicas: Replicas = 2
+
+
+OutboundTrafficPolicy = Annotated[str, OneOf(OUTBOUND_POLICIES)]
+MtlsMode = Annotated[str, OneOf(MTLS_MODES)]
 
 
 class IstioConfig(ConfigModel):
@@ -98,9 +109,9 @@ class IstioConfig(ConfigModel):
     version: IstioVersion = ISTIO_VERSION
     repository: ChartRepository = ISTIO_REPOSITORY
     namespace: NamespaceName = "istio-system"
-    outbound_traffic_policy: Annotated[str, OneOf(OUTBOUND_POLICIES)] = "ALLOW_ANY"
+    outbound_traffic_policy: OutboundTrafficPolicy = "ALLOW_ANY"
     access_logging: Bool = True
-    mtls: Annotated[str, OneOf(MTLS_MODES)] = "STRICT"
+    mtls: MtlsMode = "STRICT"
     tracing: TracingConfig = TracingConfig()
     ingress_gateway: IngressGatewayConfig = IngressGatewayConfig()
     egress_gateway: EgressGatewayConfig = EgressGatewayConfig()

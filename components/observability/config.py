@@ -53,12 +53,15 @@ class GrafanaConfig(CredentialConfig):
     chart_version: ChartVersion = GRAFANA_CHART.version
 
 
+KialiStrategy = Annotated[str, OneOf(KIALI_STRATEGIES)]
+
+
 class KialiConfig(CredentialConfig):
     """Kiali's user, login strategy, and whether the Kiali add-on (operator) is installed."""
 
     username: Name = "kiali"
     addon: Bool = False
-    strategy: Annotated[str, OneOf(KIALI_STRATEGIES)] = "token"
+    strategy: KialiStrategy = "token"
     operator_chart_version: ChartVersion = KIALI_OPERATOR_CHART.version
 
 

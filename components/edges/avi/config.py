@@ -24,8 +24,10 @@ AVI_EDGE_MANAGERS = ("pulumi", "ako")
 
 RouteCidr = Annotated[str, Text("a CIDR such as 10.244.1.0/24", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
 VipCidr = Annotated[str, Text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
-NodeName = Annotated[str, Text("a Kubernetes node name such as worker-1", lambda v: is_hostname(v, allow_wildcard=False),
-                r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")]
+NodeName = Annotated[str, Text(
+    "a Kubernetes node name such as worker-1",
+    lambda v: is_hostname(v, allow_wildcard=False),
+    r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")]
 LabelText = Annotated[str, Text("a string")]
 
 
@@ -79,10 +81,14 @@ StaticRoutes = Annotated[
 ]
 
 
+AviEdgeManager = Annotated[str, OneOf(AVI_EDGE_MANAGERS)]
+ShardSize = Annotated[str, OneOf(AVI_SHARD_SIZES)]
+
+
 class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
     """Avi virtual services in front of the NodePort gateway, laid out as AKO would (on-prem)."""
 
-    manager: Annotated[str, OneOf(AVI_EDGE_MANAGERS)] = "pulumi"
+    manager: AviEdgeManager = "pulumi"
     cloud: AviName = "Default-Cloud"
     vrf: AviName = "global"
     service_engine_group: AviName = "Default-Group"
@@ -92,8 +98,8 @@ class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
     nodes: tuple[AviNode, ...] = ()
     node_port_selector: Optional[NodePortSelector] = None
     static_routes: StaticRoutes = False
-    shard_size: Annotated[str, OneOf(AVI_SHARD_SIZES)] = "SMALL"
-    passthrough_shard_size: Annotated[str, OneOf(AVI_SHARD_SIZES)] = "SMALL"
+    shard_size: ShardSize = "SMALL"
+    passthrough_shard_size: ShardSize = "SMALL"
 
     @model_validator(mode="before")
     @classmethod

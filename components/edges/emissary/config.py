@@ -11,9 +11,9 @@ from components.config.types import (
     ChartRepository,
     HelmChartConfig,
     HostName,
-    IntegerRange,
     NamespaceName,
     OneOf,
+    Replicas,
     Text,
     dns_label,
     is_semver,
@@ -34,8 +34,13 @@ def is_emissary_chart_version(value: str) -> bool:
 
 EmissaryChartVersion = Annotated[str, Text(
     f'an Emissary 4.x chart version such as "{EMISSARY_VERSION}" (charts 6.x-8.x are the retired '
-    "app.getambassador.io charts of Emissary 1-3)", is_emissary_chart_version,
+    "app.getambassador.io charts of Emissary 1-3)",
+    is_emissary_chart_version,
     r"^v?([4-5]|9|\d{2,})\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
+
+
+EmissaryServiceType = Annotated[str, OneOf(("LoadBalancer", "NodePort"))]
+SecretName = Annotated[str, dns_label("a secret name")]
 
 
 class EmissaryEdgeConfig(ConfigModel):
@@ -45,10 +50,10 @@ class EmissaryEdgeConfig(ConfigModel):
     chart_version: EmissaryChartVersion = EMISSARY_VERSION
     crds_chart_version: EmissaryChartVersion = Field(None, description="defaults to chartVersion")
     repository: ChartRepository = EMISSARY_REPOSITORY
-    service_type: Annotated[str, OneOf(("LoadBalancer", "NodePort"))] = "LoadBalancer"
+    service_type: EmissaryServiceType = "LoadBalancer"
     hostnames: tuple[HostName, ...] = ()
-    tls_secret_name: Optional[Annotated[str, dns_label("a secret name")]] = None
-    replicas: Annotated[int, IntegerRange(1, 50)] = 2
+    tls_secret_name: Optional[SecretName] = None
+    replicas: Replicas = 2
 
     @model_validator(mode="before")
     @classmethod
