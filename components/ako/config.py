@@ -56,7 +56,7 @@ class AkoNodeNetwork(ConfigModel):
     """A network the nodes sit on, with the CIDRs service engines reach them through."""
 
     network_name: Name
-    cidrs: tuple[Cidr, ...] = Field((), min_length=1)
+    cidrs: tuple[Cidr, ...] = Field(default=(), min_length=1)
 
 
 class AkoNodePortSelector(ConfigModel):
@@ -79,36 +79,40 @@ class AkoConfig(ConfigModel):
     enabled: Bool = False
     namespace: NamespaceName = "avi-system"
     cluster_name: Optional[AkoClusterName] = Field(
-        None, description="AKO's clusterName: the `<name>--` prefix and `created_by: ako-<name>` of every object "
-                          "it creates; defaults to `<cluster.name>-ako`, never the Avi edge's own prefix")
+        default=None,
+        description="AKO's clusterName: the `<name>--` prefix and `created_by: ako-<name>` of every object "
+                    "it creates; defaults to `<cluster.name>-ako`, never the Avi edge's own prefix")
     chart_repository: ChartRepository = AKO_CHART.repository
     chart_version: ChartVersion = AKO_CHART.version
     cni_plugin: AkoCniPlugin = ""
     service_type: AkoServiceType = "NodePort"
     shard_size: Optional[AkoShardSize] = Field(
-        None, description="AKO's shardVSSize; defaults to edge.avi.shardSize, else LARGE")
+        default=None, description="AKO's shardVSSize; defaults to edge.avi.shardSize, else LARGE")
     passthrough_shard_size: Optional[AkoPassthroughShardSize] = Field(
-        None, description="defaults to edge.avi.passthroughShardSize, else SMALL")
+        default=None, description="defaults to edge.avi.passthroughShardSize, else SMALL")
     layer7_only: Bool = False
     node_port_selector: Optional[AkoNodePortSelector] = Field(
-        None, description="defaults to edge.avi.nodePortSelector")
+        default=None, description="defaults to edge.avi.nodePortSelector")
     node_networks: tuple[AkoNodeNetwork, ...] = ()
     vip_networks: tuple[AkoVipNetwork, ...] = Field(
-        (), description="defaults to edge.avi.vipNetworkName with edge.avi.vipNetwork")
-    vrf_name: Optional[AnyString] = Field(None, description="the VRF context AKO uses (vCenter clouds); left out, AKO "
-                                                            "uses the cloud's global VRF")
-    cloud: Optional[AviName] = Field(None, description="defaults to edge.avi.cloud, else Default-Cloud")
+        default=(), description="defaults to edge.avi.vipNetworkName with edge.avi.vipNetwork")
+    vrf_name: Optional[AnyString] = Field(
+        default=None, description="the VRF context AKO uses (vCenter clouds); left out, AKO "
+                                  "uses the cloud's global VRF")
+    cloud: Optional[AviName] = Field(default=None, description="defaults to edge.avi.cloud, else Default-Cloud")
     service_engine_group: Optional[AviName] = Field(
-        None, description="defaults to edge.avi.serviceEngineGroup, else Default-Group")
-    tenant: Optional[AviName] = Field(None, description="defaults to avi.tenant")
-    controller_version: Optional[ControllerVersion] = Field(None, description="defaults to avi.version")
+        default=None, description="defaults to edge.avi.serviceEngineGroup, else Default-Group")
+    tenant: Optional[AviName] = Field(default=None, description="defaults to avi.tenant")
+    controller_version: Optional[ControllerVersion] = Field(default=None, description="defaults to avi.version")
     disable_static_route_sync: Optional[Bool] = Field(
-        None, description="defaults to true wherever the program owns the static routes (edge.avi static routes "
-                          "or the ako manager) or AKO is not in ClusterIP mode")
+        default=None,
+        description="defaults to true wherever the program owns the static routes (edge.avi static routes "
+                    "or the ako manager) or AKO is not in ClusterIP mode")
     delete_config: Bool = False
     cleanup_timeout_seconds: CleanupSeconds = Field(
-        600, description="how long `pulumi destroy` waits for AKO to report its objects deleted before removing "
-                         "the rest through the Avi API")
+        default=600,
+        description="how long `pulumi destroy` waits for AKO to report its objects deleted before removing "
+                    "the rest through the Avi API")
 
     @model_validator(mode="after")
     def _selector_needs_nodeport(self) -> "AkoConfig":

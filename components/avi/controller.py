@@ -63,8 +63,9 @@ class AviControllerConfig(ConfigModel):
     version: AviApiVersion = DEFAULT_VERSION
     ca_bundle: Optional[AnyString] = None
     insecure: Bool = False
-    allow_plain_http: Bool = Field(False, description="accept plain http:// to a controller that is not on loopback "
-                                                      "(the password travels in clear); warned at preview")
+    allow_plain_http: Bool = Field(
+        default=False, description="accept plain http:// to a controller that is not on loopback "
+                                   "(the password travels in clear); warned at preview")
     _password: Optional[pulumi.Output[str]] = PrivateAttr(default=None)
 
     @model_validator(mode="after")

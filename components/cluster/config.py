@@ -63,11 +63,11 @@ NodeDiskGib = Annotated[int, IntegerRange(20, 16384)]
 class EksNodeGroupConfig(ConfigModel):
     """The managed node group of an EKS cluster."""
 
-    instance_types: tuple[InstanceType, ...] = Field(("m6i.large",), min_length=1)
+    instance_types: tuple[InstanceType, ...] = Field(default=("m6i.large",), min_length=1)
     min_size: NodeGroupSize = 2
     desired_size: NodeGroupSize = 3
     max_size: NodeGroupSize = 5
-    disk_size_gib: NodeDiskGib = Field(50, alias="diskSizeGiB")
+    disk_size_gib: NodeDiskGib = Field(default=50, alias="diskSizeGiB")
 
     @model_validator(mode="after")
     def _sizes_are_ordered(self) -> "EksNodeGroupConfig":
@@ -88,7 +88,7 @@ class EksVpcConfig(ConfigModel):
     private_subnet_ids: tuple[SubnetId, ...] = ()
     cidr: VpcCidr = "10.100.0.0/16"
     availability_zones: tuple[AvailabilityZone, ...] = ()
-    nat_gateways: NatLayout = Field("per-zone", description=(
+    nat_gateways: NatLayout = Field(default="per-zone", description=(
         "per-zone: one NAT gateway per zone, so a zone outage cuts no other zone off; single: one shared "
         "(cheaper)"))
 
@@ -134,13 +134,13 @@ class EksConfig(ConfigModel):
     vpc: EksVpcConfig
     node_group: EksNodeGroupConfig = EksNodeGroupConfig()
     endpoint_public_access: Bool = True
-    public_access_cidrs: tuple[Cidr, ...] = Field((), description=(
+    public_access_cidrs: tuple[Cidr, ...] = Field(default=(), description=(
         "who may reach the public API endpoint (required while it is public); the private endpoint is always on"))
-    admin_role_arns: tuple[IamRoleArn, ...] = Field((), description=(
+    admin_role_arns: tuple[IamRoleArn, ...] = Field(default=(), description=(
         "IAM roles given cluster-admin through EKS access entries (authentication mode API)"))
-    kubeconfig_role_arn: Optional[IamRoleArn] = Field(None, description=(
+    kubeconfig_role_arn: Optional[IamRoleArn] = Field(default=None, description=(
         "the role `aws eks get-token` assumes in the exported kubeconfig (also made a cluster admin)"))
-    kubeconfig_profile: Optional[AwsProfile] = Field(None, description=(
+    kubeconfig_profile: Optional[AwsProfile] = Field(default=None, description=(
         "the AWS CLI profile the exported kubeconfig's token command runs with"))
 
     @model_validator(mode="before")
@@ -175,7 +175,7 @@ class AksNodePoolConfig(ConfigModel):
     min_count: NodePoolCount = 3
     max_count: NodePoolCount = 6
     autoscaling: Bool = True
-    memory_gib: Optional[VmMemoryGib] = Field(None, alias="memoryGiB", description=(
+    memory_gib: Optional[VmMemoryGib] = Field(default=None, alias="memoryGiB", description=(
         "the size's memory, for sizes the project's table does not know"))
 
     @model_validator(mode="after")
@@ -203,12 +203,12 @@ class AksConfig(ConfigModel):
     """AKS-specific cluster settings; the resource group and DNS prefix default from the cluster name."""
 
     location: AzureRegion
-    resource_group_name: ResourceGroupName = Field(None, description="defaults to <cluster name>-rg")
+    resource_group_name: ResourceGroupName = Field(default=None, description="defaults to <cluster name>-rg")
     node_pool: AksNodePoolConfig = AksNodePoolConfig()
-    dns_prefix: DnsLabel = Field(None, description="defaults to the cluster name")
-    network_plugin_mode: AksNetworkPluginMode = Field("overlay", description=(
+    dns_prefix: DnsLabel = Field(default=None, description="defaults to the cluster name")
+    network_plugin_mode: AksNetworkPluginMode = Field(default="overlay", description=(
         "Azure CNI overlay (pods get addresses from podCidr) or vnet (pods take node-subnet addresses)"))
-    pod_cidr: Cidr = Field("10.244.0.0/16", description="overlay only: the pods' address range")
+    pod_cidr: Cidr = Field(default="10.244.0.0/16", description="overlay only: the pods' address range")
 
     @model_validator(mode="after")
     def _pod_cidr_only_with_overlay(self) -> "AksConfig":
@@ -226,7 +226,7 @@ class ExistingClusterConfig(ConfigModel):
 
     kubeconfig_path: Optional[FilePath] = None
     context: Optional[KubeconfigContext] = None
-    metrics_server: Bool = Field(False, description=(
+    metrics_server: Bool = Field(default=False, description=(
         "whether the cluster runs metrics-server (the gateways get an autoscaler only then)"))
 
 
@@ -237,12 +237,12 @@ class ClusterConfig(ConfigModel):
     """Which cluster the platform runs on; only the chosen kind's settings may be given."""
 
     kind: ClusterKind
-    name: ClusterName = Field(None, description="defaults to mesh-<stack>")
-    kubernetes_version: KubernetesVersion = Field(KUBERNETES_VERSION, description=(
+    name: ClusterName = Field(default=None, description="defaults to mesh-<stack>")
+    kubernetes_version: KubernetesVersion = Field(default=KUBERNETES_VERSION, description=(
         "the cluster's Kubernetes minor (for an existing cluster: the one it runs)"))
-    extended_support: Bool = Field(False, description=(
+    extended_support: Bool = Field(default=False, description=(
         "accept a minor past standard support: EKS extended support or AKS long-term support, both billed extra"))
-    ako_outside_supported_kubernetes: Bool = Field(False, description=(
+    ako_outside_supported_kubernetes: Bool = Field(default=False, description=(
         "acknowledge running AKO on a Kubernetes minor newer than AKO states it supports"))
     tags: dict[str, AnyString] = {}
     eks: Optional[EksConfig] = None

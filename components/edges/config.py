@@ -38,7 +38,7 @@ class EdgeConfig(ConfigModel, json_schema_extra=_with_ambassador_alias):
 
     kind: EdgeKind
     alb: Optional[AlbEdgeConfig] = None
-    azure_ip: Optional[AzureIpEdgeConfig] = Field(None, alias="azureIp")
+    azure_ip: Optional[AzureIpEdgeConfig] = Field(default=None, alias="azureIp")
     emissary: Optional[EmissaryEdgeConfig] = None
     avi: Optional[AviEdgeConfig] = None
 

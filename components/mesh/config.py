@@ -82,7 +82,7 @@ class TracingConfig(ConfigModel):
     """Where sidecars send spans (a Zipkin-compatible collector)."""
 
     enabled: Bool = False
-    zipkin_address: Optional[HostPort] = Field(None, description=(
+    zipkin_address: Optional[HostPort] = Field(default=None, description=(
         "an existing Zipkin-compatible collector; without it the stack installs Jaeger in the Istio namespace"))
     sampling_percent: SamplingPercent = 1.0
 
@@ -95,7 +95,7 @@ class TracingConfig(ConfigModel):
 class EgressGatewayConfig(ConfigModel):
     """The egress gateway; on by default when outbound traffic is REGISTRY_ONLY."""
 
-    enabled: Optional[Bool] = Field(None, description="defaults to true under REGISTRY_ONLY, else false")
+    enabled: Optional[Bool] = Field(default=None, description="defaults to true under REGISTRY_ONLY, else false")
     replicas: Replicas = 2
 
 
@@ -142,8 +142,8 @@ class IstioConfig(ConfigModel):
 class NamespacePolicyConfig(ConfigModel):
     """How the stack treats app namespaces: which it adopts, and whether it keeps the ones it creates."""
 
-    existing: tuple[NamespaceName, ...] = Field((), description=(
+    existing: tuple[NamespaceName, ...] = Field(default=(), description=(
         "namespaces the cluster already has: their labels are patched (and restored on destroy), they are "
         "never created or deleted; default and the other built-in namespaces are always treated so"))
-    retain_on_delete: Bool = Field(True, description=(
+    retain_on_delete: Bool = Field(default=True, description=(
         "keep the namespaces the stack created when the stack is destroyed (they may hold other pipelines' apps)"))

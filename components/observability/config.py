@@ -68,7 +68,7 @@ class KialiConfig(CredentialConfig):
 class PrometheusConfig(ConfigModel):
     """The Prometheus that Kiali and Grafana read: an existing one (`url`), else installed by the stack."""
 
-    url: Optional[Url] = Field(None, description=(
+    url: Optional[Url] = Field(default=None, description=(
         "an existing Prometheus that scrapes the mesh; without it the stack installs one when Kiali or Grafana is on"))
     chart_version: ChartVersion = PROMETHEUS_CHART.version
 
@@ -76,7 +76,7 @@ class PrometheusConfig(ConfigModel):
 class TraceStoreConfig(ConfigModel):
     """The trace collector's chart, and where Kiali queries traces when the collector is an existing one."""
 
-    query_url: Optional[Url] = Field(None, description=(
+    query_url: Optional[Url] = Field(default=None, description=(
         "the Jaeger query API of an existing collector (istio.tracing.zipkinAddress), for Kiali; without it "
         "Kiali shows no traces for an existing collector"))
     chart_version: ChartVersion = JAEGER_CHART.version

@@ -97,7 +97,7 @@ class AppConfig(ConfigModel):
     service: ServiceName = Field(alias="name")
     port: Port
     namespaces: Annotated[tuple[AppNamespaceConfig, ...], Expect("a list of {name, hosts}")]
-    prefixes: tuple[PathPrefix, ...] = Field(("/",), min_length=1)
+    prefixes: tuple[PathPrefix, ...] = Field(default=("/",), min_length=1)
 
 
 ExternalProtocol = Annotated[str, OneOf(EXTERNAL_PROTOCOLS)]
@@ -109,7 +109,7 @@ class ExternalPort(ConfigModel):
 
     number: Port
     protocol: ExternalProtocol = "HTTPS"
-    name: PortName = Field(None, description="defaults to <protocol>-<number>")
+    name: PortName = Field(default=None, description="defaults to <protocol>-<number>")
 
     @model_validator(mode="before")
     @classmethod

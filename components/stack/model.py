@@ -25,7 +25,7 @@ SECRET_KEYS = ("kubeconfig", "grafanaPassword", "kialiPassword", "aviPassword", 
 class StackConfig(ConfigModel):
     """Every setting of one stack (`mesh-platform:<key>`), validated; secrets are attached by the loader."""
 
-    environment: Optional[DnsLabel] = Field(None, description="defaults to the stack name")
+    environment: Optional[DnsLabel] = Field(default=None, description="defaults to the stack name")
     cluster: Annotated[ClusterConfig, Expect(f"an object with kind: {', '.join(CLUSTER_KINDS)}")]
     istio: IstioConfig = IstioConfig()
     namespaces: tuple[NamespaceName, ...] = ("default",)

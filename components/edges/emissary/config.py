@@ -48,7 +48,7 @@ class EmissaryEdgeConfig(ConfigModel):
 
     namespace: NamespaceName = "emissary"
     chart_version: EmissaryChartVersion = EMISSARY_VERSION
-    crds_chart_version: EmissaryChartVersion = Field(None, description="defaults to chartVersion")
+    crds_chart_version: EmissaryChartVersion = Field(default=None, description="defaults to chartVersion")
     repository: ChartRepository = EMISSARY_REPOSITORY
     service_type: EmissaryServiceType = "LoadBalancer"
     hostnames: tuple[HostName, ...] = ()
