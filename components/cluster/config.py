@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 from pydantic import Field, ValidationInfo, model_validator
 
 from components.cluster.vm_sizes import azure_vm_memory_gib
-from components.config.base import ConfigModel, check
+from components.config.base import ConfigModel, check, filled_by_validator
 from components.config.types import (
     AnyString,
     Bool,
@@ -203,9 +203,9 @@ class AksConfig(ConfigModel):
     """AKS-specific cluster settings; the resource group and DNS prefix default from the cluster name."""
 
     location: AzureRegion
-    resource_group_name: ResourceGroupName = Field(default=None, description="defaults to <cluster name>-rg")
+    resource_group_name: ResourceGroupName = filled_by_validator("defaults to <cluster name>-rg")
     node_pool: AksNodePoolConfig = AksNodePoolConfig()
-    dns_prefix: DnsLabel = Field(default=None, description="defaults to the cluster name")
+    dns_prefix: DnsLabel = filled_by_validator("defaults to the cluster name")
     network_plugin_mode: AksNetworkPluginMode = Field(default="overlay", description=(
         "Azure CNI overlay (pods get addresses from podCidr) or vnet (pods take node-subnet addresses)"))
     pod_cidr: Cidr = Field(default="10.244.0.0/16", description="overlay only: the pods' address range")
@@ -237,7 +237,7 @@ class ClusterConfig(ConfigModel):
     """Which cluster the platform runs on; only the chosen kind's settings may be given."""
 
     kind: ClusterKind
-    name: ClusterName = Field(default=None, description="defaults to mesh-<stack>")
+    name: ClusterName = filled_by_validator("defaults to mesh-<stack>")
     kubernetes_version: KubernetesVersion = Field(default=KUBERNETES_VERSION, description=(
         "the cluster's Kubernetes minor (for an existing cluster: the one it runs)"))
     extended_support: Bool = Field(default=False, description=(

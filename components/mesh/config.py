@@ -127,12 +127,16 @@ class IstioConfig(ConfigModel):
         return self.egress_gateway.enabled
 
     @property
+    def collector_address(self) -> str:
+        """The `host:port` of the Zipkin collector: the one given, else the one the stack installs."""
+        return self.tracing.zipkin_address or f"{COLLECTOR_SERVICE}.{self.namespace}:{ZIPKIN_PORT}"
+
+    @property
     def resolved_tracing(self) -> TracingConfig:
         """The tracing settings with the collector's address filled in when the stack installs it."""
         if not self.tracing.installs_collector:
             return self.tracing
-        address = f"{COLLECTOR_SERVICE}.{self.namespace}:{ZIPKIN_PORT}"
-        return self.tracing.model_copy(update={"zipkin_address": address})
+        return self.tracing.model_copy(update={"zipkin_address": self.collector_address})
 
     def chart(self, name: str) -> HelmChartConfig:
         """One of Istio's charts (base, istiod, gateway) at the pinned version."""

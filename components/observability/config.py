@@ -9,7 +9,7 @@ The passwords are not in this section: they come only from the secret keys
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Optional, Self
 
 import pulumi
 from pydantic import Field, PrivateAttr
@@ -38,7 +38,7 @@ class CredentialConfig(ConfigModel):
         """The password (a Pulumi secret), or None when its secret key is not set."""
         return self._password
 
-    def with_password(self, password: Optional[pulumi.Output[str]]):
+    def with_password(self, password: Optional[pulumi.Output[str]]) -> Self:
         """A copy carrying the password read from the secret key."""
         copy = self.model_copy()
         copy._password = password

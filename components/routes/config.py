@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from components.config.base import ConfigModel, RuleViolations
+from components.config.base import ConfigModel, RuleViolations, filled_by_validator
 from components.config.types import (
     Bool,
     DnsLabel,
@@ -109,7 +109,7 @@ class ExternalPort(ConfigModel):
 
     number: Port
     protocol: ExternalProtocol = "HTTPS"
-    name: PortName = Field(default=None, description="defaults to <protocol>-<number>")
+    name: PortName = filled_by_validator("defaults to <protocol>-<number>")
 
     @model_validator(mode="before")
     @classmethod
@@ -219,7 +219,8 @@ def host_tls_rules(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
 def _tls_words(tls: Optional[HostTlsConfig]) -> str:
     if tls is None:
         return "insecure (no tls)"
-    if tls.mode == "passthrough":
+    certificate = tls.certificate
+    if tls.mode == "passthrough" or certificate is None:  # HostTlsConfig gives every terminated host a certificate
         return f"passthrough{' with redirect' if tls.redirect else ''}"
-    source = f"secret {tls.certificate.secret}" if tls.certificate.secret else f"issuer {tls.certificate.issuer}"
+    source = f"secret {certificate.secret}" if certificate.secret else f"issuer {certificate.issuer}"
     return f"terminated with certificate from {source}{' with redirect' if tls.redirect else ''}"

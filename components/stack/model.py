@@ -47,6 +47,11 @@ class StackConfig(ConfigModel):
         return self._stack
 
     @property
+    def environment_name(self) -> str:
+        """The environment label of namespaces and cloud resources: `environment`, else the stack name."""
+        return self.environment or self._stack
+
+    @property
     def kubeconfig(self) -> Optional[pulumi.Output[str]]:
         """The `kubeconfig` secret of an existing cluster, when the stack sets one."""
         return self._kubeconfig

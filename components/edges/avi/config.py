@@ -197,7 +197,7 @@ class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
         if isinstance(self.static_routes, tuple):
             by_address = {node.address: node.name for node in self.nodes}
             counts: dict[str, int] = {}
-            plans = []
+            plans: list[tuple[str, int, str, str]] = []
             for route in self.static_routes:
                 node = by_address.get(route.next_hop)
                 if node is None:

@@ -76,13 +76,16 @@ def pool_body(name: str, edge: AviEdgeConfig, node_port: int, monitor_ref: str,
 
 def vsvip_body(name: str, edge: AviEdgeConfig) -> dict:
     """A fixed VIP, or one the controller allocates from the VIP network (with its network_ref)."""
+    vip: dict[str, Any]
     if edge.vip_address:
         vip = {"vip_id": "0", "ip_address": _ip(edge.vip_address)}
-    else:
+    elif edge.vip_network:
         network = ipaddress.ip_network(edge.vip_network)
         vip = {"vip_id": "0", "auto_allocate_ip": True, "ipam_network_subnet": {
             "network_ref": f"/api/network?name={edge.vip_network_name}",
             "subnet": {"ip_addr": _ip(str(network.network_address)), "mask": network.prefixlen}}}
+    else:
+        raise ValueError("an Avi edge needs vipAddress or vipNetwork")  # AviEdgeConfig refuses neither
     return {
         "name": name,
         "cloud_ref": f"/api/cloud?name={edge.cloud}",

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 from pydantic import Field, model_validator
 
-from components.config.base import ConfigModel
+from components.config.base import ConfigModel, filled_by_validator
 from components.config.types import (
     ChartRepository,
     HelmChartConfig,
@@ -48,7 +48,7 @@ class EmissaryEdgeConfig(ConfigModel):
 
     namespace: NamespaceName = "emissary"
     chart_version: EmissaryChartVersion = EMISSARY_VERSION
-    crds_chart_version: EmissaryChartVersion = Field(default=None, description="defaults to chartVersion")
+    crds_chart_version: EmissaryChartVersion = filled_by_validator("defaults to chartVersion")
     repository: ChartRepository = EMISSARY_REPOSITORY
     service_type: EmissaryServiceType = "LoadBalancer"
     hostnames: tuple[HostName, ...] = ()
