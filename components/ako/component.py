@@ -103,7 +103,7 @@ class Ako(pulumi.ComponentResource):
             f"{name}-credentials",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ako_model.CREDENTIALS_SECRET, namespace=ns_name),
             type="Opaque",
-            string_data={"username": args.avi.username, "password": args.avi.password},
+            string_data={"username": args.avi.username, "password": args.avi.required_password},
             opts=self._opts([namespace]),
         )
         before_ako: list[pulumi.Resource] = [namespace, credentials]

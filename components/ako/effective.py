@@ -92,7 +92,7 @@ def resolve(cluster: str, ako: AkoConfig, avi: Optional[AviControllerConfig],
         tenant=ako.tenant if ako.tenant is not None else (avi.tenant if avi is not None else "admin"),
         controller_version=ako.controller_version or (avi.version if avi is not None else ""),
         # The ako manager's layout lives in the edge's VRF; elsewhere AKO keeps to its cloud's own.
-        vrf=ako.vrf_name if ako.vrf_name is not None else (edge.vrf if manager == "ako" else ""),
+        vrf=ako.vrf_name if ako.vrf_name is not None else (edge.vrf if manager == "ako" and edge is not None else ""),
         manager=manager,
         program_owns_routes=owns_routes,
         disable_static_route_sync=disable_sync,

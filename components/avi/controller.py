@@ -94,6 +94,13 @@ class AviControllerConfig(ConfigModel):
         """The controller password (a Pulumi secret), or None when `aviPassword` is not set."""
         return self._password
 
+    @property
+    def required_password(self) -> pulumi.Output[str]:
+        """The password, for a resource that logs in; the stack rules require `aviPassword` wherever one does."""
+        if self._password is None:
+            raise ValueError("the secret aviPassword is not set")
+        return self._password
+
     def with_password(self, password: Optional[pulumi.Output[str]]) -> "AviControllerConfig":
         """A copy carrying the password read from the secret key."""
         copy = self.model_copy()

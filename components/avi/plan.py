@@ -133,7 +133,7 @@ def plan_edge(cluster: str, apps: tuple[AppConfig, ...], shard_size: str,
                         plan.redirect_hosts.append(host)
                 continue
             shard = shards[naming.shard_index(host, count)]
-            if tls is None:
+            if tls is None or tls.certificate is None:  # insecure (HostTlsConfig certifies every terminated host)
                 shard.pools.extend(
                     PoolPlan(naming.pool_name(cluster, host, prefix, ns.name, app.virtual_name), host, prefix,
                              ns.name, app.virtual_name) for prefix in app.prefixes)

@@ -108,6 +108,7 @@ def default_kubeconfig_path() -> Path:
 def _existing_kubeconfig(config: ClusterConfig, secret: Optional[pulumi.Output[str]]) -> ClusterOutputs:
     """An existing cluster: kubeconfig from the secret, the configured file, or kubectl's default."""
     existing = config.existing
+    kubeconfig: Optional[pulumi.Output[str]]
     if secret is not None:
         kubeconfig = secret
     elif existing and existing.kubeconfig_path:

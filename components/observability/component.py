@@ -111,11 +111,12 @@ class Observability(pulumi.ComponentResource):
                     ) -> Optional[k8s.core.v1.Secret]:
         if password is None:
             return None
+        secret_password: pulumi.Output[str] = pulumi.Output.secret(password)
         return k8s.core.v1.Secret(
             f"{self._name}-{app}-credentials",
             metadata={"name": secret_name, "namespace": self._namespace, "labels": model.credential_labels(app)},
             type="Opaque",
-            string_data={model.USERNAME_KEY: username, model.PASSWORD_KEY: pulumi.Output.secret(password)},
+            string_data={model.USERNAME_KEY: username, model.PASSWORD_KEY: secret_password},
             opts=self._child(),
         )
 
