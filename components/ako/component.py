@@ -59,7 +59,7 @@ class AkoArgs:
     """Controller address and credentials (the password is a secret)."""
     mesh: AkoMesh
     """The mesh AKO runs in (istiod, namespaces, egress gateway)."""
-    kubeconfig: Optional[pulumi.Input[str]] = None
+    kubeconfig: pulumi.Input[Optional[str]] = None
     """The cluster's kubeconfig (secret), for the cleanup on destroy."""
     context: Optional[str] = None
     """The kubeconfig context the Kubernetes provider uses (None: the current context)."""

@@ -18,8 +18,8 @@ class ClusterOutputs:
     oidc_provider_arn: Optional[pulumi.Output[str]] = None
     oidc_issuer_url: Optional[pulumi.Output[str]] = None
     vpc_id: Optional[pulumi.Input[str]] = None
-    node_resource_group: Optional[pulumi.Output[str]] = None
-    identity_principal_id: Optional[pulumi.Output[str]] = None
+    node_resource_group: Optional[pulumi.Output[Optional[str]]] = None
+    identity_principal_id: Optional[pulumi.Output[Optional[str]]] = None
     api_endpoint: Optional[pulumi.Input[Optional[str]]] = None
     depends_on: Optional[list[pulumi.Resource]] = None
 
