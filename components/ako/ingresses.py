@@ -14,7 +14,7 @@ Ingress aimed at a LoadBalancer Service.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 from components.ako.model import INGRESS_CLASS
 from components.routes.config import AppConfig, HostTlsConfig

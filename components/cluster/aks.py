@@ -34,8 +34,10 @@ def network_profile(mode: str, pod_cidr: str) -> containerservice.ContainerServi
     return profile
 
 
-def support_settings(extended_support: bool,
-                     ) -> tuple[containerservice.KubernetesSupportPlan, Optional[containerservice.ManagedClusterSKUArgs]]:
+SupportSettings = tuple[containerservice.KubernetesSupportPlan, Optional[containerservice.ManagedClusterSKUArgs]]
+
+
+def support_settings(extended_support: bool) -> SupportSettings:
     """The support plan and SKU: long-term support (Premium tier) only when the stack accepts paying for it."""
     if not extended_support:
         return containerservice.KubernetesSupportPlan.KUBERNETES_OFFICIAL, None
@@ -45,7 +47,7 @@ def support_settings(extended_support: bool,
 
 def build_aks(name: str, config: ClusterConfig, aks: AksConfig, tags: dict[str, str],
               opts: pulumi.ResourceOptions) -> ClusterOutputs:
-    """Declare the AKS cluster (`aks` is the section `config.aks`); returns `ClusterOutputs` with the admin kubeconfig."""
+    """Declare the AKS cluster (`aks` is the section `config.aks`); returns the outputs with the admin kubeconfig."""
     support_plan, sku = support_settings(config.extended_support)
     group = resources.ResourceGroup(
         f"{name}-rg",

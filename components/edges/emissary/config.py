@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Optional
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from components.config.base import ConfigModel, filled_by_validator
 from components.config.types import (
