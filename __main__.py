@@ -27,7 +27,7 @@ for warning in [*version_warnings(config, date.today()), *(config.avi.transport_
 
 cluster = Cluster(
     "cluster",
-    ClusterArgs(config=config.cluster, kubeconfig=config.kubeconfig, tags={"environment": config.environment}),
+    ClusterArgs(config=config.cluster, kubeconfig=config.kubeconfig, tags={"environment": config.environment_name}),
 )
 k8s = pulumi.ResourceOptions(providers=[cluster.provider])
 pulumi.export("kubeconfig", cluster.kubeconfig)
@@ -48,7 +48,7 @@ mesh = IstioMesh("mesh", IstioMeshArgs(
     app_namespaces=config.namespaces,
     gateway_service_type=gateway.service_type,
     service_annotations=gateway.service_annotations,
-    environment=config.environment,
+    environment=config.environment_name,
     namespace_policy=config.namespace_policy,
     metrics_server=config.cluster.metrics_server,
     gateway_node_local=gateway.node_local,

@@ -73,11 +73,12 @@ class AkoManagedEdge(pulumi.ComponentResource):
                 issued[plan.host] = certificates.for_host(plan.host, sources[(plan.namespace, plan.host)])
             certificate, key = issued[plan.host]
             namespace = (args.namespaces or {}).get(plan.namespace)
+            secret_key: pulumi.Output[str] = pulumi.Output.secret(key)
             secret = k8s.core.v1.Secret(
                 f"{name}-tls-{plan.namespace}-{plan.tls_secret}",
                 metadata={"name": plan.tls_secret, "namespace": plan.namespace},
                 type="kubernetes.io/tls",
-                string_data={"tls.crt": certificate, "tls.key": pulumi.Output.secret(key)},
+                string_data={"tls.crt": certificate, "tls.key": secret_key},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace] if namespace else []))
             self.tls_secrets.append(secret)
         self.register_outputs({"routes": [r.urn for r in self.routes]})

@@ -59,7 +59,7 @@ class AkoArgs:
     """Controller address and credentials (the password is a secret)."""
     mesh: AkoMesh
     """The mesh AKO runs in (istiod, namespaces, egress gateway)."""
-    kubeconfig: Optional[pulumi.Input[str]] = None
+    kubeconfig: pulumi.Input[Optional[str]] = None
     """The cluster's kubeconfig (secret), for the cleanup on destroy."""
     context: Optional[str] = None
     """The kubeconfig context the Kubernetes provider uses (None: the current context)."""
@@ -103,7 +103,7 @@ class Ako(pulumi.ComponentResource):
             f"{name}-credentials",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ako_model.CREDENTIALS_SECRET, namespace=ns_name),
             type="Opaque",
-            string_data={"username": args.avi.username, "password": args.avi.password},
+            string_data={"username": args.avi.username, "password": args.avi.required_password},
             opts=self._opts([namespace]),
         )
         before_ako: list[pulumi.Resource] = [namespace, credentials]

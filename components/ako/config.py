@@ -7,14 +7,25 @@ another section (the Avi edge, the mesh) live in `components/ako/rules.py`.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Annotated, Optional
 
 from pydantic import Field, model_validator
 
-from components.config.base import ConfigModel, check
-from components.config.types import (AnyString, Bool, ChartRepository, ChartVersion, Cidr, HelmChartConfig, Name,
-                                     NamespaceName, choice, integer, text)
 from components.avi.fields import AviName
+from components.config.base import ConfigModel, check
+from components.config.types import (
+    AnyString,
+    Bool,
+    ChartRepository,
+    ChartVersion,
+    Cidr,
+    HelmChartConfig,
+    IntegerRange,
+    Name,
+    NamespaceName,
+    OneOf,
+    Text,
+)
 
 AKO_CHART = HelmChartConfig("ako", "2.2.1", "oci://projects.packages.broadcom.com/ako/helm-charts")
 AKO_CNI_PLUGINS = ("", "calico", "canal", "flannel", "openshift", "antrea", "ncp", "ovn-kubernetes", "cilium")
@@ -26,10 +37,12 @@ AKO_PASSTHROUGH_SHARD_SIZES = ("LARGE", "MEDIUM", "SMALL")
 _CLUSTER_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 
-AkoClusterName = text("a name of letters, digits, '-' and '_' (AKO's clusterName)",
-                      lambda v: bool(_CLUSTER_NAME.match(v)), _CLUSTER_NAME.pattern)
-ControllerVersion = text('an Avi Controller version such as "22.1.3"', lambda v: bool(_VERSION.match(v)),
-                         _VERSION.pattern)
+AkoClusterName = Annotated[str, Text(
+    "a name of letters, digits, '-' and '_' (AKO's clusterName)",
+    lambda v: bool(_CLUSTER_NAME.match(v)),
+    _CLUSTER_NAME.pattern)]
+ControllerVersion = Annotated[str, Text(
+    'an Avi Controller version such as "22.1.3"', lambda v: bool(_VERSION.match(v)), _VERSION.pattern)]
 
 
 class AkoVipNetwork(ConfigModel):
@@ -43,7 +56,7 @@ class AkoNodeNetwork(ConfigModel):
     """A network the nodes sit on, with the CIDRs service engines reach them through."""
 
     network_name: Name
-    cidrs: tuple[Cidr, ...] = Field((), min_length=1)
+    cidrs: tuple[Cidr, ...] = Field(default=(), min_length=1)
 
 
 class AkoNodePortSelector(ConfigModel):
@@ -53,42 +66,53 @@ class AkoNodePortSelector(ConfigModel):
     value: AnyString = ""
 
 
+AkoCniPlugin = Annotated[str, OneOf(AKO_CNI_PLUGINS)]
+AkoServiceType = Annotated[str, OneOf(AKO_SERVICE_TYPES)]
+AkoShardSize = Annotated[str, OneOf(AKO_SHARD_SIZES)]
+AkoPassthroughShardSize = Annotated[str, OneOf(AKO_PASSTHROUGH_SHARD_SIZES)]
+CleanupSeconds = Annotated[int, IntegerRange(0, 3600)]
+
+
 class AkoConfig(ConfigModel):
     """AKO installed in its own namespace, in the mesh."""
 
     enabled: Bool = False
     namespace: NamespaceName = "avi-system"
     cluster_name: Optional[AkoClusterName] = Field(
-        None, description="AKO's clusterName: the `<name>--` prefix and `created_by: ako-<name>` of every object "
-                          "it creates; defaults to `<cluster.name>-ako`, never the Avi edge's own prefix")
+        default=None,
+        description="AKO's clusterName: the `<name>--` prefix and `created_by: ako-<name>` of every object "
+                    "it creates; defaults to `<cluster.name>-ako`, never the Avi edge's own prefix")
     chart_repository: ChartRepository = AKO_CHART.repository
     chart_version: ChartVersion = AKO_CHART.version
-    cni_plugin: choice(*AKO_CNI_PLUGINS) = ""
-    service_type: choice(*AKO_SERVICE_TYPES) = "NodePort"
-    shard_size: Optional[choice(*AKO_SHARD_SIZES)] = Field(
-        None, description="AKO's shardVSSize; defaults to edge.avi.shardSize, else LARGE")
-    passthrough_shard_size: Optional[choice(*AKO_PASSTHROUGH_SHARD_SIZES)] = Field(
-        None, description="defaults to edge.avi.passthroughShardSize, else SMALL")
+    cni_plugin: AkoCniPlugin = ""
+    service_type: AkoServiceType = "NodePort"
+    shard_size: Optional[AkoShardSize] = Field(
+        default=None, description="AKO's shardVSSize; defaults to edge.avi.shardSize, else LARGE")
+    passthrough_shard_size: Optional[AkoPassthroughShardSize] = Field(
+        default=None, description="defaults to edge.avi.passthroughShardSize, else SMALL")
     layer7_only: Bool = False
     node_port_selector: Optional[AkoNodePortSelector] = Field(
-        None, description="defaults to edge.avi.nodePortSelector")
+        default=None, description="defaults to edge.avi.nodePortSelector")
     node_networks: tuple[AkoNodeNetwork, ...] = ()
     vip_networks: tuple[AkoVipNetwork, ...] = Field(
-        (), description="defaults to edge.avi.vipNetworkName with edge.avi.vipNetwork")
-    vrf_name: Optional[AnyString] = Field(None, description="the VRF context AKO uses (vCenter clouds); left out, AKO "
-                                                            "uses the cloud's global VRF")
-    cloud: Optional[AviName] = Field(None, description="defaults to edge.avi.cloud, else Default-Cloud")
+        default=(), description="defaults to edge.avi.vipNetworkName with edge.avi.vipNetwork")
+    vrf_name: Optional[AnyString] = Field(
+        default=None, description="the VRF context AKO uses (vCenter clouds); left out, AKO "
+                                  "uses the cloud's global VRF")
+    cloud: Optional[AviName] = Field(default=None, description="defaults to edge.avi.cloud, else Default-Cloud")
     service_engine_group: Optional[AviName] = Field(
-        None, description="defaults to edge.avi.serviceEngineGroup, else Default-Group")
-    tenant: Optional[AviName] = Field(None, description="defaults to avi.tenant")
-    controller_version: Optional[ControllerVersion] = Field(None, description="defaults to avi.version")
+        default=None, description="defaults to edge.avi.serviceEngineGroup, else Default-Group")
+    tenant: Optional[AviName] = Field(default=None, description="defaults to avi.tenant")
+    controller_version: Optional[ControllerVersion] = Field(default=None, description="defaults to avi.version")
     disable_static_route_sync: Optional[Bool] = Field(
-        None, description="defaults to true wherever the program owns the static routes (edge.avi static routes "
-                          "or the ako manager) or AKO is not in ClusterIP mode")
+        default=None,
+        description="defaults to true wherever the program owns the static routes (edge.avi static routes "
+                    "or the ako manager) or AKO is not in ClusterIP mode")
     delete_config: Bool = False
-    cleanup_timeout_seconds: integer(0, 3600) = Field(
-        600, description="how long `pulumi destroy` waits for AKO to report its objects deleted before removing "
-                         "the rest through the Avi API")
+    cleanup_timeout_seconds: CleanupSeconds = Field(
+        default=600,
+        description="how long `pulumi destroy` waits for AKO to report its objects deleted before removing "
+                    "the rest through the Avi API")
 
     @model_validator(mode="after")
     def _selector_needs_nodeport(self) -> "AkoConfig":

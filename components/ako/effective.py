@@ -7,22 +7,26 @@ resource can never disagree about, say, AKO's cluster name or whether it syncs r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from components.ako.config import AkoConfig
+
+if TYPE_CHECKING:  # the Avi edge is a sibling domain; a type-only import makes no package edge
+    from components.avi.controller import AviControllerConfig
+    from components.edges.avi.config import AviEdgeConfig
 
 MANAGERS = ("pulumi", "ako")
 """Who builds the Avi edge's L7 layout: the program's dynamic provider, or AKO from Ingresses."""
 
 
-def edge_manager(edge: Any) -> Optional[str]:
+def edge_manager(edge: Optional[AviEdgeConfig]) -> Optional[str]:
     """`edge.avi.manager` of an Avi edge (`pulumi` when the key is absent), None for other edges."""
     if edge is None:
         return None
-    return getattr(edge, "manager", None) or "pulumi"
+    return edge.manager or "pulumi"
 
 
-def edge_route_plans(edge: Any) -> list:
+def edge_route_plans(edge: Optional[AviEdgeConfig]) -> list[tuple[str, int, str, str]]:
     """The static routes the program writes for the Avi edge, as (node, index, prefix, next hop); none elsewhere."""
     return edge.route_plans() if edge is not None else []
 
@@ -67,7 +71,8 @@ class EffectiveAko:
         return f"{self.cluster_name}--"
 
 
-def resolve(cluster: str, ako: AkoConfig, avi: Any, edge: Any) -> EffectiveAko:
+def resolve(cluster: str, ako: AkoConfig, avi: Optional[AviControllerConfig],
+            edge: Optional[AviEdgeConfig]) -> EffectiveAko:
     """Fill AKO's defaults from the cluster name, the controller connection and the Avi edge (or None)."""
     manager = edge_manager(edge)
     owns_routes = manager == "ako" or bool(edge_route_plans(edge))
@@ -87,7 +92,7 @@ def resolve(cluster: str, ako: AkoConfig, avi: Any, edge: Any) -> EffectiveAko:
         tenant=ako.tenant if ako.tenant is not None else (avi.tenant if avi is not None else "admin"),
         controller_version=ako.controller_version or (avi.version if avi is not None else ""),
         # The ako manager's layout lives in the edge's VRF; elsewhere AKO keeps to its cloud's own.
-        vrf=ako.vrf_name if ako.vrf_name is not None else (edge.vrf if manager == "ako" else ""),
+        vrf=ako.vrf_name if ako.vrf_name is not None else (edge.vrf if manager == "ako" and edge is not None else ""),
         manager=manager,
         program_owns_routes=owns_routes,
         disable_static_route_sync=disable_sync,

@@ -14,10 +14,10 @@ Ingress aimed at a LoadBalancer Service.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 from components.ako.model import INGRESS_CLASS
-from components.routes.config import AppConfig
+from components.routes.config import AppConfig, HostTlsConfig
 from components.routes.model import is_internal_host, slug
 
 Problems = list[tuple[str, str]]
@@ -58,7 +58,7 @@ def tls_secret_name(host: str) -> str:
     return f"{slug(host)}-tls"[:253]
 
 
-def certificate_source(tls: Any) -> Optional[str]:
+def certificate_source(tls: Optional[HostTlsConfig]) -> Optional[str]:
     """A terminated host's certificate source as the caveat messages name it; None for other hosts."""
     if tls is None or tls.mode != "terminate" or tls.certificate is None:
         return None

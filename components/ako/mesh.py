@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from components.ako import model
 from components.mesh.model import NETWORKING_API, SECURITY_API
-from components.routes.config import ExternalHostConfig
+from components.routes.config import ExternalHostConfig, ExternalPort
 from components.routes.model import GatewayRef, egress_objects, service_entries, slug
 
 SECRETS_ROLE = "ako-secrets"
@@ -54,7 +54,8 @@ def controller_objects(controller_url: str, namespace: str, egress: Optional[Gat
                      "location": "MESH_EXTERNAL", "resolution": "STATIC", "endpoints": [{"address": host}],
                      "ports": [port_spec], "exportTo": ["."]},
         }]
-    external = ExternalHostConfig(host=host, ports=(port_spec,))
+    external = ExternalHostConfig(host=host, ports=(
+        ExternalPort(number=port, name=f"{protocol.lower()}-{port}", protocol=protocol),))
     if egress is None:
         return service_entries([external], [namespace])
     # The egress gateway forwards to the controller too, so it needs the entry in its namespace.

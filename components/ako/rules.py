@@ -26,6 +26,8 @@ from components.config.base import Problems
 from components.mesh.model import gateway_service_type
 
 if TYPE_CHECKING:  # the root model sits in the stack layer above; a type-only import makes no cycle
+    from components.avi.controller import AviControllerConfig
+    from components.edges.avi.config import AviEdgeConfig
     from components.stack.model import StackConfig
 
 
@@ -35,9 +37,9 @@ def edge_prefix(config: StackConfig) -> str:
     return config.cluster.name
 
 
-def edge_object_names(config: StackConfig) -> list[str]:
-    """Every Avi object name the `pulumi` manager's edge declares."""
-    edge, prefix = config.edge.avi, edge_prefix(config)
+def edge_object_names(config: StackConfig, edge: AviEdgeConfig) -> list[str]:
+    """Every Avi object name the `pulumi` manager's edge (`edge`, the stack's `edge.avi`) declares."""
+    prefix = edge_prefix(config)
     plan = plan_edge(prefix, config.apps, edge.shard_size, edge.passthrough_shard_size)
     names = [naming.certificate_name(prefix), naming.health_monitor_name(prefix)]
     for shard in plan.shards:
@@ -66,8 +68,8 @@ def _settings_problems(config: StackConfig, settings: EffectiveAko) -> Problems:
     return problems
 
 
-def _coexistence(config: StackConfig, settings: EffectiveAko) -> Problems:
-    edge, prefix = config.edge.avi, edge_prefix(config)
+def _coexistence(config: StackConfig, edge: AviEdgeConfig, settings: EffectiveAko) -> Problems:
+    prefix = edge_prefix(config)
     problems: Problems = []
     if settings.cluster_name == prefix:
         sizes = (f"; they would also disagree on the shard count (AKO {settings.shard_size}, the edge "
@@ -78,7 +80,7 @@ def _coexistence(config: StackConfig, settings: EffectiveAko) -> Problems:
                                             f"would answer 409 on the other's objects{sizes}; choose another "
                                             f"clusterName or leave it out (default {prefix}-ako)"))
     else:
-        problems += _adoption(config, settings)
+        problems += _adoption(config, edge, settings)
     if config.ako.layer7_only:
         problems.append(("ako.layer7Only", "with edge.avi.manager pulumi the program's edge serves every app host; "
                                            "AKO there serves LoadBalancer Services only, so layer7Only would leave "
@@ -86,9 +88,9 @@ def _coexistence(config: StackConfig, settings: EffectiveAko) -> Problems:
     return problems
 
 
-def _adoption(config: StackConfig, settings: EffectiveAko) -> Problems:
+def _adoption(config: StackConfig, edge: AviEdgeConfig, settings: EffectiveAko) -> Problems:
     problems: Problems = []
-    names = edge_object_names(config)
+    names = edge_object_names(config, edge)
     adopted = sorted(name for name in names if settings.name_prefix in name)
     if adopted:
         problems.append(("ako.clusterName", f'AKO finds its VsVips by names containing "{settings.name_prefix}", '
@@ -103,8 +105,8 @@ def _adoption(config: StackConfig, settings: EffectiveAko) -> Problems:
     return problems
 
 
-def _ako_manager(config: StackConfig, settings: EffectiveAko) -> Problems:
-    ako, edge = config.ako, config.edge.avi
+def _ako_manager(config: StackConfig, edge: AviEdgeConfig, settings: EffectiveAko) -> Problems:
+    ako = config.ako
     problems: Problems = []
     prefix = edge_prefix(config)
     if settings.cluster_name == prefix:
@@ -156,8 +158,8 @@ def _routes(settings: EffectiveAko) -> Problems:
     return []
 
 
-def _controller_route(config: StackConfig) -> Problems:
-    host = urlparse(config.avi.controller).hostname
+def _controller_route(config: StackConfig, avi: AviControllerConfig) -> Problems:
+    host = urlparse(avi.controller).hostname
     if any(external.host == host for external in config.external_hosts):
         return [("externalHosts", f'"{host}" is the Avi Controller AKO talks to; the program already declares '
                                   "its ServiceEntry and egress route for AKO's namespace, remove it here")]
@@ -176,9 +178,9 @@ def ako_rules(config: StackConfig) -> Problems:
     if config.avi is None:
         return []  # reported by the Avi connection rule
     settings = resolve(config.cluster.name, config.ako, config.avi, edge)
-    problems = [*_settings_problems(config, settings), *_routes(settings), *_controller_route(config)]
-    if manager == "pulumi":
-        problems += _coexistence(config, settings)
-    elif manager == "ako":
-        problems += _ako_manager(config, settings)
+    problems = [*_settings_problems(config, settings), *_routes(settings), *_controller_route(config, config.avi)]
+    if edge is not None and manager == "pulumi":
+        problems += _coexistence(config, edge, settings)
+    elif edge is not None and manager == "ako":
+        problems += _ako_manager(config, edge, settings)
     return problems

@@ -29,7 +29,7 @@ def _egress(mesh: IstioMesh) -> Optional[GatewayRef]:
     return GatewayRef(mesh.egress_service_name, mesh.egress_namespace, mesh.egress_selector, mesh.egress_service_name)
 
 
-def ako_args(config: StackConfig, mesh: IstioMesh, kubeconfig: pulumi.Input[str],
+def ako_args(config: StackConfig, mesh: IstioMesh, kubeconfig: pulumi.Input[Optional[str]],
              edge: Optional[pulumi.ComponentResource] = None) -> AkoArgs:
     """Everything `Ako` takes; `edge` is the stack's edge component (only the `ako` manager's is used)."""
     if config.avi is None:

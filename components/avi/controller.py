@@ -63,8 +63,9 @@ class AviControllerConfig(ConfigModel):
     version: AviApiVersion = DEFAULT_VERSION
     ca_bundle: Optional[AnyString] = None
     insecure: Bool = False
-    allow_plain_http: Bool = Field(False, description="accept plain http:// to a controller that is not on loopback "
-                                                      "(the password travels in clear); warned at preview")
+    allow_plain_http: Bool = Field(
+        default=False, description="accept plain http:// to a controller that is not on loopback "
+                                   "(the password travels in clear); warned at preview")
     _password: Optional[pulumi.Output[str]] = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -91,6 +92,13 @@ class AviControllerConfig(ConfigModel):
     @property
     def password(self) -> Optional[pulumi.Output[str]]:
         """The controller password (a Pulumi secret), or None when `aviPassword` is not set."""
+        return self._password
+
+    @property
+    def required_password(self) -> pulumi.Output[str]:
+        """The password, for a resource that logs in; the stack rules require `aviPassword` wherever one does."""
+        if self._password is None:
+            raise ValueError("the secret aviPassword is not set")
         return self._password
 
     def with_password(self, password: Optional[pulumi.Output[str]]) -> "AviControllerConfig":

@@ -10,12 +10,12 @@ with the hosts; passthrough shards exist once any host asks for passthrough.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from components.avi import naming
 
 if TYPE_CHECKING:  # the apps' model sits in a domain above; the plan only reads its fields
-    from components.routes.config import AppConfig, HostCertificate
+    from components.routes.config import AppConfig, AppNamespaceConfig, HostCertificate
 
 AVI_SHARD_SIZES = {"SMALL": 1, "MEDIUM": 4, "LARGE": 8}
 """AKO's virtual-service shard sizes: how many shared virtual services hosts spread over."""
@@ -106,7 +106,7 @@ class EdgePlan:
         return found
 
 
-def public_hosts(app: AppConfig):
+def public_hosts(app: AppConfig) -> Iterator[tuple[AppNamespaceConfig, str]]:
     """(namespace config, host) pairs an edge must serve: internal cluster names stay in the mesh."""
     for ns in app.namespaces:
         for host in ns.hosts:
@@ -133,7 +133,7 @@ def plan_edge(cluster: str, apps: tuple[AppConfig, ...], shard_size: str,
                         plan.redirect_hosts.append(host)
                 continue
             shard = shards[naming.shard_index(host, count)]
-            if tls is None:
+            if tls is None or tls.certificate is None:  # insecure (HostTlsConfig certifies every terminated host)
                 shard.pools.extend(
                     PoolPlan(naming.pool_name(cluster, host, prefix, ns.name, app.virtual_name), host, prefix,
                              ns.name, app.virtual_name) for prefix in app.prefixes)

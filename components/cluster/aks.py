@@ -7,8 +7,10 @@ import base64
 import pulumi
 from pulumi_azure_native import containerservice, resources
 
+from typing import Optional
+
 from components.cluster.outputs import ClusterOutputs
-from components.cluster.config import ClusterConfig
+from components.cluster.config import AksConfig, ClusterConfig
 
 
 def decode_kubeconfig(encoded: str) -> str:
@@ -16,32 +18,37 @@ def decode_kubeconfig(encoded: str) -> str:
     return base64.b64decode(encoded).decode("utf-8")
 
 
-def network_profile(mode: str, pod_cidr: str) -> dict:
+def network_profile(mode: str, pod_cidr: str) -> containerservice.ContainerServiceNetworkProfileArgsDict:
     """Azure CNI with an explicit mode: overlay (pods from `pod_cidr`) or vnet (no pod CIDR at all).
 
     Without a mode AKS picks node-subnet (vnet) mode, and a pod CIDR there is refused
     (https://learn.microsoft.com/azure/aks/azure-cni-overlay). A plain dict, because the
     SDK's `ContainerServiceNetworkProfileArgs` fills in a default pod CIDR on its own.
     """
-    profile = {"network_plugin": containerservice.NetworkPlugin.AZURE,
-               "load_balancer_sku": containerservice.LoadBalancerSku.STANDARD}
+    profile: containerservice.ContainerServiceNetworkProfileArgsDict = {
+        "network_plugin": containerservice.NetworkPlugin.AZURE,
+        "load_balancer_sku": containerservice.LoadBalancerSku.STANDARD}
     if mode == "overlay":
-        profile.update(network_plugin_mode=containerservice.NetworkPluginMode.OVERLAY, pod_cidr=pod_cidr)
+        profile["network_plugin_mode"] = containerservice.NetworkPluginMode.OVERLAY
+        profile["pod_cidr"] = pod_cidr
     return profile
 
 
-def support_settings(extended_support: bool) -> dict:
-    """Long-term support (Premium tier) only when the stack accepts paying for it."""
+SupportSettings = tuple[containerservice.KubernetesSupportPlan, Optional[containerservice.ManagedClusterSKUArgs]]
+
+
+def support_settings(extended_support: bool) -> SupportSettings:
+    """The support plan and SKU: long-term support (Premium tier) only when the stack accepts paying for it."""
     if not extended_support:
-        return {"support_plan": containerservice.KubernetesSupportPlan.KUBERNETES_OFFICIAL}
-    return {"support_plan": containerservice.KubernetesSupportPlan.AKS_LONG_TERM_SUPPORT,
-            "sku": containerservice.ManagedClusterSKUArgs(name="Base", tier="Premium")}
+        return containerservice.KubernetesSupportPlan.KUBERNETES_OFFICIAL, None
+    return (containerservice.KubernetesSupportPlan.AKS_LONG_TERM_SUPPORT,
+            containerservice.ManagedClusterSKUArgs(name="Base", tier="Premium"))
 
 
-def build_aks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.ResourceOptions):
-    """Declare the AKS cluster; returns `ClusterOutputs` with the admin kubeconfig."""
-
-    aks = config.aks
+def build_aks(name: str, config: ClusterConfig, aks: AksConfig, tags: dict[str, str],
+              opts: pulumi.ResourceOptions) -> ClusterOutputs:
+    """Declare the AKS cluster (`aks` is the section `config.aks`); returns the outputs with the admin kubeconfig."""
+    support_plan, sku = support_settings(config.extended_support)
     group = resources.ResourceGroup(
         f"{name}-rg",
         resource_group_name=aks.resource_group_name,
@@ -72,7 +79,8 @@ def build_aks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulu
             max_count=pool.max_count if pool.autoscaling else None,
         )],
         network_profile=network_profile(aks.network_plugin_mode, aks.pod_cidr),
-        **support_settings(config.extended_support),
+        support_plan=support_plan,
+        sku=sku,
         tags=tags,
         opts=pulumi.ResourceOptions(parent=group),
     )

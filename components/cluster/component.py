@@ -34,8 +34,8 @@ class ClusterArgs:
 class Cluster(pulumi.ComponentResource):
     """A Kubernetes cluster and the explicit provider to reach it."""
 
-    kubeconfig: pulumi.Output[str]
-    """The cluster's kubeconfig (always a secret)."""
+    kubeconfig: pulumi.Output[Optional[str]]
+    """The cluster's kubeconfig (always a secret); None for an existing cluster with no kubeconfig here."""
     cluster_name: pulumi.Output[str]
     """The cluster's name."""
     oidc_provider_arn: pulumi.Output[Optional[str]]
@@ -59,14 +59,14 @@ class Cluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = {"managed-by": "pulumi", "project": "mesh-platform", **(args.tags or {}), **config.tags}
 
-        if config.kind == "eks":
+        if config.kind == "eks" and config.eks is not None:
             from components.cluster.eks import build_eks
 
-            parts = build_eks(name, config, tags, child)
-        elif config.kind == "aks":
+            parts = build_eks(name, config, config.eks, tags, child)
+        elif config.kind == "aks" and config.aks is not None:
             from components.cluster.aks import build_aks
 
-            parts = build_aks(name, config, tags, child)
+            parts = build_aks(name, config, config.aks, tags, child)
         else:
             parts = _existing_kubeconfig(config, args.kubeconfig)
 
@@ -108,6 +108,7 @@ def default_kubeconfig_path() -> Path:
 def _existing_kubeconfig(config: ClusterConfig, secret: Optional[pulumi.Output[str]]) -> ClusterOutputs:
     """An existing cluster: kubeconfig from the secret, the configured file, or kubectl's default."""
     existing = config.existing
+    kubeconfig: Optional[pulumi.Output[str]]
     if secret is not None:
         kubeconfig = secret
     elif existing and existing.kubeconfig_path:

@@ -3,60 +3,71 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 from pydantic import Field, ValidationInfo, model_validator
 
 from components.cluster.vm_sizes import azure_vm_memory_gib
-from components.config.base import ConfigModel, check
+from components.config.base import ConfigModel, check, filled_by_validator
 from components.config.types import (
+    AnyString,
     Bool,
     Cidr,
     DnsLabel,
-    choice,
+    IntegerRange,
+    NumberRange,
+    OneOf,
+    Text,
     dns_label,
-    integer,
     is_cidr,
-    number,
     is_dns_label,
-    text,
 )
 
 CLUSTER_KINDS = ("eks", "aks", "existing")
 
-VpcId = text('a VPC id "vpc-..."', lambda v: v.startswith("vpc-"), r"^vpc-")
-SubnetId = text('a subnet id "subnet-..."', lambda v: v.startswith("subnet-"), r"^subnet-")
-AvailabilityZone = text('an availability zone such as "eu-west-1a"',
-                        lambda v: bool(re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", v)),
-                        r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")
-InstanceType = text('an EC2 instance type such as "m6i.large"',
-                    lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)), r"^[a-z0-9-]+\.[a-z0-9]+$")
-VpcCidr = text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$")
-KubernetesVersion = text('a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")
+VpcId = Annotated[str, Text('a VPC id "vpc-..."', lambda v: v.startswith("vpc-"), r"^vpc-")]
+SubnetId = Annotated[str, Text('a subnet id "subnet-..."', lambda v: v.startswith("subnet-"), r"^subnet-")]
+AvailabilityZone = Annotated[str, Text(
+    'an availability zone such as "eu-west-1a"',
+    lambda v: bool(re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", v)),
+    r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]
+InstanceType = Annotated[str, Text(
+    'an EC2 instance type such as "m6i.large"',
+    lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)),
+    r"^[a-z0-9-]+\.[a-z0-9]+$")]
+VpcCidr = Annotated[str, Text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$")]
+KubernetesVersion = Annotated[str, Text(
+    'a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")]
 KUBERNETES_VERSION = "1.35"
 """Default minor: in standard support on EKS and AKS until March 2027, inside Istio 1.30's range."""
-IamRoleArn = text('an IAM role ARN "arn:aws:iam::<account>:role/<name>"',
-                  lambda v: bool(re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", v)),
-                  r"^arn:aws[a-z-]*:iam::\d{12}:role/")
-AwsProfile = text("an AWS CLI profile name", lambda v: bool(re.match(r"^[\w.+-]+$", v)), r"^[\w.+-]+$")
+IamRoleArn = Annotated[str, Text(
+    'an IAM role ARN "arn:aws:iam::<account>:role/<name>"',
+    lambda v: bool(re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", v)),
+    r"^arn:aws[a-z-]*:iam::\d{12}:role/")]
+AwsProfile = Annotated[str, Text("an AWS CLI profile name", lambda v: bool(re.match(r"^[\w.+-]+$", v)), r"^[\w.+-]+$")]
 NAT_LAYOUTS = ("per-zone", "single")
 AKS_NETWORK_PLUGIN_MODES = ("overlay", "vnet")
-ClusterName = dns_label("a DNS label (lower-case letters, digits, '-')")
-AzureRegion = text('an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)),
-                   r"^[a-z0-9]+$")
-ResourceGroupName = text("a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)),
-                         r"^[-\w._()]{1,90}$")
-AzureVmSize = text('an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")
+ClusterName = Annotated[str, dns_label("a DNS label (lower-case letters, digits, '-')")]
+AzureRegion = Annotated[str, Text(
+    'an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)), r"^[a-z0-9]+$")]
+ResourceGroupName = Annotated[str, Text(
+    "a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)), r"^[-\w._()]{1,90}$")]
+AzureVmSize = Annotated[str, Text(
+    'an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")]
+
+
+NodeGroupSize = Annotated[int, IntegerRange(1, 450)]
+NodeDiskGib = Annotated[int, IntegerRange(20, 16384)]
 
 
 class EksNodeGroupConfig(ConfigModel):
     """The managed node group of an EKS cluster."""
 
-    instance_types: tuple[InstanceType, ...] = Field(("m6i.large",), min_length=1)
-    min_size: integer(1, 450) = 2
-    desired_size: integer(1, 450) = 3
-    max_size: integer(1, 450) = 5
-    disk_size_gib: integer(20, 16384) = Field(50, alias="diskSizeGiB")
+    instance_types: tuple[InstanceType, ...] = Field(default=("m6i.large",), min_length=1)
+    min_size: NodeGroupSize = 2
+    desired_size: NodeGroupSize = 3
+    max_size: NodeGroupSize = 5
+    disk_size_gib: NodeDiskGib = Field(default=50, alias="diskSizeGiB")
 
     @model_validator(mode="after")
     def _sizes_are_ordered(self) -> "EksNodeGroupConfig":
@@ -64,6 +75,9 @@ class EksNodeGroupConfig(ConfigModel):
             check([("", "expected minSize <= desiredSize <= maxSize; "
                         f"got {self.min_size}, {self.desired_size}, {self.max_size}")])
         return self
+
+
+NatLayout = Annotated[str, OneOf(NAT_LAYOUTS)]
 
 
 class EksVpcConfig(ConfigModel):
@@ -74,7 +88,7 @@ class EksVpcConfig(ConfigModel):
     private_subnet_ids: tuple[SubnetId, ...] = ()
     cidr: VpcCidr = "10.100.0.0/16"
     availability_zones: tuple[AvailabilityZone, ...] = ()
-    nat_gateways: choice(*NAT_LAYOUTS) = Field("per-zone", description=(
+    nat_gateways: NatLayout = Field(default="per-zone", description=(
         "per-zone: one NAT gateway per zone, so a zone outage cuts no other zone off; single: one shared "
         "(cheaper)"))
 
@@ -120,13 +134,13 @@ class EksConfig(ConfigModel):
     vpc: EksVpcConfig
     node_group: EksNodeGroupConfig = EksNodeGroupConfig()
     endpoint_public_access: Bool = True
-    public_access_cidrs: tuple[Cidr, ...] = Field((), description=(
+    public_access_cidrs: tuple[Cidr, ...] = Field(default=(), description=(
         "who may reach the public API endpoint (required while it is public); the private endpoint is always on"))
-    admin_role_arns: tuple[IamRoleArn, ...] = Field((), description=(
+    admin_role_arns: tuple[IamRoleArn, ...] = Field(default=(), description=(
         "IAM roles given cluster-admin through EKS access entries (authentication mode API)"))
-    kubeconfig_role_arn: Optional[IamRoleArn] = Field(None, description=(
+    kubeconfig_role_arn: Optional[IamRoleArn] = Field(default=None, description=(
         "the role `aws eks get-token` assumes in the exported kubeconfig (also made a cluster admin)"))
-    kubeconfig_profile: Optional[AwsProfile] = Field(None, description=(
+    kubeconfig_profile: Optional[AwsProfile] = Field(default=None, description=(
         "the AWS CLI profile the exported kubeconfig's token command runs with"))
 
     @model_validator(mode="before")
@@ -149,15 +163,19 @@ class EksConfig(ConfigModel):
         return self
 
 
+NodePoolCount = Annotated[int, IntegerRange(1, 1000)]
+VmMemoryGib = Annotated[float, NumberRange(0.5, 12288.0)]
+
+
 class AksNodePoolConfig(ConfigModel):
     """The system node pool of an AKS cluster."""
 
     vm_size: AzureVmSize = "Standard_D4s_v5"
-    count: integer(1, 1000) = 3
-    min_count: integer(1, 1000) = 3
-    max_count: integer(1, 1000) = 6
+    count: NodePoolCount = 3
+    min_count: NodePoolCount = 3
+    max_count: NodePoolCount = 6
     autoscaling: Bool = True
-    memory_gib: Optional[number(0.5, 12288.0)] = Field(None, alias="memoryGiB", description=(
+    memory_gib: Optional[VmMemoryGib] = Field(default=None, alias="memoryGiB", description=(
         "the size's memory, for sizes the project's table does not know"))
 
     @model_validator(mode="after")
@@ -178,16 +196,19 @@ class AksNodePoolConfig(ConfigModel):
         return self
 
 
+AksNetworkPluginMode = Annotated[str, OneOf(AKS_NETWORK_PLUGIN_MODES)]
+
+
 class AksConfig(ConfigModel):
     """AKS-specific cluster settings; the resource group and DNS prefix default from the cluster name."""
 
     location: AzureRegion
-    resource_group_name: ResourceGroupName = Field(None, description="defaults to <cluster name>-rg")
+    resource_group_name: ResourceGroupName = filled_by_validator("defaults to <cluster name>-rg")
     node_pool: AksNodePoolConfig = AksNodePoolConfig()
-    dns_prefix: DnsLabel = Field(None, description="defaults to the cluster name")
-    network_plugin_mode: choice(*AKS_NETWORK_PLUGIN_MODES) = Field("overlay", description=(
+    dns_prefix: DnsLabel = filled_by_validator("defaults to the cluster name")
+    network_plugin_mode: AksNetworkPluginMode = Field(default="overlay", description=(
         "Azure CNI overlay (pods get addresses from podCidr) or vnet (pods take node-subnet addresses)"))
-    pod_cidr: Cidr = Field("10.244.0.0/16", description="overlay only: the pods' address range")
+    pod_cidr: Cidr = Field(default="10.244.0.0/16", description="overlay only: the pods' address range")
 
     @model_validator(mode="after")
     def _pod_cidr_only_with_overlay(self) -> "AksConfig":
@@ -196,27 +217,34 @@ class AksConfig(ConfigModel):
         return self
 
 
+FilePath = Annotated[str, Text("a file path")]
+KubeconfigContext = Annotated[str, Text("a kubeconfig context name")]
+
+
 class ExistingClusterConfig(ConfigModel):
     """An existing cluster reached by kubeconfig (secret, file, or the default one)."""
 
-    kubeconfig_path: Optional[text("a file path")] = None
-    context: Optional[text("a kubeconfig context name")] = None
-    metrics_server: Bool = Field(False, description=(
+    kubeconfig_path: Optional[FilePath] = None
+    context: Optional[KubeconfigContext] = None
+    metrics_server: Bool = Field(default=False, description=(
         "whether the cluster runs metrics-server (the gateways get an autoscaler only then)"))
+
+
+ClusterKind = Annotated[str, OneOf(CLUSTER_KINDS)]
 
 
 class ClusterConfig(ConfigModel):
     """Which cluster the platform runs on; only the chosen kind's settings may be given."""
 
-    kind: choice(*CLUSTER_KINDS)
-    name: ClusterName = Field(None, description="defaults to mesh-<stack>")
-    kubernetes_version: KubernetesVersion = Field(KUBERNETES_VERSION, description=(
+    kind: ClusterKind
+    name: ClusterName = filled_by_validator("defaults to mesh-<stack>")
+    kubernetes_version: KubernetesVersion = Field(default=KUBERNETES_VERSION, description=(
         "the cluster's Kubernetes minor (for an existing cluster: the one it runs)"))
-    extended_support: Bool = Field(False, description=(
+    extended_support: Bool = Field(default=False, description=(
         "accept a minor past standard support: EKS extended support or AKS long-term support, both billed extra"))
-    ako_outside_supported_kubernetes: Bool = Field(False, description=(
+    ako_outside_supported_kubernetes: Bool = Field(default=False, description=(
         "acknowledge running AKO on a Kubernetes minor newer than AKO states it supports"))
-    tags: dict[str, text("a string")] = {}
+    tags: dict[str, AnyString] = {}
     eks: Optional[EksConfig] = None
     aks: Optional[AksConfig] = None
     existing: Optional[ExistingClusterConfig] = None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass
+from typing import Optional, Union
 
 import pulumi
 import pulumi_aws as aws
 
 from components.cluster.outputs import ClusterOutputs
-from components.cluster.config import ClusterConfig
+from components.cluster.config import ClusterConfig, EksConfig, EksVpcConfig
 
 CLUSTER_POLICIES = ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",)
 NODE_POLICIES = (
@@ -68,7 +69,7 @@ METRICS_SERVER_ADDON = "metrics-server"
 """EKS community add-on; metrics-server is not installed on EKS by default."""
 
 
-def kubeconfig_document(name: str, endpoint: str, ca_data: str, region: str | None,
+def kubeconfig_document(name: str, endpoint: str, ca_data: str | None, region: str | None,
                         role_arn: str | None = None, profile: str | None = None) -> dict:
     """A kubeconfig that authenticates with `aws eks get-token`, as the given role and/or profile."""
     args = ["eks", "get-token", "--cluster-name", name, "--output", "json"]
@@ -104,10 +105,9 @@ def nat_zones(zones: tuple[str, ...], layout: str) -> list[str]:
     return list(zones) if layout == "per-zone" else list(zones[:1])
 
 
-def _vpc(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.ResourceOptions):
+def _vpc(name: str, cluster_name: str, vpc_config: EksVpcConfig, tags: dict[str, str],
+         opts: pulumi.ResourceOptions) -> tuple[pulumi.Output[str], list[pulumi.Output[str]], list[pulumi.Output[str]]]:
     """A new VPC with a public and a private subnet per zone; returns (vpc_id, public, private)."""
-    cluster_name = config.name
-    vpc_config = config.eks.vpc
     vpc = aws.ec2.Vpc(
         f"{name}-vpc",
         cidr_block=vpc_config.cidr,
@@ -123,9 +123,10 @@ def _vpc(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.Re
         f"{name}-public-rt", vpc_id=vpc.id,
         routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
         tags={**tags, "Name": f"{cluster_name}-public"}, opts=vpc_child)
-    public_ids, private_ids = [], []
+    public_ids: list[pulumi.Output[str]] = []
+    private_ids: list[pulumi.Output[str]] = []
     nat_in = set(nat_zones(vpc_config.availability_zones, vpc_config.nat_gateways))
-    private_rt = None
+    private_rt: Optional[aws.ec2.RouteTable] = None
     for plan in plan_subnets(vpc_config.cidr, vpc_config.availability_zones):
         public = aws.ec2.Subnet(
             f"{name}-public-{plan.zone}", vpc_id=vpc.id, cidr_block=plan.public_cidr,
@@ -152,7 +153,7 @@ def _vpc(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.Re
             tags={**tags, **subnet_tags(cluster_name, public=False), "Name": f"{cluster_name}-private-{plan.zone}"},
             opts=vpc_child)
         aws.ec2.RouteTableAssociation(f"{name}-private-{plan.zone}", subnet_id=private.id,
-                                      route_table_id=private_rt.id, opts=vpc_child)
+                                      route_table_id=_nat_route_table(private_rt).id, opts=vpc_child)
         public_ids.append(public.id)
         private_ids.append(private.id)
     return vpc.id, public_ids, private_ids
@@ -169,14 +170,18 @@ def _role(name: str, service: str, policies: tuple[str, ...], tags: dict[str, st
     return role, attachments
 
 
-def build_eks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulumi.ResourceOptions):
-    """Declare the EKS cluster and everything it needs; returns `ClusterOutputs`."""
-
-    eks_config = config.eks
-    if eks_config.vpc.creates_vpc:
-        vpc_id, public_ids, private_ids = _vpc(name, config, tags, opts)
+def build_eks(name: str, config: ClusterConfig, eks_config: EksConfig, tags: dict[str, str],
+              opts: pulumi.ResourceOptions) -> ClusterOutputs:
+    """Declare the EKS cluster (`eks_config` is the section `config.eks`) and everything it needs."""
+    vpc_id: pulumi.Input[str]
+    public_ids: list[pulumi.Input[str]]
+    private_ids: list[pulumi.Input[str]]
+    existing_vpc = eks_config.vpc.existing_vpc_id
+    if existing_vpc is None:
+        vpc_id, new_public, new_private = _vpc(name, config.name, eks_config.vpc, tags, opts)
+        public_ids, private_ids = list(new_public), list(new_private)
     else:
-        vpc_id = eks_config.vpc.existing_vpc_id
+        vpc_id = existing_vpc
         public_ids = list(eks_config.vpc.public_subnet_ids)
         private_ids = list(eks_config.vpc.private_subnet_ids)
 
@@ -247,7 +252,7 @@ def build_eks(name: str, config: ClusterConfig, tags: dict[str, str], opts: pulu
     )
 
 
-def _admin_access(name: str, cluster: aws.eks.Cluster, eks_config) -> list[pulumi.Resource]:
+def _admin_access(name: str, cluster: aws.eks.Cluster, eks_config: EksConfig) -> list[pulumi.Resource]:
     """An access entry with the cluster-admin policy for every admin role (authentication mode API)."""
     partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=cluster)).partition
     declared: list[pulumi.Resource] = []
@@ -263,7 +268,15 @@ def _admin_access(name: str, cluster: aws.eks.Cluster, eks_config) -> list[pulum
     return declared
 
 
-def _ca_data(certificate_authority) -> str:
+def _nat_route_table(route_table: Optional[aws.ec2.RouteTable]) -> aws.ec2.RouteTable:
+    """The private route table of the nearest NAT gateway: the first zone always has one (`nat_zones`)."""
+    if route_table is None:
+        raise ValueError("no NAT gateway before the first private subnet")
+    return route_table
+
+
+def _ca_data(certificate_authority: Union[dict[str, str], aws.eks.outputs.ClusterCertificateAuthority],
+             ) -> Optional[str]:
     if isinstance(certificate_authority, dict):
         return certificate_authority.get("data", "")
     return certificate_authority.data

@@ -8,9 +8,9 @@ loader validates stack files by their camelCase keys only.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -25,6 +25,15 @@ class ConfigModel(BaseModel):
         validate_by_name=True,
         arbitrary_types_allowed=True,
     )
+
+
+def filled_by_validator(description: str) -> Any:
+    """The default of a key a `mode="before"` validator (the model's or its parent's) fills in when the stack file
+    leaves it out (`cluster.name` from the stack name): optional in the file, always set on the
+    model. The placeholder None never reaches the attribute, so the field keeps its plain type
+    (`str`, not Optional) and the schema states the key as optional with `description`.
+    """
+    return Field(default=None, description=description)
 
 
 Problems = list[tuple[str, str]]

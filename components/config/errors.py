@@ -13,6 +13,7 @@ from typing import Any, Optional, Sequence
 
 import pulumi
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from components.config.base import RuleViolations
 from components.config.types import Expect, describe
@@ -80,16 +81,17 @@ def _model_of(annotation: Any) -> Optional[type[BaseModel]]:
     return None
 
 
-def _field(model: type[BaseModel], key: Any):
+def _field(model: type[BaseModel], key: Any) -> Optional[FieldInfo]:
     for name, info in model.model_fields.items():
         if key in (info.alias, name):
             return info
     return None
 
 
-def _walk(root: type[BaseModel], loc: Sequence[Any]):
+def _walk(root: type[BaseModel], loc: Sequence[Any]) -> tuple[Optional[type[BaseModel]], Optional[FieldInfo]]:
     """The model that holds the last key of `loc`, and that key's field (None when unknown)."""
-    model, field = root, None
+    model: Optional[type[BaseModel]] = root
+    field: Optional[FieldInfo] = None
     for index, part in enumerate(loc):
         if isinstance(part, int):
             continue

@@ -1,19 +1,22 @@
 """Field types shared by every section: each checks its value and says what would be valid.
 
-Each type is an `Annotated` alias: a strict check that raises the project's message
-(`expected a DNS label ...; got "Dev_Cluster"`), an `Expect` marker the loader uses
-when the key is missing, and the JSON Schema an editor validates the stack file with.
+Each type is a module-level `Annotated` alias of a plain type (`str`, `int`, `float`) and
+one `Checked` marker: a strict check that raises the project's message (`expected a DNS
+label ...; got "Dev_Cluster"`), the words the loader uses when the key is missing (it is
+an `Expect`), and the JSON Schema an editor validates the stack file with. Sections
+declare their own aliases the same way (`Annotated[int, IntegerRange(1, 450)]`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
-from typing import Annotated, Any, Callable, Optional
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Callable, Mapping, Optional
 
-from pydantic import BeforeValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 
 @dataclass(frozen=True)
@@ -81,61 +84,111 @@ def _invalid(expected: str, value: Any) -> PydanticCustomError:
                                {"expected": expected, "got": describe(value)})
 
 
-def text(expected: str, predicate: Callable[[str], bool] = lambda _: True, pattern: Optional[str] = None) -> Any:
-    """A string type accepted when `predicate` holds; `pattern` mirrors it in the JSON Schema."""
+def _anything(_: str) -> bool:
+    return True
 
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or not predicate(value):
-            raise _invalid(expected, value)
+
+@dataclass(frozen=True)
+class Checked(Expect):
+    """An `Expect` that also checks the value strictly, before pydantic's own validation, and
+    states the JSON Schema of what it accepts: one marker makes a field type
+    (`Annotated[str, Text("a DNS label", is_dns_label, DNS_LABEL_PATTERN)]`)."""
+
+    def check(self, value: Any) -> Any:
+        """The value as accepted, or the project's `invalid_value` error."""
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:
+        """What an editor validates the key with."""
+        raise NotImplementedError
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return self.json_schema()
+
+
+@dataclass(frozen=True)
+class Text(Checked):
+    """A string accepted when `predicate` holds; `pattern` mirrors it in the JSON Schema."""
+
+    predicate: Callable[[str], bool] = _anything
+    pattern: Optional[str] = None
+
+    def check(self, value: Any) -> str:
+        if not isinstance(value, str) or not self.predicate(value):
+            raise _invalid(self.text, value)
         return value
 
-    schema: dict[str, Any] = {"type": "string", "description": expected}
-    if pattern:
-        schema["pattern"] = pattern
-    return Annotated[str, BeforeValidator(check), Expect(expected), WithJsonSchema(schema)]
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "description": self.text}
+        if self.pattern:
+            schema["pattern"] = self.pattern
+        return schema
 
 
-def choice(*values: str, aliases: Optional[dict[str, str]] = None) -> Any:
+@dataclass(frozen=True)
+class OneOf(Checked):
     """One of `values` (case-sensitive); `aliases` are older names accepted for a value."""
-    aliases = aliases or {}
-    shown = [value or '""' for value in values]
-    expected = f"one of {', '.join(shown)}"
 
-    def check(value: Any) -> str:
-        if isinstance(value, str) and value in aliases:
-            return aliases[value]
-        if not isinstance(value, str) or value not in values:
-            raise _invalid(expected, value)
+    text: str = field(init=False)
+    values: tuple[str, ...] = ()
+    aliases: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        shown = [value or '""' for value in self.values]
+        object.__setattr__(self, "text", f"one of {', '.join(shown)}")
+
+    def check(self, value: Any) -> str:
+        if isinstance(value, str) and value in self.aliases:
+            return self.aliases[value]
+        if not isinstance(value, str) or value not in self.values:
+            raise _invalid(self.text, value)
         return value
 
-    return Annotated[str, BeforeValidator(check), Expect(expected),
-                     WithJsonSchema({"type": "string", "enum": [*values, *aliases]})]
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": [*self.values, *self.aliases]}
 
 
-def integer(minimum: int, maximum: int) -> Any:
+@dataclass(frozen=True)
+class IntegerRange(Checked):
     """An integer within [minimum, maximum] (true/false and "8" are not integers)."""
-    expected = f"an integer from {minimum} to {maximum}"
 
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            raise _invalid(expected, value)
+    text: str = field(init=False)
+    minimum: int = 0
+    maximum: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", f"an integer from {self.minimum} to {self.maximum}")
+
+    def check(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not self.minimum <= value <= self.maximum:
+            raise _invalid(self.text, value)
         return value
 
-    return Annotated[int, BeforeValidator(check), Expect(expected),
-                     WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum})]
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
 
 
-def number(minimum: float, maximum: float) -> Any:
+@dataclass(frozen=True)
+class NumberRange(Checked):
     """A number (integer or decimal) within [minimum, maximum], read as a float."""
-    expected = f"a number from {minimum} to {maximum}"
 
-    def check(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not minimum <= value <= maximum:
-            raise _invalid(expected, value)
+    text: str = field(init=False)
+    minimum: float = 0.0
+    maximum: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", f"a number from {self.minimum} to {self.maximum}")
+
+    def check(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not self.minimum <= value <= self.maximum:
+            raise _invalid(self.text, value)
         return float(value)
 
-    return Annotated[float, BeforeValidator(check), Expect(expected),
-                     WithJsonSchema({"type": "number", "minimum": minimum, "maximum": maximum})]
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "number", "minimum": self.minimum, "maximum": self.maximum}
 
 
 def _boolean(value: Any) -> bool:
@@ -212,20 +265,22 @@ def is_chart_repository(value: str) -> bool:
     return bool(_CHART_REPOSITORY.match(value))
 
 
-def dns_label(expected: str) -> Any:
-    """A DNS label, described in the words of the field (`a namespace name`, `a secret name`)."""
-    return text(expected, is_dns_label, DNS_LABEL_PATTERN)
+def dns_label(expected: str) -> Text:
+    """A DNS label check, described in the words of the field (`a namespace name`, `a secret name`)."""
+    return Text(expected, is_dns_label, DNS_LABEL_PATTERN)
 
 
-DnsLabel = dns_label("a DNS label")
-NamespaceName = dns_label("a namespace name")
-HostName = text("a DNS host name", is_hostname, r"^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
-Cidr = text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")
-IpAddress = text("an IP address", is_ip, r"^[0-9a-fA-F:.]+$")
-ChartVersion = text("a chart version", is_semver, _SEMVER.pattern)
-Url = text('a URL such as "https://avi.example.com"', is_url, _URL.pattern)
-ChartRepository = text('a chart repository: an OCI registry path such as "oci://registry.example.com/charts" or a '
-                       'classic repository such as "https://charts.example.com"', is_chart_repository,
-                       _CHART_REPOSITORY.pattern)
-Name = text("a name", lambda v: bool(v.strip()), r"\S")
-AnyString = text("a string")
+DnsLabel = Annotated[str, dns_label("a DNS label")]
+NamespaceName = Annotated[str, dns_label("a namespace name")]
+HostName = Annotated[str, Text("a DNS host name", is_hostname, r"^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")]
+Cidr = Annotated[str, Text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
+IpAddress = Annotated[str, Text("an IP address", is_ip, r"^[0-9a-fA-F:.]+$")]
+ChartVersion = Annotated[str, Text("a chart version", is_semver, _SEMVER.pattern)]
+Url = Annotated[str, Text('a URL such as "https://avi.example.com"', is_url, _URL.pattern)]
+ChartRepository = Annotated[str, Text(
+    'a chart repository: an OCI registry path such as "oci://registry.example.com/charts" or a classic repository '
+    'such as "https://charts.example.com"', is_chart_repository, _CHART_REPOSITORY.pattern)]
+Name = Annotated[str, Text("a name", lambda v: bool(v.strip()), r"\S")]
+AnyString = Annotated[str, Text("a string")]
+Replicas = Annotated[int, IntegerRange(1, 50)]
+"""How many pods of a gateway or controller run."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 from pydantic import Field, model_validator
 
 from components.config.base import ConfigModel, check
-from components.config.types import choice
+from components.config.types import OneOf
 from components.edges.alb.config import AlbEdgeConfig
 from components.edges.avi.config import AviEdgeConfig
 from components.edges.azure_ip.config import AzureIpEdgeConfig
@@ -30,12 +30,15 @@ def _with_ambassador_alias(schema: dict[str, Any]) -> None:
         properties["ambassador"] = {**properties["emissary"], "description": "older name of `emissary`"}
 
 
+EdgeKind = Annotated[str, OneOf(EDGE_KINDS, aliases=EDGE_KIND_ALIASES)]
+
+
 class EdgeConfig(ConfigModel, json_schema_extra=_with_ambassador_alias):
     """Which edge fronts the mesh, with that edge's settings."""
 
-    kind: choice(*EDGE_KINDS, aliases=EDGE_KIND_ALIASES)
+    kind: EdgeKind
     alb: Optional[AlbEdgeConfig] = None
-    azure_ip: Optional[AzureIpEdgeConfig] = Field(None, alias="azureIp")
+    azure_ip: Optional[AzureIpEdgeConfig] = Field(default=None, alias="azureIp")
     emissary: Optional[EmissaryEdgeConfig] = None
     avi: Optional[AviEdgeConfig] = None
 

@@ -16,6 +16,7 @@ import pulumi
 
 from components.ako.ako_manager import AkoManagedEdge, AkoManagedEdgeArgs
 from components.cluster.component import Cluster
+from components.cluster.outputs import required_output
 from components.cluster.config import ClusterConfig
 from components.edges.alb.component import AlbEdge, AlbEdgeArgs
 from components.edges.avi.component import AviEdge, AviEdgeArgs
@@ -101,7 +102,7 @@ def edge_before_mesh(config: EdgeStack, cluster: Cluster) -> EdgeBeforeMesh:
             config=config.edge.azure_ip,
             location=config.cluster.aks.location,
             cluster_name=config.cluster.name,
-            cluster_principal_id=cluster.identity_principal_id,
+            cluster_principal_id=required_output(cluster.identity_principal_id, "system-assigned identity"),
             tags={"environment": config.environment or ""},
         ))
         return EdgeBeforeMesh(GatewayShape(gateway.service_type, azure.service_annotations), azure_ip=azure)
@@ -124,9 +125,9 @@ def build_edge(config: EdgeStack, cluster: Cluster, mesh: IstioMesh, routes: Mes
         alb = AlbEdge("alb-edge", AlbEdgeArgs(
             config=config.edge.alb,
             cluster_name=cluster.cluster_name,
-            oidc_provider_arn=cluster.oidc_provider_arn,
-            oidc_issuer_url=cluster.oidc_issuer_url,
-            vpc_id=cluster.vpc_id,
+            oidc_provider_arn=required_output(cluster.oidc_provider_arn, "IAM OIDC provider"),
+            oidc_issuer_url=required_output(cluster.oidc_issuer_url, "OIDC issuer"),
+            vpc_id=required_output(cluster.vpc_id, "VPC"),
             gateway_namespace=mesh.ingress_namespace,
             gateway_service=mesh.ingress_service_name,
             gateway=mesh.ingress_gateway,

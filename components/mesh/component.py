@@ -138,10 +138,12 @@ class IstioMesh(pulumi.ComponentResource):
         if adopt:
             # An existing namespace must outlive the stack: server-side apply patches the labels
             # only, and destroy removes just those fields again.
-            return k8s.core.v1.NamespacePatch(resource_name, metadata=metadata, opts=opts)
+            return k8s.core.v1.NamespacePatch(resource_name, metadata=k8s.meta.v1.ObjectMetaPatchArgs(
+                name=metadata["name"], labels=metadata.get("labels")), opts=opts)
         if retain:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))
-        return k8s.core.v1.Namespace(resource_name, metadata=metadata, opts=opts)
+        return k8s.core.v1.Namespace(resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=metadata["name"], labels=metadata.get("labels")), opts=opts)
 
     def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, namespace: str,
                  chart_values: dict[str, Any], depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Annotated, Optional
 
 from pydantic import Field, model_validator
 
@@ -11,14 +11,15 @@ from components.config.base import ConfigModel, check
 from components.config.types import (
     Bool,
     ChartRepository,
+    DnsLabel,
     HelmChartConfig,
+    IntegerRange,
     NamespaceName,
-    choice,
-    dns_label,
-    integer,
+    NumberRange,
+    OneOf,
+    Replicas,
+    Text,
     is_semver,
-    number,
-    text,
 )
 
 ISTIO_VERSION = "1.30.3"
@@ -36,9 +37,11 @@ def is_istio_version(value: str) -> bool:
     return (major, minor) >= (1, 22)
 
 
-IstioVersion = text('an Istio chart version 1.22 or later such as "1.30.3"', is_istio_version,
-                    r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")
-NodePort = integer(30000, 32767)
+IstioVersion = Annotated[str, Text(
+    'an Istio chart version 1.22 or later such as "1.30.3"',
+    is_istio_version,
+    r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")]
+NodePort = Annotated[int, IntegerRange(30000, 32767)]
 
 
 class NodePorts(ConfigModel):
@@ -59,25 +62,29 @@ class NodePorts(ConfigModel):
 class IngressGatewayConfig(ConfigModel):
     """The Istio ingress gateway release and its Service."""
 
-    name: dns_label("a DNS label") = "istio-ingressgateway"
+    name: DnsLabel = "istio-ingressgateway"
     namespace: NamespaceName = "istio-ingress"
     node_ports: NodePorts = NodePorts()
-    replicas: integer(1, 50) = 2
+    replicas: Replicas = 2
 
 
-HostPort = text('"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")
+HostPort = Annotated[str, Text(
+    '"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")]
 COLLECTOR_SERVICE = "jaeger"
 """Service of the trace collector the stack installs (Jaeger, Zipkin API on 9411) when none is named."""
 ZIPKIN_PORT = 9411
+
+
+SamplingPercent = Annotated[float, NumberRange(0.0, 100.0)]
 
 
 class TracingConfig(ConfigModel):
     """Where sidecars send spans (a Zipkin-compatible collector)."""
 
     enabled: Bool = False
-    zipkin_address: Optional[HostPort] = Field(None, description=(
+    zipkin_address: Optional[HostPort] = Field(default=None, description=(
         "an existing Zipkin-compatible collector; without it the stack installs Jaeger in the Istio namespace"))
-    sampling_percent: number(0.0, 100.0) = 1.0
+    sampling_percent: SamplingPercent = 1.0
 
     @property
     def installs_collector(self) -> bool:
@@ -88,8 +95,12 @@ class TracingConfig(ConfigModel):
 class EgressGatewayConfig(ConfigModel):
     """The egress gateway; on by default when outbound traffic is REGISTRY_ONLY."""
 
-    enabled: Optional[Bool] = Field(None, description="defaults to true under REGISTRY_ONLY, else false")
-    replicas: integer(1, 50) = 2
+    enabled: Optional[Bool] = Field(default=None, description="defaults to true under REGISTRY_ONLY, else false")
+    replicas: Replicas = 2
+
+
+OutboundTrafficPolicy = Annotated[str, OneOf(OUTBOUND_POLICIES)]
+MtlsMode = Annotated[str, OneOf(MTLS_MODES)]
 
 
 class IstioConfig(ConfigModel):
@@ -98,9 +109,9 @@ class IstioConfig(ConfigModel):
     version: IstioVersion = ISTIO_VERSION
     repository: ChartRepository = ISTIO_REPOSITORY
     namespace: NamespaceName = "istio-system"
-    outbound_traffic_policy: choice(*OUTBOUND_POLICIES) = "ALLOW_ANY"
+    outbound_traffic_policy: OutboundTrafficPolicy = "ALLOW_ANY"
     access_logging: Bool = True
-    mtls: choice(*MTLS_MODES) = "STRICT"
+    mtls: MtlsMode = "STRICT"
     tracing: TracingConfig = TracingConfig()
     ingress_gateway: IngressGatewayConfig = IngressGatewayConfig()
     egress_gateway: EgressGatewayConfig = EgressGatewayConfig()
@@ -116,12 +127,16 @@ class IstioConfig(ConfigModel):
         return self.egress_gateway.enabled
 
     @property
+    def collector_address(self) -> str:
+        """The `host:port` of the Zipkin collector: the one given, else the one the stack installs."""
+        return self.tracing.zipkin_address or f"{COLLECTOR_SERVICE}.{self.namespace}:{ZIPKIN_PORT}"
+
+    @property
     def resolved_tracing(self) -> TracingConfig:
         """The tracing settings with the collector's address filled in when the stack installs it."""
         if not self.tracing.installs_collector:
             return self.tracing
-        address = f"{COLLECTOR_SERVICE}.{self.namespace}:{ZIPKIN_PORT}"
-        return self.tracing.model_copy(update={"zipkin_address": address})
+        return self.tracing.model_copy(update={"zipkin_address": self.collector_address})
 
     def chart(self, name: str) -> HelmChartConfig:
         """One of Istio's charts (base, istiod, gateway) at the pinned version."""
@@ -131,8 +146,8 @@ class IstioConfig(ConfigModel):
 class NamespacePolicyConfig(ConfigModel):
     """How the stack treats app namespaces: which it adopts, and whether it keeps the ones it creates."""
 
-    existing: tuple[NamespaceName, ...] = Field((), description=(
+    existing: tuple[NamespaceName, ...] = Field(default=(), description=(
         "namespaces the cluster already has: their labels are patched (and restored on destroy), they are "
         "never created or deleted; default and the other built-in namespaces are always treated so"))
-    retain_on_delete: Bool = Field(True, description=(
+    retain_on_delete: Bool = Field(default=True, description=(
         "keep the namespaces the stack created when the stack is destroyed (they may hold other pipelines' apps)"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from components.mesh.config import IstioConfig, TracingConfig
+from components.mesh.config import IstioConfig, NodePorts, TracingConfig
 
 INJECTION_LABEL = {"istio-injection": "enabled"}
 """The namespace label that turns on automatic sidecar injection (non-revisioned istiod)."""
@@ -76,7 +76,7 @@ def mesh_config(istio: IstioConfig) -> dict[str, Any]:
         "enableTracing": istio.tracing.enabled,
     }
     if istio.tracing.enabled:
-        service, port = zipkin_service(istio.resolved_tracing.zipkin_address)
+        service, port = zipkin_service(istio.collector_address)
         config["extensionProviders"] = [{"name": ZIPKIN_PROVIDER, "zipkin": {"service": service, "port": port}}]
         config["defaultProviders"] = {"tracing": [ZIPKIN_PROVIDER]}
     return config
@@ -87,9 +87,9 @@ def istiod_values(istio: IstioConfig) -> dict[str, Any]:
     return {"global": {"istioNamespace": istio.namespace}, "meshConfig": mesh_config(istio)}
 
 
-def gateway_service_ports(service_type: str, node_ports: Optional[Any] = None) -> list[dict[str, Any]]:
+def gateway_service_ports(service_type: str, node_ports: Optional[NodePorts] = None) -> list[dict[str, Any]]:
     """Status, HTTP and HTTPS ports of the ingress gateway; fixed node ports for NodePort."""
-    ports = [
+    ports: list[dict[str, Any]] = [
         {"name": "status-port", "port": STATUS_PORT, "targetPort": STATUS_PORT, "protocol": "TCP"},
         {"name": "http2", "port": HTTP_PORT, "targetPort": HTTP_PORT, "protocol": "TCP"},
         {"name": "https", "port": HTTPS_PORT, "targetPort": HTTPS_PORT, "protocol": "TCP"},

@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 from components.observability import model
 from components.config.types import HelmChartConfig
 from components.mesh.config import IstioConfig
-from components.observability.config import KIALI_OPERATOR_NAMESPACE, CredentialConfig, ObservabilityConfig
+from components.observability.config import KIALI_OPERATOR_NAMESPACE, ObservabilityConfig
 from components.helm import pinned_release
 from components.resource_options import dependencies_of
 
@@ -62,8 +62,9 @@ class Observability(pulumi.ComponentResource):
         self._after = dependencies_of(opts)
         config = args.config
         self.endpoints = model.endpoints(config, args.istio)
-        self.grafana_secret = self._credential("grafana", model.GRAFANA_SECRET, config.grafana)
-        self.kiali_secret = self._credential("kiali", model.KIALI_SECRET, config.kiali)
+        self.grafana_secret = self._credential("grafana", model.GRAFANA_SECRET, config.grafana.username,
+                                               config.grafana.password)
+        self.kiali_secret = self._credential("kiali", model.KIALI_SECRET, config.kiali.username, config.kiali.password)
 
         self.prometheus = self.collector = None
         if self.endpoints.installs_prometheus:
@@ -75,8 +76,8 @@ class Observability(pulumi.ComponentResource):
         self.grafana = None
         if config.grafana_addon:
             self.grafana = self._release("grafana", config.grafana_chart, namespace,
-                                         model.grafana_values(namespace, self.endpoints.prometheus_url),
-                                         [self.grafana_secret])
+                                         model.grafana_values(namespace, self.endpoints.addon_prometheus_url),
+                                         list(filter(None, [self.grafana_secret])))
 
         self.kiali_operator = self.kiali = None
         if config.kiali_addon:
@@ -86,7 +87,7 @@ class Observability(pulumi.ComponentResource):
             self.kiali_operator = self._release("kiali-operator", config.kiali_operator_chart,
                                                 KIALI_OPERATOR_NAMESPACE, model.kiali_operator_values(),
                                                 [operator_ns])
-            manifest = model.kiali_cr(namespace, config.kiali_strategy, self.endpoints.prometheus_url,
+            manifest = model.kiali_cr(namespace, config.kiali_strategy, self.endpoints.addon_prometheus_url,
                                       config.grafana.username if self.grafana else None, self.endpoints.trace_query)
             self.kiali = k8s.apiextensions.CustomResource(
                 f"{name}-kiali",
@@ -106,16 +107,16 @@ class Observability(pulumi.ComponentResource):
     def _child(self, depends_on: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=[*self._after, *(depends_on or [])])
 
-    def _credential(self, app: str, secret_name: str, credential: CredentialConfig,
+    def _credential(self, app: str, secret_name: str, username: str, password: Optional[pulumi.Output[str]],
                     ) -> Optional[k8s.core.v1.Secret]:
-        if credential.password is None:
+        if password is None:
             return None
+        secret_password: pulumi.Output[str] = pulumi.Output.secret(password)
         return k8s.core.v1.Secret(
             f"{self._name}-{app}-credentials",
             metadata={"name": secret_name, "namespace": self._namespace, "labels": model.credential_labels(app)},
             type="Opaque",
-            string_data={model.USERNAME_KEY: credential.username,
-                         model.PASSWORD_KEY: pulumi.Output.secret(credential.password)},
+            string_data={model.USERNAME_KEY: username, model.PASSWORD_KEY: secret_password},
             opts=self._child(),
         )
 

@@ -9,13 +9,13 @@ The passwords are not in this section: they come only from the secret keys
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional, Self
 
 import pulumi
 from pydantic import Field, PrivateAttr
 
 from components.config.base import ConfigModel
-from components.config.types import Bool, ChartVersion, HelmChartConfig, Name, Url, choice
+from components.config.types import Bool, ChartVersion, HelmChartConfig, Name, OneOf, Url
 
 KIALI_STRATEGIES = ("token", "anonymous", "openid", "header")
 KIALI_OPERATOR_NAMESPACE = "kiali-operator"
@@ -38,7 +38,7 @@ class CredentialConfig(ConfigModel):
         """The password (a Pulumi secret), or None when its secret key is not set."""
         return self._password
 
-    def with_password(self, password: Optional[pulumi.Output[str]]):
+    def with_password(self, password: Optional[pulumi.Output[str]]) -> Self:
         """A copy carrying the password read from the secret key."""
         copy = self.model_copy()
         copy._password = password
@@ -53,19 +53,22 @@ class GrafanaConfig(CredentialConfig):
     chart_version: ChartVersion = GRAFANA_CHART.version
 
 
+KialiStrategy = Annotated[str, OneOf(KIALI_STRATEGIES)]
+
+
 class KialiConfig(CredentialConfig):
     """Kiali's user, login strategy, and whether the Kiali add-on (operator) is installed."""
 
     username: Name = "kiali"
     addon: Bool = False
-    strategy: choice(*KIALI_STRATEGIES) = "token"
+    strategy: KialiStrategy = "token"
     operator_chart_version: ChartVersion = KIALI_OPERATOR_CHART.version
 
 
 class PrometheusConfig(ConfigModel):
     """The Prometheus that Kiali and Grafana read: an existing one (`url`), else installed by the stack."""
 
-    url: Optional[Url] = Field(None, description=(
+    url: Optional[Url] = Field(default=None, description=(
         "an existing Prometheus that scrapes the mesh; without it the stack installs one when Kiali or Grafana is on"))
     chart_version: ChartVersion = PROMETHEUS_CHART.version
 
@@ -73,7 +76,7 @@ class PrometheusConfig(ConfigModel):
 class TraceStoreConfig(ConfigModel):
     """The trace collector's chart, and where Kiali queries traces when the collector is an existing one."""
 
-    query_url: Optional[Url] = Field(None, description=(
+    query_url: Optional[Url] = Field(default=None, description=(
         "the Jaeger query API of an existing collector (istio.tracing.zipkinAddress), for Kiali; without it "
         "Kiali shows no traces for an existing collector"))
     chart_version: ChartVersion = JAEGER_CHART.version

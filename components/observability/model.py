@@ -57,6 +57,13 @@ class Endpoints:
     installs_collector: bool
     trace_query: Optional[TraceQuery]
 
+    @property
+    def addon_prometheus_url(self) -> str:
+        """The Prometheus Grafana and Kiali read: there is one whenever either add-on is on."""
+        if self.prometheus_url is None:
+            raise ValueError("no Prometheus is installed or named: neither Grafana nor Kiali is on")
+        return self.prometheus_url
+
 
 def endpoints(observability: ObservabilityConfig, istio: IstioConfig) -> Endpoints:
     """What Kiali, Grafana, the sidecars and the edge read: named in config, or installed here."""

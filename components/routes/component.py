@@ -25,11 +25,11 @@ from components.tls_issuer import Audience, host_common_name, self_signed_certif
 class GatewayMutualTls:
     """Key material of a gateway that requires client certificates (made by the edge that presents them)."""
 
-    certificate_pem: pulumi.Input[str]
+    certificate_pem: pulumi.Output[str]
     """The gateway's server certificate."""
-    key_pem: pulumi.Input[str]
+    key_pem: pulumi.Output[str]
     """Its private key (kept secret)."""
-    ca_pem: pulumi.Input[str]
+    ca_pem: pulumi.Output[str]
     """The CA that issued the server certificate and the clients' certificates."""
 
 
@@ -92,12 +92,13 @@ class MeshRoutes(pulumi.ComponentResource):
         se_namespaces = app_namespaces + ([mesh.egress_namespace] if mesh.egress_namespace else [])
         for entry in model.service_entries(args.external_hosts, se_namespaces):
             self._declare(entry)
-        if mesh.egress_namespace:
-            egress = model.GatewayRef(mesh.egress_service_name, mesh.egress_namespace, mesh.egress_selector,
-                                      mesh.egress_service_name)
+        egress_name, egress_selector, egress_gateway = (mesh.egress_service_name, mesh.egress_selector,
+                                                        mesh.egress_gateway)
+        if mesh.egress_namespace and egress_name and egress_selector is not None and egress_gateway is not None:
+            egress = model.GatewayRef(egress_name, mesh.egress_namespace, egress_selector, egress_name)
             for external in args.external_hosts:
                 for obj in model.egress_objects(external, egress, app_namespaces):
-                    self._declare(obj, [mesh.egress_gateway])
+                    self._declare(obj, [egress_gateway])
 
         self.register_outputs({"gateway_name": self.gateway_name,
                                "https_credential_name": self.https_credential_name})
@@ -123,11 +124,12 @@ class MeshRoutes(pulumi.ComponentResource):
         """The gateway's server certificate with the CA its clients' certificates must chain to (`ca.crt`)."""
         self.https_credential_name = f"{ingress.name}-mtls"
         self.certificate_pem = material.certificate_pem
+        key_pem: pulumi.Output[str] = pulumi.Output.secret(material.key_pem)
         return k8s.core.v1.Secret(
             f"{self._name}-gateway-mtls",
             metadata={"name": self.https_credential_name, "namespace": ingress.namespace},
             type="kubernetes.io/tls",
-            string_data={"tls.crt": material.certificate_pem, "tls.key": pulumi.Output.secret(material.key_pem),
+            string_data={"tls.crt": material.certificate_pem, "tls.key": key_pem,
                          "ca.crt": material.ca_pem},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._mesh.ingress_gateway]),
         )

@@ -6,24 +6,39 @@ from typing import Annotated, Any, Optional
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from components.config.base import ConfigModel, RuleViolations
-from components.config.types import Bool, Expect, HostName, NamespaceName, choice, dns_label, integer, text
+from components.config.base import ConfigModel, RuleViolations, filled_by_validator
+from components.config.types import (
+    Bool,
+    DnsLabel,
+    Expect,
+    HostName,
+    IntegerRange,
+    NamespaceName,
+    OneOf,
+    Text,
+    dns_label,
+)
 
 EXTERNAL_PROTOCOLS = ("HTTP", "HTTPS", "TLS", "TCP")
-Port = integer(1, 65535)
-PathPrefix = text('a path prefix such as "/api"', lambda v: v.startswith("/") and " " not in v, r"^/[^ ]*$")
+Port = Annotated[int, IntegerRange(1, 65535)]
+PathPrefix = Annotated[str, Text(
+    'a path prefix such as "/api"', lambda v: v.startswith("/") and " " not in v, r"^/[^ ]*$")]
 
 
 TLS_MODES = ("terminate", "passthrough")
 CERTIFICATE_ISSUERS = ("pulumi-tls",)
-CertificateName = dns_label("a certificate name (an entry of the secret key edgeCertificates)")
+CertificateName = Annotated[str, dns_label(
+    "a certificate name (an entry of the secret key edgeCertificates)")]
+
+
+CertificateIssuer = Annotated[str, OneOf(CERTIFICATE_ISSUERS)]
 
 
 class HostCertificate(ConfigModel):
     """Where a terminated host's certificate comes from: an entry of the secret `edgeCertificates`, or issued."""
 
     secret: Optional[CertificateName] = None
-    issuer: Optional[choice(*CERTIFICATE_ISSUERS)] = None
+    issuer: Optional[CertificateIssuer] = None
 
     @model_validator(mode="after")
     def _one_source(self) -> "HostCertificate":
@@ -33,10 +48,13 @@ class HostCertificate(ConfigModel):
         return self
 
 
+TlsMode = Annotated[str, OneOf(TLS_MODES)]
+
+
 class HostTlsConfig(ConfigModel):
     """How the edge serves these hosts over TLS: terminated with a certificate, or passed through to the mesh."""
 
-    mode: choice(*TLS_MODES) = "terminate"
+    mode: TlsMode = "terminate"
     certificate: Optional[HostCertificate] = None
     redirect: Bool = False
 
@@ -69,22 +87,29 @@ class AppNamespaceConfig(ConfigModel):
         return name
 
 
+ServiceName = Annotated[str, dns_label("a Kubernetes service name")]
+
+
 class AppConfig(ConfigModel):
     """One app: its Kubernetes service and port, and the namespaces and hosts it is routed at."""
 
-    virtual_name: dns_label("a DNS label")
-    service: dns_label("a Kubernetes service name") = Field(alias="name")
+    virtual_name: DnsLabel
+    service: ServiceName = Field(alias="name")
     port: Port
     namespaces: Annotated[tuple[AppNamespaceConfig, ...], Expect("a list of {name, hosts}")]
-    prefixes: tuple[PathPrefix, ...] = Field(("/",), min_length=1)
+    prefixes: tuple[PathPrefix, ...] = Field(default=("/",), min_length=1)
+
+
+ExternalProtocol = Annotated[str, OneOf(EXTERNAL_PROTOCOLS)]
+PortName = Annotated[str, dns_label("a port name")]
 
 
 class ExternalPort(ConfigModel):
     """A port of an external service; the name defaults to <protocol>-<number>."""
 
     number: Port
-    protocol: choice(*EXTERNAL_PROTOCOLS) = "HTTPS"
-    name: dns_label("a port name") = Field(None, description="defaults to <protocol>-<number>")
+    protocol: ExternalProtocol = "HTTPS"
+    name: PortName = filled_by_validator("defaults to <protocol>-<number>")
 
     @model_validator(mode="before")
     @classmethod
@@ -194,7 +219,8 @@ def host_tls_rules(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
 def _tls_words(tls: Optional[HostTlsConfig]) -> str:
     if tls is None:
         return "insecure (no tls)"
-    if tls.mode == "passthrough":
+    certificate = tls.certificate
+    if tls.mode == "passthrough" or certificate is None:  # HostTlsConfig gives every terminated host a certificate
         return f"passthrough{' with redirect' if tls.redirect else ''}"
-    source = f"secret {tls.certificate.secret}" if tls.certificate.secret else f"issuer {tls.certificate.issuer}"
+    source = f"secret {certificate.secret}" if certificate.secret else f"issuer {certificate.issuer}"
     return f"terminated with certificate from {source}{' with redirect' if tls.redirect else ''}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from components.routes.config import AppConfig, ExternalHostConfig
+from components.routes.config import AppConfig, AppNamespaceConfig, ExternalHostConfig, ExternalPort
 from components.mesh.model import HTTP_PORT, HTTPS_PORT, NETWORKING_API
 
 INTERNAL_SUFFIX = ".svc.cluster.local"
@@ -71,7 +71,7 @@ def _cr(kind: str, name: str, namespace: str, spec: dict[str, Any]) -> dict[str,
 # --------------------------------------------------------------------------------------
 
 
-def _is_passthrough(ns: Any) -> bool:
+def _is_passthrough(ns: AppNamespaceConfig) -> bool:
     return ns.tls is not None and ns.tls.mode == "passthrough"
 
 
@@ -215,7 +215,7 @@ def service_entries(external_hosts: Iterable[ExternalHostConfig], namespaces: It
     return entries
 
 
-def _first(external: ExternalHostConfig, protocols: tuple[str, ...]):
+def _first(external: ExternalHostConfig, protocols: tuple[str, ...]) -> Optional[ExternalPort]:
     return next((p for p in external.ports if p.protocol in protocols), None)
 
 

@@ -149,10 +149,11 @@ def _rule_problems_without_bad_entries(raw: dict[str, Any], error: ValidationErr
     bad: dict[tuple, set[int]] = {}
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
-        positions = [i for i, part in enumerate(loc) if isinstance(part, int)]
+        positions = [(i, part) for i, part in enumerate(loc) if isinstance(part, int)]
         if not positions:
             return []
-        bad.setdefault(loc[:positions[-1]], set()).add(loc[positions[-1]])
+        position, entry = positions[-1]
+        bad.setdefault(loc[:position], set()).add(entry)
     pruned = copy.deepcopy(raw)
     kept: dict[str, list[int]] = {}
     for list_loc in sorted(bad, key=len, reverse=True):
@@ -202,14 +203,14 @@ def load_stack_config(source: ConfigSource, today: Optional[date] = None) -> Sta
     context = {"stack": source.stack, "secrets": {k for k, v in secrets.items() if v is not None}, "today": today,
                "namespaces": set(namespaces) if isinstance(namespaces, list) and all(
                    isinstance(n, str) for n in namespaces) else None}
-    config = None
+    config: Optional[StackConfig] = None
     try:
         config = _validate(raw, context)
     except ValidationError as error:
         found = problems_from(error, StackConfig)
         found += [p for p in _rule_problems_without_bad_entries(raw, error, context) if p not in found]
         problems += found
-    if problems:
+    if problems or config is None:  # a failed validation always left problems
         raise ConfigError(_as_written(problems, raw))
     return config.with_secrets(source.stack, secrets)
 

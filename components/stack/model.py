@@ -25,7 +25,7 @@ SECRET_KEYS = ("kubeconfig", "grafanaPassword", "kialiPassword", "aviPassword", 
 class StackConfig(ConfigModel):
     """Every setting of one stack (`mesh-platform:<key>`), validated; secrets are attached by the loader."""
 
-    environment: Optional[DnsLabel] = Field(None, description="defaults to the stack name")
+    environment: Optional[DnsLabel] = Field(default=None, description="defaults to the stack name")
     cluster: Annotated[ClusterConfig, Expect(f"an object with kind: {', '.join(CLUSTER_KINDS)}")]
     istio: IstioConfig = IstioConfig()
     namespaces: tuple[NamespaceName, ...] = ("default",)
@@ -45,6 +45,11 @@ class StackConfig(ConfigModel):
     def stack(self) -> str:
         """The stack's name."""
         return self._stack
+
+    @property
+    def environment_name(self) -> str:
+        """The environment label of namespaces and cloud resources: `environment`, else the stack name."""
+        return self.environment or self._stack
 
     @property
     def kubeconfig(self) -> Optional[pulumi.Output[str]]:

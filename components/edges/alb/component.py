@@ -104,7 +104,7 @@ class AlbEdge(pulumi.ComponentResource):
         self.register_outputs({"hostname": self.hostname, "role_arn": self.role.arn})
 
 
-def _hostname(status) -> Optional[str]:
+def _hostname(status: Optional[k8s.networking.v1.outputs.IngressStatus]) -> Optional[str]:
     """The first load balancer hostname of an Ingress status, if any yet."""
     entries = (status.load_balancer.ingress if status and status.load_balancer else None) or []
     return entries[0].hostname if entries else None

@@ -49,11 +49,12 @@ class HostCertificates:
         self._ca: Optional[Authority] = None
 
     def for_host(self, host: str, source: HostCertificate) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
-        if source.secret:
+        entry = source.secret
+        if entry:
             secret = self._secret if self._secret is not None else pulumi.Output.secret(None)
-            certificate = pulumi.Output.unsecret(secret.apply(lambda raw: pick(raw, source.secret, "certificate")))
-            key = pulumi.Output.secret(secret.apply(lambda raw: pick(raw, source.secret, "key")))
-            return certificate, key
+            certificate = pulumi.Output.unsecret(secret.apply(lambda raw: pick(raw, entry, "certificate")))
+            key_pem: pulumi.Output[str] = secret.apply(lambda raw: pick(raw, entry, "key"))
+            return certificate, pulumi.Output.secret(key_pem)
         return self._issue(host)
 
     def _authority(self) -> Authority:

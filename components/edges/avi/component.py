@@ -9,7 +9,7 @@ services before the pools, policies, certificates and VIPs they refer to).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Iterator, Optional
 
 import pulumi
 
@@ -156,7 +156,7 @@ class AviEdge(pulumi.ComponentResource):
             shard, self._edge, vsvip.url, certificate_ref, policy.url if policy else None))
         return vsvip, vs
 
-    def _children(self, shard: ShardPlan, parent: AviVirtualService):
+    def _children(self, shard: ShardPlan, parent: AviVirtualService) -> Iterator[tuple[str, AviVirtualService]]:
         port = self._args.gateway_https_node_port
         for child in shard.children:
             certificate, key = self._certificates.for_host(child.host, child.certificate)
@@ -207,9 +207,9 @@ def curl_commands(plan: EdgePlan, vips: dict) -> dict[str, str]:
     return commands
 
 
-def _first_vip(vsvip: AviVsVip) -> pulumi.Output:
+def _first_vip(vsvip: AviVsVip) -> pulumi.Output[Optional[str]]:
     """The address of a VsVip's first VIP (fixed, or as the controller allocated it)."""
-    def address(vips):
+    def address(vips: Optional[list[Optional[dict[str, Any]]]]) -> Optional[str]:
         for vip in vips or []:
             ip = (vip or {}).get("ip_address") or {}
             if ip.get("addr"):

@@ -17,16 +17,18 @@ from pydantic import Discriminator, Tag, model_validator
 from components.avi.fields import AviName
 from components.avi.plan import AVI_SHARD_SIZES
 from components.config.base import ConfigModel, check
-from components.config.types import Expect, IpAddress, choice, is_cidr, is_hostname, text
+from components.config.types import Expect, IpAddress, OneOf, Text, is_cidr, is_hostname
 
 AVI_EDGE_MANAGERS = ("pulumi", "ako")
 """Who lays out the edge's Avi objects: this program's dynamic provider, or AKO from Ingresses."""
 
-RouteCidr = text("a CIDR such as 10.244.1.0/24", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")
-VipCidr = text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")
-NodeName = text("a Kubernetes node name such as worker-1", lambda v: is_hostname(v, allow_wildcard=False),
-                r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
-LabelText = text("a string")
+RouteCidr = Annotated[str, Text("a CIDR such as 10.244.1.0/24", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
+VipCidr = Annotated[str, Text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
+NodeName = Annotated[str, Text(
+    "a Kubernetes node name such as worker-1",
+    lambda v: is_hostname(v, allow_wildcard=False),
+    r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")]
+LabelText = Annotated[str, Text("a string")]
 
 
 def _node_name_for(address: str) -> str:
@@ -79,10 +81,14 @@ StaticRoutes = Annotated[
 ]
 
 
+AviEdgeManager = Annotated[str, OneOf(AVI_EDGE_MANAGERS)]
+ShardSize = Annotated[str, OneOf(AVI_SHARD_SIZES)]
+
+
 class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
     """Avi virtual services in front of the NodePort gateway, laid out as AKO would (on-prem)."""
 
-    manager: choice(*AVI_EDGE_MANAGERS) = "pulumi"
+    manager: AviEdgeManager = "pulumi"
     cloud: AviName = "Default-Cloud"
     vrf: AviName = "global"
     service_engine_group: AviName = "Default-Group"
@@ -92,8 +98,8 @@ class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
     nodes: tuple[AviNode, ...] = ()
     node_port_selector: Optional[NodePortSelector] = None
     static_routes: StaticRoutes = False
-    shard_size: choice(*AVI_SHARD_SIZES) = "SMALL"
-    passthrough_shard_size: choice(*AVI_SHARD_SIZES) = "SMALL"
+    shard_size: ShardSize = "SMALL"
+    passthrough_shard_size: ShardSize = "SMALL"
 
     @model_validator(mode="before")
     @classmethod
@@ -191,7 +197,7 @@ class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
         if isinstance(self.static_routes, tuple):
             by_address = {node.address: node.name for node in self.nodes}
             counts: dict[str, int] = {}
-            plans = []
+            plans: list[tuple[str, int, str, str]] = []
             for route in self.static_routes:
                 node = by_address.get(route.next_hop)
                 if node is None:

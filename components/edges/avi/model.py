@@ -7,12 +7,17 @@ everything else comes from the validated `edge.avi` section and the plan.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Optional
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
 
 from components.avi import naming
 from components.edges.avi.config import AviEdgeConfig
 from components.avi.plan import PassthroughPlan, PoolPlan, ShardPlan, SniChildPlan
 from components.mesh.model import READINESS_PATH
+
+Ref = pulumi.Input[str]
+"""The URL of another Avi object (`/api/pool/pool-...`): an output of that object's resource."""
 
 REDIRECT_STATUS = "HTTP_REDIRECT_STATUS_CODE_302"
 """AKO's status for HTTP -> HTTPS redirects."""
@@ -49,8 +54,8 @@ def health_monitor_body(cluster: str, status_node_port: int) -> dict:
     }
 
 
-def pool_body(name: str, edge: AviEdgeConfig, node_port: int, monitor_ref: str,
-              pki_profile_ref: Optional[str] = None, client_cert_ref: Optional[str] = None) -> dict:
+def pool_body(name: str, edge: AviEdgeConfig, node_port: int, monitor_ref: Ref,
+              pki_profile_ref: Optional[Ref] = None, client_cert_ref: Optional[Ref] = None) -> dict:
     """A pool of the gateway's node port on every serving node, in the VS's VRF, health-checked.
 
     With a PKI profile and a client certificate the pool speaks TLS to the gateway, verifies it
@@ -76,13 +81,16 @@ def pool_body(name: str, edge: AviEdgeConfig, node_port: int, monitor_ref: str,
 
 def vsvip_body(name: str, edge: AviEdgeConfig) -> dict:
     """A fixed VIP, or one the controller allocates from the VIP network (with its network_ref)."""
+    vip: dict[str, Any]
     if edge.vip_address:
         vip = {"vip_id": "0", "ip_address": _ip(edge.vip_address)}
-    else:
+    elif edge.vip_network:
         network = ipaddress.ip_network(edge.vip_network)
         vip = {"vip_id": "0", "auto_allocate_ip": True, "ipam_network_subnet": {
             "network_ref": f"/api/network?name={edge.vip_network_name}",
             "subnet": {"ip_addr": _ip(str(network.network_address)), "mask": network.prefixlen}}}
+    else:
+        raise ValueError("an Avi edge needs vipAddress or vipNetwork")  # AviEdgeConfig refuses neither
     return {
         "name": name,
         "cloud_ref": f"/api/cloud?name={edge.cloud}",
@@ -100,7 +108,7 @@ def _redirect_rule(name: str, index: int, hosts: list[str]) -> dict:
     }
 
 
-def _switching_rules(name: str, pools: list[PoolPlan], pool_refs: dict[str, str], start: int,
+def _switching_rules(name: str, pools: list[PoolPlan], pool_refs: Mapping[str, Ref], start: int,
                      match_host: bool) -> list[dict]:
     ordered = sorted(pools, key=lambda p: (p.host, -len(p.prefix), p.prefix))
     rules = []
@@ -115,7 +123,7 @@ def _switching_rules(name: str, pools: list[PoolPlan], pool_refs: dict[str, str]
     return rules
 
 
-def shard_policy_body(shard: ShardPlan, pool_refs: dict[str, str]) -> Optional[dict]:
+def shard_policy_body(shard: ShardPlan, pool_refs: Mapping[str, Ref]) -> Optional[dict]:
     """The parent's policy set: redirects of secure hosts first, then one switching rule per insecure host+prefix.
 
     Longer prefixes come first so `/api` wins over `/`. None when the shard has nothing to switch.
@@ -129,7 +137,7 @@ def shard_policy_body(shard: ShardPlan, pool_refs: dict[str, str]) -> Optional[d
     return {"name": shard.name, "http_request_policy": {"rules": rules}}
 
 
-def sni_policy_body(cluster: str, child: SniChildPlan, namespace: str, pool_refs: dict[str, str]) -> dict:
+def sni_policy_body(cluster: str, child: SniChildPlan, namespace: str, pool_refs: Mapping[str, Ref]) -> dict:
     """One namespace's paths of a secure host (the child VS already matched the host by SNI)."""
     name = child.policy_name(cluster, namespace)
     pools = [p for p in child.pools if p.namespace == namespace]
@@ -137,8 +145,8 @@ def sni_policy_body(cluster: str, child: SniChildPlan, namespace: str, pool_refs
                                                                             match_host=False)}}
 
 
-def parent_vs_body(shard: ShardPlan, edge: AviEdgeConfig, vsvip_ref: str, certificate_ref: str,
-                   policy_ref: Optional[str]) -> dict:
+def parent_vs_body(shard: ShardPlan, edge: AviEdgeConfig, vsvip_ref: Ref, certificate_ref: Ref,
+                   policy_ref: Optional[Ref]) -> dict:
     """The shared parent: HTTP on 80, HTTPS on 443 for its SNI children (default certificate for the rest)."""
     body = {
         "name": shard.name,
@@ -155,8 +163,8 @@ def parent_vs_body(shard: ShardPlan, edge: AviEdgeConfig, vsvip_ref: str, certif
     return body
 
 
-def sni_child_body(child: SniChildPlan, edge: AviEdgeConfig, parent_ref: str, certificate_ref: str,
-                   policy_refs: list[str]) -> dict:
+def sni_child_body(child: SniChildPlan, edge: AviEdgeConfig, parent_ref: Ref, certificate_ref: Ref,
+                   policy_refs: Sequence[Ref]) -> dict:
     """A secure host's SNI child: no VIP or services of its own, the host's certificate and policy sets."""
     return {
         "name": child.name,
@@ -172,7 +180,7 @@ def sni_child_body(child: SniChildPlan, edge: AviEdgeConfig, parent_ref: str, ce
     }
 
 
-def passthrough_vs_body(plan: PassthroughPlan, edge: AviEdgeConfig, vsvip_ref: str, pool_ref: str) -> dict:
+def passthrough_vs_body(plan: PassthroughPlan, edge: AviEdgeConfig, vsvip_ref: Ref, pool_ref: Ref) -> dict:
     """Port 443 as plain TCP: TLS reaches the gateway untouched (it routes by SNI itself)."""
     return {
         "name": plan.name,
@@ -192,8 +200,8 @@ def passthrough_redirect_body(plan: PassthroughPlan) -> dict:
                                                              plan.redirect_hosts)]}}
 
 
-def passthrough_insecure_vs_body(plan: PassthroughPlan, edge: AviEdgeConfig, vsvip_ref: str,
-                                 policy_ref: str) -> dict:
+def passthrough_insecure_vs_body(plan: PassthroughPlan, edge: AviEdgeConfig, vsvip_ref: Ref,
+                                 policy_ref: Ref) -> dict:
     """Port 80 on the passthrough shard's VIP, redirecting to HTTPS."""
     return {
         "name": plan.insecure_name,

@@ -30,9 +30,13 @@ def avi_edge_rules(config: StackConfig, secrets: set[str]) -> Problems:
 
 
 def _certificates_are_secret(config: StackConfig, secrets: set[str]) -> Problems:
-    users = sorted({f"{host} ({ns.tls.certificate.secret})"
-                    for app in config.apps for ns in app.namespaces for host in ns.hosts
-                    if ns.tls and ns.tls.certificate and ns.tls.certificate.secret})
+    named: set[str] = set()
+    for app in config.apps:
+        for ns in app.namespaces:
+            certificate = ns.tls.certificate if ns.tls else None
+            if certificate is not None and certificate.secret:
+                named.update(f"{host} ({certificate.secret})" for host in ns.hosts)
+    users = sorted(named)
     if users and CERTIFICATES_KEY not in secrets:
         return [(CERTIFICATES_KEY, f"required for the certificates of {', '.join(users)}; set it with `pulumi "
                                    f"config set --secret {CERTIFICATES_KEY} '<JSON: name -> {{certificate, key}}>'`")]

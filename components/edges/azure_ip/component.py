@@ -59,7 +59,7 @@ class AzureIpEdge(pulumi.ComponentResource):
     """The public IP resource."""
     role_assignment: authorization.RoleAssignment
     """Network Contributor for the cluster's identity on the IP's resource group."""
-    ip_address: pulumi.Output[str]
+    ip_address: pulumi.Output[Optional[str]]
     """The static address."""
     service_annotations: dict[str, pulumi.Input[str]]
     """Annotations for the gateway Service: the IP's name and resource group."""

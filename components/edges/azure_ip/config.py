@@ -15,7 +15,7 @@ class AzureIpEdgeConfig(ConfigModel):
     """A static public IP (optionally with a DNS label) for the gateway's Service, in its own resource group."""
 
     dns_label: Optional[DnsLabel] = None
-    resource_group_name: Optional[ResourceGroupName] = Field(None, description=(
+    resource_group_name: Optional[ResourceGroupName] = Field(default=None, description=(
         "the IP's own resource group (outlives the cluster); defaults to <cluster name>-ingress-rg"))
-    protect: Bool = Field(False, description=(
+    protect: Bool = Field(default=False, description=(
         "protect the IP from deletion (pulumi destroy then stops at it), so DNS records pointing at it stay valid"))

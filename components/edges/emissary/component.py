@@ -108,7 +108,7 @@ class EmissaryEdge(pulumi.ComponentResource):
         self.release = self._release(f"{name}-release", model.RELEASE_NAME, edge.chart,
                                      model.helm_values(edge, tracing), namespace,
                                      [namespace, self.crds])
-        installed = [self.crds, self.release]
+        installed: list[pulumi.Resource] = [self.crds, self.release]
 
         self._custom(f"{name}-tls-context", model.upstream_tls_context(edge.namespace), installed)
         for body in model.listeners(edge.namespace):
@@ -151,7 +151,7 @@ class EmissaryEdge(pulumi.ComponentResource):
 
     def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, values: dict[str, Any],
                  namespace: k8s.core.v1.Namespace, depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
-        return pinned_release(resource_name, release_name, chart, namespace.metadata.apply(lambda m: m.name),
+        return pinned_release(resource_name, release_name, chart, namespace.metadata.apply(_declared_name),
                               values, parent=self, depends_on=[*self._after, *depends_on],
                               timeout=RELEASE_TIMEOUT_SECONDS)
 
@@ -183,6 +183,13 @@ class EmissaryEdge(pulumi.ComponentResource):
         service_id = self.release.status.apply(lambda _: f"{edge.namespace}/{model.RELEASE_NAME}")
         service = k8s.core.v1.Service.get(f"{name}-service", service_id, opts=self._child([self.release]))
         return service.status.apply(_first_ingress_address)
+
+
+def _declared_name(metadata: k8s.meta.v1.outputs.ObjectMeta) -> str:
+    """The name a Namespace was declared with (the program always names its namespaces)."""
+    if metadata.name is None:
+        raise ValueError("a namespace declared without a name")
+    return metadata.name
 
 
 def _first_ingress_address(status: Any) -> Optional[str]:

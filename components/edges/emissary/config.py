@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from components.config.base import ConfigModel
-from components.config.types import (ChartRepository, HelmChartConfig, HostName, NamespaceName, choice, dns_label,
-                                     integer, is_semver, text)
+from components.config.base import ConfigModel, filled_by_validator
+from components.config.types import (
+    ChartRepository,
+    HelmChartConfig,
+    HostName,
+    NamespaceName,
+    OneOf,
+    Replicas,
+    Text,
+    dns_label,
+    is_semver,
+)
 
 EMISSARY_VERSION = "4.1.0"
 """Emissary 4.x: chart and app versions are aligned; 4.1.0 fixes Istio cert rotation (emissary#4744)."""
@@ -23,10 +32,15 @@ def is_emissary_chart_version(value: str) -> bool:
     return major >= 4 and major not in _LEGACY_EMISSARY_CHART_MAJORS
 
 
-EmissaryChartVersion = text(
+EmissaryChartVersion = Annotated[str, Text(
     f'an Emissary 4.x chart version such as "{EMISSARY_VERSION}" (charts 6.x-8.x are the retired '
-    "app.getambassador.io charts of Emissary 1-3)", is_emissary_chart_version,
-    r"^v?([4-5]|9|\d{2,})\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
+    "app.getambassador.io charts of Emissary 1-3)",
+    is_emissary_chart_version,
+    r"^v?([4-5]|9|\d{2,})\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
+
+
+EmissaryServiceType = Annotated[str, OneOf(("LoadBalancer", "NodePort"))]
+SecretName = Annotated[str, dns_label("a secret name")]
 
 
 class EmissaryEdgeConfig(ConfigModel):
@@ -34,12 +48,12 @@ class EmissaryEdgeConfig(ConfigModel):
 
     namespace: NamespaceName = "emissary"
     chart_version: EmissaryChartVersion = EMISSARY_VERSION
-    crds_chart_version: EmissaryChartVersion = Field(None, description="defaults to chartVersion")
+    crds_chart_version: EmissaryChartVersion = filled_by_validator("defaults to chartVersion")
     repository: ChartRepository = EMISSARY_REPOSITORY
-    service_type: choice("LoadBalancer", "NodePort") = "LoadBalancer"
+    service_type: EmissaryServiceType = "LoadBalancer"
     hostnames: tuple[HostName, ...] = ()
-    tls_secret_name: Optional[dns_label("a secret name")] = None
-    replicas: integer(1, 50) = 2
+    tls_secret_name: Optional[SecretName] = None
+    replicas: Replicas = 2
 
     @model_validator(mode="before")
     @classmethod
