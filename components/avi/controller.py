@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from components.avi.fields import AviApiVersion
 from components.config.base import ConfigModel, check
-from components.config.types import AnyString, Bool, Expect, describe, is_url
+from components.config.types import AnyString, Bool, Expect, describe, is_hostname, is_ip, is_url
 from providers.avi.controller_config import DEFAULT_TENANT, DEFAULT_USERNAME, DEFAULT_VERSION
 from providers.avi.urls import carries_credentials, controller_host, is_plain_http_off_loopback
 
@@ -38,12 +38,15 @@ def _controller_url(value: Any) -> str:
 
 
 def _has_host_and_port(url: str) -> bool:
+    """A DNS name or an IP address, and a port that is a number in range when given: AKO's
+    ServiceEntry for the controller is built from them."""
     parts = urlsplit(url)
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number in range
     except ValueError:
         return False
-    return bool(parts.hostname)
+    host = parts.hostname or ""
+    return is_ip(host) or is_hostname(host, allow_wildcard=False)
 
 
 ControllerUrl = Annotated[str, BeforeValidator(_controller_url), Expect(CONTROLLER_URL_EXPECTED),

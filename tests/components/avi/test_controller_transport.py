@@ -59,6 +59,15 @@ def test_a_url_that_does_not_parse_is_named_with_what_is_valid():
         'got "https://avi.example.com:notaport"']
 
 
+@pytest.mark.parametrize("controller", ["https://{avi.corp.example.net", "https://avi_corp.example.net",
+                                        "https://*.example.net", "https://avi.example.net.:443"])
+def test_a_controller_host_that_is_neither_a_dns_name_nor_an_ip_is_refused(controller):
+    # Found by the stack-file fuzz test: AKO's ServiceEntry for the controller is built from this
+    # host, so a host no DNS name can be failed later with a traceback instead of here.
+    assert problems_of(avi(controller)) == [
+        f'mesh-platform:avi.controller: expected a URL such as "https://avi.example.com"; got "{controller}"']
+
+
 @pytest.mark.parametrize("controller", ["http://avi.example.com", "http://10.10.0.5:8080",
                                         "http://avi.corp.example.net/", "http://[2001:db8::5]:80",
                                         "http://localhost.example.com"])
