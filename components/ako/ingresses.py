@@ -14,7 +14,7 @@ Ingress aimed at a LoadBalancer Service.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from components.ako.model import INGRESS_CLASS
 from components.routes.config import AppConfig, HostTlsConfig
@@ -93,9 +93,9 @@ def served_namespaces(apps: Iterable[AppConfig]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(plan.namespace for plan in plan_ingresses(apps)))
 
 
-def manifest(plan: IngressPlan) -> dict:
+def manifest(plan: IngressPlan) -> dict[str, Any]:
     """The Ingress object AKO reads."""
-    spec: dict = {
+    spec: dict[str, Any] = {
         "ingressClassName": INGRESS_CLASS,
         "rules": [{"host": plan.host, "http": {"paths": [
             {"path": path, "pathType": "Prefix",
@@ -110,7 +110,7 @@ def manifest(plan: IngressPlan) -> dict:
             "spec": spec}
 
 
-def ako_ingresses(apps: Iterable[AppConfig]) -> list[dict]:
+def ako_ingresses(apps: Iterable[AppConfig]) -> list[dict[str, Any]]:
     """Every Ingress the ako manager declares."""
     return [manifest(plan) for plan in plan_ingresses(apps)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Any, Mapping, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -70,14 +70,14 @@ METRICS_SERVER_ADDON = "metrics-server"
 
 
 def kubeconfig_document(name: str, endpoint: str, ca_data: str | None, region: str | None,
-                        role_arn: str | None = None, profile: str | None = None) -> dict:
+                        role_arn: str | None = None, profile: str | None = None) -> dict[str, Any]:
     """A kubeconfig that authenticates with `aws eks get-token`, as the given role and/or profile."""
     args = ["eks", "get-token", "--cluster-name", name, "--output", "json"]
     if region:
         args += ["--region", region]
     if role_arn:
         args += ["--role-arn", role_arn]
-    exec_config: dict = {
+    exec_config: dict[str, Any] = {
         "apiVersion": "client.authentication.k8s.io/v1beta1",
         "command": "aws",
         "args": args,
@@ -275,8 +275,6 @@ def _nat_route_table(route_table: Optional[aws.ec2.RouteTable]) -> aws.ec2.Route
     return route_table
 
 
-def _ca_data(certificate_authority: Union[dict[str, str], aws.eks.outputs.ClusterCertificateAuthority],
-             ) -> Optional[str]:
-    if isinstance(certificate_authority, dict):
-        return certificate_authority.get("data", "")
-    return certificate_authority.data
+def _ca_data(certificate_authority: Mapping[str, Any]) -> Optional[str]:
+    # pulumi-aws's output type is a dict keyed by the provider's names, as the mocks' plain dict is.
+    return certificate_authority.get("data", "")

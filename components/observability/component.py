@@ -9,7 +9,7 @@ Secrets' `stringData`; charts reference the Secrets by name and never see the va
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -120,7 +120,7 @@ class Observability(pulumi.ComponentResource):
             opts=self._child(),
         )
 
-    def _release(self, release_name: str, chart: HelmChartConfig, namespace: str, values: dict,
+    def _release(self, release_name: str, chart: HelmChartConfig, namespace: str, values: dict[str, Any],
                  depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
         return pinned_release(f"{self._name}-{release_name}", release_name, chart, namespace, values,
                               parent=self, depends_on=[*self._after, *depends_on])

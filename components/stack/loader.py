@@ -25,9 +25,9 @@ from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
 from components.config import bounds
-from components.config.errors import (PROJECT, ConfigError, Problem, join_path, key_path, keys_of, problems_from,
-                                      suggestion)
+from components.config.errors import ConfigError, Problem, join_path, key_path, keys_of, problems_from, suggestion
 from components.stack.model import SECRET_KEYS, StackConfig
+from project import PROJECT
 
 TOP_LEVEL_KEYS = (*keys_of(StackConfig), *SECRET_KEYS)
 
@@ -146,7 +146,7 @@ def _rule_problems_without_bad_entries(raw: dict[str, Any], error: ValidationErr
                                        context: dict[str, Any]) -> list[Problem]:
     """When every mistake sits in a list entry (`apps[1].namespaces[0].hosts[1]`), drop those
     entries and check the rules on the rest too, so all of a stack's problems show in one go."""
-    bad: dict[tuple, set[int]] = {}
+    bad: dict[tuple[int | str, ...], set[int]] = {}
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         positions = [(i, part) for i, part in enumerate(loc) if isinstance(part, int)]
@@ -157,7 +157,7 @@ def _rule_problems_without_bad_entries(raw: dict[str, Any], error: ValidationErr
     pruned = copy.deepcopy(raw)
     kept: dict[str, list[int]] = {}
     for list_loc in sorted(bad, key=len, reverse=True):
-        container = pruned
+        container: Any = pruned
         try:
             for part in list_loc:
                 container = container[part]

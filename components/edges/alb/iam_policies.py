@@ -41,7 +41,7 @@ def irsa_trust_policy(oidc_provider_arn: str, issuer_url: str, namespace: str,
     }
 
 
-def _statement(actions: list[str], resources: Any = "*", condition: dict | None = None) -> dict[str, Any]:
+def _statement(actions: list[str], resources: Any = "*", condition: dict[str, Any] | None = None) -> dict[str, Any]:
     statement: dict[str, Any] = {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}
     if condition:
         statement["Condition"] = condition

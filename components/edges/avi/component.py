@@ -63,13 +63,13 @@ class AviEdge(pulumi.ComponentResource):
     shared objects and the pools repeat it, since children do not inherit a component's `depends_on`.
     """
 
-    virtual_services: pulumi.Output[dict]
+    virtual_services: pulumi.Output[dict[str, Any]]
     """Virtual-service name -> its uuid on the controller."""
-    vips: pulumi.Output[dict]
+    vips: pulumi.Output[dict[str, Any]]
     """Shard name -> its VIP address (as allocated by the controller)."""
-    hosts: pulumi.Output[dict]
+    hosts: pulumi.Output[dict[str, Any]]
     """Shard name -> the hosts it serves."""
-    curl_commands: pulumi.Output[dict]
+    curl_commands: pulumi.Output[dict[str, Any]]
     """Host -> a curl command that reaches it through its shard's VIP (no DNS needed)."""
 
     def __init__(self, name: str, args: AviEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
@@ -190,7 +190,7 @@ class AviEdge(pulumi.ComponentResource):
         return vsvip, declared
 
 
-def curl_commands(plan: EdgePlan, vips: dict) -> dict[str, str]:
+def curl_commands(plan: EdgePlan, vips: dict[str, Any]) -> dict[str, str]:
     """How to reach each host through its VIP; issued certificates chain to the program's CA (hence -k)."""
     commands = {}
     for shard in plan.shards:
@@ -209,7 +209,7 @@ def curl_commands(plan: EdgePlan, vips: dict) -> dict[str, str]:
 
 def _first_vip(vsvip: AviVsVip) -> pulumi.Output[Optional[str]]:
     """The address of a VsVip's first VIP (fixed, or as the controller allocated it)."""
-    def address(vips: Optional[list[Optional[dict[str, Any]]]]) -> Optional[str]:
+    def address(vips: Optional[list[dict[str, Any]]]) -> Optional[str]:
         for vip in vips or []:
             ip = (vip or {}).get("ip_address") or {}
             if ip.get("addr"):

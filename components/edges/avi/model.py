@@ -25,17 +25,17 @@ POLICY_INDEX = 11
 """AKO attaches its HTTP policy sets from index 11 up."""
 
 
-def _ip(addr: str) -> dict:
+def _ip(addr: str) -> dict[str, Any]:
     return {"addr": addr, "type": "V6" if ipaddress.ip_address(addr).version == 6 else "V4"}
 
 
-def _placement(edge: AviEdgeConfig) -> dict:
+def _placement(edge: AviEdgeConfig) -> dict[str, Any]:
     return {"cloud_ref": f"/api/cloud?name={edge.cloud}",
             "se_group_ref": f"/api/serviceenginegroup?name={edge.service_engine_group}",
             "vrf_context_ref": f"/api/vrfcontext?name={edge.vrf}"}
 
 
-def health_monitor_body(cluster: str, status_node_port: int) -> dict:
+def health_monitor_body(cluster: str, status_node_port: int) -> dict[str, Any]:
     """HTTP/1.1 GET of the gateway's readiness endpoint on its status node port.
 
     The node port answers only while a gateway pod on that node is ready (the gateway
@@ -55,7 +55,7 @@ def health_monitor_body(cluster: str, status_node_port: int) -> dict:
 
 
 def pool_body(name: str, edge: AviEdgeConfig, node_port: int, monitor_ref: Ref,
-              pki_profile_ref: Optional[Ref] = None, client_cert_ref: Optional[Ref] = None) -> dict:
+              pki_profile_ref: Optional[Ref] = None, client_cert_ref: Optional[Ref] = None) -> dict[str, Any]:
     """A pool of the gateway's node port on every serving node, in the VS's VRF, health-checked.
 
     With a PKI profile and a client certificate the pool speaks TLS to the gateway, verifies it
@@ -79,7 +79,7 @@ def pool_body(name: str, edge: AviEdgeConfig, node_port: int, monitor_ref: Ref,
     return body
 
 
-def vsvip_body(name: str, edge: AviEdgeConfig) -> dict:
+def vsvip_body(name: str, edge: AviEdgeConfig) -> dict[str, Any]:
     """A fixed VIP, or one the controller allocates from the VIP network (with its network_ref)."""
     vip: dict[str, Any]
     if edge.vip_address:
@@ -99,7 +99,7 @@ def vsvip_body(name: str, edge: AviEdgeConfig) -> dict:
     }
 
 
-def _redirect_rule(name: str, index: int, hosts: list[str]) -> dict:
+def _redirect_rule(name: str, index: int, hosts: list[str]) -> dict[str, Any]:
     return {
         "name": name, "index": index, "enable": True,
         "match": {"host_hdr": {"match_criteria": "HDR_EQUALS", "value": hosts},
@@ -109,7 +109,7 @@ def _redirect_rule(name: str, index: int, hosts: list[str]) -> dict:
 
 
 def _switching_rules(name: str, pools: list[PoolPlan], pool_refs: Mapping[str, Ref], start: int,
-                     match_host: bool) -> list[dict]:
+                     match_host: bool) -> list[dict[str, Any]]:
     ordered = sorted(pools, key=lambda p: (p.host, -len(p.prefix), p.prefix))
     rules = []
     for offset, plan in enumerate(ordered):
@@ -123,7 +123,7 @@ def _switching_rules(name: str, pools: list[PoolPlan], pool_refs: Mapping[str, R
     return rules
 
 
-def shard_policy_body(shard: ShardPlan, pool_refs: Mapping[str, Ref]) -> Optional[dict]:
+def shard_policy_body(shard: ShardPlan, pool_refs: Mapping[str, Ref]) -> Optional[dict[str, Any]]:
     """The parent's policy set: redirects of secure hosts first, then one switching rule per insecure host+prefix.
 
     Longer prefixes come first so `/api` wins over `/`. None when the shard has nothing to switch.
@@ -137,7 +137,7 @@ def shard_policy_body(shard: ShardPlan, pool_refs: Mapping[str, Ref]) -> Optiona
     return {"name": shard.name, "http_request_policy": {"rules": rules}}
 
 
-def sni_policy_body(cluster: str, child: SniChildPlan, namespace: str, pool_refs: Mapping[str, Ref]) -> dict:
+def sni_policy_body(cluster: str, child: SniChildPlan, namespace: str, pool_refs: Mapping[str, Ref]) -> dict[str, Any]:
     """One namespace's paths of a secure host (the child VS already matched the host by SNI)."""
     name = child.policy_name(cluster, namespace)
     pools = [p for p in child.pools if p.namespace == namespace]
@@ -146,7 +146,7 @@ def sni_policy_body(cluster: str, child: SniChildPlan, namespace: str, pool_refs
 
 
 def parent_vs_body(shard: ShardPlan, edge: AviEdgeConfig, vsvip_ref: Ref, certificate_ref: Ref,
-                   policy_ref: Optional[Ref]) -> dict:
+                   policy_ref: Optional[Ref]) -> dict[str, Any]:
     """The shared parent: HTTP on 80, HTTPS on 443 for its SNI children (default certificate for the rest)."""
     body = {
         "name": shard.name,
@@ -164,7 +164,7 @@ def parent_vs_body(shard: ShardPlan, edge: AviEdgeConfig, vsvip_ref: Ref, certif
 
 
 def sni_child_body(child: SniChildPlan, edge: AviEdgeConfig, parent_ref: Ref, certificate_ref: Ref,
-                   policy_refs: Sequence[Ref]) -> dict:
+                   policy_refs: Sequence[Ref]) -> dict[str, Any]:
     """A secure host's SNI child: no VIP or services of its own, the host's certificate and policy sets."""
     return {
         "name": child.name,
@@ -180,7 +180,7 @@ def sni_child_body(child: SniChildPlan, edge: AviEdgeConfig, parent_ref: Ref, ce
     }
 
 
-def passthrough_vs_body(plan: PassthroughPlan, edge: AviEdgeConfig, vsvip_ref: Ref, pool_ref: Ref) -> dict:
+def passthrough_vs_body(plan: PassthroughPlan, edge: AviEdgeConfig, vsvip_ref: Ref, pool_ref: Ref) -> dict[str, Any]:
     """Port 443 as plain TCP: TLS reaches the gateway untouched (it routes by SNI itself)."""
     return {
         "name": plan.name,
@@ -193,7 +193,7 @@ def passthrough_vs_body(plan: PassthroughPlan, edge: AviEdgeConfig, vsvip_ref: R
     }
 
 
-def passthrough_redirect_body(plan: PassthroughPlan) -> dict:
+def passthrough_redirect_body(plan: PassthroughPlan) -> dict[str, Any]:
     """The `-insecure` companion's policy: HTTP on 80 -> HTTPS for the hosts that ask for it."""
     return {"name": plan.insecure_name,
             "http_request_policy": {"rules": [_redirect_rule(f"{plan.insecure_name}-redirect", 1,
@@ -201,7 +201,7 @@ def passthrough_redirect_body(plan: PassthroughPlan) -> dict:
 
 
 def passthrough_insecure_vs_body(plan: PassthroughPlan, edge: AviEdgeConfig, vsvip_ref: Ref,
-                                 policy_ref: Ref) -> dict:
+                                 policy_ref: Ref) -> dict[str, Any]:
     """Port 80 on the passthrough shard's VIP, redirecting to HTTPS."""
     return {
         "name": plan.insecure_name,
@@ -214,7 +214,7 @@ def passthrough_insecure_vs_body(plan: PassthroughPlan, edge: AviEdgeConfig, vsv
     }
 
 
-def static_route_body(cluster: str, node: str, index: int, prefix: str, next_hop: str, edge: AviEdgeConfig) -> dict:
+def static_route_body(cluster: str, node: str, index: int, prefix: str, next_hop: str, edge: AviEdgeConfig) -> dict[str, Any]:
     """A route to a node's pod network, keyed by the node's name and labelled with the cluster (as AKO)."""
     network = ipaddress.ip_network(prefix)
     return {
