@@ -8,6 +8,7 @@ VsVip's replacement, so the VsVip is never deleted while it is still referred to
 from __future__ import annotations
 
 import pytest
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from tests.support.avi_support import add_vip_network
@@ -109,6 +110,8 @@ def test_a_virtual_service_follows_the_replacement_of_its_vsvip_or_parent(provid
     inputs = {k: v for k, v in old.items() if k not in ("uuid", "url")}
     followed = provider.diff("virtualservice-1", old, {**inputs, "vsvip_ref": rpc.UNKNOWN})
     assert followed.replaces == ["vsvip_ref"] and followed.delete_before_replace is True
+    over_grpc = provider.diff("virtualservice-1", old, {**inputs, "vsvip_ref": Unknown()})  # as the server hands it
+    assert over_grpc.replaces == ["vsvip_ref"]
     moved = provider.diff("virtualservice-1", old, {**inputs, "vsvip_ref": "https://c/api/vsvip/vsvip-2"})
     assert moved.changes and moved.replaces == []
     child = {"name": "child", "type": "VS_TYPE_VH_CHILD", "vh_domain_name": ["a.example.com"],
@@ -118,3 +121,95 @@ def test_a_virtual_service_follows_the_replacement_of_its_vsvip_or_parent(provid
     fresh = provider.diff("virtualservice-3", {k: v for k, v in inputs.items() if k != "vsvip_ref"},
                           {**inputs, "vsvip_ref": rpc.UNKNOWN})
     assert fresh.changes and fresh.replaces == []  # a reference the VS never had: nothing to follow
+
+
+# -- through the engine path: the program's own resources, `python -m pulumi.dynamic` ---------
+
+ONPREM_KINDS = ("vsvip", "virtualservice")
+
+
+def _run_onprem(**edge_changes):
+    import copy
+    import json
+
+    from tests.support.avi_support import self_signed
+    from tools.mockrun import PROJECT_DIR, Secret, run_stack_file
+    from tools.stack_files import read_mapping
+
+    config = read_mapping(PROJECT_DIR / "Pulumi.onprem.yaml")["config"]
+    edge = copy.deepcopy(config["mesh-platform:edge"])
+    edge["avi"].update(edge_changes)
+    cert, key, _, _ = self_signed("pay.corp.example.net")
+    return run_stack_file(PROJECT_DIR / "Pulumi.onprem.yaml", overrides={
+        "mesh-platform:edge": edge,
+        "mesh-platform:edgeCertificates": Secret(json.dumps({"pay": {"certificate": cert, "key": key}}))})
+
+
+def _live(raw, kind: str) -> dict[str, dict]:
+    return {o["name"]: o for o in raw("GET", f"/api/{kind}").json()["results"] if o["name"].startswith("onprem--")}
+
+
+@pytest.mark.slow
+def test_a_vip_network_change_replaces_the_vsvips_and_their_virtual_services_in_one_deploy(emulator, raw):
+    from tests.support.avi_engine import Engine, dynamic_provider_server
+
+    add_vip_network(raw, "vip-net-onprem", "10.50.0.0/24")
+    add_vip_network(raw, "vip-net-moved", "10.70.0.0/24")
+    with dynamic_provider_server() as stub:
+        engine = Engine(stub, emulator.url)
+        engine.deploy(_run_onprem())
+        before = {kind: _live(raw, kind) for kind in ONPREM_KINDS}
+        assert before["vsvip"] and all(v["vip"][0]["ip_address"]["addr"].startswith("10.50.0.")
+                                       for v in before["vsvip"].values())
+
+        moved = _run_onprem(vipNetwork="10.70.0.0/24", vipNetworkName="vip-net-moved")
+        changes = engine.deploy(moved)
+        after = {kind: _live(raw, kind) for kind in ONPREM_KINDS}
+        vsvips = {n for n in changes.replaced if "vsvip" in n}
+        assert vsvips and all(changes.replace_keys[n] == ["vip", "vip[0].ipam_network_subnet"] for n in vsvips)
+        # every virtual service went with its VsVip (or its VH parent) before the VsVip was deleted
+        assert {n for n, keys in changes.replace_keys.items() if keys == ["vsvip_ref"]}
+        assert {n for n, keys in changes.replace_keys.items() if keys == ["vh_parent_vs_ref"]}
+        assert not changes.deleted and set(after["vsvip"]) == set(before["vsvip"])
+        assert set(after["virtualservice"]) == set(before["virtualservice"])  # same names, new objects
+        for name, vsvip in after["vsvip"].items():
+            assert vsvip["uuid"] != before["vsvip"][name]["uuid"]
+            assert vsvip["vip"][0]["ip_address"]["addr"].startswith("10.70.0."), name
+        uuids = {v["uuid"] for v in after["vsvip"].values()}
+        parents = {vs["uuid"] for vs in after["virtualservice"].values()}
+        for name, vs in after["virtualservice"].items():
+            if vs.get("type") == "VS_TYPE_VH_CHILD":
+                assert vs["vh_parent_vs_ref"].split("#")[0].rsplit("/", 1)[-1] in parents, name
+            else:
+                assert vs["vsvip_ref"].split("#")[0].rsplit("/", 1)[-1] in uuids, name
+        assert engine.deploy(moved).none  # converged in that one deploy
+        engine.destroy()
+    assert not any(_live(raw, kind) for kind in ONPREM_KINDS)
+
+
+@pytest.mark.slow
+def test_a_fixed_vip_address_change_moves_the_virtual_service_in_one_deploy(emulator, raw):
+    import copy
+
+    from tests.support.avi_engine import Engine, dynamic_provider_server
+    from tools.mockrun import PROJECT_DIR, run_stack_file
+    from tools.stack_files import read_mapping
+
+    edge = read_mapping(PROJECT_DIR / "Pulumi.dev.yaml")["config"]["mesh-platform:edge"]
+
+    def dev(address: str):
+        changed = copy.deepcopy(edge)
+        changed["avi"]["vipAddress"] = address
+        return run_stack_file(PROJECT_DIR / "Pulumi.dev.yaml", overrides={"mesh-platform:edge": changed})
+
+    with dynamic_provider_server() as stub:
+        engine = Engine(stub, emulator.url)
+        engine.deploy(dev("10.10.10.50"))
+        changes = engine.deploy(dev("10.10.10.51"))
+        assert {tuple(keys) for keys in changes.replace_keys.values()} == {("vip", "vip[0].ip_address"),
+                                                                           ("vsvip_ref",)}
+        vsvips = raw("GET", "/api/vsvip").json()["results"]
+        assert [v["vip"][0]["ip_address"]["addr"] for v in vsvips] == ["10.10.10.51"]
+        services = [vs for vs in raw("GET", "/api/virtualservice").json()["results"] if vs.get("vsvip_ref")]
+        assert services and all(vs["vsvip_ref"].split("#")[0].endswith(vsvips[0]["uuid"]) for vs in services)
+        engine.destroy()
