@@ -149,7 +149,6 @@ def _live(raw, kind: str) -> dict[str, dict]:
     return {o["name"]: o for o in raw("GET", f"/api/{kind}").json()["results"] if o["name"].startswith("onprem--")}
 
 
-@pytest.mark.slow
 def test_a_vip_network_change_replaces_the_vsvips_and_their_virtual_services_in_one_deploy(emulator, raw):
     from tests.support.avi_engine import Engine, dynamic_provider_server
 
@@ -187,7 +186,6 @@ def test_a_vip_network_change_replaces_the_vsvips_and_their_virtual_services_in_
     assert not any(_live(raw, kind) for kind in ONPREM_KINDS)
 
 
-@pytest.mark.slow
 def test_a_fixed_vip_address_change_moves_the_virtual_service_in_one_deploy(emulator, raw):
     import copy
 
