@@ -143,10 +143,29 @@ class AviObjectProvider(_ControllerProvider):
         changed = compare.changed_fields(model, self._kind.model, new, old, skip=secret)
         changed += sorted(k for k in secret & (new.keys() | old.keys())
                           if self._secret_changed(k, new, old))
-        # dropping a field from the program only stops managing it; that never replaces
-        replaces = [k for k in changed if k in self._kind.immutable and k in new and k in old]
+        replaces = self._replacing(model, changed, new, old)
+        # Avi names are unique per tenant: a replacement that keeps the name cannot be
+        # created next to the old object, so the old one goes first
         return DiffResult(changes=bool(changed), replaces=replaces,
                           delete_before_replace=bool(replaces))
+
+    def _replacing(self, model: Any, changed: list[str], new: dict[str, Any],
+                   old: dict[str, Any]) -> list[str]:
+        """Which changes force a replacement: the top-level keys (so `pulumi preview --diff`
+        marks them), each followed by the exact paths inside keyed lists (what `--json` lists
+        as replaceReasons)."""
+        kind = self._kind
+        # dropping a field from the program only stops managing it; that never replaces
+        replaces = [k for k in changed if k in kind.immutable and k in new and k in old]
+        replaces += [k for k in changed if k in kind.follows and k in old
+                     and shapes.is_unknown(new.get(k))]
+        for items in kind.immutable_items:
+            if items.field not in changed:
+                continue
+            paths = compare.keyed_item_changes(model, kind.model, items, new, old)
+            if paths:
+                replaces += [items.field] + [p for p in paths if p != items.field]
+        return replaces
 
     def _secret_changed(self, key: str, new: dict[str, Any], old: dict[str, Any]) -> bool:
         if shapes.is_unknown(new.get(key)):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from .model.refs import is_ref_key
@@ -48,8 +49,9 @@ def same_ref(a: Any, b: Any) -> bool:
 
 
 def is_unknown(value: Any) -> bool:
-    """True if ``value`` (or anything inside it) is not known yet (preview)."""
-    if value is rpc.UNKNOWN or value == rpc.UNKNOWN:
+    """True if ``value`` (or anything inside it) is not known yet (preview). Over the engine's
+    gRPC an unknown arrives as an ``Unknown`` instance, in-process as the sentinel string."""
+    if isinstance(value, Unknown) or value is rpc.UNKNOWN or value == rpc.UNKNOWN:
         return True
     if isinstance(value, dict):
         return any(is_unknown(v) for v in value.values())

@@ -4,7 +4,13 @@ The program runs under mocks (tools/mockrun); every Avi resource it declares is 
 through `python -m pulumi.dynamic` (the gRPC server the engine starts for dynamic providers)
 with the resource's own `__provider` blob: Check, then Create for new resources, Diff and
 Update (or Delete + Create on a replacement) for known ones, and Delete, dependents first,
-for resources the program no longer declares. References the mocks answered with
+for resources the program no longer declares. A delete-before-replace first deletes the
+dependents that would be replaced by it, as the engine does (`calculateDependentReplacements`
+in pkg/resource/deploy/step_generator.go): each dependent's Diff is asked with the inputs that
+depend on a condemned resource set to unknown, and those answering "replace" are deleted
+first, last dependent first, and created again when the program declares them. An input
+depends on an Avi resource when it carries that resource's mock `url` (what the SDK records
+as a property dependency of an Output). References the mocks answered with
 `https://avi.mock/...` URLs are rewritten to the objects really created, and the mocks'
 placeholder PEMs to real ones (one stable key or certificate per resource name).
 """
@@ -80,6 +86,8 @@ class Changes:
     updated: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    replace_keys: dict[str, list[str]] = field(default_factory=dict)
+    """What each replacement's Diff named (the engine's replaceReasons)."""
 
     @property
     def none(self) -> bool:
@@ -95,6 +103,7 @@ class Engine:
         self.state: dict[str, Deployed] = {}
         self.order: list[str] = []
         self.depends: dict[str, set[str]] = {}
+        self.property_depends: dict[str, dict[str, set[str]]] = {}
         self._pems: dict[str, str] = {}
         self._urls: dict[str, str] = {}
 
@@ -130,20 +139,31 @@ class Engine:
         self._pem_for(run)
         changes = Changes()
         declared = [r for r in run.resources if r.type.startswith(AVI_PREFIX)]
+        condemned: dict[str, Deployed] = {}  # deleted ahead of a delete-before-replace
         for r in declared:
             news = self._substitute(reveal(r.inputs))
             urn = self._urn(r.type, r.name)
-            known = self.state.get(r.name)
+            known = self.state.get(r.name) or condemned.get(r.name)
             check = self.stub.Check(provider_pb2.CheckRequest(
                 urn=urn, olds=known.inputs if known else struct({}), news=struct(news)))
             assert list(check.failures) == [], (r.name, [(f.property, f.reason) for f in check.failures])
-            if known is None:
+            if r.name in condemned:  # the engine's "recreating": created again, no Diff
+                del condemned[r.name]
+                self._create(r.name, r.type, urn, check.inputs)
+                changes.replaced.append(r.name)
+            elif known is None:
                 self._create(r.name, r.type, urn, check.inputs)
                 changes.created.append(r.name)
             else:
                 diff = self.stub.Diff(provider_pb2.DiffRequest(id=known.id, urn=urn, olds=known.outputs,
                                                                news=check.inputs))
                 if diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces):
+                    assert diff.deleteBeforeReplace, f"{r.name}: create-before-delete is not modelled here"
+                    changes.replace_keys[r.name] = list(diff.replaces)
+                    for dependent, keys in reversed(self._replaced_with(r.name)):
+                        condemned[dependent] = self.state[dependent]
+                        changes.replace_keys[dependent] = keys
+                        self._delete(dependent)
                     self.stub.Delete(provider_pb2.DeleteRequest(id=known.id, urn=urn, properties=known.outputs))
                     self.order.remove(r.name)
                     self._create(r.name, r.type, urn, check.inputs)
@@ -155,9 +175,30 @@ class Engine:
                     changes.updated.append(r.name)
             self._remember_url(r.name, self.state[r.name])
             self.depends[r.name] = set(r.dependencies)
+            self.property_depends[r.name] = {k: _mock_refs(v) for k, v in reveal(r.inputs).items()}
         kept = {r.name for r in declared}
-        changes.deleted = self._delete_all([n for n in self.order if n not in kept])
+        changes.deleted = self._delete_all([n for n in self.order if n not in kept]) + list(condemned)
         return changes
+
+    def _replaced_with(self, root: str) -> list[tuple[str, list[str]]]:
+        """The deployed resources that a delete-before-replace of `root` takes with it, in
+        dependency order, each with the keys its Diff named."""
+        reached, replaced, found = {root}, {root}, []
+        for name in list(self.order):
+            if name == root or not self.depends.get(name, set()) & reached:
+                continue
+            reached.add(name)
+            keys = [k for k, on in self.property_depends.get(name, {}).items() if on & replaced]
+            if not keys:
+                continue
+            deployed = self.state[name]
+            inputs = {**props(deployed.inputs), **{k: rpc.UNKNOWN for k in keys}}
+            diff = self.stub.Diff(provider_pb2.DiffRequest(
+                id=deployed.id, urn=self._urn(deployed.type, name), olds=deployed.outputs, news=struct(inputs)))
+            if diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces):
+                replaced.add(name)
+                found.append((name, list(diff.replaces)))
+        return found
 
     def destroy(self) -> list[str]:
         """Delete everything, dependents first."""
@@ -195,3 +236,15 @@ class Engine:
         if outs.get("url"):
             kind = outs["url"].split("/api/")[1].split("/")[0]
             self._urls[f"{MOCK_URL}{kind}/{kind}-{name}"] = outs["url"]
+
+
+def _mock_refs(value: Any) -> set[str]:
+    """Names of the Avi resources whose mock `url` (`https://avi.mock/api/<kind>/<kind>-<name>`) `value` carries."""
+    if isinstance(value, dict):
+        return set().union(*(_mock_refs(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_mock_refs(v) for v in value)) if value else set()
+    if isinstance(value, str) and value.startswith(MOCK_URL):
+        kind, _, uuid = value[len(MOCK_URL):].partition("/")
+        return {uuid[len(kind) + 1:]} if uuid.startswith(f"{kind}-") else set()
+    return set()
