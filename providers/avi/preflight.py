@@ -40,8 +40,11 @@ def permission(kind: str) -> str:
 class Answer(Protocol):
     """What a GET answered (``providers.avi.client.Reply``)."""
 
-    status: int
-    body: Any
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def body(self) -> Any: ...
 
     def message(self) -> str: ...
 

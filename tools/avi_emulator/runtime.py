@@ -20,8 +20,8 @@ from . import ipam
 def _range_bounds(static: dict[str, Any]) -> tuple[int, int] | None:
     span = static.get("range") or {}
     try:
-        begin = int(ipaddress.ip_address((span.get("begin") or {}).get("addr")))
-        end = int(ipaddress.ip_address((span.get("end") or {}).get("addr")))
+        begin = int(ipaddress.ip_address(str((span.get("begin") or {}).get("addr"))))
+        end = int(ipaddress.ip_address(str((span.get("end") or {}).get("addr"))))
     except ValueError:
         return None
     return (begin, end) if begin <= end else None
