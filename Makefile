@@ -19,7 +19,7 @@ ACTIONLINT_DIR := tools/dev/actionlint
 
 export PY BACKEND YES EMULATOR_PORT
 
-.PHONY: help venv venv-runtime lock test lint-workflows typecheck render schema upstream preview up outputs refresh destroy down \
+.PHONY: help venv venv-runtime lock test lint-workflows typecheck render schema upstream preflight preview up outputs refresh destroy down \
 	emulator bench clean
 
 ## help: list every target with what it does
@@ -85,6 +85,10 @@ render: venv-runtime
 ## schema: regenerate schema/stack-config.schema.json and the config reference in docs/configuration.md from the models
 schema: venv
 	$(PY) -m tools.schema
+
+## preflight: check read-only that the Avi controller has what the stack needs (AVI_PASSWORD=... make preflight STACK=onprem)
+preflight: venv-runtime
+	$(PY) -m tools.preflight --stack $(STACK)
 
 ## preview: show what `up` would change: make preview STACK=eks
 preview: venv-runtime

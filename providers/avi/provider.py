@@ -15,7 +15,7 @@ from typing import Any
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult,
                             DiffResult, ReadResult, ResourceProvider, UpdateResult)
 
-from . import compare, readback, shapes, validation
+from . import compare, first_contact, readback, shapes, validation
 from .client import AviSession, shared_session
 from .crud import SENSITIVE, ObjectApi, Owner, outcome_unknown, without_owner_marker
 from .errors import AviApiError
@@ -51,6 +51,7 @@ class _ControllerProvider(ResourceProvider):
     """Shared plumbing: settings from configure() or the environment, a lazily built session."""
 
     def configure(self, req: ConfigureRequest) -> None:
+        self._config = req.config  # what preflight checks (first_contact.py)
         try:
             self._settings: ControllerSettings | None = ControllerSettings.resolve(req.config)
             self._settings_error: SettingsError | None = None
@@ -72,6 +73,11 @@ class _ControllerProvider(ResourceProvider):
                 raise error
             settings = ControllerSettings.resolve(None)
         return shared_session(settings)
+
+    def _preflight(self, kind: str, creating: bool) -> None:
+        session = self._session()
+        needs = first_contact.needs_from_config(getattr(self, "_config", None), session.settings)
+        first_contact.FIRST_CONTACT.ensure(session, session.settings, needs, kind, creating)
 
     def _owner(self, props: dict[str, Any]) -> Owner:
         kind = getattr(self, "_kind", None)
@@ -195,6 +201,7 @@ class AviObjectProvider(_ControllerProvider):
         return found
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        self._preflight(self.kind, creating=True)
         desired = self._body(props)
         try:
             live = self._api().create(desired, self._owner(props))
@@ -218,6 +225,7 @@ class AviObjectProvider(_ControllerProvider):
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._preflight(self.kind, creating=False)
         desired = self._body(news)
         dropped = managed(olds).keys() - desired.keys()
         try:
@@ -375,6 +383,7 @@ class AviStaticRouteProvider(_ControllerProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         where, route = self._address(props), self._route(props)
+        self._preflight("vrfcontext", creating=True)
         StaticRouteApi(self._session()).put(where, route, adopt_only=True)
         return CreateResult(where.id, self._outs(where, route, route))
 
@@ -389,6 +398,7 @@ class AviStaticRouteProvider(_ControllerProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         where, route = self._address(news), self._route(news)
+        self._preflight("vrfcontext", creating=False)
         StaticRouteApi(self._session()).put(where, route, adopt_only=False)
         return UpdateResult(self._outs(where, route, route))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, urlencode
 
-from . import defaults, refs, roles
+from . import defaults, refs, roles, runtime
 from .auth import AuthFailure, Session, SessionTable, session_cookies
 from .catalog import TYPES, ObjectType
 from .store import ADMIN, ApiError, Scope, Store
@@ -208,6 +208,8 @@ class Controller:
         type_ = parts[0]
         if type_ == "useraccount" and req.method == "PUT" and session:
             return self._change_password(req, session)
+        if type_ == "networkruntime":
+            return self._network_runtime(req, parts, session)
         otype = TYPES.get(type_)
         if otype is None or len(parts) > 2:
             return Reply(404, {"detail": "Not found."})
@@ -385,6 +387,21 @@ class Controller:
     def _delete(self, req, otype, uuid, scope, version) -> Reply:
         self.store.delete(otype.name, uuid, scope)
         return Reply(204, None, committed=True)
+
+    def _network_runtime(self, req: Request, parts: list[str], session: Session | None) -> Reply:
+        """Read-only, derived from the network and the VsVips (runtime.py)."""
+        if req.method != "GET":
+            return Reply(405, {"detail": f"Method '{req.method}' not allowed."},
+                         headers=[("Allow", "HEAD, GET, OPTIONS")])
+        if len(parts) != 2:
+            return Reply(404, {"detail": "Not found."})
+        scope = self.store.tenant_uuid(header_text(req.headers.get("X-Avi-Tenant")),
+                                       header_text(req.headers.get("X-Avi-Tenant-UUID")))
+        if session and not roles.allows(self.store.role_of(session.username, scope.tenant_uuid),
+                                        "network", "GET"):
+            return Reply(403, dict(roles.DENIED))
+        network = self.store.get("network", parts[1], scope)
+        return Reply(200, runtime.network_runtime(network, self.store, req.base_url))
 
     def _change_password(self, req: Request, session: Session) -> Reply:
         body = json.loads(req.body or b"{}")
