@@ -9,10 +9,10 @@ unpickled, in one of those four workers, after the server has started.
 
 What it does: once per process, from ``configure()``, it finds the running server (the ``server``
 local of ``main()`` in the main thread, which waits in ``Event().wait()`` for the process's whole
-life) and sets its executor's ``_max_workers`` to ``avi.maxConcurrentRequests``. CPython's
-``ThreadPoolExecutor`` starts another worker on a submit while none is idle and fewer than
-``_max_workers`` run, so later calls use the new size; workers already started stay (so a size
-below 4 is enforced by the client's own limit on requests in flight, see ``client.py``).
+life), sets its executor's ``_max_workers`` to ``avi.maxConcurrentRequests`` and starts that many
+workers at once (see ``_resize`` for why they are not left to start on demand). Workers already
+started stay, so a size below 4 is enforced by the client's own limit on requests in flight
+(``client.py``).
 
 The guard: the patch touches private attributes of the SDK and of grpcio, so it is applied only
 for the pulumi versions in ``VERIFIED_PULUMI_VERSIONS`` (read against this code; the one pinned
@@ -87,8 +87,24 @@ def _apply(workers: int, version: str) -> tuple[ServerCap, Optional[str]]:
     if pool is None:
         return ServerCap.SKIPPED, (f"the server of pulumi {version} does not have the shape expected "
                                    "(main() holding a gRPC server on a ThreadPoolExecutor), so it is left alone")
-    pool._max_workers = workers  # type: ignore[attr-defined]  # CPython's, read on every submit
+    _resize(pool, workers)
     return ServerCap.RAISED, None
+
+
+def _resize(pool: Any, workers: int) -> None:
+    """Give ``pool`` ``workers`` workers, started now.
+
+    A submit starts a worker only when the executor's idle count is zero, and that count runs
+    ahead of the truth while work is queued (each worker adds one per item it finishes, then takes
+    the next queued item), so under load the executor would stay near four. A fresh count of
+    zero ("none idle") lets each ``_adjust_thread_count`` start one; the workers keep it true
+    from then on.
+    """
+    with pool._shutdown_lock:
+        pool._max_workers = workers
+        pool._idle_semaphore = threading.Semaphore(0)
+        for _ in range(workers):
+            pool._adjust_thread_count()
 
 
 def _server_pool(module: Optional[ModuleType]) -> Optional[futures.ThreadPoolExecutor]:
@@ -100,9 +116,11 @@ def _server_pool(module: Optional[ModuleType]) -> Optional[futures.ThreadPoolExe
         return None
     server: Any = frame.f_locals.get("server")
     pool = getattr(getattr(server, "_state", None), "thread_pool", None)
-    if not isinstance(pool, futures.ThreadPoolExecutor) or not isinstance(
-            getattr(pool, "_max_workers", None), int):
+    if not isinstance(pool, futures.ThreadPoolExecutor) or not isinstance(getattr(pool, "_max_workers", None), int):
         return None
+    if not (isinstance(getattr(pool, "_threads", None), set) and callable(getattr(pool, "_adjust_thread_count", None))
+            and hasattr(pool, "_idle_semaphore") and hasattr(pool, "_shutdown_lock")):
+        return None  # CPython's executor is not the one read (3.8 to 3.13 have these)
     return pool
 
 
