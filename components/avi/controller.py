@@ -17,8 +17,9 @@ from pydantic_core import PydanticCustomError
 
 from components.avi.fields import AviApiVersion
 from components.config.base import ConfigModel, check
-from components.config.types import AnyString, Bool, Expect, describe, is_hostname, is_ip, is_url
-from providers.avi.controller_config import DEFAULT_TENANT, DEFAULT_USERNAME, DEFAULT_VERSION
+from components.config.types import AnyString, Bool, Expect, IntegerRange, describe, is_hostname, is_ip, is_url
+from providers.avi.controller_config import (DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_TENANT, DEFAULT_USERNAME,
+                                             DEFAULT_VERSION, MAX_CONCURRENT_REQUESTS_RANGE)
 from providers.avi.urls import carries_credentials, controller_host, is_plain_http_off_loopback
 
 CONTROLLER_URL_EXPECTED = 'a URL such as "https://avi.example.com"'
@@ -69,6 +70,10 @@ class AviControllerConfig(ConfigModel):
     allow_plain_http: Bool = Field(
         default=False, description="accept plain http:// to a controller that is not on loopback "
                                    "(the password travels in clear); warned at preview")
+    max_concurrent_requests: Annotated[int, IntegerRange(*MAX_CONCURRENT_REQUESTS_RANGE)] = Field(
+        default=DEFAULT_MAX_CONCURRENT_REQUESTS,
+        description="operations the Avi provider serves at once, and requests it sends the controller at once "
+                    "(the SDK's own server stops at 4; see docs/avi-provider.md)")
     _password: Optional[pulumi.Output[str]] = PrivateAttr(default=None)
 
     @model_validator(mode="after")

@@ -118,7 +118,9 @@ class AviSession:
     Thread model: one login (CSRF token + session id) is shared and replaced under a lock; each
     thread uses its own ``requests.Session`` (kept in a ``threading.local``) because a
     ``requests.Session`` is not documented as thread-safe, and per-thread sessions still reuse
-    keep-alive connections. A 401/419 triggers a re-login (only by the first thread that sees
+    keep-alive connections (one per thread, so there is no shared pool to size). At most
+    ``settings.max_concurrent_requests`` requests are in flight at once across all threads, the
+    number the provider server runs operations at (concurrency.py). A 401/419 triggers a re-login (only by the first thread that sees
     the stale login) and a retry, at most MAX_RELOGINS times per request; a session that keeps
     expiring right after a successful login is reported as such, while refused credentials
     fail at /login with their own message.
@@ -153,6 +155,8 @@ class AviSession:
         self._login: _Login | None = None
         self._generation = 0
         self._count_lock = threading.Lock()
+        # at most this many requests in flight, whatever number of threads the server runs
+        self._in_flight = threading.BoundedSemaphore(settings.max_concurrent_requests)
         self.requests_sent = 0
         self.logins = 0
 
@@ -174,8 +178,9 @@ class AviSession:
         with self._count_lock:
             self.requests_sent += 1
         # verify per call: a session-level setting loses against REQUESTS_CA_BUNDLE
-        return self._http().request(method, url, timeout=self._timeout, verify=self._verify,
-                                    **kwargs)
+        with self._in_flight:
+            return self._http().request(method, url, timeout=self._timeout, verify=self._verify,
+                                        **kwargs)
 
     def _ensure_login(self, stale: _Login | None = None) -> _Login:
         with self._login_lock:

@@ -17,8 +17,12 @@ from typing import Any, Optional
 DEFAULT_USERNAME = "admin"
 DEFAULT_TENANT = "admin"
 DEFAULT_VERSION = "22.1.3"
+DEFAULT_MAX_CONCURRENT_REQUESTS = 10
+MAX_CONCURRENT_REQUESTS_RANGE = (1, 64)
+"""How many operations the provider process serves at once, and the bounds the model enforces."""
 
-SECTION_KEYS = ("controller", "username", "tenant", "version", "caBundle", "insecure", "allowPlainHttp")
+SECTION_KEYS = ("controller", "username", "tenant", "version", "caBundle", "insecure", "allowPlainHttp",
+                "maxConcurrentRequests")
 """The keys of the `avi:` section, as the stack file spells them."""
 
 
@@ -33,6 +37,7 @@ class ControllerSection:
     ca_bundle: Optional[str] = None
     insecure: bool = False
     allow_plain_http: bool = False
+    max_concurrent_requests: int = DEFAULT_MAX_CONCURRENT_REQUESTS
 
     def __repr__(self) -> str:  # a controller URL may carry userinfo; never show it
         return f"ControllerSection(username={self.username!r}, tenant={self.tenant!r}, version={self.version!r})"
@@ -52,4 +57,6 @@ class ControllerSection:
                    version=str(raw.get("version", DEFAULT_VERSION)),
                    ca_bundle=raw.get("caBundle"),
                    insecure=bool(raw.get("insecure", False)),
-                   allow_plain_http=bool(raw.get("allowPlainHttp", False)))
+                   allow_plain_http=bool(raw.get("allowPlainHttp", False)),
+                   # int(): a number may reach the provider as a float (gRPC carries doubles)
+                   max_concurrent_requests=int(raw.get("maxConcurrentRequests", DEFAULT_MAX_CONCURRENT_REQUESTS)))

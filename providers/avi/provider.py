@@ -15,7 +15,7 @@ from typing import Any
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult,
                             DiffResult, ReadResult, ResourceProvider, UpdateResult)
 
-from . import compare, first_contact, readback, shapes, validation
+from . import compare, concurrency, first_contact, readback, shapes, validation
 from .client import AviSession, shared_session
 from .crud import SENSITIVE, ObjectApi, Owner, outcome_unknown, without_owner_marker
 from .errors import AviApiError
@@ -55,6 +55,7 @@ class _ControllerProvider(ResourceProvider):
         try:
             self._settings: ControllerSettings | None = ControllerSettings.resolve(req.config)
             self._settings_error: SettingsError | None = None
+            concurrency.serve_at_once(self._settings.max_concurrent_requests)
         except SettingsError as exc:
             # Reported on the first call that needs the controller, so check/diff still work.
             self._settings, self._settings_error = None, exc

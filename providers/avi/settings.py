@@ -13,7 +13,8 @@ import pulumi
 
 from project import PROJECT
 
-from .controller_config import DEFAULT_TENANT, DEFAULT_USERNAME, DEFAULT_VERSION, ControllerSection
+from .controller_config import (DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_TENANT, DEFAULT_USERNAME, DEFAULT_VERSION,
+                                ControllerSection)
 from .urls import carries_credentials, controller_host, is_plain_http_off_loopback, without_userinfo
 
 MIN_VERSION = (20, 1, 5)  # ownership markers need the `markers` field
@@ -44,6 +45,8 @@ class ControllerSettings:
     allow_plain_http: bool = False
     from_environment: bool = False
     """The controller URL came from AVI_CONTROLLER (so its opt-ins are AVI_* variables too)."""
+    max_concurrent_requests: int = DEFAULT_MAX_CONCURRENT_REQUESTS
+    """Operations the provider process serves at once, and requests it has in flight at most."""
 
     def __repr__(self) -> str:  # keep the password out of logs and tracebacks
         return (f"ControllerSettings(controller={without_userinfo(self.controller)!r}, "
@@ -99,7 +102,8 @@ class ControllerSettings:
     def _from_section(cls, section: ControllerSection, password: str) -> "ControllerSettings":
         return cls(controller=section.controller.rstrip("/"), username=section.username, password=password,
                    tenant=section.tenant, version=section.version, ca_bundle=section.ca_bundle,
-                   insecure=section.insecure, allow_plain_http=section.allow_plain_http)
+                   insecure=section.insecure, allow_plain_http=section.allow_plain_http,
+                   max_concurrent_requests=section.max_concurrent_requests)
 
     @classmethod
     def _from_environment(cls, password: str) -> "ControllerSettings":

@@ -23,7 +23,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import IO, Any, Iterator, Sequence
 
 import grpc
 from pulumi.runtime import rpc
@@ -37,12 +37,14 @@ MOCK_URL = "https://avi.mock/api/"
 
 
 @contextmanager
-def dynamic_provider_server() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    """`python -m pulumi.dynamic` as the engine starts it; yields a stub connected to it."""
+def dynamic_provider_server(args: Sequence[str] = ("-m", "pulumi.dynamic"), stderr: IO[bytes] | None = None
+                            ) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    """`python -m pulumi.dynamic` as the engine starts it (or `python <args>`); yields a stub connected to
+    it. `stderr`, a file, receives what the server writes there (the engine's log of a provider)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
            "PULUMI_PROJECT": "mesh-platform"}
-    proc = subprocess.Popen([sys.executable, "-m", "pulumi.dynamic"], cwd=str(REPO), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, *args], cwd=str(REPO), env=env,
+                            stdout=subprocess.PIPE, stderr=stderr or subprocess.PIPE)
     try:
         port = int(proc.stdout.readline().decode().strip())
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")

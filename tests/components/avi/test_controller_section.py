@@ -13,7 +13,8 @@ from components.config.errors import keys_of
 from providers.avi.controller_config import SECTION_KEYS, ControllerSection
 from providers.avi.settings import ControllerSettings
 
-ATTRIBUTES = {"caBundle": "ca_bundle", "allowPlainHttp": "allow_plain_http"}
+ATTRIBUTES = {"caBundle": "ca_bundle", "allowPlainHttp": "allow_plain_http",
+              "maxConcurrentRequests": "max_concurrent_requests"}
 
 
 class StackConfigSource:
@@ -42,11 +43,12 @@ def test_the_provider_fills_in_the_models_defaults():
 def test_a_validated_section_reads_back_as_the_model_holds_it():
     model = AviControllerConfig.model_validate({
         "controller": "https://10.10.0.5:8443", "username": "svc", "tenant": "team-a", "version": "30.2.1",
-        "caBundle": "/etc/avi/ca.pem", "insecure": True, "allowPlainHttp": False})
+        "caBundle": "/etc/avi/ca.pem", "insecure": True, "allowPlainHttp": False, "maxConcurrentRequests": 24})
     dumped = json.dumps(model.model_dump(by_alias=True, mode="json"))
     section = ControllerSection.from_config(dumped)
     assert section == ControllerSection(controller="https://10.10.0.5:8443", username="svc", tenant="team-a",
-                                        version="30.2.1", ca_bundle="/etc/avi/ca.pem", insecure=True)
+                                        version="30.2.1", ca_bundle="/etc/avi/ca.pem", insecure=True,
+                                        max_concurrent_requests=24)
 
 
 def test_no_section_is_none():
@@ -81,3 +83,15 @@ def test_without_a_section_the_environment_stands_in(monkeypatch):
 def test_the_stack_password_wins_over_the_environment(monkeypatch):
     monkeypatch.setenv("AVI_PASSWORD", "env-pw")
     assert ControllerSettings.resolve(StackConfigSource({"controller": "https://avi.example.com"})).password == "pw"
+
+
+@pytest.mark.parametrize("value", [0, 65, "8", True, 2.5])
+def test_max_concurrent_requests_is_an_integer_from_1_to_64(value):
+    with pytest.raises(ValueError, match=r"maxConcurrentRequests\n  expected an integer from 1 to 64"):
+        AviControllerConfig.model_validate({"controller": "https://avi.example.com", "maxConcurrentRequests": value})
+
+
+def test_the_provider_takes_max_concurrent_requests_from_the_section():
+    settings = ControllerSettings.resolve(StackConfigSource({"controller": "https://avi.example.com",
+                                                             "maxConcurrentRequests": 16.0}))
+    assert settings.max_concurrent_requests == 16
