@@ -32,10 +32,40 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:  # the children import pulumi themselves, each at its own moment
+    import asyncio
+
+    import pulumi
+    from pulumi.runtime.proto import resource_pb2
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+class _Registration(TypedDict):
+    """One registration as the capture keeps it for the floor to replay."""
+
+    type: str
+    name: str
+    custom: bool
+    urn: str
+    parent: str
+    provider: str  # the provider's URN without its id, or ""
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]  # input key -> URNs it depended on
+    inputs: dict[str, Any]
+    protect: bool
+    retain_on_delete: bool
+
+
+class _Capture(TypedDict):
+    """What the capture child pickles."""
+
+    stack: str
+    resources: list[_Registration]
 
 
 def _capture(stack_path: Path, capture_path: Path) -> None:
@@ -44,10 +74,10 @@ def _capture(stack_path: Path, capture_path: Path) -> None:
 
     from tools import mockrun
 
-    captured: list[dict[str, Any]] = []
+    captured: list[_Registration] = []
 
     class CapturingMonitor(mockrun.RecordingMonitor):
-        def RegisterResource(self, request):
+        def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:
             response = super().RegisterResource(request)
             if request.type != "pulumi:pulumi:Stack":
                 captured.append({
@@ -62,13 +92,15 @@ def _capture(stack_path: Path, capture_path: Path) -> None:
                 })
             return response
 
+    # run_stack_file builds its monitor from this name: this child process records through ours
     mockrun.RecordingMonitor = CapturingMonitor  # type: ignore[misc]
     run = mockrun.run_stack_file(stack_path)
-    capture_path.write_bytes(pickle.dumps({"stack": run.stack, "resources": captured}))
+    capture: _Capture = {"stack": run.stack, "resources": captured}
+    capture_path.write_bytes(pickle.dumps(capture))
     print(json.dumps({"resources": len(captured)}))
 
 
-def _replay_value(value: Any, secret) -> Any:
+def _replay_value(value: Any, secret: Callable[[Any], Any]) -> Any:
     from tools.mockrun import Secret
 
     if isinstance(value, Secret):
@@ -80,13 +112,13 @@ def _replay_value(value: Any, secret) -> Any:
     return value
 
 
-def _depending(value: Any, resources: list) -> Any:
+def _depending(value: Any, resources: list[pulumi.Resource]) -> Any:
     """`value` as an Output that depends on `resources` (what the program's input was)."""
     import asyncio
 
     import pulumi
 
-    def known(result: Any) -> asyncio.Future:
+    def known(result: Any) -> asyncio.Future[Any]:
         future = asyncio.get_event_loop().create_future()
         future.set_result(result)
         return future
@@ -99,39 +131,41 @@ def _floor(capture_path: Path) -> None:
     import pulumi
 
     class Custom(pulumi.CustomResource):
-        def __init__(self, kind: str, name: str, inputs: dict, opts: pulumi.ResourceOptions):
+        def __init__(self, kind: str, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions):
             super().__init__(kind, name, inputs, opts)
 
     class Component(pulumi.ComponentResource):
-        def __init__(self, kind: str, name: str, inputs: dict, opts: pulumi.ResourceOptions):
+        def __init__(self, kind: str, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions):
             super().__init__(kind, name, inputs, opts)
 
     class Provider(pulumi.ProviderResource):
-        def __init__(self, package: str, name: str, inputs: dict, opts: pulumi.ResourceOptions):
+        def __init__(self, package: str, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions):
             super().__init__(package, name, inputs, opts)
     from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
     from pulumi.runtime.sync_await import _sync_await
 
-    from tools.mockrun import PROJECT, PlatformMocks
+    from project import PROJECT
+    from tools.mockrun import PlatformMocks
 
     class CountingMocks(PlatformMocks):
         registered = 0
 
-        def new_resource(self, args):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
             CountingMocks.registered += 1
             return super().new_resource(args)
 
-    capture = pickle.loads(capture_path.read_bytes())
+    capture: _Capture = pickle.loads(capture_path.read_bytes())
     start, cpu = time.perf_counter(), time.process_time()
     pulumi.runtime.set_mocks(CountingMocks(), project=PROJECT, stack=capture["stack"], preview=False)
 
-    def register_all():
+    def register_all() -> Coroutine[Any, Any, None]:
         by_urn: dict[str, pulumi.Resource] = {}
+        providers: dict[str, pulumi.ProviderResource] = {}  # the same resources, typed as providers
         for entry in capture["resources"]:
             through_inputs = {u for urns in entry["property_dependencies"].values() for u in urns}
             explicit = [by_urn[u] for u in entry["dependencies"] if u in by_urn and u not in through_inputs]
             opts = pulumi.ResourceOptions(
-                parent=by_urn.get(entry["parent"]), provider=by_urn.get(entry["provider"]),
+                parent=by_urn.get(entry["parent"]), provider=providers.get(entry["provider"]),
                 depends_on=explicit or None,
                 protect=entry["protect"] or None, retain_on_delete=entry["retain_on_delete"] or None)
             inputs = _replay_value(entry["inputs"], pulumi.Output.secret)
@@ -140,7 +174,9 @@ def _floor(capture_path: Path) -> None:
                     inputs[key] = _depending(inputs[key], [by_urn[u] for u in urns if u in by_urn])
             kind = entry["type"]
             if kind.startswith("pulumi:providers:"):
-                resource: pulumi.Resource = Provider(kind.removeprefix("pulumi:providers:"), entry["name"], inputs, opts)
+                provider = Provider(kind.removeprefix("pulumi:providers:"), entry["name"], inputs, opts)
+                providers[entry["urn"]] = provider
+                resource: pulumi.Resource = provider
             elif entry["custom"]:
                 resource = Custom(kind, entry["name"], inputs, opts)
             else:

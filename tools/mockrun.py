@@ -20,6 +20,7 @@ import runpy
 import sys
 import threading
 import zlib
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -27,6 +28,7 @@ from typing import Any, Callable, Optional
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks, MockCallArgs, MockResourceArgs
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -139,7 +141,7 @@ def read_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None,
 # Mocks: what the cloud would compute
 # --------------------------------------------------------------------------------------
 
-ComputedOutputs = Callable[[str, dict], dict]
+ComputedOutputs = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "aws:eks/cluster:Cluster": lambda name, inputs: {
@@ -175,7 +177,7 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
 }
 
 
-def _allocated_vips(name: str, inputs: dict) -> Optional[list]:
+def _allocated_vips(name: str, inputs: dict[str, Any]) -> Optional[list[Any]]:
     """VIPs as a controller would allocate them from their subnet (stable per resource name)."""
     vips = inputs.get("vip")
     if not isinstance(vips, list):
@@ -193,9 +195,9 @@ def _allocated_vips(name: str, inputs: dict) -> Optional[list]:
 
 
 def _avi_object_outputs(kind: str) -> ComputedOutputs:
-    def outputs(name: str, inputs: dict) -> dict:
+    def outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         uuid = f"{kind}-{name}"
-        found = {"uuid": uuid, "url": f"https://avi.mock/api/{kind}/{uuid}"}
+        found: dict[str, Any] = {"uuid": uuid, "url": f"https://avi.mock/api/{kind}/{uuid}"}
         if kind == "vsvip" and _allocated_vips(name, inputs) is not None:
             found["vip"] = _allocated_vips(name, inputs)
         return found
@@ -209,7 +211,7 @@ MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nuse
 FALLBACK_AWS_REGION = "eu-west-1"
 
 
-def aws_partition(region: str) -> dict:
+def aws_partition(region: str) -> dict[str, str]:
     """What `aws:index/getPartition` answers for a region (the partition follows from the region's
     prefix; AWS's partitions: aws, aws-cn, aws-us-gov)."""
     if region.startswith("cn-"):
@@ -219,7 +221,7 @@ def aws_partition(region: str) -> dict:
     return {"partition": "aws", "dnsSuffix": "amazonaws.com"}
 
 
-CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
+CALL_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "azure-native:containerservice:listManagedClusterAdminCredentials": lambda args: {
         "kubeconfigs": [{"name": "clusterAdmin", "value": base64.b64encode(MOCK_KUBECONFIG.encode()).decode()}]},
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
@@ -253,10 +255,10 @@ class PlatformMocks(Mocks):
         self.invented: set[str] = set()
         self._aws_region = (config or {}).get("aws:region")
 
-    def _invent(self, made: dict, given: dict) -> None:
+    def _invent(self, made: dict[str, Any], given: dict[str, Any]) -> None:
         self.invented.update(_strings(made) - _strings(given))
 
-    def new_resource(self, args: MockResourceArgs):
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         outputs = dict(args.inputs)
         computed = COMPUTED_OUTPUTS.get(args.typ)
         if computed:
@@ -268,7 +270,11 @@ class PlatformMocks(Mocks):
         self.invented.add(f"{args.name}-id")
         return (f"{args.name}-id", outputs)
 
-    def call(self, args: MockCallArgs):
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        # no check failures: the SDK iterates the list (None, which its annotation allows, fails)
+        return self._answer(args), []
+
+    def _answer(self, args: MockCallArgs) -> dict[str, Any]:
         if args.token in ("aws:index/getRegion:getRegion", "aws:index/getPartition:getPartition"):
             region = self._aws_region
             if region is None:  # no region configured: the answer is the mocks' own
@@ -356,8 +362,12 @@ def _alias_record(alias: Any) -> dict[str, Any]:
             "parentUrn": spec.parentUrn, "noParent": bool(spec.noParent)}
 
 
+def _last_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
 def _name_of(urn: str) -> Optional[str]:
-    return urn.rsplit("::", 1)[-1] if urn else None
+    return _last_name(urn) if urn else None
 
 
 @dataclass
@@ -368,7 +378,7 @@ class RecordedResource:
     name: str
     urn: str
     custom: bool
-    inputs: dict
+    inputs: dict[str, Any]
     parent: Optional[str] = None
     provider: Optional[str] = None
     dependencies: list[str] = field(default_factory=list)
@@ -390,17 +400,19 @@ class RecordingMonitor(MockMonitor):
         self._inputs_seen = threading.local()
         answer = mocks.new_resource
 
-        def keep_inputs(args: MockResourceArgs):
+        def keep_inputs(args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
             # The mock monitor has just deserialized the request's inputs for the mocks; keep
             # them rather than deserialize the same request a second time.
             self._inputs_seen.value = args.inputs
             return answer(args)
 
+        # wrapped on this instance only, so the mocks' class and any other monitor stay as they are
         mocks.new_resource = keep_inputs  # type: ignore[method-assign]
 
-    def RegisterResource(self, request):
+    def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:
         self._inputs_seen.value = None
-        response = super().RegisterResource(request)
+        # the SDK's MockMonitor.RegisterResource carries no annotations
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             parent_name = _name_of(request.parent)
             if request.parent and request.parent.split("::")[2].endswith("pulumi:pulumi:Stack"):
@@ -418,7 +430,7 @@ class RecordingMonitor(MockMonitor):
                 inputs=_unwrap(inputs),
                 parent=parent_name,
                 provider=_name_of(provider_urn) if provider_urn else None,
-                dependencies=[_name_of(u) for u in request.dependencies],
+                dependencies=[_last_name(u) for u in request.dependencies],  # never empty
                 protect=bool(getattr(request, "protect", False)),
                 retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
                 parent_urn=request.parent,
@@ -454,8 +466,10 @@ class ProgramRun:
         return counts
 
 
-async def _resolve_exports(root) -> tuple[dict[str, Any], set[str]]:
-    values, secrets = {}, set()
+async def _resolve_exports(root: Any) -> tuple[dict[str, Any], set[str]]:
+    # root: the Stack resource (its `outputs`); get_root_resource() types it as a plain Resource
+    values: dict[str, Any] = {}
+    secrets: set[str] = set()
     for key, value in (root.outputs or {}).items():
         output = pulumi.Output.from_input(value)
         values[key] = await output.future()
@@ -484,12 +498,12 @@ def _run_in_context(stack_file: StackFile, program: Path, preview: bool) -> Prog
     pulumi.runtime.set_all_config(dict(stack_file.config), list(stack_file.secret_keys))
     exports: dict[str, Any] = {}
 
-    async def program_then_exports():
+    async def program_then_exports() -> None:
         await pulumi.runtime.stack.wait_for_rpcs()
         values, secrets = await _resolve_exports(pulumi.runtime.get_root_resource())
         exports["values"], exports["secrets"] = values, secrets
 
-    def body():
+    def body() -> Coroutine[Any, Any, None]:
         runpy.run_path(str(program), run_name="__main__")
         return program_then_exports()
 

@@ -29,7 +29,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import yaml
 
@@ -51,7 +51,7 @@ def is_manifest(resource: RecordedResource) -> bool:
     return resource.type.startswith("kubernetes:") and not resource.type.startswith(NOT_MANIFESTS)
 
 
-def manifest_of(inputs: dict) -> dict:
+def manifest_of(inputs: dict[str, Any]) -> dict[str, Any]:
     """The object as kubectl would see it, from a resource's inputs as the render writes them
     (see `RenderedValues`)."""
     body = dict(inputs)
@@ -60,14 +60,14 @@ def manifest_of(inputs: dict) -> dict:
     return {**head, **{k: v for k, v in body.items() if v is not None}}
 
 
-def _file_name(index: int, manifest: dict) -> str:
+def _file_name(index: int, manifest: dict[str, Any]) -> str:
     meta = manifest.get("metadata") or {}
     parts = [f"{index:03d}", manifest.get("kind") or "object", meta.get("namespace") or "cluster",
              meta.get("name") or "unnamed"]
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(str(p) for p in parts)) + ".yaml"
 
 
-def _yaml(document: dict) -> str:
+def _yaml(document: dict[str, Any]) -> str:
     return yaml.dump(document, Dumper=YAML_DUMPER, sort_keys=False, default_flow_style=False)
 
 
@@ -92,7 +92,7 @@ def _write_files(run: ProgramRun, out: Path) -> None:
     (out / "outputs.json").write_text(json.dumps(outputs, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def example_policies(outputs: dict) -> dict[str, dict]:
+def example_policies(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The AuthorizationPolicy examples app teams copy to admit the Emissary edge (not applied
     by the program: an ALLOW policy denies every caller it does not list)."""
     principal = outputs.get("emissaryPrincipal")

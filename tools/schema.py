@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
-from components.config.errors import PROJECT
-from components.stack.model import SECRET_KEYS, StackConfig
 from components.config.types import Expect
+from components.stack.model import SECRET_KEYS, StackConfig
+from project import PROJECT
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = PROJECT_DIR / "schema" / "stack-config.schema.json"
@@ -93,7 +94,7 @@ def _model_in(annotation: Any) -> tuple[Optional[type[BaseModel]], bool]:
     return None, False
 
 
-def _expect_text(field) -> str:
+def _expect_text(field: FieldInfo) -> str:
     def markers(annotation: Any) -> list[Any]:
         found = list(getattr(annotation, "__metadata__", ()))
         for arg in typing.get_args(annotation):
@@ -111,7 +112,7 @@ def _expect_text(field) -> str:
     return "value"
 
 
-def _default_text(field) -> str:
+def _default_text(field: FieldInfo) -> str:
     if field.is_required():
         return "**required**"
     if field.description and field.description.startswith("defaults to"):

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Self, TypeVar
 
 import yaml
-from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from yaml.events import AliasEvent, Event, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from components.config.bounds import (MAX_BYTES, MAX_DEPTH, MAX_VALUES, describe_character, first_forbidden,
@@ -62,9 +62,9 @@ class _StrictConstructor(yaml.constructor.SafeConstructor):
     """How both loaders build values: keys once each and as text, timestamps as text, tags
     without a JSON form refused, unconvertible scalars refused with their position."""
 
-    def construct_mapping(self, node: Node, deep: bool = False) -> dict:
-        if not isinstance(node, MappingNode):
-            return super().construct_mapping(node, deep=deep)
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, MappingNode):  # PyYAML's own refusal (ConstructorError)
+            return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
         seen: dict[str, Any] = {}
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -93,10 +93,12 @@ class _StrictConstructor(yaml.constructor.SafeConstructor):
             raise _Refused(f"this value cannot be read as {_short(node.tag)}; quote it if it is text",
                            node.start_mark) from None
 
-    def construct_as_text(self, node: Node) -> str:
-        return self.construct_scalar(node)
+    # `Self`: added as a constructor of each loader class, the method takes that loader
+    def construct_as_text(self: Self, node: Node) -> str:
+        # any node but a scalar (or a merged mapping) gets PyYAML's own ConstructorError
+        return self.construct_scalar(node)  # type: ignore[arg-type]
 
-    def refuse_tag(self, node: Node) -> None:
+    def refuse_tag(self: Self, node: Node) -> None:
         raise _Refused(f"the tag {_short(node.tag)} is not accepted in a stack file; "
                        "write text, numbers, lists and mappings", node.start_mark)
 
@@ -117,8 +119,8 @@ class UniqueKeyLoader(_StrictConstructor, yaml.SafeLoader):
             raise _Refused(f"more than {MAX_VALUES} values, counting each use of an alias in full (a stack "
                            "needs a few hundred)", mark)
 
-    def compose_node(self, parent: Optional[Node], index: Any) -> Node:
-        event = self.peek_event()
+    def compose_node(self, parent: Optional[Node], index: Any) -> Node | None:
+        event: Event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
         if isinstance(event, AliasEvent):
             node = super().compose_node(parent, index)
             if id(node) not in self._sizes:
@@ -144,17 +146,32 @@ class UniqueKeyLoader(_StrictConstructor, yaml.SafeLoader):
                                f"at character {position + 1}; remove it", node.start_mark)
         return node
 
-class _LibyamlLoader(_StrictConstructor, yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):
+# the type checker reads the libyaml variant (a base class must be one class to it)
+if TYPE_CHECKING or yaml.__with_libyaml__:
+    _ComposingLoader = yaml.CSafeLoader
+else:  # PyYAML built without libyaml: the pure-Python parser and composer, same results
+    _ComposingLoader = yaml.SafeLoader
+
+
+class _LibyamlLoader(_StrictConstructor, _ComposingLoader):
     """libyaml's parser and composer with the same constructor: several times faster on a large
     stack. It words errors less well and bounds nothing while composing, so `read_mapping` uses
     it only for a file whose composed graph `_within_bounds` passes, and reads any other file
     again with `UniqueKeyLoader`, which words the refusal."""
 
 
-for _loader in (UniqueKeyLoader, _LibyamlLoader):
-    _loader.add_constructor("tag:yaml.org,2002:timestamp", _StrictConstructor.construct_as_text)
-    for _tag in ("binary", "set", "omap", "pairs"):
-        _loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _StrictConstructor.refuse_tag)
+_Strict = TypeVar("_Strict", UniqueKeyLoader, _LibyamlLoader)
+
+
+def _take_tags_strictly(loader: type[_Strict]) -> None:
+    """Timestamps as text; the tags without a JSON form refused."""
+    loader.add_constructor("tag:yaml.org,2002:timestamp", loader.construct_as_text)
+    for tag in ("binary", "set", "omap", "pairs"):
+        loader.add_constructor(f"tag:yaml.org,2002:{tag}", loader.refuse_tag)
+
+
+_take_tags_strictly(UniqueKeyLoader)
+_take_tags_strictly(_LibyamlLoader)
 
 
 def _within_bounds(root: Node) -> bool:
@@ -238,7 +255,7 @@ def read_text(path: Path) -> str:
     return text
 
 
-def read_mapping(path: Path, section: str = "config") -> dict:
+def read_mapping(path: Path, section: str = "config") -> dict[str, Any]:
     """The file's top-level mapping; its `section` key, when present, must be a mapping too."""
     path = Path(path)
     text = read_text(path)
@@ -246,7 +263,7 @@ def read_mapping(path: Path, section: str = "config") -> dict:
     return fast if fast is not None else _read_strict(path, text, section)
 
 
-def _read_fast(text: str, section: str) -> Optional[dict]:
+def _read_fast(text: str, section: str) -> Optional[dict[str, Any]]:
     """The mapping through libyaml when the file is plainly fine; None for anything else (a
     syntax error, a bound, a shape or a value the strict reader refuses and words)."""
     loader = _LibyamlLoader(text)
@@ -266,7 +283,7 @@ def _read_fast(text: str, section: str) -> Optional[dict]:
         loader.dispose()
 
 
-def _read_strict(path: Path, text: str, section: str) -> dict:
+def _read_strict(path: Path, text: str, section: str) -> dict[str, Any]:
     loader = UniqueKeyLoader(text)
     try:
         node = loader.get_single_node()

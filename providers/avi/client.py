@@ -12,6 +12,7 @@ import random
 import tempfile
 import threading
 import time
+import urllib.request
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -93,8 +94,13 @@ class _Login:
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
     """Keep requests' cookie jar empty: the session cookies are sent explicitly."""
 
-    def set_ok(self, cookie, request):  # noqa: D102
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: urllib.request.Request) -> bool:  # noqa: D102
         return False
+
+
+def _remove_if_present(path: str) -> None:
+    if os.path.exists(path):
+        os.remove(path)
 
 
 def _verify(settings: ControllerSettings) -> bool | str:
@@ -107,7 +113,7 @@ def _verify(settings: ControllerSettings) -> bool | str:
         fd, path = tempfile.mkstemp(prefix="avi-ca-", suffix=".pem")
         with os.fdopen(fd, "w") as fh:
             fh.write(bundle)
-        atexit.register(lambda: os.path.exists(path) and os.remove(path))
+        atexit.register(_remove_if_present, path)
         return path
     return bundle
 

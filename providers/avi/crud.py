@@ -127,7 +127,7 @@ class ObjectApi:
         have come after the commit, 409), look the name up first: an object carrying this
         resource's owner marker is adopted, one without it is an error, and only when there is
         none is the POST sent again. A POST is therefore never repeated blindly."""
-        name = body.get("name")
+        name: str = body["name"]  # check() refuses a body of any kind without a name
         marked = owner.mark(body)
         last: AviApiError | None = None
         absent = False  # the latest look-up found no object by this name

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, urlencode
 
@@ -37,7 +38,7 @@ class Request:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] | Message[str, str]  # a plain mapping or http.server's
     body: bytes
     base_url: str  # scheme://host[:port] as the client reached us
 
@@ -235,7 +236,7 @@ class Controller:
         reply.headers.append(("Allow", allowed))
         return reply
 
-    def _route(self, method: str, otype: ObjectType, uuid: str | None) -> Callable | None:
+    def _route(self, method: str, otype: ObjectType, uuid: str | None) -> Callable[..., Reply] | None:
         if uuid is None:
             return {"GET": self._list, "POST": self._create}.get(method)
         if otype.singleton:
@@ -298,7 +299,8 @@ class Controller:
         return body
 
     # ----- handlers ----------------------------------------------------------------------
-    def _list(self, req, otype, uuid, scope, version) -> Reply:
+    def _list(self, req: Request, otype: ObjectType, uuid: None, scope: Scope,
+              version: ApiVersion) -> Reply:
         q = req.query
         objs = [o for o in self.store.list(otype.name, scope) if self._matches(o, q)]
         try:
@@ -318,7 +320,8 @@ class Controller:
             body["next"] = f"{req.base_url}/api/{otype.name}?{urlencode(nxt)}"
         return Reply(200, body)
 
-    def _shape(self, req, otype, obj, version, include_name) -> dict[str, Any]:
+    def _shape(self, req: Request, otype: ObjectType, obj: dict[str, Any], version: ApiVersion,
+               include_name: bool) -> dict[str, Any]:
         out = self._render(req, otype, obj, version, include_name, written=False)
         if _flag(req.query, "skip_default"):
             scalars = defaults.scalar_defaults(otype.name)
@@ -357,11 +360,13 @@ class Controller:
             return False
         return any(r.endswith("/" + obj["uuid"]) for r in refs.iter_refs(holder))
 
-    def _get(self, req, otype, uuid, scope, version) -> Reply:
+    def _get(self, req: Request, otype: ObjectType, uuid: str, scope: Scope,
+             version: ApiVersion) -> Reply:
         obj = self.store.get(otype.name, uuid, scope)
         return Reply(200, self._shape(req, otype, obj, version, "include_name" in req.query))
 
-    def _create(self, req, otype, uuid, scope, version) -> Reply:
+    def _create(self, req: Request, otype: ObjectType, uuid: None, scope: Scope,
+                version: ApiVersion) -> Reply:
         if otype.singleton:
             return Reply(405, {"detail": "Method 'POST' not allowed."})
         obj = self.store.create(otype.name, self._body(req, otype, version), scope,
@@ -369,12 +374,14 @@ class Controller:
         body = self._render(req, otype, obj, version, include_name=True, written=True)
         return Reply(201, body, headers=[("Location", body["url"])], committed=True)
 
-    def _put(self, req, otype, uuid, scope, version) -> Reply:
+    def _put(self, req: Request, otype: ObjectType, uuid: str, scope: Scope,
+             version: ApiVersion) -> Reply:
         obj = self.store.replace(otype.name, uuid, self._body(req, otype, version), scope)
         return Reply(200, self._render(req, otype, obj, version, True, written=True),
                      committed=True)
 
-    def _patch(self, req, otype, uuid, scope, version) -> Reply:
+    def _patch(self, req: Request, otype: ObjectType, uuid: str, scope: Scope,
+               version: ApiVersion) -> Reply:
         patch = self._body(req, otype, version)
         with self.store.lock:
             current = self.store.get(otype.name, uuid, scope)
@@ -384,7 +391,8 @@ class Controller:
         return Reply(200, self._render(req, otype, obj, version, True, written=True),
                      committed=True)
 
-    def _delete(self, req, otype, uuid, scope, version) -> Reply:
+    def _delete(self, req: Request, otype: ObjectType, uuid: str, scope: Scope,
+                version: ApiVersion) -> Reply:
         self.store.delete(otype.name, uuid, scope)
         return Reply(204, None, committed=True)
 

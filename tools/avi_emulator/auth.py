@@ -17,7 +17,9 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from urllib.parse import urlsplit
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -85,7 +87,8 @@ class SessionTable:
         with self._lock:
             self._sessions.clear()
 
-    def authenticate(self, method: str, headers, users: dict[str, str],
+    def authenticate(self, method: str, headers: Mapping[str, str] | Message[str, str],
+                     users: dict[str, str],
                      basic_allowed: bool, secure_host: str | None = None) -> Session:
         """Return the caller's session (``basic`` set for accepted Basic auth) or raise
         AuthFailure. ``secure_host`` is the request's Host when it came over HTTPS."""

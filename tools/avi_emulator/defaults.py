@@ -7,7 +7,7 @@ recorded exchanges referenced in docs/avi-provider.md).
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, TypedDict
 
 from . import certs
 
@@ -60,7 +60,13 @@ SYSTEM_CONFIGURATION: dict[str, Any] = {
 # by vipNetworkName. A real controller allocates only from a network its cloud's IPAM profile
 # lists, with a static VIP range (ipam.py), which an admin creates; a fresh emulator has them
 # so the dev stack works either way. The range leaves .1-.99 free for fixed addresses.
-DEV_NETWORK = {"name": "vip-net-dev", "subnet": ("10.10.10.0", 24), "range": ("10.10.10.100", "10.10.10.199")}
+class _DevNetwork(TypedDict):
+    name: str
+    subnet: tuple[str, int]  # address, prefix length
+    range: tuple[str, str]  # first and last static VIP
+
+
+DEV_NETWORK: _DevNetwork = {"name": "vip-net-dev", "subnet": ("10.10.10.0", 24), "range": ("10.10.10.100", "10.10.10.199")}
 DEV_IPAM_PROFILE = "dev-ipam"
 
 

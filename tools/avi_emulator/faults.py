@@ -25,9 +25,10 @@ import fnmatch
 import random
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable, Optional
+from typing import Optional, TypedDict, TypeVar
 
 
 class FaultKind(Enum):
@@ -55,6 +56,21 @@ _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
 
 class FaultSpecError(ValueError):
     """A ``--fault`` spec that cannot be read; the message names the part and what is valid."""
+
+
+_T = TypeVar("_T")
+
+
+class _RuleFields(TypedDict, total=False):
+    """`FaultRule`'s fields as `FaultRule.parse` reads them from a spec, before the checks."""
+
+    kind: FaultKind
+    rate: float
+    methods: frozenset[str]
+    path: str
+    status: int
+    retry_after: float
+    delay_ms: int
 
 
 @dataclass(frozen=True)
@@ -91,7 +107,7 @@ class FaultRule:
         kinds = {k.value: k for k in FaultKind if k is not FaultKind.NONE}
         if kind_text not in kinds:
             raise FaultSpecError(f"fault kind: {kind_text!r} is not one of {', '.join(kinds)}")
-        values: dict = {"kind": kinds[kind_text]}
+        values: _RuleFields = {"kind": kinds[kind_text]}
         if rate_text:
             values["rate"] = _number(rate_text, "rate", float)
         for option in options:
@@ -122,7 +138,7 @@ class FaultRule:
         return f"{self.kind.value} {methods} {self.path}"
 
 
-def _number(text: str, what: str, kind: type):
+def _number(text: str, what: str, kind: Callable[[str], _T]) -> _T:
     try:
         return kind(text)
     except ValueError:
@@ -139,7 +155,7 @@ class Decision:
     delay_ms: int = 0
     rule: Optional[FaultRule] = None
 
-    def __iter__(self):  # `fault, status = plan.decide(...)` as before
+    def __iter__(self) -> Iterator[FaultKind | int]:  # `fault, status = plan.decide(...)` as before
         return iter((self.kind, self.status))
 
 
@@ -185,7 +201,7 @@ class FaultPlan:
             return NO_FAULT
 
     @staticmethod
-    def as_decision(value) -> Decision:
+    def as_decision(value: Decision | tuple[FaultKind, int]) -> Decision:
         """A Decision from ``decide``'s answer, also from a ``(kind, status)`` pair that a test's
         stand-in for ``decide`` returns."""
         if isinstance(value, Decision):
@@ -199,7 +215,7 @@ class FaultPlan:
             with self._lock:
                 self._committed[decision.kind] += 1
 
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, dict[str, int]]:
         """``{"injected": {kind: n}, "after_commit": {kind: n}, "rules": {label: n}}``."""
         with self._lock:
             return {"injected": {k.value: n for k, n in self.injected.items()},

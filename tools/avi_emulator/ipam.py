@@ -70,7 +70,8 @@ def _subnet_of(ip_prefix: dict[str, Any]) -> ipaddress.IPv4Network | ipaddress.I
         return None
 
 
-def _vip_ranges(network: dict[str, Any], wanted) -> tuple[list[tuple[int, int]], str]:
+def _vip_ranges(network: dict[str, Any],
+                wanted: ipaddress.IPv4Network | ipaddress.IPv6Network | None) -> tuple[list[tuple[int, int]], str]:
     """Static VIP ranges of the network's subnets (only ``wanted`` when given), or a reason."""
     subnets = [(s, _subnet_of(s.get("prefix") or {})) for s in network.get("configured_subnets") or []]
     if wanted is not None:
@@ -84,8 +85,8 @@ def _vip_ranges(network: dict[str, Any], wanted) -> tuple[list[tuple[int, int]],
                 continue
             span = static.get("range") or {}
             try:
-                begin = int(ipaddress.ip_address((span.get("begin") or {}).get("addr")))
-                end = int(ipaddress.ip_address((span.get("end") or {}).get("addr")))
+                begin = int(ipaddress.ip_address((span.get("begin") or {}).get("addr", "")))
+                end = int(ipaddress.ip_address((span.get("end") or {}).get("addr", "")))
             except ValueError:
                 continue
             ranges.append((begin, end))

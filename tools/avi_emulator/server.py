@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from .api import EMULATOR_PREFIX, Controller, Reply, Request
 from .auth import SessionTable
-from .faults import FaultKind, FaultPlan, FaultRule
+from .faults import NO_FAULT, FaultKind, FaultPlan, FaultRule
 from .store import Store
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -94,8 +94,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         plan.delay()
         faulted = split.path.startswith("/api/") and not split.path.startswith(EMULATOR_PREFIX)
-        decision = plan.as_decision(plan.decide(self.command, split.path)) if faulted else None
-        kind = decision.kind if decision else FaultKind.NONE
+        decision = plan.as_decision(plan.decide(self.command, split.path)) if faulted else NO_FAULT
+        kind = decision.kind
         if kind in (FaultKind.ERROR_BEFORE, FaultKind.SERVER_ERROR):
             self._send(Reply(decision.status, {"error": "Service temporarily unavailable (injected)"}))
             return
@@ -107,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.server.controller.handle(req)
         except Exception as exc:  # noqa: BLE001 - a bug must surface as a 500, not a hang-up
             reply = Reply(500, {"error": f"emulator internal error: {exc!r}"})
-        if decision is not None:
+        if faulted:
             plan.record_commit(decision, reply.committed)
         if kind is FaultKind.DROP_AFTER:
             self._drop()

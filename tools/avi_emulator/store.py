@@ -192,7 +192,9 @@ class Store:
             return body
         body = dict(body)
         password = body.pop("password")
-        self.users[body.get("username") or body.get("name")] = password
+        login = body.get("username") or body.get("name")
+        if isinstance(login, str):  # a body without either has no login to keep a password for
+            self.users[login] = password
         return body
 
     def serviceengine_routes(self) -> list[dict[str, Any]]:
@@ -380,5 +382,5 @@ class Store:
             self._check_owner(type_, obj, scope)
             del self._objects[type_][uuid]
             if type_ == "user":
-                self.users.pop(obj.get("username") or obj.get("name"), None)
+                self.users.pop(obj.get("username") or obj.get("name") or "", None)
             self._save()
