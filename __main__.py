@@ -14,12 +14,12 @@ import pulumi
 from components.ako.component import Ako
 from components.ako.wiring import ako_args, ako_outputs
 from components.cluster.component import Cluster, ClusterArgs
-from components.stack.loader import PulumiConfigSource, load_stack_config
-from components.stack.version_rules import version_warnings
 from components.edges.factory import build_edge, edge_before_mesh
 from components.mesh.component import IstioMesh, IstioMeshArgs
 from components.observability.component import Observability, ObservabilityArgs
 from components.routes.component import MeshRoutes, MeshRoutesArgs
+from components.stack.loader import PulumiConfigSource, load_stack_config
+from components.stack.version_rules import version_warnings
 
 config = load_stack_config(PulumiConfigSource())  # raises ConfigError listing every problem
 for warning in [*version_warnings(config, date.today()), *(config.avi.transport_warnings() if config.avi else [])]:
@@ -43,27 +43,39 @@ if config.cluster.kind == "aks":
 before_mesh = edge_before_mesh(config, cluster)
 gateway = before_mesh.gateway
 
-mesh = IstioMesh("mesh", IstioMeshArgs(
-    istio=config.istio,
-    app_namespaces=config.namespaces,
-    gateway_service_type=gateway.service_type,
-    service_annotations=gateway.service_annotations,
-    environment=config.environment_name,
-    namespace_policy=config.namespace_policy,
-    metrics_server=config.cluster.metrics_server,
-    gateway_node_local=gateway.node_local,
-), opts=k8s)
-routes = MeshRoutes("routes", MeshRoutesArgs(
-    mesh=mesh,
-    apps=config.apps,
-    external_hosts=config.external_hosts,
-    gateway_https=gateway.https,
-    gateway_mutual_tls=gateway.mutual_tls,
-), opts=k8s)
-observability = Observability("observability", ObservabilityArgs(
-    config=config.observability,
-    istio=config.istio,
-), opts=pulumi.ResourceOptions.merge(k8s, pulumi.ResourceOptions(depends_on=[mesh.istiod])))
+mesh = IstioMesh(
+    "mesh",
+    IstioMeshArgs(
+        istio=config.istio,
+        app_namespaces=config.namespaces,
+        gateway_service_type=gateway.service_type,
+        service_annotations=gateway.service_annotations,
+        environment=config.environment_name,
+        namespace_policy=config.namespace_policy,
+        metrics_server=config.cluster.metrics_server,
+        gateway_node_local=gateway.node_local,
+    ),
+    opts=k8s,
+)
+routes = MeshRoutes(
+    "routes",
+    MeshRoutesArgs(
+        mesh=mesh,
+        apps=config.apps,
+        external_hosts=config.external_hosts,
+        gateway_https=gateway.https,
+        gateway_mutual_tls=gateway.mutual_tls,
+    ),
+    opts=k8s,
+)
+observability = Observability(
+    "observability",
+    ObservabilityArgs(
+        config=config.observability,
+        istio=config.istio,
+    ),
+    opts=pulumi.ResourceOptions.merge(k8s, pulumi.ResourceOptions(depends_on=[mesh.istiod])),
+)
 pulumi.export("istioNamespace", mesh.istio_namespace)
 pulumi.export("ingressGatewayService", f"{mesh.ingress_namespace}/{mesh.ingress_service_name}")
 pulumi.export("ingressGateway", routes.gateway_name)

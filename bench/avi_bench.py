@@ -27,18 +27,19 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import grpc  # noqa: E402
-from google.protobuf import struct_pb2  # noqa: E402
 from avi.sdk.avi_api import ApiSession  # noqa: E402
+from google.protobuf import struct_pb2  # noqa: E402
 from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
 from pulumi.runtime import rpc  # noqa: E402
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc  # noqa: E402
@@ -59,9 +60,11 @@ class Phase:
 
 
 def _pool(i: int, port: int, prefix: str) -> dict[str, Any]:
-    return {"name": f"{prefix}-{i:04d}", "default_server_port": port,
-            "servers": [{"ip": {"addr": f"10.60.{i // 250}.{i % 250 + 1}", "type": "V4"},
-                         "port": port}]}
+    return {
+        "name": f"{prefix}-{i:04d}",
+        "default_server_port": port,
+        "servers": [{"ip": {"addr": f"10.60.{i // 250}.{i % 250 + 1}", "type": "V4"}, "port": port}],
+    }
 
 
 def _timed(emu: Emulator, count: int, parallel: int, op: Callable[[int], None]) -> Phase:
@@ -71,8 +74,7 @@ def _timed(emu: Emulator, count: int, parallel: int, op: Callable[[int], None]) 
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         list(pool.map(op, range(count)))
     seconds = time.perf_counter() - start
-    return Phase(seconds, emu.requests_seen - emu.sessions.logins - before,
-                 emu.take_peak_inflight())
+    return Phase(seconds, emu.requests_seen - emu.sessions.logins - before, emu.take_peak_inflight())
 
 
 def _struct(props: dict[str, Any]) -> struct_pb2.Struct:
@@ -83,10 +85,18 @@ class DynamicServer:
     """``python -m pulumi.dynamic``, as the engine starts it, and a gRPC stub to it."""
 
     def __enter__(self) -> provider_pb2_grpc.ResourceProviderStub:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(REPO), os.environ.get("PYTHONPATH", "")]), "PULUMI_PROJECT": "mesh-platform"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "pulumi.dynamic"], cwd=str(REPO),
-                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+            "PULUMI_PROJECT": "mesh-platform",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pulumi.dynamic"],
+            cwd=str(REPO),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         assert self.proc.stdout is not None  # stdout=PIPE
         port = int(self.proc.stdout.readline().decode().strip())
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -113,17 +123,19 @@ def bench_engine(emu: Emulator, count: int, parallel: int) -> dict[str, Phase]:
 
         # The engine serializes inputs in its own (Go) process: built before the clock starts, so
         # the time measured is the provider's, not this stand-in's on the emulator's cores.
-        planned = {port: [_struct({**_pool(i, port, "prov"), OWNER_INPUT: f"bench/{i}",
-                                   "__provider": blob}) for i in range(count)]
-                   for port in (30000, 31000)}
+        planned = {
+            port: [
+                _struct({**_pool(i, port, "prov"), OWNER_INPUT: f"bench/{i}", "__provider": blob}) for i in range(count)
+            ]
+            for port in (30000, 31000)
+        }
         empty = _struct({})
 
         def news(i: int, port: int) -> struct_pb2.Struct:
             return planned[port][i]
 
         def create(i: int) -> None:
-            checked = stub.Check(provider_pb2.CheckRequest(urn=urn(i), olds=empty,
-                                                           news=news(i, 30000)))
+            checked = stub.Check(provider_pb2.CheckRequest(urn=urn(i), olds=empty, news=news(i, 30000)))
             made = stub.Create(provider_pb2.CreateRequest(urn=urn(i), properties=checked.inputs))
             state[i] = (made.id, made.properties, checked.inputs)
 
@@ -134,13 +146,10 @@ def bench_engine(emu: Emulator, count: int, parallel: int) -> dict[str, Phase]:
 
         def update(i: int) -> None:
             id_, props, inputs = state[i]
-            checked = stub.Check(provider_pb2.CheckRequest(urn=urn(i), olds=inputs,
-                                                           news=news(i, 31000)))
-            diff = stub.Diff(provider_pb2.DiffRequest(id=id_, urn=urn(i), olds=props,
-                                                      news=checked.inputs))
+            checked = stub.Check(provider_pb2.CheckRequest(urn=urn(i), olds=inputs, news=news(i, 31000)))
+            diff = stub.Diff(provider_pb2.DiffRequest(id=id_, urn=urn(i), olds=props, news=checked.inputs))
             assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
-            done = stub.Update(provider_pb2.UpdateRequest(id=id_, urn=urn(i), olds=props,
-                                                          news=checked.inputs))
+            done = stub.Update(provider_pb2.UpdateRequest(id=id_, urn=urn(i), olds=props, news=checked.inputs))
             state[i] = (id_, done.properties, checked.inputs)
 
         def delete(i: int) -> None:
@@ -153,16 +162,19 @@ def bench_engine(emu: Emulator, count: int, parallel: int) -> dict[str, Phase]:
         checked = stub.Check(provider_pb2.CheckRequest(urn=urn(count), olds=empty, news=warm_up))
         made = stub.Create(provider_pb2.CreateRequest(urn=urn(count), properties=checked.inputs))
         stub.Delete(provider_pb2.DeleteRequest(id=made.id, urn=urn(count), properties=made.properties))
-        return {name: _timed(emu, count, parallel, fn)
-                for name, fn in zip(OPS, (create, read, update, delete))}
+        return {
+            name: _timed(emu, count, parallel, fn)
+            for name, fn in zip(OPS, (create, read, update, delete), strict=False)
+        }
 
 
 def bench_avisdk(emu: Emulator, count: int, parallel: int) -> dict[str, Phase]:
     parts = urlsplit(emu.url)
     ApiSession.clear_cached_sessions()
     # verify=True: the emulator is plain HTTP here, and avisdk warns loudly on verify=False
-    api = ApiSession(f"http://{parts.hostname}", USER, PASSWORD, tenant="admin",
-                     api_version="22.1.3", port=parts.port, verify=True)
+    api = ApiSession(
+        f"http://{parts.hostname}", USER, PASSWORD, tenant="admin", api_version="22.1.3", port=parts.port, verify=True
+    )
     uuids: dict[int, str] = {}
 
     def create(i: int) -> None:
@@ -178,14 +190,18 @@ def bench_avisdk(emu: Emulator, count: int, parallel: int) -> dict[str, Phase]:
         api.delete(f"pool/{uuids[i]}")
 
     try:
-        return {name: _timed(emu, count, parallel, fn)
-                for name, fn in zip(OPS, (create, read, update, delete))}
+        return {
+            name: _timed(emu, count, parallel, fn)
+            for name, fn in zip(OPS, (create, read, update, delete), strict=False)
+        }
     finally:
         ApiSession.clear_cached_sessions()
 
 
 CLIENTS: tuple[tuple[str, Callable[[Emulator, int, int], dict[str, Phase]]], ...] = (
-    ("provider (engine path)", bench_engine), ("avisdk ApiSession", bench_avisdk))
+    ("provider (engine path)", bench_engine),
+    ("avisdk ApiSession", bench_avisdk),
+)
 
 
 def _row(label: str, latency: int, count: int, results: dict[str, Phase]) -> str:
@@ -214,14 +230,16 @@ def rows(count: int, parallel: int, latencies: list[int], rounds: int = 3) -> It
     for latency in latencies:
         for _ in range(rounds):
             for label, run in CLIENTS:
-                with Emulator(EmulatorConfig(username=USER, password=PASSWORD,
-                                             latency_ms=latency)) as emu:
+                with Emulator(EmulatorConfig(username=USER, password=PASSWORD, latency_ms=latency)) as emu:
                     runs.setdefault((label, latency), []).append(run(emu, count, parallel))
-    yield (f"{count} pools, {parallel} operations in flight for both, through `python -m pulumi.dynamic`"
-           f" (provider, avi.maxConcurrentRequests: {parallel}) and in-process threads (avisdk);"
-           f" the median of {rounds} alternating runs each\n")
-    yield ("| client | latency | " + " | ".join(f"{op} req/op | {op} s" for op in OPS)
-           + " | total s | peak concurrency |")
+    yield (
+        f"{count} pools, {parallel} operations in flight for both, through `python -m pulumi.dynamic`"
+        f" (provider, avi.maxConcurrentRequests: {parallel}) and in-process threads (avisdk);"
+        f" the median of {rounds} alternating runs each\n"
+    )
+    yield (
+        "| client | latency | " + " | ".join(f"{op} req/op | {op} s" for op in OPS) + " | total s | peak concurrency |"
+    )
     yield "|---" * (2 * len(OPS) + 4) + "|"
     for latency in latencies:
         for label, _ in CLIENTS:
@@ -232,8 +250,10 @@ def rows(count: int, parallel: int, latencies: list[int], rounds: int = 3) -> It
     for latency in latencies:
         mine, theirs = ([_total(r) for r in runs[(label, latency)]] for label, _ in CLIENTS)
         ratio = statistics.median(mine) / statistics.median(theirs)
-        yield (f"| {latency} ms | {', '.join(f'{t:.2f}' for t in mine)} | "
-               f"{', '.join(f'{t:.2f}' for t in theirs)} | {ratio:.2f}x |")
+        yield (
+            f"| {latency} ms | {', '.join(f'{t:.2f}' for t in mine)} | "
+            f"{', '.join(f'{t:.2f}' for t in theirs)} | {ratio:.2f}x |"
+        )
 
 
 def main() -> None:
@@ -242,13 +262,13 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=10)
     parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 20])
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs per client and latency")
-    parser.add_argument("--skip-eval", action="store_true",
-                        help="leave out the evaluation-time table")
+    parser.add_argument("--skip-eval", action="store_true", help="leave out the evaluation-time table")
     args = parser.parse_args()
     for line in rows(args.count, args.parallel, args.latency_ms, args.rounds):
         print(line, flush=True)
     if not args.skip_eval:
         from bench import eval_bench
+
         print()
         eval_bench.main([])
 

@@ -24,14 +24,22 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the children import pulumi only once their paths and limits are set
     from pulumi import Output
 
 REPO = Path(__file__).resolve().parents[1]
-AVI_CLASSES = ("AviHealthMonitor", "AviHttpPolicySet", "AviPkiProfile", "AviPool", "AviSslKeyAndCertificate",
-               "AviStaticRoute", "AviVirtualService", "AviVsVip")
+AVI_CLASSES = (
+    "AviHealthMonitor",
+    "AviHttpPolicySet",
+    "AviPkiProfile",
+    "AviPool",
+    "AviSslKeyAndCertificate",
+    "AviStaticRoute",
+    "AviVirtualService",
+    "AviVsVip",
+)
 
 
 class _Source:
@@ -48,7 +56,7 @@ class _Source:
         value = self._values.get(key)
         return None if isinstance(value, dict) and "secure" in value else value
 
-    def secret(self, key: str) -> Optional[Output[str]]:
+    def secret(self, key: str) -> Output[str] | None:
         value = self._values.get(key)
         if value is None:
             return None
@@ -81,10 +89,11 @@ def _swap_for_bare_sdk_resources() -> None:
             url: pulumi.Output[str]
             vip: pulumi.Output[list[dict[str, Any]]]
 
-            def __init__(self, resource_name: str, opts: Optional[pulumi.ResourceOptions] = None,
-                         **fields: Any) -> None:
-                super().__init__(BareProvider(), resource_name, {"uuid": None, "url": None, "vip": None, **fields},
-                                 opts)
+            def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **fields: Any) -> None:
+                super().__init__(
+                    BareProvider(), resource_name, {"uuid": None, "url": None, "vip": None, **fields}, opts
+                )
+
         return Bare
 
     for name in AVI_CLASSES:
@@ -129,10 +138,19 @@ def _child(mode: str, apps: int) -> None:
     @pulumi.runtime.test  # type: ignore[untyped-decorator]  # unannotated in the SDK
     def program() -> Any:
         tls = AviMeshTls("avi-mesh-tls", config.cluster.name, ["istio-ingressgateway.istio-ingress.svc"])
-        edge = AviEdge("avi-edge", AviEdgeArgs(
-            cluster_name=config.cluster.name, edge=avi, apps=config.apps, gateway_https_node_port=30443,
-            gateway_status_node_port=30021, gateway_namespace="istio-ingress", mesh_tls=tls,
-            certificates_secret=config.edge_certificates))
+        edge = AviEdge(
+            "avi-edge",
+            AviEdgeArgs(
+                cluster_name=config.cluster.name,
+                edge=avi,
+                apps=config.apps,
+                gateway_https_node_port=30443,
+                gateway_status_node_port=30021,
+                gateway_namespace="istio-ingress",
+                mesh_tls=tls,
+                certificates_secret=config.edge_certificates,
+            ),
+        )
         return edge.virtual_services
 
     start = time.perf_counter()
@@ -143,8 +161,13 @@ def _child(mode: str, apps: int) -> None:
 
 
 def measure(mode: str, apps: int) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "bench.avi_edge_bench", "--child", mode, str(apps)],
-                          cwd=str(REPO), capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.avi_edge_bench", "--child", mode, str(apps)],
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -168,8 +191,11 @@ def main(argv: list[str] | None = None) -> None:
         if "error" in edge or "error" in sdk:
             print(f"| {apps} | - | {edge.get('error', '')} | {sdk.get('error', '')} | - | - |", flush=True)
             continue
-        print(f"| {apps} | {edge['dynamic']} | {edge['seconds']:.2f} | {sdk['seconds']:.2f} | "
-              f"{edge['seconds'] * 1000 / apps:.2f} | {edge['seconds'] / sdk['seconds']:.2f} |", flush=True)
+        print(
+            f"| {apps} | {edge['dynamic']} | {edge['seconds']:.2f} | {sdk['seconds']:.2f} | "
+            f"{edge['seconds'] * 1000 / apps:.2f} | {edge['seconds'] / sdk['seconds']:.2f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

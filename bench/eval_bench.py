@@ -44,6 +44,7 @@ def _child(mode: str, count: int) -> None:
     pulumi.runtime.set_mocks(Mocks(), project="mesh-platform", stack="bench", preview=False)
     if mode == "sdk+fix":
         from providers.avi import sdk_fixes
+
         sdk_fixes.install()
 
     global NoopProvider, Noop  # importable by dill, as a program's own provider would be
@@ -59,14 +60,27 @@ def _child(mode: str, count: int) -> None:
     def build() -> list[Resource]:
         if mode == "avi":
             from providers.avi.resources import AviPool
-            return [AviPool(f"pool-{i}", name=f"pool-{i}", default_server_port=30080,
-                            health_monitor_refs=["/api/healthmonitor?name=ready"],
-                            servers=[{"ip": {"addr": f"10.{i // 250}.{i % 250}.1",
-                                             "type": "V4"}}]) for i in range(count)]
-        return [Noop(f"pool-{i}", name=f"pool-{i}", default_server_port=30080,
-                     health_monitor_refs=["/api/healthmonitor?name=ready"],
-                     servers=[{"ip": {"addr": f"10.{i // 250}.{i % 250}.1", "type": "V4"}}])
-                for i in range(count)]
+
+            return [
+                AviPool(
+                    f"pool-{i}",
+                    name=f"pool-{i}",
+                    default_server_port=30080,
+                    health_monitor_refs=["/api/healthmonitor?name=ready"],
+                    servers=[{"ip": {"addr": f"10.{i // 250}.{i % 250}.1", "type": "V4"}}],
+                )
+                for i in range(count)
+            ]
+        return [
+            Noop(
+                f"pool-{i}",
+                name=f"pool-{i}",
+                default_server_port=30080,
+                health_monitor_refs=["/api/healthmonitor?name=ready"],
+                servers=[{"ip": {"addr": f"10.{i // 250}.{i % 250}.1", "type": "V4"}}],
+            )
+            for i in range(count)
+        ]
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]  # unannotated in the SDK
     def program() -> pulumi.Output[list[Any]]:
@@ -85,9 +99,13 @@ def _child(mode: str, count: int) -> None:
 
 
 def measure(mode: str, count: int) -> str:
-    proc = subprocess.run([sys.executable, "-m", "bench.eval_bench", "--child", mode,
-                           str(count)], cwd=str(REPO), capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.eval_bench", "--child", mode, str(count)],
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     lines = proc.stdout.strip().splitlines()
     if lines and (lines[-1] == "RecursionError" or lines[-1].startswith("failed")):
         return lines[-1]
@@ -102,16 +120,14 @@ def measure(mode: str, count: int) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--counts", type=int, nargs="+",
-                        default=[250, 500, 900, 1000, 2000, 4000])
+    parser.add_argument("--counts", type=int, nargs="+", default=[250, 500, 900, 1000, 2000, 4000])
     parser.add_argument("--child", nargs=2, metavar=("MODE", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(args.child[0], int(args.child[1]))
         return
     print("Program evaluation under Pulumi mocks (seconds; one fresh process per cell)\n")
-    print("| dynamic resources | SDK alone | SDK + workaround | AviPool | AviPool / SDK + "
-          "workaround |")
+    print("| dynamic resources | SDK alone | SDK + workaround | AviPool | AviPool / SDK + workaround |")
     print("|---|---|---|---|---|")
     for count in args.counts:
         cells = {mode: measure(mode, count) for mode in MODES}
@@ -119,8 +135,7 @@ def main(argv: list[str] | None = None) -> None:
             ratio = f"{float(cells['avi']) / float(cells['sdk+fix']):.2f}"
         except ValueError:
             ratio = "-"
-        print(f"| {count} | {cells['sdk']} | {cells['sdk+fix']} | {cells['avi']} | {ratio} |",
-              flush=True)
+        print(f"| {count} | {cells['sdk']} | {cells['sdk+fix']} | {cells['avi']} | {ratio} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,13 @@ def app(i: int) -> dict[str, Any]:
         prefixes = ["/"]
     elif i % 4 == 0:
         namespace["tls"] = {"certificate": {"secret": "apps-wildcard"}, "redirect": True}
-    return {"virtualName": f"app-{i}", "name": f"app-{i}", "port": 8080, "namespaces": [namespace],
-            "prefixes": prefixes}
+    return {
+        "virtualName": f"app-{i}",
+        "name": f"app-{i}",
+        "port": 8080,
+        "namespaces": [namespace],
+        "prefixes": prefixes,
+    }
 
 
 def stack_config(apps: int) -> dict[str, Any]:
@@ -36,13 +41,26 @@ def stack_config(apps: int) -> dict[str, Any]:
         "mesh-platform:namespaces": NAMESPACES,
         "mesh-platform:apps": [app(i) for i in range(apps)],
         "mesh-platform:edgeCertificates": {"secure": "v1:c2NhbGUtY2VydGlmaWNhdGVz"},
-        "mesh-platform:edge": {"kind": "avi", "avi": {
-            "vipNetwork": "10.80.0.0/22", "vipNetworkName": "vip-net-scale", "shardSize": "LARGE",
-            "passthroughShardSize": "MEDIUM", "staticRoutes": True,
-            "nodes": [{"name": f"worker-{n}", "address": f"10.81.0.{10 + n}", "podCidr": f"10.244.{n}.0/24"}
-                      for n in range(3)]}},
-        "mesh-platform:avi": {"controller": "https://avi.scale.example.net", "username": "pulumi", "tenant": "admin",
-                              "version": "22.1.3"},
+        "mesh-platform:edge": {
+            "kind": "avi",
+            "avi": {
+                "vipNetwork": "10.80.0.0/22",
+                "vipNetworkName": "vip-net-scale",
+                "shardSize": "LARGE",
+                "passthroughShardSize": "MEDIUM",
+                "staticRoutes": True,
+                "nodes": [
+                    {"name": f"worker-{n}", "address": f"10.81.0.{10 + n}", "podCidr": f"10.244.{n}.0/24"}
+                    for n in range(3)
+                ],
+            },
+        },
+        "mesh-platform:avi": {
+            "controller": "https://avi.scale.example.net",
+            "username": "pulumi",
+            "tenant": "admin",
+            "version": "22.1.3",
+        },
         "mesh-platform:aviPassword": {"secure": "v1:c2NhbGUtcGFzc3dvcmQ="},
     }
 

@@ -80,16 +80,23 @@ def _capture(stack_path: Path, capture_path: Path) -> None:
         def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:
             response = super().RegisterResource(request)
             if request.type != "pulumi:pulumi:Stack":
-                captured.append({
-                    "type": request.type, "name": request.name, "custom": bool(request.custom),
-                    "urn": response.urn, "parent": request.parent,
-                    "provider": request.provider.rsplit("::", 1)[0] if request.provider else "",
-                    "dependencies": list(request.dependencies),
-                    "property_dependencies": {key: list(deps.urns)
-                                              for key, deps in request.propertyDependencies.items() if deps.urns},
-                    "inputs": mockrun._unwrap(rpc.deserialize_properties(request.object)),
-                    "protect": bool(request.protect), "retain_on_delete": bool(request.retainOnDelete),
-                })
+                captured.append(
+                    {
+                        "type": request.type,
+                        "name": request.name,
+                        "custom": bool(request.custom),
+                        "urn": response.urn,
+                        "parent": request.parent,
+                        "provider": request.provider.rsplit("::", 1)[0] if request.provider else "",
+                        "dependencies": list(request.dependencies),
+                        "property_dependencies": {
+                            key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
+                        },
+                        "inputs": mockrun._unwrap(rpc.deserialize_properties(request.object)),
+                        "protect": bool(request.protect),
+                        "retain_on_delete": bool(request.retainOnDelete),
+                    }
+                )
             return response
 
     # run_stack_file builds its monitor from this name: this child process records through ours
@@ -141,6 +148,7 @@ def _floor(capture_path: Path) -> None:
     class Provider(pulumi.ProviderResource):
         def __init__(self, package: str, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions):
             super().__init__(package, name, inputs, opts)
+
     from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
     from pulumi.runtime.sync_await import _sync_await
 
@@ -165,9 +173,12 @@ def _floor(capture_path: Path) -> None:
             through_inputs = {u for urns in entry["property_dependencies"].values() for u in urns}
             explicit = [by_urn[u] for u in entry["dependencies"] if u in by_urn and u not in through_inputs]
             opts = pulumi.ResourceOptions(
-                parent=by_urn.get(entry["parent"]), provider=providers.get(entry["provider"]),
+                parent=by_urn.get(entry["parent"]),
+                provider=providers.get(entry["provider"]),
                 depends_on=explicit or None,
-                protect=entry["protect"] or None, retain_on_delete=entry["retain_on_delete"] or None)
+                protect=entry["protect"] or None,
+                retain_on_delete=entry["retain_on_delete"] or None,
+            )
             inputs = _replay_value(entry["inputs"], pulumi.Output.secret)
             for key, urns in entry["property_dependencies"].items():
                 if key in inputs:
@@ -185,8 +196,15 @@ def _floor(capture_path: Path) -> None:
         return wait_for_rpcs()
 
     _sync_await(run_pulumi_func(register_all))
-    print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
-                      "registered": CountingMocks.registered}))
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - start,
+                "cpu": time.process_time() - cpu,
+                "registered": CountingMocks.registered,
+            }
+        )
+    )
 
 
 def _render(stack_path: Path, out: Path) -> None:
@@ -205,8 +223,13 @@ def _render(stack_path: Path, out: Path) -> None:
 
 
 def _child(args: list[str]) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "bench.render_bench", "--child", *args], cwd=str(REPO),
-                          capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.render_bench", "--child", *args],
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -223,9 +246,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         sys.path.insert(0, str(REPO))
         mode, *paths = args.child
-        {"capture": lambda: _capture(Path(paths[0]), Path(paths[1])),
-         "floor": lambda: _floor(Path(paths[0])),
-         "render": lambda: _render(Path(paths[0]), Path(paths[1]))}[mode]()
+        {
+            "capture": lambda: _capture(Path(paths[0]), Path(paths[1])),
+            "floor": lambda: _floor(Path(paths[0])),
+            "render": lambda: _render(Path(paths[0]), Path(paths[1])),
+        }[mode]()
         sys.stdout.flush()
         os._exit(0)  # skip the mock runtime's noisy event-loop teardown, as tools.render does
 
@@ -243,8 +268,10 @@ def main(argv: list[str] | None = None) -> None:
             renders.append(_child(["render", str(stack_path), str(Path(scratch) / f"out-{run}")]))
             floors.append(_child(["floor", str(capture_path)]))
             if renders[-1]["registered"] != resources or floors[-1]["registered"] != resources:
-                raise SystemExit(f"render registered {renders[-1]['registered']}, floor {floors[-1]['registered']}, "
-                                 f"captured {resources}: not the same resources")
+                raise SystemExit(
+                    f"render registered {renders[-1]['registered']}, floor {floors[-1]['registered']}, "
+                    f"captured {resources}: not the same resources"
+                )
             print(_row(str(run), renders[-1], floors[-1]), flush=True)
         median = {key: statistics.median(r[key] for r in renders) for key in ("seconds", "cpu")}
         floor_median = {key: statistics.median(f[key] for f in floors) for key in ("seconds", "cpu")}
@@ -252,8 +279,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _row(label: str, render: dict[str, float], floor: dict[str, float]) -> str:
-    return (f"| {label} | {render['seconds']:.2f} | {floor['seconds']:.2f} | {render['seconds'] / floor['seconds']:.2f} "
-            f"| {render['cpu']:.2f} | {floor['cpu']:.2f} | {render['cpu'] / floor['cpu']:.2f} |")
+    return (
+        f"| {label} | {render['seconds']:.2f} | {floor['seconds']:.2f} | {render['seconds'] / floor['seconds']:.2f} "
+        f"| {render['cpu']:.2f} | {floor['cpu']:.2f} | {render['cpu'] / floor['cpu']:.2f} |"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -40,8 +40,17 @@ class SuiteRun:
 
 
 def run_suite(pytest_args: list[str], slowest: int) -> SuiteRun:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--durations={slowest}",
-               "--durations-min=0", *pytest_args]  # pytest hides phases under 5 ms otherwise
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--durations={slowest}",
+        "--durations-min=0",
+        *pytest_args,
+    ]  # pytest hides phases under 5 ms otherwise
     started = time.monotonic()
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
@@ -59,7 +68,7 @@ def _load() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    own, pytest_args = (args[:args.index("--")], args[args.index("--") + 1:]) if "--" in args else (args, [])
+    own, pytest_args = (args[: args.index("--")], args[args.index("--") + 1 :]) if "--" in args else (args, [])
     parser = argparse.ArgumentParser(prog="python -m bench.suite_time", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="how many times to run the suite (default 1)")
     parser.add_argument("--slowest", type=int, default=30, help="how many slowest test phases to list (default 30)")
@@ -69,16 +78,20 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 <= options.slowest <= 1000:
         parser.error(f"--slowest must be between 0 and 1000, got {options.slowest}")
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          f"load average before: {_load()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"load average before: {_load()}"
+    )
     runs: list[SuiteRun] = []
     for number in range(1, options.runs + 1):
         run = run_suite(pytest_args, options.slowest)
         runs.append(run)
         print(f"run {number}: {run.wall_s:.1f} s wall, {run.outcome} (exit {run.returncode})", flush=True)
     walls = [run.wall_s for run in runs]
-    print(f"wall time: shortest {min(walls):.1f} s, median {statistics.median(walls):.1f} s over {len(walls)} run(s); "
-          f"load average after: {_load()}")
+    print(
+        f"wall time: shortest {min(walls):.1f} s, median {statistics.median(walls):.1f} s over {len(walls)} run(s); "
+        f"load average after: {_load()}"
+    )
     if options.slowest and runs[-1].slowest:
         print(f"slowest {len(runs[-1].slowest)} test phases of the last run:")
         for line in runs[-1].slowest:

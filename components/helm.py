@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -10,10 +10,17 @@ import pulumi_kubernetes as k8s
 from components.config.types import HelmChartConfig
 
 
-def pinned_release(resource_name: str, release_name: str, chart: HelmChartConfig, namespace: pulumi.Input[str],
-                   values: pulumi.Input[dict[str, Any]], *, parent: pulumi.Resource,
-                   depends_on: Optional[list[pulumi.Resource]] = None, timeout: Optional[int] = None,
-                   ) -> k8s.helm.v3.Release:
+def pinned_release(
+    resource_name: str,
+    release_name: str,
+    chart: HelmChartConfig,
+    namespace: pulumi.Input[str],
+    values: pulumi.Input[dict[str, Any]],
+    *,
+    parent: pulumi.Resource,
+    depends_on: list[pulumi.Resource] | None = None,
+    timeout: int | None = None,
+) -> k8s.helm.v3.Release:
     """A Helm release of `chart` at its pinned version, through the Kubernetes provider `parent` carries.
 
     An OCI chart is named by its URL, a classic one by name in its repository

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pulumi
 
 
-def dependencies_of(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Resource]:
+def dependencies_of(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
     """The resources `opts.depends_on` names, as a list.
 
     Children created with `parent=self` inherit a component's providers, but not its
@@ -23,7 +21,7 @@ def dependencies_of(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Resou
     raise TypeError("a component's depends_on must list resources, not outputs")
 
 
-def renamed_from(old_type: str, opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:
+def renamed_from(old_type: str, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
     """`opts` plus an alias to the type token a component had before, so existing stacks keep its
     URN, and, through the engine's parent aliases, those of its children."""
     return pulumi.ResourceOptions.merge(pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=old_type)]), opts)

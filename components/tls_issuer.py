@@ -21,8 +21,8 @@ here is wrapped in `Output.secret` as well.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import pulumi
 import pulumi_tls as tls
@@ -73,9 +73,16 @@ def private_key(name: str, parent: pulumi.Resource) -> tls.PrivateKey:
     return tls.PrivateKey(name, algorithm="ECDSA", ecdsa_curve="P256", opts=pulumi.ResourceOptions(parent=parent))
 
 
-def self_signed_certificate(*, key_name: str, cert_name: str, parent: pulumi.Resource, common_name: str,
-                            dns_names: Sequence[str], audience: Audience,
-                            uses: Sequence[str] = SERVER_USES) -> IssuedCertificate:
+def self_signed_certificate(
+    *,
+    key_name: str,
+    cert_name: str,
+    parent: pulumi.Resource,
+    common_name: str,
+    dns_names: Sequence[str],
+    audience: Audience,
+    uses: Sequence[str] = SERVER_USES,
+) -> IssuedCertificate:
     """A new key and a certificate it signs itself, for `dns_names`."""
     key = private_key(key_name, parent)
     cert = tls.SelfSignedCert(
@@ -107,9 +114,18 @@ def authority(*, key_name: str, cert_name: str, parent: pulumi.Resource, common_
     return Authority(cert, key)
 
 
-def signed_certificate(issuer: Authority, *, key_name: str, request_name: str, cert_name: str,
-                       parent: pulumi.Resource, common_name: str, dns_names: Sequence[str], audience: Audience,
-                       uses: Sequence[str] = SERVER_USES) -> IssuedCertificate:
+def signed_certificate(
+    issuer: Authority,
+    *,
+    key_name: str,
+    request_name: str,
+    cert_name: str,
+    parent: pulumi.Resource,
+    common_name: str,
+    dns_names: Sequence[str],
+    audience: Audience,
+    uses: Sequence[str] = SERVER_USES,
+) -> IssuedCertificate:
     """A new key, its certificate request and the certificate `issuer` signs for it."""
     key = private_key(key_name, parent)
     request = tls.CertRequest(

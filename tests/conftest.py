@@ -3,8 +3,9 @@ uses an emulator fixture is marked `emulator` (pytest.ini lists the markers)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import pytest
 
@@ -32,8 +33,12 @@ def run_stack() -> RunStack:
     `run_stack(path=Path(...))` runs any stack file."""
     cache: dict[str, ProgramRun] = {}
 
-    def run(name: Optional[str] = None, overrides: Optional[dict[str, Any]] = None,
-            path: Optional[Path] = None, preview: bool = False) -> ProgramRun:
+    def run(
+        name: str | None = None,
+        overrides: dict[str, Any] | None = None,
+        path: Path | None = None,
+        preview: bool = False,
+    ) -> ProgramRun:
         stack_path = Path(path) if path else PROJECT_DIR / f"Pulumi.{name}.yaml"
         if overrides or path or preview:
             return run_program(read_stack_file(stack_path, overrides), preview=preview)

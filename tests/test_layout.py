@@ -18,8 +18,18 @@ from tools.mockrun import PROJECT_DIR
 SOURCE_ROOTS = ("components", "providers", "tools", "bench")
 MAX_LINES = 400
 
-DOMAIN_PACKAGES = ("config", "cluster", "mesh", "routes", "observability", "ako",
-                   "edges/alb", "edges/azure_ip", "edges/emissary", "edges/avi")
+DOMAIN_PACKAGES = (
+    "config",
+    "cluster",
+    "mesh",
+    "routes",
+    "observability",
+    "ako",
+    "edges/alb",
+    "edges/azure_ip",
+    "edges/emissary",
+    "edges/avi",
+)
 
 
 def project_modules() -> dict[str, Path]:
@@ -40,7 +50,8 @@ def _is_type_checking_block(node: ast.AST) -> bool:
         return False
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
@@ -71,10 +82,9 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")
-                anchor = anchor[:len(anchor) - (node.level - 1)]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
                 base = ".".join(anchor + ([base] if base else []))
-            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
-                       for alias in node.names]
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
         for target in targets:
             # The longest project module the target names (a module, or the package it comes from).
             while target and target not in modules:
@@ -94,7 +104,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state:
                 cycle = visit(nxt)
                 if cycle:
@@ -137,8 +147,17 @@ def test_the_walk_sees_function_level_and_relative_imports():
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("composition and tooling", ("__main__", "tools", "bench")),
     ("the stack layer", ("components.stack",)),
-    ("the domains", ("components.cluster", "components.mesh", "components.routes", "components.observability",
-                     "components.edges", "components.ako")),
+    (
+        "the domains",
+        (
+            "components.cluster",
+            "components.mesh",
+            "components.routes",
+            "components.observability",
+            "components.edges",
+            "components.ako",
+        ),
+    ),
     ("helpers the domains share", ("components",)),
     ("the shared Avi vocabulary", ("components.avi",)),
     ("the config kit", ("components.config",)),
@@ -186,8 +205,10 @@ def upward_imports(packages: dict[str, set[str]]) -> list[str]:
     for source, targets in sorted(packages.items()):
         for target in sorted(targets):
             if layer_of(target) < layer_of(source):
-                found.append(f"{source} ({LAYERS[layer_of(source)][0]}) imports {target} "
-                             f"({LAYERS[layer_of(target)][0]}), a layer above it")
+                found.append(
+                    f"{source} ({LAYERS[layer_of(source)][0]}) imports {target} "
+                    f"({LAYERS[layer_of(target)][0]}), a layer above it"
+                )
     return found
 
 
@@ -200,21 +221,23 @@ def test_no_import_cycle_among_packages():
 def test_imports_point_down_the_layers():
     modules = project_modules()
     wrong = upward_imports(package_graph(import_graph(), modules))
-    assert not wrong, "imports against the layers (" + " > ".join(n for n, _ in LAYERS) + "):\n  " + \
-        "\n  ".join(wrong)
+    assert not wrong, "imports against the layers (" + " > ".join(n for n, _ in LAYERS) + "):\n  " + "\n  ".join(wrong)
 
 
 def test_the_provider_never_imports_components_and_components_never_import_tools():
     graph = import_graph()
-    wrong = sorted(f"{name} imports {target}" for name, imported in graph.items() for target in imported
-                   if (name.startswith("providers.") and target.startswith("components."))
-                   or (name.startswith("components.") and target.startswith("tools.")))
+    wrong = sorted(
+        f"{name} imports {target}"
+        for name, imported in graph.items()
+        for target in imported
+        if (name.startswith("providers.") and target.startswith("components."))
+        or (name.startswith("components.") and target.startswith("tools."))
+    )
     assert not wrong, "\n".join(wrong)
 
 
 def test_package_graph_sees_a_cycle_between_packages_whose_modules_do_not_cycle():
-    modules = {name: Path(f"/x/{name.replace('.', '/')}.py")
-               for name in ("p.a.one", "p.a.two", "p.b.three")}
+    modules = {name: Path(f"/x/{name.replace('.', '/')}.py") for name in ("p.a.one", "p.a.two", "p.b.three")}
     graph = {"p.a.one": {"p.b.three"}, "p.b.three": {"p.a.two"}, "p.a.two": set()}
     assert not find_cycle(graph)
     assert find_cycle(package_graph(graph, modules)) == ["p.a", "p.b", "p.a"]
@@ -222,15 +245,18 @@ def test_package_graph_sees_a_cycle_between_packages_whose_modules_do_not_cycle(
 
 def test_layer_check_names_an_upward_import():
     assert upward_imports({"components.config": {"components.stack"}}) == [
-        "components.config (the config kit) imports components.stack (the stack layer), a layer above it"]
+        "components.config (the config kit) imports components.stack (the stack layer), a layer above it"
+    ]
     assert upward_imports({"components.stack": {"components.ako", "components.config"}}) == []
 
 
 def test_type_checking_imports_are_not_edges(tmp_path):
     module = tmp_path / "rules.py"
-    module.write_text("from typing import TYPE_CHECKING\nimport typing\n"
-                      "if TYPE_CHECKING:\n    from p.top import Root\nelse:\n    from p.low import Low\n"
-                      "if typing.TYPE_CHECKING:\n    import p.top\n")
+    module.write_text(
+        "from typing import TYPE_CHECKING\nimport typing\n"
+        "if TYPE_CHECKING:\n    from p.top import Root\nelse:\n    from p.low import Low\n"
+        "if typing.TYPE_CHECKING:\n    import p.top\n"
+    )
     modules = {"p.rules": module, "p.top": tmp_path / "top.py", "p.low": tmp_path / "low.py"}
     assert imports_of("p.rules", module, modules) == {"p.low"}
 
@@ -251,9 +277,11 @@ def test_config_models_import_no_component():
 
 def test_nothing_below_the_stack_layer_imports_it_at_runtime():
     graph = import_graph()
-    wrong = {name: sorted(m for m in imported if m.startswith("components.stack"))
-             for name, imported in graph.items()
-             if name.startswith(("components.", "providers.")) and not name.startswith("components.stack")}
+    wrong = {
+        name: sorted(m for m in imported if m.startswith("components.stack"))
+        for name, imported in graph.items()
+        if name.startswith(("components.", "providers.")) and not name.startswith("components.stack")
+    }
     assert not {name: found for name, found in wrong.items() if found}
 
 
@@ -263,6 +291,9 @@ def test_the_config_kit_holds_no_stack_layer_module():
 
 
 def test_no_module_under_components_is_longer_than_the_limit():
-    long = {str(p.relative_to(PROJECT_DIR)): n for p in (PROJECT_DIR / "components").rglob("*.py")
-            if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    long = {
+        str(p.relative_to(PROJECT_DIR)): n
+        for p in (PROJECT_DIR / "components").rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert not long, f"split these modules: {long}"

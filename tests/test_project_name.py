@@ -26,7 +26,10 @@ def test_no_other_module_defines_the_name():
     for root in SOURCE_ROOTS:
         for path in sorted((PROJECT_DIR / root).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
-                if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Constant) \
-                        and node.value.value == PROJECT:
+                if (
+                    isinstance(node, (ast.Assign, ast.AnnAssign))
+                    and isinstance(node.value, ast.Constant)
+                    and node.value.value == PROJECT
+                ):
                     defined.append(f"{path.relative_to(PROJECT_DIR)}:{node.lineno}")
     assert not defined, f"import PROJECT from project.py instead: {defined}"

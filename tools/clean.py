@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, List, Optional
 
 from tools import output_dir
 
@@ -23,7 +23,9 @@ RENDER_WRITER = "tools.render"
 RENDERS = "out"
 PYTEST_CACHE = ".pytest_cache"
 PYTEST_CACHE_FILES = {"CACHEDIR.TAG", "README.md", ".gitignore", "v"}
-PYTEST_CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by pytest."
+PYTEST_CACHEDIR_TAG = (
+    b"Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by pytest."
+)
 PYTEST_GITIGNORE = b"# Created by pytest automatically.\n*\n"
 
 
@@ -38,7 +40,7 @@ def clean_renders(renders: Path, project: Path, say: Callable[[str], None] = pri
         if os.path.lexists(renders):
             say(f"kept {_relative(renders, project)}: not a directory")
         return
-    removed: List[Path] = []
+    removed: list[Path] = []
     for current, dirs, files in os.walk(renders, topdown=True):
         here = Path(current)
         if output_dir.read_marker(here) is not None:
@@ -76,8 +78,12 @@ def is_pytest_cache(path: Path) -> bool:
     if not names <= PYTEST_CACHE_FILES or "CACHEDIR.TAG" not in names:
         return False
     tag, ignore = path / "CACHEDIR.TAG", path / ".gitignore"
-    return (tag.is_file() and not tag.is_symlink() and tag.read_bytes().startswith(PYTEST_CACHEDIR_TAG)
-            and (not os.path.lexists(ignore) or (ignore.is_file() and ignore.read_bytes() == PYTEST_GITIGNORE)))
+    return (
+        tag.is_file()
+        and not tag.is_symlink()
+        and tag.read_bytes().startswith(PYTEST_CACHEDIR_TAG)
+        and (not os.path.lexists(ignore) or (ignore.is_file() and ignore.read_bytes() == PYTEST_GITIGNORE))
+    )
 
 
 def clean_pytest_cache(cache: Path, project: Path, say: Callable[[str], None] = print) -> None:
@@ -90,7 +96,7 @@ def clean_pytest_cache(cache: Path, project: Path, say: Callable[[str], None] = 
         say(f"kept {_relative(cache, project)}: not pytest's cache as pytest writes it")
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     if argv if argv is not None else sys.argv[1:]:
         print("usage: python -m tools.clean (no arguments)", file=sys.stderr)
         return 2

@@ -20,14 +20,14 @@ import runpy
 import sys
 import threading
 import zlib
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor, Mocks, MockCallArgs, MockResourceArgs
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -60,8 +60,9 @@ def secret_placeholder(key: str) -> str:
     return f"offline-placeholder-for-{key.replace(':', '-')}"
 
 
-_DECLARED_SECRET = re.compile(r"^#\s*pulumi config set --secret(?:\s+--stack\s+\S+)?\s+([A-Za-z][\w:.-]*)",
-                              re.MULTILINE)
+_DECLARED_SECRET = re.compile(
+    r"^#\s*pulumi config set --secret(?:\s+--stack\s+\S+)?\s+([A-Za-z][\w:.-]*)", re.MULTILINE
+)
 
 
 def declared_secrets(text: str) -> list[str]:
@@ -103,8 +104,7 @@ def project_defaults(project_file: Path) -> dict[str, Any]:
     return defaults
 
 
-def read_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None,
-                    stand_in_secrets: bool = True) -> StackFile:
+def read_stack_file(path: Path, overrides: dict[str, Any] | None = None, stand_in_secrets: bool = True) -> StackFile:
     """Read `Pulumi.<stack>.yaml` (plus `Pulumi.yaml` defaults next to it or in the project).
 
     Raises `StackFileError` (one line: file, line, column) for a file that is not valid YAML,
@@ -153,7 +153,8 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "aws:iam/role:Role": lambda name, inputs: {"arn": f"arn:aws:iam::123456789012:role/{name}", "name": name},
     "aws:iam/policy:Policy": lambda name, inputs: {"arn": f"arn:aws:iam::123456789012:policy/{name}"},
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda name, inputs: {
-        "arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/MOCK0123456789"},
+        "arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/MOCK0123456789"
+    },
     "azure-native:resources:ResourceGroup": lambda name, inputs: {"name": inputs.get("resourceGroupName", name)},
     "azure-native:containerservice:ManagedCluster": lambda name, inputs: {
         "name": inputs.get("resourceName", name),
@@ -162,22 +163,35 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
         "identity": {"type": "SystemAssigned", "principalId": "00000000-0000-0000-0000-00000000c1a5"},
     },
     "azure-native:network:PublicIPAddress": lambda name, inputs: {"ipAddress": "20.50.60.70"},
-    "kubernetes:networking.k8s.io/v1:Ingress": lambda name, inputs: {"status": {"loadBalancer": {"ingress": [{
-        "hostname": f"k8s-{(inputs.get('metadata') or {}).get('namespace', 'default')[:8]}-"
-                    f"{(inputs.get('metadata') or {}).get('name', name)[:8]}-0123456789.eu-west-1.elb.amazonaws.com"}]}}},
+    "kubernetes:networking.k8s.io/v1:Ingress": lambda name, inputs: {
+        "status": {
+            "loadBalancer": {
+                "ingress": [
+                    {
+                        "hostname": f"k8s-{(inputs.get('metadata') or {}).get('namespace', 'default')[:8]}-"
+                        f"{(inputs.get('metadata') or {}).get('name', name)[:8]}-0123456789.eu-west-1.elb.amazonaws.com"
+                    }
+                ]
+            }
+        }
+    },
     "tls:index/privateKey:PrivateKey": lambda name, inputs: {
         "privateKeyPem": f"-----BEGIN PRIVATE KEY-----\nmock-{name}\n-----END PRIVATE KEY-----\n",
-        "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\nmock-{name}\n-----END PUBLIC KEY-----\n"},
+        "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\nmock-{name}\n-----END PUBLIC KEY-----\n",
+    },
     "tls:index/selfSignedCert:SelfSignedCert": lambda name, inputs: {
-        "certPem": f"-----BEGIN CERTIFICATE-----\nmock-{name}\n-----END CERTIFICATE-----\n"},
+        "certPem": f"-----BEGIN CERTIFICATE-----\nmock-{name}\n-----END CERTIFICATE-----\n"
+    },
     "tls:index/certRequest:CertRequest": lambda name, inputs: {
-        "certRequestPem": f"-----BEGIN CERTIFICATE REQUEST-----\nmock-{name}\n-----END CERTIFICATE REQUEST-----\n"},
+        "certRequestPem": f"-----BEGIN CERTIFICATE REQUEST-----\nmock-{name}\n-----END CERTIFICATE REQUEST-----\n"
+    },
     "tls:index/locallySignedCert:LocallySignedCert": lambda name, inputs: {
-        "certPem": f"-----BEGIN CERTIFICATE-----\nmock-{name}\n-----END CERTIFICATE-----\n"},
+        "certPem": f"-----BEGIN CERTIFICATE-----\nmock-{name}\n-----END CERTIFICATE-----\n"
+    },
 }
 
 
-def _allocated_vips(name: str, inputs: dict[str, Any]) -> Optional[list[Any]]:
+def _allocated_vips(name: str, inputs: dict[str, Any]) -> list[Any] | None:
     """VIPs as a controller would allocate them from their subnet (stable per resource name)."""
     vips = inputs.get("vip")
     if not isinstance(vips, list):
@@ -188,8 +202,13 @@ def _allocated_vips(name: str, inputs: dict[str, Any]) -> Optional[list[Any]]:
         if (vip or {}).get("auto_allocate_ip") and subnet.get("ip_addr"):
             network = ipaddress.ip_network(f"{subnet['ip_addr']['addr']}/{int(subnet['mask'])}", strict=False)
             offset = 10 + zlib.crc32(name.encode()) % max(1, min(network.num_addresses - 12, 200))
-            vip = {**vip, "ip_address": {"addr": str(network.network_address + offset),
-                                         "type": subnet["ip_addr"].get("type", "V4")}}
+            vip = {
+                **vip,
+                "ip_address": {
+                    "addr": str(network.network_address + offset),
+                    "type": subnet["ip_addr"].get("type", "V4"),
+                },
+            }
         allocated.append(vip)
     return allocated
 
@@ -201,6 +220,7 @@ def _avi_object_outputs(kind: str) -> ComputedOutputs:
         if kind == "vsvip" and _allocated_vips(name, inputs) is not None:
             found["vip"] = _allocated_vips(name, inputs)
         return found
+
     return outputs
 
 
@@ -223,12 +243,19 @@ def aws_partition(region: str) -> dict[str, str]:
 
 CALL_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "azure-native:containerservice:listManagedClusterAdminCredentials": lambda args: {
-        "kubeconfigs": [{"name": "clusterAdmin", "value": base64.b64encode(MOCK_KUBECONFIG.encode()).decode()}]},
+        "kubeconfigs": [{"name": "clusterAdmin", "value": base64.b64encode(MOCK_KUBECONFIG.encode()).decode()}]
+    },
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
-        "accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/mock", "userId": "AIDAMOCK0123456789"},
+        "accountId": "123456789012",
+        "arn": "arn:aws:iam::123456789012:user/mock",
+        "userId": "AIDAMOCK0123456789",
+    },
     "azure-native:authorization:getClientConfig": lambda args: {
-        "subscriptionId": "00000000-0000-0000-0000-0000000005b5", "tenantId": "00000000-0000-0000-0000-000000007e17",
-        "clientId": "00000000-0000-0000-0000-00000000c11e", "objectId": "00000000-0000-0000-0000-0000000000b1"},
+        "subscriptionId": "00000000-0000-0000-0000-0000000005b5",
+        "tenantId": "00000000-0000-0000-0000-000000007e17",
+        "clientId": "00000000-0000-0000-0000-00000000c11e",
+        "objectId": "00000000-0000-0000-0000-0000000000b1",
+    },
 }
 """Invokes whose answers the mocks make up (every string in them is mock-only)."""
 
@@ -251,7 +278,7 @@ class PlatformMocks(Mocks):
     Answers that follow from the configuration (`getRegion`: the provider's `aws:region`;
     `getPartition`: that region's partition) are not made up and not kept."""
 
-    def __init__(self, config: Optional[dict[str, str]] = None):
+    def __init__(self, config: dict[str, str] | None = None):
         self.invented: set[str] = set()
         self._aws_region = (config or {}).get("aws:region")
 
@@ -358,15 +385,21 @@ def _alias_record(alias: Any) -> dict[str, Any]:
     if alias.WhichOneof("alias") == "urn":
         return {"urn": alias.urn}
     spec = alias.spec
-    return {"name": spec.name, "type": spec.type, "stack": spec.stack, "project": spec.project,
-            "parentUrn": spec.parentUrn, "noParent": bool(spec.noParent)}
+    return {
+        "name": spec.name,
+        "type": spec.type,
+        "stack": spec.stack,
+        "project": spec.project,
+        "parentUrn": spec.parentUrn,
+        "noParent": bool(spec.noParent),
+    }
 
 
 def _last_name(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
-def _name_of(urn: str) -> Optional[str]:
+def _name_of(urn: str) -> str | None:
     return _last_name(urn) if urn else None
 
 
@@ -379,8 +412,8 @@ class RecordedResource:
     urn: str
     custom: bool
     inputs: dict[str, Any]
-    parent: Optional[str] = None
-    provider: Optional[str] = None
+    parent: str | None = None
+    provider: str | None = None
     dependencies: list[str] = field(default_factory=list)
     protect: bool = False
     retain_on_delete: bool = False
@@ -417,25 +450,28 @@ class RecordingMonitor(MockMonitor):
             parent_name = _name_of(request.parent)
             if request.parent and request.parent.split("::")[2].endswith("pulumi:pulumi:Stack"):
                 parent_name = None
-            provider_urn = request.provider.split("::" + request.provider.rsplit("::", 1)[-1])[0] \
-                if request.provider else ""
+            provider_urn = (
+                request.provider.split("::" + request.provider.rsplit("::", 1)[-1])[0] if request.provider else ""
+            )
             inputs = self._inputs_seen.value
             if inputs is None:
                 inputs = rpc.deserialize_properties(request.object)
-            self.recorded.append(RecordedResource(
-                type=request.type,
-                name=request.name,
-                urn=response.urn,
-                custom=bool(request.custom),
-                inputs=_unwrap(inputs),
-                parent=parent_name,
-                provider=_name_of(provider_urn) if provider_urn else None,
-                dependencies=[_last_name(u) for u in request.dependencies],  # never empty
-                protect=bool(getattr(request, "protect", False)),
-                retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
-                parent_urn=request.parent,
-                aliases=[_alias_record(a) for a in request.aliases],
-            ))
+            self.recorded.append(
+                RecordedResource(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    custom=bool(request.custom),
+                    inputs=_unwrap(inputs),
+                    parent=parent_name,
+                    provider=_name_of(provider_urn) if provider_urn else None,
+                    dependencies=[_last_name(u) for u in request.dependencies],  # never empty
+                    protect=bool(getattr(request, "protect", False)),
+                    retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
+                    parent_urn=request.parent,
+                    aliases=[_alias_record(a) for a in request.aliases],
+                )
+            )
         return response
 
 
@@ -493,8 +529,7 @@ def _run_in_context(stack_file: StackFile, program: Path, preview: bool) -> Prog
     _ensure_open_event_loop()
     mocks = PlatformMocks(stack_file.config)
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack_file.stack, preview=preview,
-                             monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack_file.stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(dict(stack_file.config), list(stack_file.secret_keys))
     exports: dict[str, Any] = {}
 
@@ -508,11 +543,16 @@ def _run_in_context(stack_file: StackFile, program: Path, preview: bool) -> Prog
         return program_then_exports()
 
     _sync_await(run_pulumi_func(body))
-    return ProgramRun(stack_file.stack, monitor.recorded, exports.get("values", {}), exports.get("secrets", set()),
-                      frozenset(mocks.invented))
+    return ProgramRun(
+        stack_file.stack,
+        monitor.recorded,
+        exports.get("values", {}),
+        exports.get("secrets", set()),
+        frozenset(mocks.invented),
+    )
 
 
-def run_program(stack_file: StackFile, program: Optional[Path] = None, preview: bool = False) -> ProgramRun:
+def run_program(stack_file: StackFile, program: Path | None = None, preview: bool = False) -> ProgramRun:
     """Run `__main__.py` for `stack_file` in a fresh context; raise what the program raises."""
     program = Path(program or PROJECT_DIR / "__main__.py")
     if str(program.parent) not in sys.path:
@@ -520,10 +560,13 @@ def run_program(stack_file: StackFile, program: Optional[Path] = None, preview: 
     return contextvars.Context().run(_run_in_context, stack_file, program, preview)
 
 
-def run_stack_file(path: Path, overrides: Optional[dict[str, Any]] = None, preview: bool = False) -> ProgramRun:
+def run_stack_file(path: Path, overrides: dict[str, Any] | None = None, preview: bool = False) -> ProgramRun:
     """Read a stack file and run the program for it; say on stderr which secrets were stood in."""
     stack_file = read_stack_file(Path(path), overrides)
     for key in stack_file.stood_in:
-        print(f"{Path(path).name}: {key} is not in the file; rendering with a placeholder secret "
-              f"(set it with `pulumi config set --secret {key.split(':', 1)[1]}`)", file=sys.stderr)
+        print(
+            f"{Path(path).name}: {key} is not in the file; rendering with a placeholder secret "
+            f"(set it with `pulumi config set --secret {key.split(':', 1)[1]}`)",
+            file=sys.stderr,
+        )
     return run_program(stack_file, preview=preview)

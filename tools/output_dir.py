@@ -22,9 +22,10 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Optional, TypedDict
+from typing import TypedDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MARKER_NAME = ".mesh-platform-output"
@@ -55,11 +56,11 @@ def _sha256(path: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _entries(root: Path) -> Dict[str, Optional[str]]:
+def _entries(root: Path) -> dict[str, str | None]:
     """Every entry under `root` but the marker: relative path -> "dir", "sha256:..." for a regular
     file, "symlink:<where it points>", or None for anything else (socket, device, ...). Symlinks
     are listed, never followed."""
-    found: Dict[str, Optional[str]] = {}
+    found: dict[str, str | None] = {}
     for current, dirs, files in os.walk(root):
         base = Path(current)
         for name in [*dirs, *files]:
@@ -83,7 +84,7 @@ class Marker(TypedDict):
     path -> what `_entries` records for it)."""
 
     written_by: str
-    entries: Dict[str, Optional[str]]
+    entries: dict[str, str | None]
 
 
 def write_marker(root: Path, writer: str) -> None:
@@ -91,13 +92,13 @@ def write_marker(root: Path, writer: str) -> None:
     marker = {
         "written_by": writer,
         "note": f"Written by {writer} (mesh-platform). The project's tools replace or remove this directory "
-                "only while it holds nothing but the entries below, unchanged.",
+        "only while it holds nothing but the entries below, unchanged.",
         "entries": dict(sorted(_entries(root).items())),
     }
     (root / MARKER_NAME).write_text(json.dumps(marker, indent=1) + "\n")
 
 
-def read_marker(root: Path) -> Optional[Marker]:
+def read_marker(root: Path) -> Marker | None:
     """The marker of `root`, or None when there is none or it is not one of ours."""
     marker = root / MARKER_NAME
     if marker.is_symlink() or not marker.is_file():
@@ -106,13 +107,16 @@ def read_marker(root: Path) -> Optional[Marker]:
         data = json.loads(marker.read_text())
     except (OSError, UnicodeDecodeError, ValueError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("written_by"), str) \
-            or not isinstance(data.get("entries"), dict):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("written_by"), str)
+        or not isinstance(data.get("entries"), dict)
+    ):
         return None
     return Marker(written_by=data["written_by"], entries=data["entries"])
 
 
-def foreign_entry(root: Path, writer: str) -> Optional[str]:
+def foreign_entry(root: Path, writer: str) -> str | None:
     """Why `root` is not entirely `writer`'s own output (naming one entry), or None when it is."""
     marker = read_marker(root)
     if marker is None:
@@ -191,8 +195,9 @@ def _inspect(requested: Path, path: Path, writer: str) -> Target:
         return Target(requested, path, writer, previous=True)
     if (path / MARKER_NAME).exists():
         raise Refused(f"is not only {writer}'s output ({reason}); move that away or choose another directory")
-    raise Refused(f"is not empty and was not written by {writer} (no {MARKER_NAME} marker); "
-                  "choose a new or empty directory")
+    raise Refused(
+        f"is not empty and was not written by {writer} (no {MARKER_NAME} marker); choose a new or empty directory"
+    )
 
 
 def remove_own(root: Path, writer: str) -> None:

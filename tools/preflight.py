@@ -20,7 +20,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -60,19 +60,24 @@ def _validated(model: Any, value: Any, path: str) -> Any:
         lines = []
         for problem in problems_from(error, model):
             inner = problem.path.removeprefix(f"{PROJECT}:")
-            lines.append(f"{PROJECT}:{path}{'' if not inner or inner.startswith('[') else '.'}{inner}: {problem.message}")
+            lines.append(
+                f"{PROJECT}:{path}{'' if not inner or inner.startswith('[') else '.'}{inner}: {problem.message}"
+            )
         raise Unusable("\n".join(lines)) from None
 
 
-def _vip_names(config: dict[str, str], edge: AviEdgeConfig) -> Optional[tuple[str, ...]]:
+def _vip_names(config: dict[str, str], edge: AviEdgeConfig) -> tuple[str, ...] | None:
     """The VsVips the program declares (the pulumi manager's shards), or None (AKO's own)."""
     if edge.manager != "pulumi":
         return None
     cluster = (_json(config, "cluster") or {}).get("name")
     try:
         apps = TypeAdapter(tuple[AppConfig, ...]).validate_python(
-            _json(config, "apps") or [], context={"namespaces": None, "secrets": set(), "stack": "", "today": None},
-            by_alias=True, by_name=False)
+            _json(config, "apps") or [],
+            context={"namespaces": None, "secrets": set(), "stack": "", "today": None},
+            by_alias=True,
+            by_name=False,
+        )
     except ValidationError:
         return None  # the preview names the apps' problems; one free address is asked for instead
     if not isinstance(cluster, str):
@@ -89,23 +94,36 @@ def stack_needs(path: Path) -> tuple[ControllerSettings, preflight.Needs]:
         raise Unusable(str(error)) from None
     avi_raw = _json(stack.config, "avi")
     if not isinstance(avi_raw, dict):
-        raise Unusable(f"{path.name}: {PROJECT}:avi is not set; preflight needs the controller section "
-                       "(controller, username, tenant)")
+        raise Unusable(
+            f"{path.name}: {PROJECT}:avi is not set; preflight needs the controller section "
+            "(controller, username, tenant)"
+        )
     avi = _validated(AviControllerConfig, avi_raw, "avi")
     edge_raw = _json(stack.config, "edge")
     if not isinstance(edge_raw, dict) or edge_raw.get("kind") != "avi" or not isinstance(edge_raw.get("avi"), dict):
         kind = edge_raw.get("kind") if isinstance(edge_raw, dict) else None
-        raise Unusable(f"{path.name}: {PROJECT}:edge.kind is {kind!r}; preflight checks an Avi edge "
-                       "(edge.kind: avi with an edge.avi section)")
+        raise Unusable(
+            f"{path.name}: {PROJECT}:edge.kind is {kind!r}; preflight checks an Avi edge "
+            "(edge.kind: avi with an edge.avi section)"
+        )
     edge = _validated(AviEdgeConfig, edge_raw["avi"], "edge.avi")
     password = os.environ.get("AVI_PASSWORD", "")
     if not password:
-        raise Unusable(f"AVI_PASSWORD is not set: the stack file keeps {PROJECT}:aviPassword encrypted, so give "
-                       f"the password of {avi.username!r} in the environment "
-                       f"(AVI_PASSWORD=... make preflight STACK={stack.stack})")
-    settings = ControllerSettings(controller=avi.controller.rstrip("/"), username=avi.username, password=password,
-                                  tenant=avi.tenant, version=avi.version, ca_bundle=avi.ca_bundle,
-                                  insecure=avi.insecure, allow_plain_http=avi.allow_plain_http)
+        raise Unusable(
+            f"AVI_PASSWORD is not set: the stack file keeps {PROJECT}:aviPassword encrypted, so give "
+            f"the password of {avi.username!r} in the environment "
+            f"(AVI_PASSWORD=... make preflight STACK={stack.stack})"
+        )
+    settings = ControllerSettings(
+        controller=avi.controller.rstrip("/"),
+        username=avi.username,
+        password=password,
+        tenant=avi.tenant,
+        version=avi.version,
+        ca_bundle=avi.ca_bundle,
+        insecure=avi.insecure,
+        allow_plain_http=avi.allow_plain_http,
+    )
     try:
         settings.validate()
     except SettingsError as error:
@@ -117,7 +135,7 @@ def stack_needs(path: Path) -> tuple[ControllerSettings, preflight.Needs]:
     return settings, needs
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.preflight", description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--stack", help="stack name: reads Pulumi.<stack>.yaml in the project")
@@ -125,9 +143,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
     path = args.config or PROJECT_DIR / f"Pulumi.{args.stack}.yaml"
     if not path.is_file():
-        known = ", ".join(sorted(p.name[len("Pulumi."):-len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")))
-        print(f"error: no stack file at {path}" + (f"; stacks in the project: {known}" if args.stack else ""),
-              file=sys.stderr)
+        known = ", ".join(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")))
+        print(
+            f"error: no stack file at {path}" + (f"; stacks in the project: {known}" if args.stack else ""),
+            file=sys.stderr,
+        )
         return 2
     try:
         settings, needs = stack_needs(path)
@@ -140,8 +160,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         report = preflight.run(session, needs)
     except AviApiError as error:
         if error.path == "/login" and error.status in (401, 403):
-            print(f"error: the controller {host} refused the login of {settings.username!r} (HTTP {error.status}); "
-                  "fix: check AVI_PASSWORD (and AVI_USERNAME when set)", file=sys.stderr)
+            print(
+                f"error: the controller {host} refused the login of {settings.username!r} (HTTP {error.status}); "
+                "fix: check AVI_PASSWORD (and AVI_USERNAME when set)",
+                file=sys.stderr,
+            )
             return 2
         print(f"error: cannot reach the Avi controller {host}: {error.message}", file=sys.stderr)
         return 1

@@ -29,7 +29,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -55,15 +55,22 @@ def manifest_of(inputs: dict[str, Any]) -> dict[str, Any]:
     """The object as kubectl would see it, from a resource's inputs as the render writes them
     (see `RenderedValues`)."""
     body = dict(inputs)
-    head = {"apiVersion": body.pop("apiVersion", None), "kind": body.pop("kind", None),
-            "metadata": body.pop("metadata", {}) or {}}
+    head = {
+        "apiVersion": body.pop("apiVersion", None),
+        "kind": body.pop("kind", None),
+        "metadata": body.pop("metadata", {}) or {},
+    }
     return {**head, **{k: v for k, v in body.items() if v is not None}}
 
 
 def _file_name(index: int, manifest: dict[str, Any]) -> str:
     meta = manifest.get("metadata") or {}
-    parts = [f"{index:03d}", manifest.get("kind") or "object", meta.get("namespace") or "cluster",
-             meta.get("name") or "unnamed"]
+    parts = [
+        f"{index:03d}",
+        manifest.get("kind") or "object",
+        meta.get("namespace") or "cluster",
+        meta.get("name") or "unnamed",
+    ]
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(str(p) for p in parts)) + ".yaml"
 
 
@@ -77,9 +84,14 @@ def _write_files(run: ProgramRun, out: Path) -> None:
     entries, manifests = [], []
     for resource in run.resources:
         inputs = values.of(resource.inputs)
-        entries.append({"type": resource.type, "name": values.text(resource.name),
-                        "parent": values.text(resource.parent) if resource.parent else resource.parent,
-                        "inputs": inputs})
+        entries.append(
+            {
+                "type": resource.type,
+                "name": values.text(resource.name),
+                "parent": values.text(resource.parent) if resource.parent else resource.parent,
+                "inputs": inputs,
+            }
+        )
         if is_manifest(resource):
             manifests.append(manifest_of(inputs))
     (out / "resources.json").write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
@@ -99,8 +111,10 @@ def example_policies(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if not principal:
         return {}
     emissary_namespace = principal.split("/ns/", 1)[1].split("/", 1)[0]
-    return {f"allow-emissary-{namespace}.yaml": emissary_model.authorization_policy(namespace, emissary_namespace)
-            for namespace in outputs.get("emissaryAppNamespaces") or []}
+    return {
+        f"allow-emissary-{namespace}.yaml": emissary_model.authorization_policy(namespace, emissary_namespace)
+        for namespace in outputs.get("emissaryAppNamespaces") or []
+    }
 
 
 def write_render(run: ProgramRun, out: Path) -> None:
@@ -119,18 +133,19 @@ def summary_table(run: ProgramRun) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.render", description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--stack", help="stack name: reads Pulumi.<stack>.yaml in the project")
     source.add_argument("--config", type=Path, help="path to a Pulumi.<stack>.yaml anywhere")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="output directory: new, empty, or a previous render (then replaced)")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="output directory: new, empty, or a previous render (then replaced)"
+    )
     args = parser.parse_args(argv)
 
     path = args.config or PROJECT_DIR / f"Pulumi.{args.stack}.yaml"
     if not path.is_file():
-        known = ", ".join(sorted(p.name[len("Pulumi."):-len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")))
+        known = ", ".join(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")))
         hint = f"; stacks in the project: {known}" if args.stack is not None else ""
         print(f"error: no stack file at {path}{hint}", file=sys.stderr)
         return 2
@@ -157,8 +172,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     except OSError as error:
         print(f"error: could not write {args.out}: {error.strerror or error}", file=sys.stderr)
         return 1
-    print(f"stack {run.stack}: {len(run.resources)} resources, "
-          f"{sum(1 for r in run.resources if is_manifest(r))} manifests -> {args.out}")
+    print(
+        f"stack {run.stack}: {len(run.resources)} resources, "
+        f"{sum(1 for r in run.resources if is_manifest(r))} manifests -> {args.out}"
+    )
     print(summary_table(run))
     return 0
 

@@ -18,7 +18,8 @@ values the mocks made up marked as such.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from tools.mockrun import Secret
 

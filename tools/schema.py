@@ -22,7 +22,7 @@ import sys
 import tempfile
 import typing
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -45,9 +45,13 @@ STACK_FILE_KEYS = {
     "encryptionsalt": {"type": "string"},
     "environment": {"type": "array", "items": {"type": "string"}, "description": "Pulumi ESC environments."},
 }
-SECURE_VALUE = {"type": "object", "properties": {"secure": {"type": "string"}}, "required": ["secure"],
-                "additionalProperties": False,
-                "description": "A secret: set it with `pulumi config set --secret <key> <value>`."}
+SECURE_VALUE = {
+    "type": "object",
+    "properties": {"secure": {"type": "string"}},
+    "required": ["secure"],
+    "additionalProperties": False,
+    "description": "A secret: set it with `pulumi config set --secret <key> <value>`.",
+}
 OTHER_NAMESPACE = r"^(?![mM][eE][sS][hH])[^:]+:.+$"
 """Keys of other namespaces (aws:region, kubernetes:context); a namespace that merely looks like
 this project's (mesh-platfrom:, Mesh-platform:) is refused."""
@@ -82,7 +86,7 @@ def stack_file_schema() -> dict[str, Any]:
 # -- key reference (docs/configuration.md) ----------------------------------------------------
 
 
-def _model_in(annotation: Any) -> tuple[Optional[type[BaseModel]], bool]:
+def _model_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     """The model inside an annotation, and whether it is a list of them."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation, False
@@ -103,8 +107,9 @@ def _expect_text(field: FieldInfo) -> str:
 
     texts = [m.text for m in [*field.metadata, *markers(field.annotation)] if isinstance(m, Expect)]
     origin = typing.get_origin(field.annotation)
-    listed = origin in (tuple, list) or any(typing.get_origin(a) in (tuple, list)
-                                            for a in typing.get_args(field.annotation))
+    listed = origin in (tuple, list) or any(
+        typing.get_origin(a) in (tuple, list) for a in typing.get_args(field.annotation)
+    )
     if texts:
         return f"list, each {texts[-1]}" if listed and not texts[-1].startswith("a list") else texts[-1]
     if typing.get_origin(field.annotation) is dict:
@@ -163,8 +168,10 @@ def page_with_reference(page: str) -> str:
     marker is there exactly once, start before end."""
     counts = (page.count(REFERENCE_START), page.count(REFERENCE_END))
     if counts != (1, 1) or page.index(REFERENCE_START) > page.index(REFERENCE_END):
-        raise NotOurs(f"needs the line {REFERENCE_START!r} once, then {REFERENCE_END!r} once "
-                      f"(found {counts[0]} and {counts[1]}, in that order or not)")
+        raise NotOurs(
+            f"needs the line {REFERENCE_START!r} once, then {REFERENCE_END!r} once "
+            f"(found {counts[0]} and {counts[1]}, in that order or not)"
+        )
     start, end = page.index(REFERENCE_START), page.index(REFERENCE_END)
     return page[:start] + REFERENCE_START + "\n\n" + config_reference() + "\n\n" + page[end:]
 
@@ -180,7 +187,7 @@ def check_schema_file(path: Path) -> None:
     except (OSError, UnicodeDecodeError, ValueError):
         raise NotOurs("is not JSON this tool wrote") from None
     if not isinstance(written, dict) or written.get("$id") != SCHEMA_ID:
-        raise NotOurs(f"is not a schema this tool wrote (no \"$id\": \"{SCHEMA_ID}\")")
+        raise NotOurs(f'is not a schema this tool wrote (no "$id": "{SCHEMA_ID}")')
 
 
 def replace_file(path: Path, text: str) -> None:
@@ -203,7 +210,7 @@ def schema_text() -> str:
     return json.dumps(stack_file_schema(), indent=2) + "\n"
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.schema", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report whether the files are up to date")
     args = parser.parse_args(argv)

@@ -22,14 +22,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import yaml
 from yaml.events import AliasEvent, Event, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from components.config.bounds import (MAX_BYTES, MAX_DEPTH, MAX_VALUES, describe_character, first_forbidden,
-                                      line_and_column)
+from components.config.bounds import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_VALUES,
+    describe_character,
+    first_forbidden,
+    line_and_column,
+)
 
 
 class StackFileError(Exception):
@@ -72,8 +78,11 @@ class _StrictConstructor(yaml.constructor.SafeConstructor):
             if not isinstance(key_node, ScalarNode):
                 raise _Refused("a key must be a single value, not a list or mapping", key_node.start_mark)
             if key_node.value in seen:
-                raise _Refused(f"key {_shown(key_node.value)} is given twice (first on line "
-                               f"{seen[key_node.value].line + 1}); keep one", key_node.start_mark)
+                raise _Refused(
+                    f"key {_shown(key_node.value)} is given twice (first on line "
+                    f"{seen[key_node.value].line + 1}); keep one",
+                    key_node.start_mark,
+                )
             seen[key_node.value] = key_node.start_mark
         self.flatten_mapping(node)  # merged (`<<: *base`) pairs first, so the written ones win
         mapping: dict[str, Any] = {}
@@ -90,8 +99,9 @@ class _StrictConstructor(yaml.constructor.SafeConstructor):
             # A scalar its tag's constructor cannot convert: `!!float x`, `!!bool maybe`, 5000 digits.
             if "limit" in str(error) and node.tag.endswith(":int"):
                 raise _Refused("a number too long to read; quote it if it is text", node.start_mark) from None
-            raise _Refused(f"this value cannot be read as {_short(node.tag)}; quote it if it is text",
-                           node.start_mark) from None
+            raise _Refused(
+                f"this value cannot be read as {_short(node.tag)}; quote it if it is text", node.start_mark
+            ) from None
 
     # `Self`: added as a constructor of each loader class, the method takes that loader
     def construct_as_text(self: Self, node: Node) -> str:
@@ -99,8 +109,10 @@ class _StrictConstructor(yaml.constructor.SafeConstructor):
         return self.construct_scalar(node)  # type: ignore[arg-type]
 
     def refuse_tag(self: Self, node: Node) -> None:
-        raise _Refused(f"the tag {_short(node.tag)} is not accepted in a stack file; "
-                       "write text, numbers, lists and mappings", node.start_mark)
+        raise _Refused(
+            f"the tag {_short(node.tag)} is not accepted in a stack file; write text, numbers, lists and mappings",
+            node.start_mark,
+        )
 
 
 class UniqueKeyLoader(_StrictConstructor, yaml.SafeLoader):
@@ -116,10 +128,12 @@ class UniqueKeyLoader(_StrictConstructor, yaml.SafeLoader):
     def _count(self, values: int, mark: Any) -> None:
         self._expanded += values
         if self._expanded > MAX_VALUES:
-            raise _Refused(f"more than {MAX_VALUES} values, counting each use of an alias in full (a stack "
-                           "needs a few hundred)", mark)
+            raise _Refused(
+                f"more than {MAX_VALUES} values, counting each use of an alias in full (a stack needs a few hundred)",
+                mark,
+            )
 
-    def compose_node(self, parent: Optional[Node], index: Any) -> Node | None:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event: Event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
         if isinstance(event, AliasEvent):
             node = super().compose_node(parent, index)
@@ -131,8 +145,9 @@ class UniqueKeyLoader(_StrictConstructor, yaml.SafeLoader):
         if collection:
             self._depth += 1
             if self._depth > MAX_DEPTH:
-                raise _Refused(f"nested more than {MAX_DEPTH} levels deep; no setting nests more than a few",
-                               event.start_mark)
+                raise _Refused(
+                    f"nested more than {MAX_DEPTH} levels deep; no setting nests more than a few", event.start_mark
+                )
         before = self._expanded
         self._count(1, event.start_mark)
         node = super().compose_node(parent, index)
@@ -142,9 +157,13 @@ class UniqueKeyLoader(_StrictConstructor, yaml.SafeLoader):
         if isinstance(node, ScalarNode):
             position = first_forbidden(node.value)
             if position is not None:
-                raise _Refused(f"this value holds an escape for {describe_character(node.value[position])} "
-                               f"at character {position + 1}; remove it", node.start_mark)
+                raise _Refused(
+                    f"this value holds an escape for {describe_character(node.value[position])} "
+                    f"at character {position + 1}; remove it",
+                    node.start_mark,
+                )
         return node
+
 
 # the type checker reads the libyaml variant (a base class must be one class to it)
 if TYPE_CHECKING or yaml.__with_libyaml__:
@@ -193,8 +212,7 @@ def _within_bounds(root: Node) -> bool:
                     return False
                 values[key], height[key] = 1, 0
             continue
-        children = [item for pair in node.value for item in pair] if isinstance(node, MappingNode) \
-            else list(node.value)
+        children = [item for pair in node.value for item in pair] if isinstance(node, MappingNode) else list(node.value)
         if finished:
             open_nodes.discard(key)
             values[key] = 1 + sum(values[id(child)] for child in children)
@@ -242,16 +260,20 @@ def read_text(path: Path) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        prefix = data[:error.start]
+        prefix = data[: error.start]
         line = prefix.count(b"\n") + 1
-        column = len(prefix[prefix.rfind(b"\n") + 1:].decode("utf-8")) + 1
-        raise StackFileError(path, _Position(line - 1, column - 1),
-                             f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8") from None
+        column = len(prefix[prefix.rfind(b"\n") + 1 :].decode("utf-8")) + 1
+        raise StackFileError(
+            path,
+            _Position(line - 1, column - 1),
+            f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8",
+        ) from None
     index = first_forbidden(text)
     if index is not None:
         line, column = line_and_column(text, index)
-        raise StackFileError(path, _Position(line - 1, column - 1),
-                             f"contains {describe_character(text[index])}; remove it")
+        raise StackFileError(
+            path, _Position(line - 1, column - 1), f"contains {describe_character(text[index])}; remove it"
+        )
     return text
 
 
@@ -263,7 +285,7 @@ def read_mapping(path: Path, section: str = "config") -> dict[str, Any]:
     return fast if fast is not None else _read_strict(path, text, section)
 
 
-def _read_fast(text: str, section: str) -> Optional[dict[str, Any]]:
+def _read_fast(text: str, section: str) -> dict[str, Any] | None:
     """The mapping through libyaml when the file is plainly fine; None for anything else (a
     syntax error, a bound, a shape or a value the strict reader refuses and words)."""
     loader = _LibyamlLoader(text)
@@ -271,9 +293,14 @@ def _read_fast(text: str, section: str) -> Optional[dict[str, Any]]:
         node = loader.get_single_node()
         if node is None:
             return {}
-        if not isinstance(node, MappingNode) or not _within_bounds(node) or any(
+        if (
+            not isinstance(node, MappingNode)
+            or not _within_bounds(node)
+            or any(
                 getattr(key_node, "value", None) == section and not isinstance(value_node, MappingNode)
-                for key_node, value_node in node.value):
+                for key_node, value_node in node.value
+            )
+        ):
             return None
         mapping = loader.construct_document(node)
         return mapping if isinstance(mapping, dict) else None
@@ -290,23 +317,30 @@ def _read_strict(path: Path, text: str, section: str) -> dict[str, Any]:
         if node is None:
             return {}
         if not isinstance(node, MappingNode):
-            raise StackFileError(path, node.start_mark, f"expected a mapping of keys (such as `{section}:`); "
-                                                         f"got {_kind_of(node)}")
+            raise StackFileError(
+                path, node.start_mark, f"expected a mapping of keys (such as `{section}:`); got {_kind_of(node)}"
+            )
         for key_node, value_node in node.value:
-            if getattr(key_node, "value", None) == section and not isinstance(value_node, MappingNode) and not (
-                    value_node.tag.endswith(":null")):
-                raise StackFileError(path, value_node.start_mark,
-                                     f"`{section}:` must be a mapping of keys to values; got {_kind_of(value_node)}")
+            if (
+                getattr(key_node, "value", None) == section
+                and not isinstance(value_node, MappingNode)
+                and not (value_node.tag.endswith(":null"))
+            ):
+                raise StackFileError(
+                    path,
+                    value_node.start_mark,
+                    f"`{section}:` must be a mapping of keys to values; got {_kind_of(value_node)}",
+                )
         return loader.construct_document(node) or {}
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(str(part) for part in (error.context, error.problem) if part)
-        raise StackFileError(path, mark, problem if isinstance(error, _Refused) else f"invalid YAML: {problem}") \
-            from None
+        raise StackFileError(
+            path, mark, problem if isinstance(error, _Refused) else f"invalid YAML: {problem}"
+        ) from None
     except yaml.YAMLError as error:
         raise StackFileError(path, None, f"invalid YAML: {error}") from None
     except RecursionError:  # the depth bound keeps every real and fuzzed file well away from this
         raise StackFileError(path, None, f"nested too deeply; at most {MAX_DEPTH} levels are accepted") from None
     finally:
         loader.dispose()
-

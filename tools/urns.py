@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any
 
 from project import PROJECT
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, run_stack_file
@@ -58,7 +59,7 @@ def create_urn(name: str, type_: str, parent: str, project: str, stack: str) -> 
     """The engine's `resource.CreateURN`: a parent URN up to its name, then `$type::name`."""
     if not parent:
         return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
-    return f"{parent[:parent.rindex('::')]}${type_}::{name}"
+    return f"{parent[: parent.rindex('::')]}${type_}::{name}"
 
 
 @dataclass
@@ -73,7 +74,7 @@ class UrnResource:
     """The `aliases` option as sent, with parent resources named by their engine URN."""
     aliases: list[str] = field(default_factory=list)
     """Every URN the engine would look this resource up by, after its own."""
-    matched: Optional[str] = None
+    matched: str | None = None
     """The recorded URN this resource takes over through an alias (None: its own URN, or nothing)."""
 
 
@@ -105,8 +106,12 @@ def engine_urns(run: ProgramRun, project: str = PROJECT) -> list[UrnResource]:
         urn = new_urn(run.stack, project, qualified_type(parent) if parent else "", record.type, record.name)
         by_mock_urn[record.urn] = urn
         # An alias naming a parent resource carries that resource's mock URN; the engine knows its real one.
-        specs = [{**alias, "parentUrn": by_mock_urn.get(alias["parentUrn"], alias["parentUrn"])}
-                 if alias.get("parentUrn") else dict(alias) for alias in record.aliases]
+        specs = [
+            {**alias, "parentUrn": by_mock_urn.get(alias["parentUrn"], alias["parentUrn"])}
+            if alias.get("parentUrn")
+            else dict(alias)
+            for alias in record.aliases
+        ]
         resources.append(UrnResource(record, urn, parent, specs))
     return resources
 
@@ -127,12 +132,11 @@ def _collapse(resource: UrnResource, alias: dict[str, Any], stack: str, project:
     return create_urn(name, type_, parent, alias.get("project") or project, alias.get("stack") or stack)
 
 
-def _inherited(child_type: str, child_name: str, parent_name: str, parent_alias: str, stack: str,
-               project: str) -> str:
+def _inherited(child_type: str, child_name: str, parent_name: str, parent_alias: str, stack: str, project: str) -> str:
     """The engine's `inheritedChildAlias`: the child under its parent's old URN, its name's prefix renamed."""
     alias_name = child_name
     if child_name.startswith(parent_name):
-        alias_name = urn_name(parent_alias) + child_name[len(parent_name):]
+        alias_name = urn_name(parent_alias) + child_name[len(parent_name) :]
     return new_urn(stack, project, qualified_type(parent_alias), child_type, alias_name)
 
 
@@ -153,11 +157,13 @@ def hold_against(run: ProgramRun, recorded: Iterable[str], project: str = PROJEC
         parent_alias = matched.get(resource.parent) if resource.parent else None
         if parent_alias:
             parent_name = urn_name(resource.parent)
-            aliases.append(_inherited(resource.record.type, resource.record.name, parent_name, parent_alias,
-                                      run.stack, project))
+            aliases.append(
+                _inherited(resource.record.type, resource.record.name, parent_name, parent_alias, run.stack, project)
+            )
             for alias in own:
-                aliases.append(_inherited(urn_type(alias), urn_name(alias), parent_name, parent_alias,
-                                          run.stack, project))
+                aliases.append(
+                    _inherited(urn_type(alias), urn_name(alias), parent_name, parent_alias, run.stack, project)
+                )
         resource.aliases = list(dict.fromkeys(a for a in aliases if a != resource.urn))
         if resource.urn in claimed:
             conflicts.append(f"{resource.urn} is registered, but {claimed[resource.urn]} already took it over")
@@ -188,8 +194,10 @@ def read_fixture(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
 
 
-HEADER = ("# URNs of this example stack's resources, recorded by `python -m tools.urns record`.\n"
-          "# tests/test_urns.py fails when one of them is neither produced nor aliased by the program.\n")
+HEADER = (
+    "# URNs of this example stack's resources, recorded by `python -m tools.urns record`.\n"
+    "# tests/test_urns.py fails when one of them is neither produced nor aliased by the program.\n"
+)
 
 
 def record(run: ProgramRun, path: Path) -> list[str]:
@@ -197,16 +205,20 @@ def record(run: ProgramRun, path: Path) -> list[str]:
     old = read_fixture(path) if path.exists() else []
     report = hold_against(run, old)
     if report.conflicts or report.missing:
-        raise ValueError(f"{path.name}: refusing to record: "
-                         + "; ".join(report.conflicts or [f"{len(report.missing)} recorded URNs are no longer kept, "
-                                                           f"first {report.missing[0]}"]))
+        raise ValueError(
+            f"{path.name}: refusing to record: "
+            + "; ".join(
+                report.conflicts
+                or [f"{len(report.missing)} recorded URNs are no longer kept, first {report.missing[0]}"]
+            )
+        )
     added = report.unrecorded
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(HEADER + "".join(f"{urn}\n" for urn in sorted({*old, *added})))
     return added
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.urns", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     rec = sub.add_parser("record", help="add the current URNs of each stack file to its fixture")

@@ -10,7 +10,6 @@ Secret in every namespace whose Ingress names it (from `edgeCertificates` or iss
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -32,9 +31,9 @@ class AkoManagedEdgeArgs:
     """The cluster's name: route ids and their `clustername` label (never AKO's cluster name)."""
     edge: AviEdgeConfig
     apps: tuple[AppConfig, ...]
-    certificates_secret: Optional[pulumi.Output[str]] = None
+    certificates_secret: pulumi.Output[str] | None = None
     """The secret `edgeCertificates` (JSON of named certificate/key pairs), when set."""
-    namespaces: Optional[dict[str, pulumi.Resource]] = None
+    namespaces: dict[str, pulumi.Resource] | None = None
     """App namespaces by name, so Secrets wait for their namespace."""
 
 
@@ -48,21 +47,32 @@ class AkoManagedEdge(pulumi.ComponentResource):
     """The hosts' TLS Secrets (the Ingresses wait for them)."""
     routes: list[AviStaticRoute]
 
-    def __init__(self, name: str, args: AkoManagedEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: AkoManagedEdgeArgs, opts: pulumi.ResourceOptions | None = None):
         # Token history: mesh-platform:edges:AkoManagedEdge, then :avi: (in edges/avi), now :ako:.
-        super().__init__("mesh-platform:ako:AkoManagedEdge", name, None,
-                         renamed_from("mesh-platform:avi:AkoManagedEdge",
-                                      renamed_from("mesh-platform:edges:AkoManagedEdge", opts)))
+        super().__init__(
+            "mesh-platform:ako:AkoManagedEdge",
+            name,
+            None,
+            renamed_from("mesh-platform:avi:AkoManagedEdge", renamed_from("mesh-platform:edges:AkoManagedEdge", opts)),
+        )
         child = pulumi.ResourceOptions(parent=self)
         self.routes = [
-            AviStaticRoute(f"{name}-route-{node}-{index}", opts=child,
-                           **model.static_route_body(args.cluster_name, node, index, prefix, next_hop, args.edge))
+            AviStaticRoute(
+                f"{name}-route-{node}-{index}",
+                opts=child,
+                **model.static_route_body(args.cluster_name, node, index, prefix, next_hop, args.edge),
+            )
             for node, index, prefix, next_hop in args.edge.route_plans()
         ]
         certificates = HostCertificates(name, args.cluster_name, args.certificates_secret, self)
         issued: dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]] = {}
-        sources = {(ns.name, host): ns.tls.certificate for app in args.apps for ns in app.namespaces
-                   if ns.tls is not None and ns.tls.certificate is not None for host in ns.hosts}
+        sources = {
+            (ns.name, host): ns.tls.certificate
+            for app in args.apps
+            for ns in app.namespaces
+            if ns.tls is not None and ns.tls.certificate is not None
+            for host in ns.hosts
+        }
         self.tls_secrets = []
         made: set[tuple[str, str]] = set()
         for plan in plan_ingresses(args.apps):
@@ -79,6 +89,7 @@ class AkoManagedEdge(pulumi.ComponentResource):
                 metadata={"name": plan.tls_secret, "namespace": plan.namespace},
                 type="kubernetes.io/tls",
                 string_data={"tls.crt": certificate, "tls.key": secret_key},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace] if namespace else []))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace] if namespace else []),
+            )
             self.tls_secrets.append(secret)
         self.register_outputs({"routes": [r.urn for r in self.routes]})

@@ -14,7 +14,7 @@ the Avi API (providers/avi/ako_cleanup).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -42,9 +42,9 @@ class AkoMesh:
     """Namespaces whose workloads keep reaching the served ones (gateways, apps, Istio)."""
     namespace_resources: dict[str, pulumi.Resource] = field(default_factory=dict)
     """App namespaces by name, for ordering."""
-    egress: Optional[GatewayRef] = None
+    egress: GatewayRef | None = None
     """The egress gateway, when the mesh routes external traffic through it."""
-    egress_gateway: Optional[pulumi.Resource] = None
+    egress_gateway: pulumi.Resource | None = None
 
 
 @dataclass
@@ -59,9 +59,9 @@ class AkoArgs:
     """Controller address and credentials (the password is a secret)."""
     mesh: AkoMesh
     """The mesh AKO runs in (istiod, namespaces, egress gateway)."""
-    kubeconfig: pulumi.Input[Optional[str]] = None
+    kubeconfig: pulumi.Input[str | None] = None
     """The cluster's kubeconfig (secret), for the cleanup on destroy."""
-    context: Optional[str] = None
+    context: str | None = None
     """The kubeconfig context the Kubernetes provider uses (None: the current context)."""
     ingresses: list[dict[str, Any]] = field(default_factory=list)
     """Ingress manifests AKO serves (the `ako` manager); none with the `pulumi` manager."""
@@ -70,10 +70,11 @@ class AkoArgs:
     rest of AKO need not, so this is not the component's `depends_on`."""
 
 
-def _repair(args: pulumi.ResourceTransformArgs) -> Optional[pulumi.ResourceTransformResult]:
+def _repair(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
     kind = args.type_.split(":")[-1]
-    props = (ako_model.add_istio_certs_volume(kind, dict(args.props))
-             or ako_model.narrow_secret_rules(kind, dict(args.props)))
+    props = ako_model.add_istio_certs_volume(kind, dict(args.props)) or ako_model.narrow_secret_rules(
+        kind, dict(args.props)
+    )
     return pulumi.ResourceTransformResult(props, args.opts) if props is not None else None
 
 
@@ -90,7 +91,7 @@ class Ako(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     """AKO's clusterName (prefix and `created_by` of its Avi objects)."""
 
-    def __init__(self, name: str, args: AkoArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: AkoArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mesh-platform:ako:Ako", name, None, opts)
         self._name = name
         ns_name = args.ako.namespace
@@ -109,16 +110,26 @@ class Ako(pulumi.ComponentResource):
         before_ako: list[pulumi.Resource] = [namespace, credentials]
         for manifest in ako_mesh.secrets_role(ns_name):
             cls = k8s.rbac.v1.Role if manifest["kind"] == "Role" else k8s.rbac.v1.RoleBinding
-            extra = {"rules": manifest["rules"]} if "rules" in manifest else {
-                "role_ref": manifest["roleRef"], "subjects": manifest["subjects"]}
-            before_ako.append(cls(f"{name}-{manifest['kind'].lower()}-secrets", metadata=manifest["metadata"],
-                                  **extra, opts=self._opts([namespace])))
+            extra = (
+                {"rules": manifest["rules"]}
+                if "rules" in manifest
+                else {"role_ref": manifest["roleRef"], "subjects": manifest["subjects"]}
+            )
+            before_ako.append(
+                cls(
+                    f"{name}-{manifest['kind'].lower()}-secrets",
+                    metadata=manifest["metadata"],
+                    **extra,
+                    opts=self._opts([namespace]),
+                )
+            )
         egress_deps = [args.mesh.egress_gateway] if args.mesh.egress_gateway else []
         for manifest in ako_mesh.controller_objects(args.avi.controller, ns_name, args.mesh.egress):
             depends = [namespace] if manifest["metadata"]["namespace"] == ns_name else egress_deps
             before_ako.append(self._custom(manifest, [args.mesh.istiod, *depends]))
-        for manifest in ako_mesh.authorization_policies(ns_name, args.mesh.served_namespaces,
-                                                        args.mesh.mesh_namespaces, args.mesh.mtls):
+        for manifest in ako_mesh.authorization_policies(
+            ns_name, args.mesh.served_namespaces, args.mesh.mesh_namespaces, args.mesh.mtls
+        ):
             served = args.mesh.namespace_resources.get(manifest["metadata"]["namespace"])
             self._custom(manifest, [args.mesh.istiod, *([served] if served else [])])
 
@@ -132,8 +143,10 @@ class Ako(pulumi.ComponentResource):
             values=ako_model.ako_values(args.settings, args.ako, args.avi.controller),
             opts=self._opts([*before_ako, args.mesh.istiod], transforms=[_repair]),
         )
-        ingresses = [self._ingress(manifest, [release, *args.ingress_depends_on], args.mesh.namespace_resources)
-                     for manifest in args.ingresses]
+        ingresses = [
+            self._ingress(manifest, [release, *args.ingress_depends_on], args.mesh.namespace_resources)
+            for manifest in args.ingresses
+        ]
         AkoCleanup(
             f"{name}-cleanup",
             cluster_name=args.settings.cluster_name,
@@ -146,8 +159,9 @@ class Ako(pulumi.ComponentResource):
         self.namespace = pulumi.Output.from_input(ns_name)
         self.mesh_principal = pulumi.Output.from_input(ako_model.mesh_principal(ns_name))
         self.cluster_name = pulumi.Output.from_input(args.settings.cluster_name)
-        self.register_outputs({"namespace": self.namespace, "mesh_principal": self.mesh_principal,
-                               "cluster_name": self.cluster_name})
+        self.register_outputs(
+            {"namespace": self.namespace, "mesh_principal": self.mesh_principal, "cluster_name": self.cluster_name}
+        )
 
     def _opts(self, depends_on: list[pulumi.Resource], **extra: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=depends_on, **extra)
@@ -156,13 +170,21 @@ class Ako(pulumi.ComponentResource):
         meta = manifest["metadata"]
         return k8s.apiextensions.CustomResource(
             f"{self._name}-{manifest['kind'].lower()}-{meta['namespace']}-{meta['name']}",
-            api_version=manifest["apiVersion"], kind=manifest["kind"], metadata=meta, spec=manifest["spec"],
-            opts=self._opts(depends_on))
+            api_version=manifest["apiVersion"],
+            kind=manifest["kind"],
+            metadata=meta,
+            spec=manifest["spec"],
+            opts=self._opts(depends_on),
+        )
 
-    def _ingress(self, manifest: dict[str, Any], depends_on: list[pulumi.Resource],
-                 namespaces: dict[str, pulumi.Resource]) -> pulumi.Resource:
+    def _ingress(
+        self, manifest: dict[str, Any], depends_on: list[pulumi.Resource], namespaces: dict[str, pulumi.Resource]
+    ) -> pulumi.Resource:
         meta = manifest["metadata"]
         served = namespaces.get(meta["namespace"])
         return k8s.networking.v1.Ingress(
-            f"{self._name}-ingress-{meta['namespace']}-{meta['name']}", metadata=meta, spec=manifest["spec"],
-            opts=self._opts([*depends_on, *([served] if served else [])]))
+            f"{self._name}-ingress-{meta['namespace']}-{meta['name']}",
+            metadata=meta,
+            spec=manifest["spec"],
+            opts=self._opts([*depends_on, *([served] if served else [])]),
+        )

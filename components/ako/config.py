@@ -7,7 +7,7 @@ another section (the Avi edge, the mesh) live in `components/ako/rules.py`.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -37,12 +37,17 @@ AKO_PASSTHROUGH_SHARD_SIZES = ("LARGE", "MEDIUM", "SMALL")
 _CLUSTER_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 
-AkoClusterName = Annotated[str, Text(
-    "a name of letters, digits, '-' and '_' (AKO's clusterName)",
-    lambda v: bool(_CLUSTER_NAME.match(v)),
-    _CLUSTER_NAME.pattern)]
-ControllerVersion = Annotated[str, Text(
-    'an Avi Controller version such as "22.1.3"', lambda v: bool(_VERSION.match(v)), _VERSION.pattern)]
+AkoClusterName = Annotated[
+    str,
+    Text(
+        "a name of letters, digits, '-' and '_' (AKO's clusterName)",
+        lambda v: bool(_CLUSTER_NAME.match(v)),
+        _CLUSTER_NAME.pattern,
+    ),
+]
+ControllerVersion = Annotated[
+    str, Text('an Avi Controller version such as "22.1.3"', lambda v: bool(_VERSION.match(v)), _VERSION.pattern)
+]
 
 
 class AkoVipNetwork(ConfigModel):
@@ -78,48 +83,61 @@ class AkoConfig(ConfigModel):
 
     enabled: Bool = False
     namespace: NamespaceName = "avi-system"
-    cluster_name: Optional[AkoClusterName] = Field(
+    cluster_name: AkoClusterName | None = Field(
         default=None,
         description="AKO's clusterName: the `<name>--` prefix and `created_by: ako-<name>` of every object "
-                    "it creates; defaults to `<cluster.name>-ako`, never the Avi edge's own prefix")
+        "it creates; defaults to `<cluster.name>-ako`, never the Avi edge's own prefix",
+    )
     chart_repository: ChartRepository = AKO_CHART.repository
     chart_version: ChartVersion = AKO_CHART.version
     cni_plugin: AkoCniPlugin = ""
     service_type: AkoServiceType = "NodePort"
-    shard_size: Optional[AkoShardSize] = Field(
-        default=None, description="AKO's shardVSSize; defaults to edge.avi.shardSize, else LARGE")
-    passthrough_shard_size: Optional[AkoPassthroughShardSize] = Field(
-        default=None, description="defaults to edge.avi.passthroughShardSize, else SMALL")
+    shard_size: AkoShardSize | None = Field(
+        default=None, description="AKO's shardVSSize; defaults to edge.avi.shardSize, else LARGE"
+    )
+    passthrough_shard_size: AkoPassthroughShardSize | None = Field(
+        default=None, description="defaults to edge.avi.passthroughShardSize, else SMALL"
+    )
     layer7_only: Bool = False
-    node_port_selector: Optional[AkoNodePortSelector] = Field(
-        default=None, description="defaults to edge.avi.nodePortSelector")
+    node_port_selector: AkoNodePortSelector | None = Field(
+        default=None, description="defaults to edge.avi.nodePortSelector"
+    )
     node_networks: tuple[AkoNodeNetwork, ...] = ()
     vip_networks: tuple[AkoVipNetwork, ...] = Field(
-        default=(), description="defaults to edge.avi.vipNetworkName with edge.avi.vipNetwork")
-    vrf_name: Optional[AnyString] = Field(
-        default=None, description="the VRF context AKO uses (vCenter clouds); left out, AKO "
-                                  "uses the cloud's global VRF")
-    cloud: Optional[AviName] = Field(default=None, description="defaults to edge.avi.cloud, else Default-Cloud")
-    service_engine_group: Optional[AviName] = Field(
-        default=None, description="defaults to edge.avi.serviceEngineGroup, else Default-Group")
-    tenant: Optional[AviName] = Field(default=None, description="defaults to avi.tenant")
-    controller_version: Optional[ControllerVersion] = Field(default=None, description="defaults to avi.version")
-    disable_static_route_sync: Optional[Bool] = Field(
+        default=(), description="defaults to edge.avi.vipNetworkName with edge.avi.vipNetwork"
+    )
+    vrf_name: AnyString | None = Field(
+        default=None, description="the VRF context AKO uses (vCenter clouds); left out, AKO uses the cloud's global VRF"
+    )
+    cloud: AviName | None = Field(default=None, description="defaults to edge.avi.cloud, else Default-Cloud")
+    service_engine_group: AviName | None = Field(
+        default=None, description="defaults to edge.avi.serviceEngineGroup, else Default-Group"
+    )
+    tenant: AviName | None = Field(default=None, description="defaults to avi.tenant")
+    controller_version: ControllerVersion | None = Field(default=None, description="defaults to avi.version")
+    disable_static_route_sync: Bool | None = Field(
         default=None,
         description="defaults to true wherever the program owns the static routes (edge.avi static routes "
-                    "or the ako manager) or AKO is not in ClusterIP mode")
+        "or the ako manager) or AKO is not in ClusterIP mode",
+    )
     delete_config: Bool = False
     cleanup_timeout_seconds: CleanupSeconds = Field(
         default=600,
         description="how long `pulumi destroy` waits for AKO to report its objects deleted before removing "
-                    "the rest through the Avi API")
+        "the rest through the Avi API",
+    )
 
     @model_validator(mode="after")
-    def _selector_needs_nodeport(self) -> "AkoConfig":
+    def _selector_needs_nodeport(self) -> AkoConfig:
         problems = []
         if self.node_port_selector and self.service_type != "NodePort":
-            problems.append(("nodePortSelector", f'applies only with serviceType NodePort; serviceType is '
-                                                 f'"{self.service_type}" (the chart would ignore it)'))
+            problems.append(
+                (
+                    "nodePortSelector",
+                    f"applies only with serviceType NodePort; serviceType is "
+                    f'"{self.service_type}" (the chart would ignore it)',
+                )
+            )
         check(problems)
         return self
 

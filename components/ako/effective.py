@@ -7,7 +7,7 @@ resource can never disagree about, say, AKO's cluster name or whether it syncs r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from components.ako.config import AkoConfig
 
@@ -19,14 +19,14 @@ MANAGERS = ("pulumi", "ako")
 """Who builds the Avi edge's L7 layout: the program's dynamic provider, or AKO from Ingresses."""
 
 
-def edge_manager(edge: Optional[AviEdgeConfig]) -> Optional[str]:
+def edge_manager(edge: AviEdgeConfig | None) -> str | None:
     """`edge.avi.manager` of an Avi edge (`pulumi` when the key is absent), None for other edges."""
     if edge is None:
         return None
     return edge.manager or "pulumi"
 
 
-def edge_route_plans(edge: Optional[AviEdgeConfig]) -> list[tuple[str, int, str, str]]:
+def edge_route_plans(edge: AviEdgeConfig | None) -> list[tuple[str, int, str, str]]:
     """The static routes the program writes for the Avi edge, as (node, index, prefix, next hop); none elsewhere."""
     return edge.route_plans() if edge is not None else []
 
@@ -46,14 +46,14 @@ class EffectiveAko:
     tenant: str
     controller_version: str
     vrf: str
-    manager: Optional[str]
+    manager: str | None
     """`pulumi` or `ako` with an Avi edge; None when another edge fronts the mesh."""
     program_owns_routes: bool
     """The program writes static routes to the pod networks (edge.avi static routes, or the ako manager)."""
     disable_static_route_sync: bool
     shard_size: str
     passthrough_shard_size: str
-    node_port_selector: Optional[tuple[str, str]]
+    node_port_selector: tuple[str, str] | None
     """(key, value) of the node label AKO's NodePort pools select, or None for every node."""
     vip_networks: tuple[tuple[str, str], ...]
     """(network name, CIDR) AKO allocates VIPs from."""
@@ -71,8 +71,7 @@ class EffectiveAko:
         return f"{self.cluster_name}--"
 
 
-def resolve(cluster: str, ako: AkoConfig, avi: Optional[AviControllerConfig],
-            edge: Optional[AviEdgeConfig]) -> EffectiveAko:
+def resolve(cluster: str, ako: AkoConfig, avi: AviControllerConfig | None, edge: AviEdgeConfig | None) -> EffectiveAko:
     """Fill AKO's defaults from the cluster name, the controller connection and the Avi edge (or None)."""
     manager = edge_manager(edge)
     owns_routes = manager == "ako" or bool(edge_route_plans(edge))
@@ -87,8 +86,11 @@ def resolve(cluster: str, ako: AkoConfig, avi: Optional[AviControllerConfig],
     return EffectiveAko(
         cluster_name=ako.cluster_name or default_cluster_name(cluster),
         cloud=ako.cloud if ako.cloud is not None else (edge.cloud if edge is not None else "Default-Cloud"),
-        service_engine_group=(ako.service_engine_group if ako.service_engine_group is not None
-                              else (edge.service_engine_group if edge is not None else "Default-Group")),
+        service_engine_group=(
+            ako.service_engine_group
+            if ako.service_engine_group is not None
+            else (edge.service_engine_group if edge is not None else "Default-Group")
+        ),
         tenant=ako.tenant if ako.tenant is not None else (avi.tenant if avi is not None else "admin"),
         controller_version=ako.controller_version or (avi.version if avi is not None else ""),
         # The ako manager's layout lives in the edge's VRF; elsewhere AKO keeps to its cloud's own.
@@ -97,8 +99,8 @@ def resolve(cluster: str, ako: AkoConfig, avi: Optional[AviControllerConfig],
         program_owns_routes=owns_routes,
         disable_static_route_sync=disable_sync,
         shard_size=ako.shard_size or (edge.shard_size if edge is not None else "LARGE"),
-        passthrough_shard_size=ako.passthrough_shard_size or (edge.passthrough_shard_size if edge is not None
-                                                              else "SMALL"),
+        passthrough_shard_size=ako.passthrough_shard_size
+        or (edge.passthrough_shard_size if edge is not None else "SMALL"),
         node_port_selector=(selector.key, selector.value) if selector is not None else None,
         vip_networks=vip_networks,
         serves_ingresses=manager == "ako",

@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlparse
 
 from components.ako import model
@@ -41,54 +42,82 @@ def _is_ip(host: str) -> bool:
         return False
 
 
-def controller_objects(controller_url: str, namespace: str, egress: Optional[GatewayRef]) -> list[dict[str, Any]]:
+def controller_objects(controller_url: str, namespace: str, egress: GatewayRef | None) -> list[dict[str, Any]]:
     """The ServiceEntry (and egress route) that let AKO's sidecar reach the controller."""
     host, port = _controller_address(controller_url)
     protocol = "HTTP" if urlparse(controller_url).scheme == "http" else "TLS"
     port_spec = {"number": port, "name": f"{protocol.lower()}-{port}", "protocol": protocol}
     if _is_ip(host):
-        return [{
-            "apiVersion": NETWORKING_API, "kind": "ServiceEntry",
-            "metadata": {"name": f"avi-controller-{slug(host.replace(':', '-'))}", "namespace": namespace},
-            "spec": {"hosts": [f"avi-controller.{namespace}.external"], "addresses": [host],
-                     "location": "MESH_EXTERNAL", "resolution": "STATIC", "endpoints": [{"address": host}],
-                     "ports": [port_spec], "exportTo": ["."]},
-        }]
-    external = ExternalHostConfig(host=host, ports=(
-        ExternalPort(number=port, name=f"{protocol.lower()}-{port}", protocol=protocol),))
+        return [
+            {
+                "apiVersion": NETWORKING_API,
+                "kind": "ServiceEntry",
+                "metadata": {"name": f"avi-controller-{slug(host.replace(':', '-'))}", "namespace": namespace},
+                "spec": {
+                    "hosts": [f"avi-controller.{namespace}.external"],
+                    "addresses": [host],
+                    "location": "MESH_EXTERNAL",
+                    "resolution": "STATIC",
+                    "endpoints": [{"address": host}],
+                    "ports": [port_spec],
+                    "exportTo": ["."],
+                },
+            }
+        ]
+    external = ExternalHostConfig(
+        host=host, ports=(ExternalPort(number=port, name=f"{protocol.lower()}-{port}", protocol=protocol),)
+    )
     if egress is None:
         return service_entries([external], [namespace])
     # The egress gateway forwards to the controller too, so it needs the entry in its namespace.
-    return [*service_entries([external], [namespace, egress.namespace]),
-            *egress_objects(external, egress, [namespace])]
+    return [*service_entries([external], [namespace, egress.namespace]), *egress_objects(external, egress, [namespace])]
 
 
 def secrets_role(namespace: str) -> list[dict[str, Any]]:
     """Role and RoleBinding letting AKO write Secrets in its own namespace only."""
     name = SECRETS_ROLE
     return [
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-         "metadata": {"name": name, "namespace": namespace},
-         "rules": [{"apiGroups": [""], "resources": ["secrets"],
-                    "verbs": ["get", "list", "watch", "create", "update", "patch"]}]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-         "metadata": {"name": name, "namespace": namespace},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
-         "subjects": [{"kind": "ServiceAccount", "name": model.SERVICE_ACCOUNT, "namespace": namespace}]},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": name, "namespace": namespace},
+            "rules": [
+                {
+                    "apiGroups": [""],
+                    "resources": ["secrets"],
+                    "verbs": ["get", "list", "watch", "create", "update", "patch"],
+                }
+            ],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": name, "namespace": namespace},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": model.SERVICE_ACCOUNT, "namespace": namespace}],
+        },
     ]
 
 
-def authorization_policies(ako_namespace: str, served: Iterable[str], mesh_namespaces: Iterable[str],
-                           mtls: str) -> list[dict[str, Any]]:
+def authorization_policies(
+    ako_namespace: str, served: Iterable[str], mesh_namespaces: Iterable[str], mtls: str
+) -> list[dict[str, Any]]:
     """One ALLOW policy per served namespace admitting AKO's principal; none unless mTLS is STRICT."""
     if mtls != "STRICT":
         return []
     admitted = sorted(set(mesh_namespaces))
-    return [{
-        "apiVersion": SECURITY_API, "kind": "AuthorizationPolicy",
-        "metadata": {"name": AUTHORIZATION_POLICY, "namespace": namespace},
-        "spec": {"action": "ALLOW", "rules": [
-            {"from": [{"source": {"principals": [model.mesh_principal(ako_namespace)]}}]},
-            {"from": [{"source": {"namespaces": admitted}}]},
-        ]},
-    } for namespace in dict.fromkeys(served)]
+    return [
+        {
+            "apiVersion": SECURITY_API,
+            "kind": "AuthorizationPolicy",
+            "metadata": {"name": AUTHORIZATION_POLICY, "namespace": namespace},
+            "spec": {
+                "action": "ALLOW",
+                "rules": [
+                    {"from": [{"source": {"principals": [model.mesh_principal(ako_namespace)]}}]},
+                    {"from": [{"source": {"namespaces": admitted}}]},
+                ],
+            },
+        }
+        for namespace in dict.fromkeys(served)
+    ]

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import urlparse
 
 from components.ako.config import AkoConfig
@@ -67,8 +67,9 @@ def ako_values(settings: EffectiveAko, ako: AkoConfig, controller_url: str) -> d
         },
         "NetworkSettings": {
             "vipNetworkList": [{"networkName": name, "cidr": cidr} for name, cidr in settings.vip_networks],
-            "nodeNetworkList": [{"networkName": net.network_name, "cidrs": list(net.cidrs)}
-                                for net in ako.node_networks],
+            "nodeNetworkList": [
+                {"networkName": net.network_name, "cidrs": list(net.cidrs)} for net in ako.node_networks
+            ],
         },
         "L7Settings": {
             "serviceType": ako.service_type,
@@ -88,7 +89,7 @@ def _pod_spec(props: dict[str, Any]) -> dict[str, Any]:
     return ((props.get("spec") or {}).get("template") or {}).get("spec") or {}
 
 
-def add_istio_certs_volume(kind: str, props: dict[str, Any]) -> Optional[dict[str, Any]]:
+def add_istio_certs_volume(kind: str, props: dict[str, Any]) -> dict[str, Any] | None:
     """The StatefulSet's props with the `istio-certs` volume added, or None when nothing changes."""
     if kind != "StatefulSet":
         return None
@@ -109,7 +110,7 @@ def _grants_secret_writes(rule: dict[str, Any]) -> bool:
     return "" in (rule.get("apiGroups") or []) and "secrets" in (rule.get("resources") or []) and bool(writes)
 
 
-def narrow_secret_rules(kind: str, props: dict[str, Any]) -> Optional[dict[str, Any]]:
+def narrow_secret_rules(kind: str, props: dict[str, Any]) -> dict[str, Any] | None:
     """The ClusterRole's props with write verbs on Secrets dropped, or None when nothing changes.
 
     A rule naming `secrets` keeps only its read verbs on Secrets; other resources the same

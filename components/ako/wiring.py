@@ -8,7 +8,7 @@ worked out here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -23,14 +23,18 @@ if TYPE_CHECKING:  # the root model sits in the stack layer above; a type-only i
     from components.stack.model import StackConfig
 
 
-def _egress(mesh: IstioMesh) -> Optional[GatewayRef]:
+def _egress(mesh: IstioMesh) -> GatewayRef | None:
     if not (mesh.egress_namespace and mesh.egress_service_name and mesh.egress_selector):
         return None
     return GatewayRef(mesh.egress_service_name, mesh.egress_namespace, mesh.egress_selector, mesh.egress_service_name)
 
 
-def ako_args(config: StackConfig, mesh: IstioMesh, kubeconfig: pulumi.Input[Optional[str]],
-             edge: Optional[pulumi.ComponentResource] = None) -> AkoArgs:
+def ako_args(
+    config: StackConfig,
+    mesh: IstioMesh,
+    kubeconfig: pulumi.Input[str | None],
+    edge: pulumi.ComponentResource | None = None,
+) -> AkoArgs:
     """Everything `Ako` takes; `edge` is the stack's edge component (only the `ako` manager's is used)."""
     if config.avi is None:
         raise ValueError("ako.enabled needs the avi section (the controller AKO talks to)")
@@ -50,8 +54,9 @@ def ako_args(config: StackConfig, mesh: IstioMesh, kubeconfig: pulumi.Input[Opti
         mesh=AkoMesh(
             istiod=mesh.istiod,
             mtls=istio.mtls,
-            served_namespaces=(served_namespaces(config.apps) if settings.manager == "ako"
-                               else tuple(config.namespaces)),
+            served_namespaces=(
+                served_namespaces(config.apps) if settings.manager == "ako" else tuple(config.namespaces)
+            ),
             mesh_namespaces=(istio.namespace, istio.ingress_gateway.namespace, *config.namespaces),
             namespace_resources=dict(mesh.namespaces),
             egress=_egress(mesh),

@@ -9,6 +9,8 @@ from components.config.types import Text
 
 AviName = Annotated[str, Text("a non-empty name", lambda v: bool(v.strip()), r"\S")]
 """The name of an Avi object the stack refers to (a cloud, VRF, SE group, tenant)."""
-AviApiVersion = Annotated[str, Text(
-    'an Avi API version such as "22.1.3"', lambda v: bool(re.match(r"^\d+\.\d+\.\d+$", v)), r"^\d+\.\d+\.\d+$")]
+AviApiVersion = Annotated[
+    str,
+    Text('an Avi API version such as "22.1.3"', lambda v: bool(re.match(r"^\d+\.\d+\.\d+$", v)), r"^\d+\.\d+\.\d+$"),
+]
 """The Avi API version sent as `X-Avi-Version`."""

@@ -8,7 +8,7 @@ means a host lands on the shard AKO itself would pick for it.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 SHARD_VS_PREFIX = "Shared-L7"
 PASSTHROUGH_PREFIX = "Shared-Passthrough"
@@ -107,12 +107,16 @@ def static_route_id(cluster: str, node: str, index: int) -> str:
     return f"{cluster}-{node}-{index}"
 
 
-def names_for_host(cluster: str, host: str, namespace: str, app: str, prefixes: Iterable[str],
-                   mode: Optional[str]) -> list[str]:
+def names_for_host(
+    cluster: str, host: str, namespace: str, app: str, prefixes: Iterable[str], mode: str | None
+) -> list[str]:
     """Every object name the edge makes for one host of one app in one namespace."""
     if mode == "passthrough":
         return [passthrough_insecure_name(cluster, 0), f"{name_prefix(cluster)}{host}"]
     if mode == "terminate":
-        return [sni_child_name(cluster, host), sni_policy_name(cluster, host, namespace),
-                *(sni_pool_name(cluster, host, p, namespace, app) for p in prefixes)]
+        return [
+            sni_child_name(cluster, host),
+            sni_policy_name(cluster, host, namespace),
+            *(sni_pool_name(cluster, host, p, namespace, app) for p in prefixes),
+        ]
     return [pool_name(cluster, host, p, namespace, app) for p in prefixes]

@@ -9,8 +9,9 @@ with the hosts; passthrough shards exist once any host asks for passthrough.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING
 
 from components.avi import naming
 
@@ -94,8 +95,9 @@ class EdgePlan:
     @property
     def namespaces(self) -> list[str]:
         """Every namespace that has a pool (for the mesh's PKI objects, as AKO names them)."""
-        pools = [p for s in self.shards for p in s.pools] + \
-                [p for s in self.shards for c in s.children for p in c.pools]
+        pools = [p for s in self.shards for p in s.pools] + [
+            p for s in self.shards for c in s.children for p in c.pools
+        ]
         return sorted({p.namespace for p in pools})
 
     @property
@@ -114,8 +116,9 @@ def public_hosts(app: AppConfig) -> Iterator[tuple[AppNamespaceConfig, str]]:
                 yield ns, host
 
 
-def plan_edge(cluster: str, apps: tuple[AppConfig, ...], shard_size: str,
-              passthrough_shard_size: str = "SMALL") -> EdgePlan:
+def plan_edge(
+    cluster: str, apps: tuple[AppConfig, ...], shard_size: str, passthrough_shard_size: str = "SMALL"
+) -> EdgePlan:
     """Place every public host of the apps, in a stable order."""
     count, pt_count = AVI_SHARD_SIZES[shard_size], AVI_SHARD_SIZES[passthrough_shard_size]
     shards = [ShardPlan(i, naming.shard_vs_name(cluster, i)) for i in range(count)]
@@ -135,24 +138,40 @@ def plan_edge(cluster: str, apps: tuple[AppConfig, ...], shard_size: str,
             shard = shards[naming.shard_index(host, count)]
             if tls is None or tls.certificate is None:  # insecure (HostTlsConfig certifies every terminated host)
                 shard.pools.extend(
-                    PoolPlan(naming.pool_name(cluster, host, prefix, ns.name, app.virtual_name), host, prefix,
-                             ns.name, app.virtual_name) for prefix in app.prefixes)
+                    PoolPlan(
+                        naming.pool_name(cluster, host, prefix, ns.name, app.virtual_name),
+                        host,
+                        prefix,
+                        ns.name,
+                        app.virtual_name,
+                    )
+                    for prefix in app.prefixes
+                )
                 continue
             child = children.get(host)
             if child is None:
-                child = children[host] = SniChildPlan(host, naming.sni_child_name(cluster, host), tls.certificate,
-                                                      tls.redirect)
+                child = children[host] = SniChildPlan(
+                    host, naming.sni_child_name(cluster, host), tls.certificate, tls.redirect
+                )
                 shard.children.append(child)
             child.pools.extend(
-                PoolPlan(naming.sni_pool_name(cluster, host, prefix, ns.name, app.virtual_name), host, prefix,
-                         ns.name, app.virtual_name) for prefix in app.prefixes)
+                PoolPlan(
+                    naming.sni_pool_name(cluster, host, prefix, ns.name, app.virtual_name),
+                    host,
+                    prefix,
+                    ns.name,
+                    app.virtual_name,
+                )
+                for prefix in app.prefixes
+            )
     pt_plans: list[PassthroughPlan] = []
     if passthrough:
-        pt_plans = [passthrough.get(i) or PassthroughPlan(i, naming.passthrough_vs_name(cluster, i))
-                    for i in range(pt_count)]
+        pt_plans = [
+            passthrough.get(i) or PassthroughPlan(i, naming.passthrough_vs_name(cluster, i)) for i in range(pt_count)
+        ]
     return EdgePlan(shards, pt_plans)
 
 
-def find_child(plan: EdgePlan, host: str) -> Optional[SniChildPlan]:
+def find_child(plan: EdgePlan, host: str) -> SniChildPlan | None:
     """The SNI child of a host, if the host is terminated at the edge."""
     return next((c for s in plan.shards for c in s.children if c.host == host), None)

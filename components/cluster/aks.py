@@ -7,10 +7,8 @@ import base64
 import pulumi
 from pulumi_azure_native import containerservice, resources
 
-from typing import Optional
-
-from components.cluster.outputs import ClusterOutputs
 from components.cluster.config import AksConfig, ClusterConfig
+from components.cluster.outputs import ClusterOutputs
 
 
 def decode_kubeconfig(encoded: str) -> str:
@@ -27,26 +25,30 @@ def network_profile(mode: str, pod_cidr: str) -> containerservice.ContainerServi
     """
     profile: containerservice.ContainerServiceNetworkProfileArgsDict = {
         "network_plugin": containerservice.NetworkPlugin.AZURE,
-        "load_balancer_sku": containerservice.LoadBalancerSku.STANDARD}
+        "load_balancer_sku": containerservice.LoadBalancerSku.STANDARD,
+    }
     if mode == "overlay":
         profile["network_plugin_mode"] = containerservice.NetworkPluginMode.OVERLAY
         profile["pod_cidr"] = pod_cidr
     return profile
 
 
-SupportSettings = tuple[containerservice.KubernetesSupportPlan, Optional[containerservice.ManagedClusterSKUArgs]]
+SupportSettings = tuple[containerservice.KubernetesSupportPlan, containerservice.ManagedClusterSKUArgs | None]
 
 
 def support_settings(extended_support: bool) -> SupportSettings:
     """The support plan and SKU: long-term support (Premium tier) only when the stack accepts paying for it."""
     if not extended_support:
         return containerservice.KubernetesSupportPlan.KUBERNETES_OFFICIAL, None
-    return (containerservice.KubernetesSupportPlan.AKS_LONG_TERM_SUPPORT,
-            containerservice.ManagedClusterSKUArgs(name="Base", tier="Premium"))
+    return (
+        containerservice.KubernetesSupportPlan.AKS_LONG_TERM_SUPPORT,
+        containerservice.ManagedClusterSKUArgs(name="Base", tier="Premium"),
+    )
 
 
-def build_aks(name: str, config: ClusterConfig, aks: AksConfig, tags: dict[str, str],
-              opts: pulumi.ResourceOptions) -> ClusterOutputs:
+def build_aks(
+    name: str, config: ClusterConfig, aks: AksConfig, tags: dict[str, str], opts: pulumi.ResourceOptions
+) -> ClusterOutputs:
     """Declare the AKS cluster (`aks` is the section `config.aks`); returns the outputs with the admin kubeconfig."""
     support_plan, sku = support_settings(config.extended_support)
     group = resources.ResourceGroup(
@@ -66,18 +68,21 @@ def build_aks(name: str, config: ClusterConfig, aks: AksConfig, tags: dict[str, 
         kubernetes_version=config.kubernetes_version,
         enable_rbac=True,
         identity=containerservice.ManagedClusterIdentityArgs(
-            type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED),
-        agent_pool_profiles=[containerservice.ManagedClusterAgentPoolProfileArgs(
-            name="system",
-            mode=containerservice.AgentPoolMode.SYSTEM,
-            type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
-            os_type=containerservice.OSType.LINUX,
-            vm_size=pool.vm_size,
-            count=pool.count,
-            enable_auto_scaling=pool.autoscaling,
-            min_count=pool.min_count if pool.autoscaling else None,
-            max_count=pool.max_count if pool.autoscaling else None,
-        )],
+            type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED
+        ),
+        agent_pool_profiles=[
+            containerservice.ManagedClusterAgentPoolProfileArgs(
+                name="system",
+                mode=containerservice.AgentPoolMode.SYSTEM,
+                type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
+                os_type=containerservice.OSType.LINUX,
+                vm_size=pool.vm_size,
+                count=pool.count,
+                enable_auto_scaling=pool.autoscaling,
+                min_count=pool.min_count if pool.autoscaling else None,
+                max_count=pool.max_count if pool.autoscaling else None,
+            )
+        ],
         network_profile=network_profile(aks.network_plugin_mode, aks.pod_cidr),
         support_plan=support_plan,
         sku=sku,
@@ -87,7 +92,8 @@ def build_aks(name: str, config: ClusterConfig, aks: AksConfig, tags: dict[str, 
     # The admin credentials are meant for automation such as an explicit provider; the
     # user kubeconfig needs an interactive Entra ID login.
     credentials = containerservice.list_managed_cluster_admin_credentials_output(
-        resource_group_name=group.name, resource_name=cluster.name)
+        resource_group_name=group.name, resource_name=cluster.name
+    )
     kubeconfig = credentials.kubeconfigs.apply(lambda kcs: decode_kubeconfig(kcs[0].value))
     return ClusterOutputs(
         kubeconfig=pulumi.Output.secret(kubeconfig),

@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import pulumi
-import yaml
 import pulumi_kubernetes as k8s
+import yaml
 
-from components.cluster.outputs import ClusterOutputs
 from components.cluster.config import ClusterConfig
+from components.cluster.outputs import ClusterOutputs
 
 
 @dataclass
@@ -25,35 +24,35 @@ class ClusterArgs:
 
     config: ClusterConfig
     """The validated `cluster` section of the stack."""
-    kubeconfig: Optional[pulumi.Output[str]] = None
+    kubeconfig: pulumi.Output[str] | None = None
     """The `kubeconfig` secret of an existing cluster, when the stack sets one."""
-    tags: Optional[dict[str, str]] = None
+    tags: dict[str, str] | None = None
     """Cloud tags for everything the cluster creates."""
 
 
 class Cluster(pulumi.ComponentResource):
     """A Kubernetes cluster and the explicit provider to reach it."""
 
-    kubeconfig: pulumi.Output[Optional[str]]
+    kubeconfig: pulumi.Output[str | None]
     """The cluster's kubeconfig (always a secret); None for an existing cluster with no kubeconfig here."""
     cluster_name: pulumi.Output[str]
     """The cluster's name."""
-    oidc_provider_arn: pulumi.Output[Optional[str]]
+    oidc_provider_arn: pulumi.Output[str | None]
     """EKS: the IAM OIDC provider for IRSA roles; None elsewhere."""
-    oidc_issuer_url: pulumi.Output[Optional[str]]
+    oidc_issuer_url: pulumi.Output[str | None]
     """EKS: the cluster's OIDC issuer URL; None elsewhere."""
-    vpc_id: pulumi.Output[Optional[str]]
+    vpc_id: pulumi.Output[str | None]
     """EKS: the VPC the cluster lives in; None elsewhere."""
-    node_resource_group: pulumi.Output[Optional[str]]
+    node_resource_group: pulumi.Output[str | None]
     """AKS: the node resource group; None elsewhere."""
-    identity_principal_id: pulumi.Output[Optional[str]]
+    identity_principal_id: pulumi.Output[str | None]
     """AKS: the principal of the cluster's system-assigned identity (for role assignments); None elsewhere."""
-    api_endpoint: pulumi.Output[Optional[str]]
+    api_endpoint: pulumi.Output[str | None]
     """The Kubernetes API server's URL (from the kubeconfig for an existing cluster; None when unknown)."""
     provider: k8s.Provider
     """The Kubernetes provider every Kubernetes resource must use."""
 
-    def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mesh-platform:cluster:Cluster", name, None, opts)
         config = args.config
         child = pulumi.ResourceOptions(parent=self)
@@ -86,16 +85,18 @@ class Cluster(pulumi.ComponentResource):
             context=context,
             opts=pulumi.ResourceOptions(parent=self, depends_on=parts.depends_on or []),
         )
-        self.register_outputs({
-            "kubeconfig": self.kubeconfig,
-            "cluster_name": self.cluster_name,
-            "oidc_provider_arn": self.oidc_provider_arn,
-            "oidc_issuer_url": self.oidc_issuer_url,
-            "vpc_id": self.vpc_id,
-            "node_resource_group": self.node_resource_group,
-            "identity_principal_id": self.identity_principal_id,
-            "api_endpoint": self.api_endpoint,
-        })
+        self.register_outputs(
+            {
+                "kubeconfig": self.kubeconfig,
+                "cluster_name": self.cluster_name,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "vpc_id": self.vpc_id,
+                "node_resource_group": self.node_resource_group,
+                "identity_principal_id": self.identity_principal_id,
+                "api_endpoint": self.api_endpoint,
+            }
+        )
 
 
 def default_kubeconfig_path() -> Path:
@@ -105,10 +106,10 @@ def default_kubeconfig_path() -> Path:
     return Path(first) if first else Path.home() / ".kube" / "config"
 
 
-def _existing_kubeconfig(config: ClusterConfig, secret: Optional[pulumi.Output[str]]) -> ClusterOutputs:
+def _existing_kubeconfig(config: ClusterConfig, secret: pulumi.Output[str] | None) -> ClusterOutputs:
     """An existing cluster: kubeconfig from the secret, the configured file, or kubectl's default."""
     existing = config.existing
-    kubeconfig: Optional[pulumi.Output[str]]
+    kubeconfig: pulumi.Output[str] | None
     if secret is not None:
         kubeconfig = secret
     elif existing and existing.kubeconfig_path:
@@ -119,13 +120,17 @@ def _existing_kubeconfig(config: ClusterConfig, secret: Optional[pulumi.Output[s
         # itself at deploy time; the program never inlines a guess.
         kubeconfig = pulumi.Output.secret(path.read_text()) if path.is_file() else None
     # The server's URL is no secret, though the kubeconfig it is read from is one.
-    endpoint = (pulumi.Output.unsecret(kubeconfig.apply(lambda text: api_server_of(text, existing.context if existing
-                                                                                 else None)))
-                if kubeconfig is not None else None)
+    endpoint = (
+        pulumi.Output.unsecret(
+            kubeconfig.apply(lambda text: api_server_of(text, existing.context if existing else None))
+        )
+        if kubeconfig is not None
+        else None
+    )
     return ClusterOutputs(kubeconfig=kubeconfig, name=config.name, api_endpoint=endpoint)
 
 
-def api_server_of(kubeconfig: str, context: Optional[str]) -> Optional[str]:
+def api_server_of(kubeconfig: str, context: str | None) -> str | None:
     """The API server URL a kubeconfig reaches with `context` (or its current context), if it says."""
     try:
         document = yaml.safe_load(kubeconfig)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, model_validator
 
@@ -27,33 +27,49 @@ CLUSTER_KINDS = ("eks", "aks", "existing")
 
 VpcId = Annotated[str, Text('a VPC id "vpc-..."', lambda v: v.startswith("vpc-"), r"^vpc-")]
 SubnetId = Annotated[str, Text('a subnet id "subnet-..."', lambda v: v.startswith("subnet-"), r"^subnet-")]
-AvailabilityZone = Annotated[str, Text(
-    'an availability zone such as "eu-west-1a"',
-    lambda v: bool(re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", v)),
-    r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]
-InstanceType = Annotated[str, Text(
-    'an EC2 instance type such as "m6i.large"',
-    lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)),
-    r"^[a-z0-9-]+\.[a-z0-9]+$")]
+AvailabilityZone = Annotated[
+    str,
+    Text(
+        'an availability zone such as "eu-west-1a"',
+        lambda v: bool(re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", v)),
+        r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$",
+    ),
+]
+InstanceType = Annotated[
+    str,
+    Text(
+        'an EC2 instance type such as "m6i.large"',
+        lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)),
+        r"^[a-z0-9-]+\.[a-z0-9]+$",
+    ),
+]
 VpcCidr = Annotated[str, Text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$")]
-KubernetesVersion = Annotated[str, Text(
-    'a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")]
+KubernetesVersion = Annotated[
+    str, Text('a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")
+]
 KUBERNETES_VERSION = "1.35"
 """Default minor: in standard support on EKS and AKS until March 2027, inside Istio 1.30's range."""
-IamRoleArn = Annotated[str, Text(
-    'an IAM role ARN "arn:aws:iam::<account>:role/<name>"',
-    lambda v: bool(re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", v)),
-    r"^arn:aws[a-z-]*:iam::\d{12}:role/")]
+IamRoleArn = Annotated[
+    str,
+    Text(
+        'an IAM role ARN "arn:aws:iam::<account>:role/<name>"',
+        lambda v: bool(re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", v)),
+        r"^arn:aws[a-z-]*:iam::\d{12}:role/",
+    ),
+]
 AwsProfile = Annotated[str, Text("an AWS CLI profile name", lambda v: bool(re.match(r"^[\w.+-]+$", v)), r"^[\w.+-]+$")]
 NAT_LAYOUTS = ("per-zone", "single")
 AKS_NETWORK_PLUGIN_MODES = ("overlay", "vnet")
 ClusterName = Annotated[str, dns_label("a DNS label (lower-case letters, digits, '-')")]
-AzureRegion = Annotated[str, Text(
-    'an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)), r"^[a-z0-9]+$")]
-ResourceGroupName = Annotated[str, Text(
-    "a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)), r"^[-\w._()]{1,90}$")]
-AzureVmSize = Annotated[str, Text(
-    'an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")]
+AzureRegion = Annotated[
+    str, Text('an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)), r"^[a-z0-9]+$")
+]
+ResourceGroupName = Annotated[
+    str, Text("a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)), r"^[-\w._()]{1,90}$")
+]
+AzureVmSize = Annotated[
+    str, Text('an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")
+]
 
 
 NodeGroupSize = Annotated[int, IntegerRange(1, 450)]
@@ -70,10 +86,17 @@ class EksNodeGroupConfig(ConfigModel):
     disk_size_gib: NodeDiskGib = Field(default=50, alias="diskSizeGiB")
 
     @model_validator(mode="after")
-    def _sizes_are_ordered(self) -> "EksNodeGroupConfig":
+    def _sizes_are_ordered(self) -> EksNodeGroupConfig:
         if not self.min_size <= self.desired_size <= self.max_size:
-            check([("", "expected minSize <= desiredSize <= maxSize; "
-                        f"got {self.min_size}, {self.desired_size}, {self.max_size}")])
+            check(
+                [
+                    (
+                        "",
+                        "expected minSize <= desiredSize <= maxSize; "
+                        f"got {self.min_size}, {self.desired_size}, {self.max_size}",
+                    )
+                ]
+            )
         return self
 
 
@@ -83,25 +106,28 @@ NatLayout = Annotated[str, OneOf(NAT_LAYOUTS)]
 class EksVpcConfig(ConfigModel):
     """Either an existing VPC's subnets (`vpcId`), or the shape of a new VPC."""
 
-    vpc_id: Optional[VpcId] = None
+    vpc_id: VpcId | None = None
     public_subnet_ids: tuple[SubnetId, ...] = ()
     private_subnet_ids: tuple[SubnetId, ...] = ()
     cidr: VpcCidr = "10.100.0.0/16"
     availability_zones: tuple[AvailabilityZone, ...] = ()
-    nat_gateways: NatLayout = Field(default="per-zone", description=(
-        "per-zone: one NAT gateway per zone, so a zone outage cuts no other zone off; single: one shared "
-        "(cheaper)"))
+    nat_gateways: NatLayout = Field(
+        default="per-zone",
+        description=(
+            "per-zone: one NAT gateway per zone, so a zone outage cuts no other zone off; single: one shared (cheaper)"
+        ),
+    )
 
     @property
     def creates_vpc(self) -> bool:
         return self.vpc_id is None
 
     @property
-    def existing_vpc_id(self) -> Optional[str]:
+    def existing_vpc_id(self) -> str | None:
         return self.vpc_id
 
     @model_validator(mode="after")
-    def _new_or_existing(self) -> "EksVpcConfig":
+    def _new_or_existing(self) -> EksVpcConfig:
         problems = []
         given = self.model_fields_set
         if self.vpc_id is not None:
@@ -112,8 +138,9 @@ class EksVpcConfig(ConfigModel):
                 problems.append(("privateSubnetIds", "EKS needs at least two private subnets in different zones"))
         else:
             if "availability_zones" not in given:
-                problems.append(("availabilityZones",
-                                 'required; expected a list, each an availability zone such as "eu-west-1a"'))
+                problems.append(
+                    ("availabilityZones", 'required; expected a list, each an availability zone such as "eu-west-1a"')
+                )
             elif len(self.availability_zones) < 2:
                 problems.append(("availabilityZones", "expected at least two zones (EKS needs subnets in two)"))
             if len(set(self.availability_zones)) != len(self.availability_zones):
@@ -122,8 +149,9 @@ class EksVpcConfig(ConfigModel):
                 if attr in given:
                     problems.append((key, "subnet ids need vpc.vpcId of the VPC they belong to"))
             if not self.cidr.endswith(("/16", "/17", "/18", "/19", "/20")):
-                problems.append(("cidr", "expected a prefix from /16 to /20 so each zone gets two /24-or-larger "
-                                         "subnets"))
+                problems.append(
+                    ("cidr", "expected a prefix from /16 to /20 so each zone gets two /24-or-larger subnets")
+                )
         check(problems)
         return self
 
@@ -134,14 +162,22 @@ class EksConfig(ConfigModel):
     vpc: EksVpcConfig
     node_group: EksNodeGroupConfig = EksNodeGroupConfig()
     endpoint_public_access: Bool = True
-    public_access_cidrs: tuple[Cidr, ...] = Field(default=(), description=(
-        "who may reach the public API endpoint (required while it is public); the private endpoint is always on"))
-    admin_role_arns: tuple[IamRoleArn, ...] = Field(default=(), description=(
-        "IAM roles given cluster-admin through EKS access entries (authentication mode API)"))
-    kubeconfig_role_arn: Optional[IamRoleArn] = Field(default=None, description=(
-        "the role `aws eks get-token` assumes in the exported kubeconfig (also made a cluster admin)"))
-    kubeconfig_profile: Optional[AwsProfile] = Field(default=None, description=(
-        "the AWS CLI profile the exported kubeconfig's token command runs with"))
+    public_access_cidrs: tuple[Cidr, ...] = Field(
+        default=(),
+        description=(
+            "who may reach the public API endpoint (required while it is public); the private endpoint is always on"
+        ),
+    )
+    admin_role_arns: tuple[IamRoleArn, ...] = Field(
+        default=(), description=("IAM roles given cluster-admin through EKS access entries (authentication mode API)")
+    )
+    kubeconfig_role_arn: IamRoleArn | None = Field(
+        default=None,
+        description=("the role `aws eks get-token` assumes in the exported kubeconfig (also made a cluster admin)"),
+    )
+    kubeconfig_profile: AwsProfile | None = Field(
+        default=None, description=("the AWS CLI profile the exported kubeconfig's token command runs with")
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -151,12 +187,17 @@ class EksConfig(ConfigModel):
         return data
 
     @model_validator(mode="after")
-    def _endpoint_cidrs_are_stated(self) -> "EksConfig":
+    def _endpoint_cidrs_are_stated(self) -> EksConfig:
         problems = []
         if self.endpoint_public_access and not self.public_access_cidrs:
-            problems.append(("publicAccessCidrs", "required while endpointPublicAccess is true: list the networks "
-                                                  'that may reach the API (e.g. ["203.0.113.0/24"]); write '
-                                                  '["0.0.0.0/0"] only if the whole internet should'))
+            problems.append(
+                (
+                    "publicAccessCidrs",
+                    "required while endpointPublicAccess is true: list the networks "
+                    'that may reach the API (e.g. ["203.0.113.0/24"]); write '
+                    '["0.0.0.0/0"] only if the whole internet should',
+                )
+            )
         if not self.endpoint_public_access and self.public_access_cidrs:
             problems.append(("publicAccessCidrs", "only with endpointPublicAccess: true"))
         check(problems)
@@ -175,23 +216,35 @@ class AksNodePoolConfig(ConfigModel):
     min_count: NodePoolCount = 3
     max_count: NodePoolCount = 6
     autoscaling: Bool = True
-    memory_gib: Optional[VmMemoryGib] = Field(default=None, alias="memoryGiB", description=(
-        "the size's memory, for sizes the project's table does not know"))
+    memory_gib: VmMemoryGib | None = Field(
+        default=None, alias="memoryGiB", description=("the size's memory, for sizes the project's table does not know")
+    )
 
     @model_validator(mode="after")
-    def _fits_istio_and_counts_are_ordered(self) -> "AksNodePoolConfig":
+    def _fits_istio_and_counts_are_ordered(self) -> AksNodePoolConfig:
         problems = []
         memory = self.memory_gib if self.memory_gib is not None else azure_vm_memory_gib(self.vm_size)
         if memory is None:
-            problems.append(("vmSize", f"{self.vm_size} is not in the project's size table, so the 4 GiB memory "
-                                       "floor cannot be checked; state its memory from the Azure size page as "
-                                       "nodePool.memoryGiB (e.g. memoryGiB: 16)"))
+            problems.append(
+                (
+                    "vmSize",
+                    f"{self.vm_size} is not in the project's size table, so the 4 GiB memory "
+                    "floor cannot be checked; state its memory from the Azure size page as "
+                    "nodePool.memoryGiB (e.g. memoryGiB: 16)",
+                )
+            )
         elif memory <= 4:
-            problems.append(("vmSize", f"{self.vm_size} has {memory:g} GiB of memory; Istio needs nodes with more "
-                                       "than 4 GiB (AKS reserves part of it for the system), e.g. Standard_D4s_v5"))
+            problems.append(
+                (
+                    "vmSize",
+                    f"{self.vm_size} has {memory:g} GiB of memory; Istio needs nodes with more "
+                    "than 4 GiB (AKS reserves part of it for the system), e.g. Standard_D4s_v5",
+                )
+            )
         if self.autoscaling and not self.min_count <= self.count <= self.max_count:
-            problems.append(("", f"expected minCount <= count <= maxCount; got {self.min_count}, {self.count}, "
-                                 f"{self.max_count}"))
+            problems.append(
+                ("", f"expected minCount <= count <= maxCount; got {self.min_count}, {self.count}, {self.max_count}")
+            )
         check(problems)
         return self
 
@@ -206,12 +259,14 @@ class AksConfig(ConfigModel):
     resource_group_name: ResourceGroupName = filled_by_validator("defaults to <cluster name>-rg")
     node_pool: AksNodePoolConfig = AksNodePoolConfig()
     dns_prefix: DnsLabel = filled_by_validator("defaults to the cluster name")
-    network_plugin_mode: AksNetworkPluginMode = Field(default="overlay", description=(
-        "Azure CNI overlay (pods get addresses from podCidr) or vnet (pods take node-subnet addresses)"))
+    network_plugin_mode: AksNetworkPluginMode = Field(
+        default="overlay",
+        description=("Azure CNI overlay (pods get addresses from podCidr) or vnet (pods take node-subnet addresses)"),
+    )
     pod_cidr: Cidr = Field(default="10.244.0.0/16", description="overlay only: the pods' address range")
 
     @model_validator(mode="after")
-    def _pod_cidr_only_with_overlay(self) -> "AksConfig":
+    def _pod_cidr_only_with_overlay(self) -> AksConfig:
         if self.network_plugin_mode != "overlay" and "pod_cidr" in self.model_fields_set:
             check([("podCidr", "only with networkPluginMode: overlay (vnet mode gives pods node-subnet addresses)")])
         return self
@@ -224,10 +279,12 @@ KubeconfigContext = Annotated[str, Text("a kubeconfig context name")]
 class ExistingClusterConfig(ConfigModel):
     """An existing cluster reached by kubeconfig (secret, file, or the default one)."""
 
-    kubeconfig_path: Optional[FilePath] = None
-    context: Optional[KubeconfigContext] = None
-    metrics_server: Bool = Field(default=False, description=(
-        "whether the cluster runs metrics-server (the gateways get an autoscaler only then)"))
+    kubeconfig_path: FilePath | None = None
+    context: KubeconfigContext | None = None
+    metrics_server: Bool = Field(
+        default=False,
+        description=("whether the cluster runs metrics-server (the gateways get an autoscaler only then)"),
+    )
 
 
 ClusterKind = Annotated[str, OneOf(CLUSTER_KINDS)]
@@ -238,16 +295,23 @@ class ClusterConfig(ConfigModel):
 
     kind: ClusterKind
     name: ClusterName = filled_by_validator("defaults to mesh-<stack>")
-    kubernetes_version: KubernetesVersion = Field(default=KUBERNETES_VERSION, description=(
-        "the cluster's Kubernetes minor (for an existing cluster: the one it runs)"))
-    extended_support: Bool = Field(default=False, description=(
-        "accept a minor past standard support: EKS extended support or AKS long-term support, both billed extra"))
-    ako_outside_supported_kubernetes: Bool = Field(default=False, description=(
-        "acknowledge running AKO on a Kubernetes minor newer than AKO states it supports"))
+    kubernetes_version: KubernetesVersion = Field(
+        default=KUBERNETES_VERSION,
+        description=("the cluster's Kubernetes minor (for an existing cluster: the one it runs)"),
+    )
+    extended_support: Bool = Field(
+        default=False,
+        description=(
+            "accept a minor past standard support: EKS extended support or AKS long-term support, both billed extra"
+        ),
+    )
+    ako_outside_supported_kubernetes: Bool = Field(
+        default=False, description=("acknowledge running AKO on a Kubernetes minor newer than AKO states it supports")
+    )
     tags: dict[str, AnyString] = {}
-    eks: Optional[EksConfig] = None
-    aks: Optional[AksConfig] = None
-    existing: Optional[ExistingClusterConfig] = None
+    eks: EksConfig | None = None
+    aks: AksConfig | None = None
+    existing: ExistingClusterConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -256,8 +320,11 @@ class ClusterConfig(ConfigModel):
             return data
         data = dict(data)
         kind = data.get("kind")
-        problems = [(other, f'settings for "{other}" given but cluster.kind is "{kind}"')
-                    for other in CLUSTER_KINDS if other != kind and data.get(other) is not None]
+        problems = [
+            (other, f'settings for "{other}" given but cluster.kind is "{kind}"')
+            for other in CLUSTER_KINDS
+            if other != kind and data.get(other) is not None
+        ]
         check(problems)
         stack = (info.context or {}).get("stack", "stack")
         data.setdefault("name", f"mesh-{stack}")

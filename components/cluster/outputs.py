@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 
@@ -12,23 +11,23 @@ import pulumi
 class ClusterOutputs:
     """What a cluster variant hands back to the component."""
 
-    kubeconfig: Optional[pulumi.Output[str]]
+    kubeconfig: pulumi.Output[str] | None
     """None for an existing cluster with no kubeconfig here: the provider finds one at deploy time."""
     name: pulumi.Input[str]
-    oidc_provider_arn: Optional[pulumi.Output[str]] = None
-    oidc_issuer_url: Optional[pulumi.Output[str]] = None
-    vpc_id: Optional[pulumi.Input[str]] = None
-    node_resource_group: Optional[pulumi.Output[Optional[str]]] = None
-    identity_principal_id: Optional[pulumi.Output[Optional[str]]] = None
-    api_endpoint: Optional[pulumi.Input[Optional[str]]] = None
-    depends_on: Optional[list[pulumi.Resource]] = None
+    oidc_provider_arn: pulumi.Output[str] | None = None
+    oidc_issuer_url: pulumi.Output[str] | None = None
+    vpc_id: pulumi.Input[str] | None = None
+    node_resource_group: pulumi.Output[str | None] | None = None
+    identity_principal_id: pulumi.Output[str | None] | None = None
+    api_endpoint: pulumi.Input[str | None] | None = None
+    depends_on: list[pulumi.Resource] | None = None
 
 
-def required_output(value: pulumi.Output[Optional[str]], what: str) -> pulumi.Output[str]:
+def required_output(value: pulumi.Output[str | None], what: str) -> pulumi.Output[str]:
     """A variant's output as a plain string, for a consumer the stack's rules only pair with a cluster
     that has it (the ALB edge reads EKS's OIDC provider); a missing one fails naming `what`."""
 
-    def present(found: Optional[str]) -> str:
+    def present(found: str | None) -> str:
         if found is None:
             raise ValueError(f"the cluster has no {what}")
         return found

@@ -20,10 +20,18 @@ def existing_cluster_source(config: StackConfig, secrets: set[str]) -> Problems:
         return []
     problems: Problems = []
     if not Path(existing.kubeconfig_path).expanduser().is_file():
-        problems.append(("cluster.existing.kubeconfigPath",
-                         f'no kubeconfig file at "{existing.kubeconfig_path}"; expected a readable file, or set '
-                         f"{PROJECT}:kubeconfig as a secret instead"))
+        problems.append(
+            (
+                "cluster.existing.kubeconfigPath",
+                f'no kubeconfig file at "{existing.kubeconfig_path}"; expected a readable file, or set '
+                f"{PROJECT}:kubeconfig as a secret instead",
+            )
+        )
     if "kubeconfig" in secrets:
-        problems.append(("cluster.existing.kubeconfigPath",
-                         f"give either {PROJECT}:kubeconfig (secret) or cluster.existing.kubeconfigPath, not both"))
+        problems.append(
+            (
+                "cluster.existing.kubeconfigPath",
+                f"give either {PROJECT}:kubeconfig (secret) or cluster.existing.kubeconfigPath, not both",
+            )
+        )
     return problems

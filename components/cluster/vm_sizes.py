@@ -17,26 +17,58 @@ fsv2, fasv6, falsv6, famsv6, fasv7).
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 _TABLE_GIB = {
     # B v1 (burstable): no per-vCPU rule
-    "B1ls": 0.5, "B1s": 1, "B1ms": 2, "B2s": 4, "B2ms": 8, "B4ms": 16, "B8ms": 32, "B12ms": 48,
-    "B16ms": 64, "B20ms": 80,
+    "B1ls": 0.5,
+    "B1s": 1,
+    "B1ms": 2,
+    "B2s": 4,
+    "B2ms": 8,
+    "B4ms": 16,
+    "B8ms": 32,
+    "B12ms": 48,
+    "B16ms": 64,
+    "B20ms": 80,
     # A v2
-    "A1_v2": 2, "A2_v2": 4, "A4_v2": 8, "A8_v2": 16, "A2m_v2": 16, "A4m_v2": 32, "A8m_v2": 64,
+    "A1_v2": 2,
+    "A2_v2": 4,
+    "A4_v2": 8,
+    "A8_v2": 16,
+    "A2m_v2": 16,
+    "A4m_v2": 32,
+    "A8m_v2": 64,
     # D v2 / DS v2 (the digit is not the vCPU count)
-    "D1_v2": 3.5, "D2_v2": 7, "D3_v2": 14, "D4_v2": 28, "D5_v2": 56,
-    "DS1_v2": 3.5, "DS2_v2": 7, "DS3_v2": 14, "DS4_v2": 28, "DS5_v2": 56,
+    "D1_v2": 3.5,
+    "D2_v2": 7,
+    "D3_v2": 14,
+    "D4_v2": 28,
+    "D5_v2": 56,
+    "DS1_v2": 3.5,
+    "DS2_v2": 7,
+    "DS3_v2": 14,
+    "DS4_v2": 28,
+    "DS5_v2": 56,
     # F v1
-    "F1": 2, "F2": 4, "F4": 8, "F8": 16, "F16": 32, "F1s": 2, "F2s": 4, "F4s": 8, "F8s": 16, "F16s": 32,
+    "F1": 2,
+    "F2": 4,
+    "F4": 8,
+    "F8": 16,
+    "F16": 32,
+    "F1s": 2,
+    "F2s": 4,
+    "F4s": 8,
+    "F8s": 16,
+    "F16s": 32,
 }
 
-_NAME = re.compile(r"^(?P<family>[BDEF])(?P<confidential>C?)(?P<vcpus>\d+)(-\d+)?"
-                   r"(?P<features>[a-z]*)_v(?P<version>\d+)$")
+_NAME = re.compile(
+    r"^(?P<family>[BDEF])(?P<confidential>C?)(?P<vcpus>\d+)(-\d+)?"
+    r"(?P<features>[a-z]*)_v(?P<version>\d+)$"
+)
 
 
-def _per_vcpu(family: str, version: int, features: str) -> Optional[float]:
+def _per_vcpu(family: str, version: int, features: str) -> float | None:
     """GiB per vCPU of one family/version/feature combination, or None when no rule covers it."""
     low, memory, tiny = "l" in features, "m" in features, "t" in features
     if family == "B" and version == 2:  # Bsv2, Basv2, Bpsv2
@@ -56,7 +88,7 @@ def _per_vcpu(family: str, version: int, features: str) -> Optional[float]:
     return None
 
 
-def azure_vm_memory_gib(size: str) -> Optional[float]:
+def azure_vm_memory_gib(size: str) -> float | None:
     """Memory in GiB of an Azure VM size such as "Standard_D4s_v5", or None when unknown."""
     short = size.removeprefix("Standard_")
     if short in _TABLE_GIB:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 MAX_DEPTH = 64
 MAX_VALUES = 100_000
@@ -26,7 +27,7 @@ MAX_BYTES = 1024 * 1024
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
-_C0_NAMES = {0x00: "NUL", 0x1b: "ESC", 0x7f: "DEL", 0x08: "BACKSPACE", 0x0b: "VERTICAL TAB", 0x0c: "FORM FEED"}
+_C0_NAMES = {0x00: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x08: "BACKSPACE", 0x0B: "VERTICAL TAB", 0x0C: "FORM FEED"}
 
 
 def describe_character(character: str) -> str:
@@ -37,16 +38,16 @@ def describe_character(character: str) -> str:
         return f"{label} ({_C0_NAMES[code]}, a control character)"
     if code < 0x20:
         return f"{label} (a control character)"
-    if 0x80 <= code <= 0x9f:
+    if 0x80 <= code <= 0x9F:
         return f"{label} (a C1 control character)"
-    if 0xd800 <= code <= 0xdfff:
+    if 0xD800 <= code <= 0xDFFF:
         return f"{label} (half a character: bytes that are not UTF-8, or an escape for a lone surrogate)"
-    if code in (0xfffe, 0xffff):
+    if code in (0xFFFE, 0xFFFF):
         return f"{label} (a non-character)"
     return f"{label} ({unicodedata.name(character, 'unnamed')}, a bidirectional control character)"
 
 
-def first_forbidden(text: str) -> Optional[int]:
+def first_forbidden(text: str) -> int | None:
     """The index of the first forbidden character in `text`, or None."""
     match = FORBIDDEN.search(text)
     return match.start() if match else None
@@ -116,11 +117,16 @@ def problems_in(value: Any) -> list[tuple[str, str]]:
             for key in item:
                 index = first_forbidden(key) if isinstance(key, str) else None
                 if index is not None:
-                    problems.append((_path(path, key), f"the key contains {describe_character(key[index])} at "
-                                                        f"character {index + 1}; remove it"))
+                    problems.append(
+                        (
+                            _path(path, key),
+                            f"the key contains {describe_character(key[index])} at character {index + 1}; remove it",
+                        )
+                    )
         elif isinstance(item, str):
             index = first_forbidden(item)
             if index is not None:
-                problems.append((path, f"contains {describe_character(item[index])} at character {index + 1}; "
-                                       "remove it"))
+                problems.append(
+                    (path, f"contains {describe_character(item[index])} at character {index + 1}; remove it")
+                )
     return problems

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import pulumi
 from pydantic import BaseModel, ValidationError
@@ -70,7 +71,7 @@ def suggestion(key: str, known: Sequence[str]) -> str:
     return f"; did you mean {match}?" if match else ""
 
 
-def _model_of(annotation: Any) -> Optional[type[BaseModel]]:
+def _model_of(annotation: Any) -> type[BaseModel] | None:
     """The model class inside `Optional[M]`, `tuple[M, ...]` or `Annotated[M, ...]`."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -81,17 +82,17 @@ def _model_of(annotation: Any) -> Optional[type[BaseModel]]:
     return None
 
 
-def _field(model: type[BaseModel], key: Any) -> Optional[FieldInfo]:
+def _field(model: type[BaseModel], key: Any) -> FieldInfo | None:
     for name, info in model.model_fields.items():
         if key in (info.alias, name):
             return info
     return None
 
 
-def _walk(root: type[BaseModel], loc: Sequence[Any]) -> tuple[Optional[type[BaseModel]], Optional[FieldInfo]]:
+def _walk(root: type[BaseModel], loc: Sequence[Any]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
     """The model that holds the last key of `loc`, and that key's field (None when unknown)."""
-    model: Optional[type[BaseModel]] = root
-    field: Optional[FieldInfo] = None
+    model: type[BaseModel] | None = root
+    field: FieldInfo | None = None
     for index, part in enumerate(loc):
         if isinstance(part, int):
             continue

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable, Mapping, Optional
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, WithJsonSchema
 from pydantic.json_schema import JsonSchemaValue
@@ -51,12 +52,12 @@ class HelmChartConfig:
         return f"{self.repository}/{self.chart}" if self.is_oci else self.chart
 
     @property
-    def classic_repository(self) -> Optional[str]:
+    def classic_repository(self) -> str | None:
         """The classic repository to look `chart` up in (`helm --repo`); None for an OCI chart."""
         return None if self.is_oci else self.repository
 
     @classmethod
-    def from_reference(cls, reference: str, version: str, classic_repository: Optional[str]) -> "HelmChartConfig":
+    def from_reference(cls, reference: str, version: str, classic_repository: str | None) -> HelmChartConfig:
         """The chart a release names by `reference` (and `classic_repository`), as `reference` spells it."""
         if reference.startswith(OCI_SCHEME):
             repository, chart = reference.rsplit("/", 1)
@@ -80,8 +81,9 @@ def describe(value: Any) -> str:
 
 
 def _invalid(expected: str, value: Any) -> PydanticCustomError:
-    return PydanticCustomError("invalid_value", "expected {expected}; got {got}",
-                               {"expected": expected, "got": describe(value)})
+    return PydanticCustomError(
+        "invalid_value", "expected {expected}; got {got}", {"expected": expected, "got": describe(value)}
+    )
 
 
 def _anything(_: str) -> bool:
@@ -114,7 +116,7 @@ class Text(Checked):
     """A string accepted when `predicate` holds; `pattern` mirrors it in the JSON Schema."""
 
     predicate: Callable[[str], bool] = _anything
-    pattern: Optional[str] = None
+    pattern: str | None = None
 
     def check(self, value: Any) -> str:
         if not isinstance(value, str) or not self.predicate(value):
@@ -277,9 +279,15 @@ Cidr = Annotated[str, Text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
 IpAddress = Annotated[str, Text("an IP address", is_ip, r"^[0-9a-fA-F:.]+$")]
 ChartVersion = Annotated[str, Text("a chart version", is_semver, _SEMVER.pattern)]
 Url = Annotated[str, Text('a URL such as "https://avi.example.com"', is_url, _URL.pattern)]
-ChartRepository = Annotated[str, Text(
-    'a chart repository: an OCI registry path such as "oci://registry.example.com/charts" or a classic repository '
-    'such as "https://charts.example.com"', is_chart_repository, _CHART_REPOSITORY.pattern)]
+ChartRepository = Annotated[
+    str,
+    Text(
+        'a chart repository: an OCI registry path such as "oci://registry.example.com/charts" or a classic repository '
+        'such as "https://charts.example.com"',
+        is_chart_repository,
+        _CHART_REPOSITORY.pattern,
+    ),
+]
 Name = Annotated[str, Text("a name", lambda v: bool(v.strip()), r"\S")]
 AnyString = Annotated[str, Text("a string")]
 Replicas = Annotated[int, IntegerRange(1, 50)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
@@ -19,8 +19,12 @@ EDGE_KIND_ALIASES = {"ambassador": "emissary"}
 EDGE_SECTIONS = {"alb": "alb", "azure-ip": "azureIp", "emissary": "emissary", "avi": "avi"}
 SECTION_ALIASES = {"ambassador": "emissary"}
 
-EDGE_CLUSTERS = {"alb": ("eks",), "azure-ip": ("aks",), "emissary": ("eks", "aks", "existing"),
-                 "avi": ("eks", "aks", "existing")}
+EDGE_CLUSTERS = {
+    "alb": ("eks",),
+    "azure-ip": ("aks",),
+    "emissary": ("eks", "aks", "existing"),
+    "avi": ("eks", "aks", "existing"),
+}
 """Which clusters each edge can run on: the ALB needs AWS, the static IP needs Azure."""
 
 
@@ -37,10 +41,10 @@ class EdgeConfig(ConfigModel, json_schema_extra=_with_ambassador_alias):
     """Which edge fronts the mesh, with that edge's settings."""
 
     kind: EdgeKind
-    alb: Optional[AlbEdgeConfig] = None
-    azure_ip: Optional[AzureIpEdgeConfig] = Field(default=None, alias="azureIp")
-    emissary: Optional[EmissaryEdgeConfig] = None
-    avi: Optional[AviEdgeConfig] = None
+    alb: AlbEdgeConfig | None = None
+    azure_ip: AzureIpEdgeConfig | None = Field(default=None, alias="azureIp")
+    emissary: EmissaryEdgeConfig | None = None
+    avi: AviEdgeConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -51,10 +55,19 @@ class EdgeConfig(ConfigModel, json_schema_extra=_with_ambassador_alias):
         written = data.get("kind")
         kind = EDGE_KIND_ALIASES.get(written, written) if isinstance(written, str) else written
         sections = {section: other for other, section in EDGE_SECTIONS.items()}
-        check([(key, f'settings for the "{sections[SECTION_ALIASES.get(key, key)]}" edge given but edge.kind '
-                     f'is "{written}"')
-               for key in data if SECTION_ALIASES.get(key, key) in sections and data[key] is not None
-               and sections[SECTION_ALIASES.get(key, key)] != kind])
+        check(
+            [
+                (
+                    key,
+                    f'settings for the "{sections[SECTION_ALIASES.get(key, key)]}" edge given but edge.kind '
+                    f'is "{written}"',
+                )
+                for key in data
+                if SECTION_ALIASES.get(key, key) in sections
+                and data[key] is not None
+                and sections[SECTION_ALIASES.get(key, key)] != kind
+            ]
+        )
         for old, new in SECTION_ALIASES.items():
             if old in data:
                 if new in data:
@@ -65,5 +78,5 @@ class EdgeConfig(ConfigModel, json_schema_extra=_with_ambassador_alias):
         return data
 
     @property
-    def ambassador(self) -> Optional[EmissaryEdgeConfig]:
+    def ambassador(self) -> EmissaryEdgeConfig | None:
         return self.emissary

@@ -16,8 +16,12 @@ def edge_fits_cluster(config: StackConfig) -> Problems:
     """The chosen edge runs on the chosen cluster kind (the ALB on EKS, the static IP on AKS, ...)."""
     edge, cluster = config.edge.kind, config.cluster.kind
     if cluster not in EDGE_CLUSTERS[edge]:
-        return [("edge.kind", f'the "{edge}" edge needs cluster.kind {", ".join(EDGE_CLUSTERS[edge])}; '
-                              f'the cluster is "{cluster}"')]
+        return [
+            (
+                "edge.kind",
+                f'the "{edge}" edge needs cluster.kind {", ".join(EDGE_CLUSTERS[edge])}; the cluster is "{cluster}"',
+            )
+        ]
     return []
 
 
@@ -26,7 +30,12 @@ def emissary_namespace(config: StackConfig) -> Problems:
     emissary = config.edge.emissary
     taken = (config.istio.namespace, config.istio.ingress_gateway.namespace, *config.namespaces)
     if emissary and emissary.namespace in taken:
-        return [("edge.emissary.namespace", f'"{emissary.namespace}" is already used by Istio or the apps; Emissary '
-                                            "gets a namespace of its own (its pods carry a sidecar that intercepts "
-                                            "nothing)")]
+        return [
+            (
+                "edge.emissary.namespace",
+                f'"{emissary.namespace}" is already used by Istio or the apps; Emissary '
+                "gets a namespace of its own (its pods carry a sidecar that intercepts "
+                "nothing)",
+            )
+        ]
     return []

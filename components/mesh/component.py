@@ -7,16 +7,17 @@ values and manifests come from `components/mesh/model.py`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.mesh import model as values
 from components.config.types import HelmChartConfig
-from components.mesh.config import IstioConfig, NamespacePolicyConfig
 from components.helm import pinned_release
+from components.mesh import model as values
+from components.mesh.config import IstioConfig, NamespacePolicyConfig
 from components.resource_options import renamed_from
 
 
@@ -30,7 +31,7 @@ class IstioMeshArgs:
     """Namespaces the apps live in; created (or adopted) and labelled for sidecar injection."""
     gateway_service_type: str = "NodePort"
     """Service type of the ingress gateway: NodePort, LoadBalancer or ClusterIP (see `SERVICE_TYPE_BY_EDGE`)."""
-    load_balancer_ip: Optional[pulumi.Input[str]] = None
+    load_balancer_ip: pulumi.Input[str] | None = None
     """LoadBalancer only: a static IP for `spec.loadBalancerIP` (Azure takes it from annotations instead)."""
     service_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Extra annotations of the gateway Service (e.g. the Azure load balancer resource group)."""
@@ -59,11 +60,11 @@ class IstioMesh(pulumi.ComponentResource):
     """Name of the ingress gateway Service (and of its release)."""
     ingress_selector: dict[str, str]
     """Labels of the ingress gateway pods, for `Gateway.spec.selector`."""
-    egress_namespace: Optional[str]
+    egress_namespace: str | None
     """Namespace of the egress gateway; None when it is off."""
-    egress_service_name: Optional[str]
+    egress_service_name: str | None
     """Name of the egress gateway Service; None when it is off."""
-    egress_selector: Optional[dict[str, str]]
+    egress_selector: dict[str, str] | None
     """Labels of the egress gateway pods; None when it is off."""
     base: k8s.helm.v3.Release
     """The `base` chart (CRDs, cluster roles)."""
@@ -71,16 +72,17 @@ class IstioMesh(pulumi.ComponentResource):
     """The control plane; every Istio custom resource must depend on it."""
     ingress_gateway: k8s.helm.v3.Release
     """The ingress gateway release."""
-    egress_gateway: Optional[k8s.helm.v3.Release]
+    egress_gateway: k8s.helm.v3.Release | None
     """The egress gateway release, when enabled."""
     namespaces: dict[str, pulumi.CustomResource]
     """App namespaces by name (`Namespace`, or `NamespacePatch` for built-in ones such as `default`)."""
     peer_authentication: k8s.apiextensions.CustomResource
     """The mesh-wide `PeerAuthentication`."""
 
-    def __init__(self, name: str, args: IstioMeshArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:mesh:IstioMesh", name, None,
-                         renamed_from("mesh-platform:istio:IstioMesh", opts))
+    def __init__(self, name: str, args: IstioMeshArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(
+            "mesh-platform:mesh:IstioMesh", name, None, renamed_from("mesh-platform:istio:IstioMesh", opts)
+        )
         istio = args.istio
         self.istio_namespace = istio.namespace
         self.ingress_namespace = istio.ingress_gateway.namespace
@@ -94,21 +96,36 @@ class IstioMesh(pulumi.ComponentResource):
 
         policy = args.namespace_policy
         self.namespaces = {
-            ns: self._namespace(f"{name}-ns-{ns}", values.app_namespace_metadata(ns, args.environment),
-                                adopt=values.adopts_namespace(ns, policy.existing), retain=policy.retain_on_delete)
+            ns: self._namespace(
+                f"{name}-ns-{ns}",
+                values.app_namespace_metadata(ns, args.environment),
+                adopt=values.adopts_namespace(ns, policy.existing),
+                retain=policy.retain_on_delete,
+            )
             for ns in args.app_namespaces
         }
 
-        self.base = self._release(f"{name}-base", "istio-base", istio.chart("base"), istio.namespace,
-                                  values.base_values(istio), [system_ns])
-        self.istiod = self._release(f"{name}-istiod", "istiod", istio.chart("istiod"), istio.namespace,
-                                    values.istiod_values(istio), [self.base])
+        self.base = self._release(
+            f"{name}-base", "istio-base", istio.chart("base"), istio.namespace, values.base_values(istio), [system_ns]
+        )
+        self.istiod = self._release(
+            f"{name}-istiod", "istiod", istio.chart("istiod"), istio.namespace, values.istiod_values(istio), [self.base]
+        )
         self.ingress_gateway = self._release(
-            f"{name}-ingress-gateway", istio.ingress_gateway.name, istio.chart("gateway"), self.ingress_namespace,
-            values.ingress_gateway_values(istio, args.gateway_service_type, args.load_balancer_ip,
-                                          args.service_annotations, args.metrics_server,
-                                          node_local=args.gateway_node_local),
-            [self.istiod, ingress_ns])
+            f"{name}-ingress-gateway",
+            istio.ingress_gateway.name,
+            istio.chart("gateway"),
+            self.ingress_namespace,
+            values.ingress_gateway_values(
+                istio,
+                args.gateway_service_type,
+                args.load_balancer_ip,
+                args.service_annotations,
+                args.metrics_server,
+                node_local=args.gateway_node_local,
+            ),
+            [self.istiod, ingress_ns],
+        )
         self.egress_gateway = None
         self.egress_namespace = self.egress_service_name = self.egress_selector = None
         if istio.egress_gateway_enabled:
@@ -116,39 +133,62 @@ class IstioMesh(pulumi.ComponentResource):
             self.egress_service_name = values.EGRESS_GATEWAY_NAME
             self.egress_selector = values.gateway_selector(values.EGRESS_GATEWAY_NAME)
             self.egress_gateway = self._release(
-                f"{name}-egress-gateway", values.EGRESS_GATEWAY_NAME, istio.chart("gateway"), istio.namespace,
-                values.egress_gateway_values(istio, args.metrics_server), [self.istiod])
+                f"{name}-egress-gateway",
+                values.EGRESS_GATEWAY_NAME,
+                istio.chart("gateway"),
+                istio.namespace,
+                values.egress_gateway_values(istio, args.metrics_server),
+                [self.istiod],
+            )
 
         self.peer_authentication = self._custom_resource(
-            f"{name}-peer-authentication", values.peer_authentication(istio.namespace, istio.mtls_mode))
+            f"{name}-peer-authentication", values.peer_authentication(istio.namespace, istio.mtls_mode)
+        )
         telemetry = values.tracing_telemetry(istio.namespace, istio.tracing)
         if telemetry is not None:
             self._custom_resource(f"{name}-tracing", telemetry)
 
-        self.register_outputs({
-            "istio_namespace": self.istio_namespace,
-            "ingress_namespace": self.ingress_namespace,
-            "ingress_service_name": self.ingress_service_name,
-            "egress_service_name": self.egress_service_name,
-        })
+        self.register_outputs(
+            {
+                "istio_namespace": self.istio_namespace,
+                "ingress_namespace": self.ingress_namespace,
+                "ingress_service_name": self.ingress_service_name,
+                "egress_service_name": self.egress_service_name,
+            }
+        )
 
-    def _namespace(self, resource_name: str, metadata: dict[str, Any], adopt: bool = False,
-                   retain: bool = False) -> pulumi.CustomResource:
+    def _namespace(
+        self, resource_name: str, metadata: dict[str, Any], adopt: bool = False, retain: bool = False
+    ) -> pulumi.CustomResource:
         opts = pulumi.ResourceOptions(parent=self)
         if adopt:
             # An existing namespace must outlive the stack: server-side apply patches the labels
             # only, and destroy removes just those fields again.
-            return k8s.core.v1.NamespacePatch(resource_name, metadata=k8s.meta.v1.ObjectMetaPatchArgs(
-                name=metadata["name"], labels=metadata.get("labels")), opts=opts)
+            return k8s.core.v1.NamespacePatch(
+                resource_name,
+                metadata=k8s.meta.v1.ObjectMetaPatchArgs(name=metadata["name"], labels=metadata.get("labels")),
+                opts=opts,
+            )
         if retain:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))
-        return k8s.core.v1.Namespace(resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=metadata["name"], labels=metadata.get("labels")), opts=opts)
+        return k8s.core.v1.Namespace(
+            resource_name,
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=metadata["name"], labels=metadata.get("labels")),
+            opts=opts,
+        )
 
-    def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, namespace: str,
-                 chart_values: dict[str, Any], depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
-        return pinned_release(resource_name, release_name, chart, namespace, chart_values,
-                              parent=self, depends_on=depends_on)
+    def _release(
+        self,
+        resource_name: str,
+        release_name: str,
+        chart: HelmChartConfig,
+        namespace: str,
+        chart_values: dict[str, Any],
+        depends_on: list[pulumi.Resource],
+    ) -> k8s.helm.v3.Release:
+        return pinned_release(
+            resource_name, release_name, chart, namespace, chart_values, parent=self, depends_on=depends_on
+        )
 
     def _custom_resource(self, resource_name: str, manifest: dict[str, Any]) -> k8s.apiextensions.CustomResource:
         return k8s.apiextensions.CustomResource(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -37,10 +37,14 @@ def is_istio_version(value: str) -> bool:
     return (major, minor) >= (1, 22)
 
 
-IstioVersion = Annotated[str, Text(
-    'an Istio chart version 1.22 or later such as "1.30.3"',
-    is_istio_version,
-    r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$")]
+IstioVersion = Annotated[
+    str,
+    Text(
+        'an Istio chart version 1.22 or later such as "1.30.3"',
+        is_istio_version,
+        r"^v?1\.(2[2-9]|[3-9]\d)\.\d+(-[0-9A-Za-z.-]+)?$",
+    ),
+]
 NodePort = Annotated[int, IntegerRange(30000, 32767)]
 
 
@@ -52,7 +56,7 @@ class NodePorts(ConfigModel):
     status: NodePort = 30021
 
     @model_validator(mode="after")
-    def _ports_differ(self) -> "NodePorts":
+    def _ports_differ(self) -> NodePorts:
         ports = (self.http, self.https, self.status)
         if len(set(ports)) != len(ports):
             check([("", f"node ports must differ; got http={self.http}, https={self.https}, status={self.status}")])
@@ -68,8 +72,9 @@ class IngressGatewayConfig(ConfigModel):
     replicas: Replicas = 2
 
 
-HostPort = Annotated[str, Text(
-    '"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")]
+HostPort = Annotated[
+    str, Text('"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")
+]
 COLLECTOR_SERVICE = "jaeger"
 """Service of the trace collector the stack installs (Jaeger, Zipkin API on 9411) when none is named."""
 ZIPKIN_PORT = 9411
@@ -82,8 +87,12 @@ class TracingConfig(ConfigModel):
     """Where sidecars send spans (a Zipkin-compatible collector)."""
 
     enabled: Bool = False
-    zipkin_address: Optional[HostPort] = Field(default=None, description=(
-        "an existing Zipkin-compatible collector; without it the stack installs Jaeger in the Istio namespace"))
+    zipkin_address: HostPort | None = Field(
+        default=None,
+        description=(
+            "an existing Zipkin-compatible collector; without it the stack installs Jaeger in the Istio namespace"
+        ),
+    )
     sampling_percent: SamplingPercent = 1.0
 
     @property
@@ -95,7 +104,7 @@ class TracingConfig(ConfigModel):
 class EgressGatewayConfig(ConfigModel):
     """The egress gateway; on by default when outbound traffic is REGISTRY_ONLY."""
 
-    enabled: Optional[Bool] = Field(default=None, description="defaults to true under REGISTRY_ONLY, else false")
+    enabled: Bool | None = Field(default=None, description="defaults to true under REGISTRY_ONLY, else false")
     replicas: Replicas = 2
 
 
@@ -146,8 +155,16 @@ class IstioConfig(ConfigModel):
 class NamespacePolicyConfig(ConfigModel):
     """How the stack treats app namespaces: which it adopts, and whether it keeps the ones it creates."""
 
-    existing: tuple[NamespaceName, ...] = Field(default=(), description=(
-        "namespaces the cluster already has: their labels are patched (and restored on destroy), they are "
-        "never created or deleted; default and the other built-in namespaces are always treated so"))
-    retain_on_delete: Bool = Field(default=True, description=(
-        "keep the namespaces the stack created when the stack is destroyed (they may hold other pipelines' apps)"))
+    existing: tuple[NamespaceName, ...] = Field(
+        default=(),
+        description=(
+            "namespaces the cluster already has: their labels are patched (and restored on destroy), they are "
+            "never created or deleted; default and the other built-in namespaces are always treated so"
+        ),
+    )
+    retain_on_delete: Bool = Field(
+        default=True,
+        description=(
+            "keep the namespaces the stack created when the stack is destroyed (they may hold other pipelines' apps)"
+        ),
+    )

@@ -6,7 +6,8 @@ Nothing here declares resources; `components/istio.py` turns these dicts into
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from components.mesh.config import IstioConfig, NodePorts, TracingConfig
 
@@ -87,7 +88,7 @@ def istiod_values(istio: IstioConfig) -> dict[str, Any]:
     return {"global": {"istioNamespace": istio.namespace}, "meshConfig": mesh_config(istio)}
 
 
-def gateway_service_ports(service_type: str, node_ports: Optional[NodePorts] = None) -> list[dict[str, Any]]:
+def gateway_service_ports(service_type: str, node_ports: NodePorts | None = None) -> list[dict[str, Any]]:
     """Status, HTTP and HTTPS ports of the ingress gateway; fixed node ports for NodePort."""
     ports: list[dict[str, Any]] = [
         {"name": "status-port", "port": STATUS_PORT, "targetPort": STATUS_PORT, "protocol": "TCP"},
@@ -122,7 +123,7 @@ def ingress_gateway_values(
     istio: IstioConfig,
     service_type: str,
     load_balancer_ip: Any = None,
-    service_annotations: Optional[Mapping[str, Any]] = None,
+    service_annotations: Mapping[str, Any] | None = None,
     metrics_server: bool = False,
     node_local: bool = False,
 ) -> dict[str, Any]:
@@ -175,7 +176,7 @@ def adopts_namespace(name: str, existing: tuple[str, ...]) -> bool:
     return name in BUILTIN_NAMESPACES or name in existing
 
 
-def tracing_telemetry(namespace: str, tracing: TracingConfig) -> Optional[dict[str, Any]]:
+def tracing_telemetry(namespace: str, tracing: TracingConfig) -> dict[str, Any] | None:
     """The mesh-wide `Telemetry` that samples spans to the Zipkin provider (None when off)."""
     if not tracing.enabled:
         return None
@@ -183,12 +184,21 @@ def tracing_telemetry(namespace: str, tracing: TracingConfig) -> Optional[dict[s
         "apiVersion": TELEMETRY_API,
         "kind": "Telemetry",
         "metadata": {"name": "mesh-default", "namespace": namespace},
-        "spec": {"tracing": [{"providers": [{"name": ZIPKIN_PROVIDER}],
-                              "randomSamplingPercentage": tracing.sampling_percent}]},
+        "spec": {
+            "tracing": [
+                {"providers": [{"name": ZIPKIN_PROVIDER}], "randomSamplingPercentage": tracing.sampling_percent}
+            ]
+        },
     }
 
 
 def app_namespace_metadata(name: str, environment: str) -> dict[str, Any]:
     """Metadata of an app namespace: injection on, owned-by labels."""
-    return {"name": name, "labels": {**INJECTION_LABEL, "app.kubernetes.io/managed-by": "pulumi",
-                                     "mesh-platform/environment": environment}}
+    return {
+        "name": name,
+        "labels": {
+            **INJECTION_LABEL,
+            "app.kubernetes.io/managed-by": "pulumi",
+            "mesh-platform/environment": environment,
+        },
+    }

@@ -17,6 +17,12 @@ def gateway_replicas(config: StackConfig) -> Problems:
     gateways = [("istio.ingressGateway.replicas", config.istio.ingress_gateway.replicas)]
     if config.istio.egress_gateway_enabled:
         gateways.append(("istio.egressGateway.replicas", config.istio.egress_gateway.replicas))
-    return [(path, f"expected at least 2 on an {config.cluster.kind.upper()} cluster, so a node drain or a "
-                   f"zone outage never takes the gateway away (a PodDisruptionBudget keeps one running); got {count}")
-            for path, count in gateways if count < 2]
+    return [
+        (
+            path,
+            f"expected at least 2 on an {config.cluster.kind.upper()} cluster, so a node drain or a "
+            f"zone outage never takes the gateway away (a PodDisruptionBudget keeps one running); got {count}",
+        )
+        for path, count in gateways
+        if count < 2
+    ]

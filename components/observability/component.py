@@ -9,16 +9,16 @@ Secrets' `stringData`; charts reference the Secrets by name and never see the va
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.observability import model
 from components.config.types import HelmChartConfig
-from components.mesh.config import IstioConfig
-from components.observability.config import KIALI_OPERATOR_NAMESPACE, ObservabilityConfig
 from components.helm import pinned_release
+from components.mesh.config import IstioConfig
+from components.observability import model
+from components.observability.config import KIALI_OPERATOR_NAMESPACE, ObservabilityConfig
 from components.resource_options import dependencies_of
 
 
@@ -40,75 +40,96 @@ class Observability(pulumi.ComponentResource):
     child repeats that `depends_on`.
     """
 
-    grafana_secret: Optional[k8s.core.v1.Secret]
+    grafana_secret: k8s.core.v1.Secret | None
     """Secret `grafana` (username, passphrase); None without a Grafana password."""
-    kiali_secret: Optional[k8s.core.v1.Secret]
+    kiali_secret: k8s.core.v1.Secret | None
     """Secret `kiali` (username, passphrase); None without a Kiali password."""
-    grafana: Optional[k8s.helm.v3.Release]
+    grafana: k8s.helm.v3.Release | None
     """The Grafana release, when the add-on is on."""
-    kiali_operator: Optional[k8s.helm.v3.Release]
+    kiali_operator: k8s.helm.v3.Release | None
     """The Kiali operator release, when the add-on is on."""
-    kiali: Optional[k8s.apiextensions.CustomResource]
+    kiali: k8s.apiextensions.CustomResource | None
     """The `Kiali` resource the operator installs from, when the add-on is on."""
-    prometheus: Optional[k8s.helm.v3.Release]
+    prometheus: k8s.helm.v3.Release | None
     """The Prometheus release, when Kiali or Grafana needs one and none is named."""
-    collector: Optional[k8s.helm.v3.Release]
+    collector: k8s.helm.v3.Release | None
     """The trace collector (Jaeger) release, when tracing is on and no collector is named."""
 
-    def __init__(self, name: str, args: ObservabilityArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mesh-platform:observability:Observability", name, None, opts)
         namespace = args.istio.namespace
         self._name, self._namespace = name, namespace
         self._after = dependencies_of(opts)
         config = args.config
         self.endpoints = model.endpoints(config, args.istio)
-        self.grafana_secret = self._credential("grafana", model.GRAFANA_SECRET, config.grafana.username,
-                                               config.grafana.password)
+        self.grafana_secret = self._credential(
+            "grafana", model.GRAFANA_SECRET, config.grafana.username, config.grafana.password
+        )
         self.kiali_secret = self._credential("kiali", model.KIALI_SECRET, config.kiali.username, config.kiali.password)
 
         self.prometheus = self.collector = None
         if self.endpoints.installs_prometheus:
-            self.prometheus = self._release("prometheus", config.prometheus_chart, namespace,
-                                            model.prometheus_values(), [])
+            self.prometheus = self._release(
+                "prometheus", config.prometheus_chart, namespace, model.prometheus_values(), []
+            )
         if self.endpoints.installs_collector:
             self.collector = self._release("jaeger", config.jaeger_chart, namespace, model.jaeger_values(), [])
 
         self.grafana = None
         if config.grafana_addon:
-            self.grafana = self._release("grafana", config.grafana_chart, namespace,
-                                         model.grafana_values(namespace, self.endpoints.addon_prometheus_url),
-                                         list(filter(None, [self.grafana_secret])))
+            self.grafana = self._release(
+                "grafana",
+                config.grafana_chart,
+                namespace,
+                model.grafana_values(namespace, self.endpoints.addon_prometheus_url),
+                list(filter(None, [self.grafana_secret])),
+            )
 
         self.kiali_operator = self.kiali = None
         if config.kiali_addon:
             operator_ns = k8s.core.v1.Namespace(
-                f"{name}-kiali-operator-ns", metadata={"name": KIALI_OPERATOR_NAMESPACE},
-                opts=self._child())
-            self.kiali_operator = self._release("kiali-operator", config.kiali_operator_chart,
-                                                KIALI_OPERATOR_NAMESPACE, model.kiali_operator_values(),
-                                                [operator_ns])
-            manifest = model.kiali_cr(namespace, config.kiali_strategy, self.endpoints.addon_prometheus_url,
-                                      config.grafana.username if self.grafana else None, self.endpoints.trace_query)
+                f"{name}-kiali-operator-ns", metadata={"name": KIALI_OPERATOR_NAMESPACE}, opts=self._child()
+            )
+            self.kiali_operator = self._release(
+                "kiali-operator",
+                config.kiali_operator_chart,
+                KIALI_OPERATOR_NAMESPACE,
+                model.kiali_operator_values(),
+                [operator_ns],
+            )
+            manifest = model.kiali_cr(
+                namespace,
+                config.kiali_strategy,
+                self.endpoints.addon_prometheus_url,
+                config.grafana.username if self.grafana else None,
+                self.endpoints.trace_query,
+            )
             self.kiali = k8s.apiextensions.CustomResource(
                 f"{name}-kiali",
                 api_version=manifest["apiVersion"],
                 kind=manifest["kind"],
                 metadata=manifest["metadata"],
                 spec=manifest["spec"],
-                opts=self._child([self.kiali_operator,
-                                  *filter(None, [self.grafana, self.prometheus, self.collector])]),
+                opts=self._child([self.kiali_operator, *filter(None, [self.grafana, self.prometheus, self.collector])]),
             )
 
-        self.register_outputs({
-            "grafana_secret": model.GRAFANA_SECRET if self.grafana_secret else None,
-            "kiali_secret": model.KIALI_SECRET if self.kiali_secret else None,
-        })
+        self.register_outputs(
+            {
+                "grafana_secret": model.GRAFANA_SECRET if self.grafana_secret else None,
+                "kiali_secret": model.KIALI_SECRET if self.kiali_secret else None,
+            }
+        )
 
-    def _child(self, depends_on: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
+    def _child(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=[*self._after, *(depends_on or [])])
 
-    def _credential(self, app: str, secret_name: str, username: str, password: Optional[pulumi.Output[str]],
-                    ) -> Optional[k8s.core.v1.Secret]:
+    def _credential(
+        self,
+        app: str,
+        secret_name: str,
+        username: str,
+        password: pulumi.Output[str] | None,
+    ) -> k8s.core.v1.Secret | None:
         if password is None:
             return None
         secret_password: pulumi.Output[str] = pulumi.Output.secret(password)
@@ -120,7 +141,20 @@ class Observability(pulumi.ComponentResource):
             opts=self._child(),
         )
 
-    def _release(self, release_name: str, chart: HelmChartConfig, namespace: str, values: dict[str, Any],
-                 depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
-        return pinned_release(f"{self._name}-{release_name}", release_name, chart, namespace, values,
-                              parent=self, depends_on=[*self._after, *depends_on])
+    def _release(
+        self,
+        release_name: str,
+        chart: HelmChartConfig,
+        namespace: str,
+        values: dict[str, Any],
+        depends_on: list[pulumi.Resource],
+    ) -> k8s.helm.v3.Release:
+        return pinned_release(
+            f"{self._name}-{release_name}",
+            release_name,
+            chart,
+            namespace,
+            values,
+            parent=self,
+            depends_on=[*self._after, *depends_on],
+        )

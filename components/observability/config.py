@@ -9,7 +9,7 @@ The passwords are not in this section: they come only from the secret keys
 
 from __future__ import annotations
 
-from typing import Annotated, Optional, Self
+from typing import Annotated, Self
 
 import pulumi
 from pydantic import Field, PrivateAttr
@@ -31,14 +31,14 @@ JAEGER_CHART = HelmChartConfig("jaeger", "4.11.1", "https://jaegertracing.github
 class CredentialConfig(ConfigModel):
     """A user name from the stack file and its password from a secret key."""
 
-    _password: Optional[pulumi.Output[str]] = PrivateAttr(default=None)
+    _password: pulumi.Output[str] | None = PrivateAttr(default=None)
 
     @property
-    def password(self) -> Optional[pulumi.Output[str]]:
+    def password(self) -> pulumi.Output[str] | None:
         """The password (a Pulumi secret), or None when its secret key is not set."""
         return self._password
 
-    def with_password(self, password: Optional[pulumi.Output[str]]) -> Self:
+    def with_password(self, password: pulumi.Output[str] | None) -> Self:
         """A copy carrying the password read from the secret key."""
         copy = self.model_copy()
         copy._password = password
@@ -68,17 +68,26 @@ class KialiConfig(CredentialConfig):
 class PrometheusConfig(ConfigModel):
     """The Prometheus that Kiali and Grafana read: an existing one (`url`), else installed by the stack."""
 
-    url: Optional[Url] = Field(default=None, description=(
-        "an existing Prometheus that scrapes the mesh; without it the stack installs one when Kiali or Grafana is on"))
+    url: Url | None = Field(
+        default=None,
+        description=(
+            "an existing Prometheus that scrapes the mesh; "
+            "without it the stack installs one when Kiali or Grafana is on"
+        ),
+    )
     chart_version: ChartVersion = PROMETHEUS_CHART.version
 
 
 class TraceStoreConfig(ConfigModel):
     """The trace collector's chart, and where Kiali queries traces when the collector is an existing one."""
 
-    query_url: Optional[Url] = Field(default=None, description=(
-        "the Jaeger query API of an existing collector (istio.tracing.zipkinAddress), for Kiali; without it "
-        "Kiali shows no traces for an existing collector"))
+    query_url: Url | None = Field(
+        default=None,
+        description=(
+            "the Jaeger query API of an existing collector (istio.tracing.zipkinAddress), for Kiali; without it "
+            "Kiali shows no traces for an existing collector"
+        ),
+    )
     chart_version: ChartVersion = JAEGER_CHART.version
 
 
@@ -121,5 +130,6 @@ class ObservabilityConfig(ConfigModel):
 
     @property
     def kiali_operator_chart(self) -> HelmChartConfig:
-        return HelmChartConfig(KIALI_OPERATOR_CHART.chart, self.kiali.operator_chart_version,
-                               KIALI_OPERATOR_CHART.repository)
+        return HelmChartConfig(
+            KIALI_OPERATOR_CHART.chart, self.kiali.operator_chart_version, KIALI_OPERATOR_CHART.repository
+        )

@@ -9,7 +9,7 @@ kept for tools that read it, and Kiali itself authenticates with a supported str
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from components.mesh.config import COLLECTOR_SERVICE, IstioConfig
 from components.observability.config import ObservabilityConfig
@@ -51,11 +51,11 @@ class TraceQuery:
 class Endpoints:
     """Every address the add-ons and the mesh read, and whether the stack installs what serves it."""
 
-    prometheus_url: Optional[str]
+    prometheus_url: str | None
     installs_prometheus: bool
-    zipkin_address: Optional[str]
+    zipkin_address: str | None
     installs_collector: bool
-    trace_query: Optional[TraceQuery]
+    trace_query: TraceQuery | None
 
     @property
     def addon_prometheus_url(self) -> str:
@@ -76,8 +76,9 @@ def endpoints(observability: ObservabilityConfig, istio: IstioConfig) -> Endpoin
         query = TraceQuery(f"http://{COLLECTOR_SERVICE}.{ns}:{JAEGER_QUERY_GRPC_PORT}", grpc=True)
     elif tracing.enabled and observability.tracing.query_url:
         query = TraceQuery(observability.tracing.query_url, grpc=False)
-    return Endpoints(prometheus, installs_prometheus, tracing.zipkin_address if tracing.enabled else None,
-                     installs_collector, query)
+    return Endpoints(
+        prometheus, installs_prometheus, tracing.zipkin_address if tracing.enabled else None, installs_collector, query
+    )
 
 
 def prometheus_values() -> dict[str, Any]:
@@ -103,8 +104,7 @@ def prometheus_values() -> dict[str, Any]:
 def jaeger_values() -> dict[str, Any]:
     """Values of the `jaeger` chart: the all-in-one collector as Service `jaeger` (Zipkin API on
     9411, query on 16685/16686), outside the mesh so spans never loop through a sidecar."""
-    return {"fullnameOverride": COLLECTOR_SERVICE,
-            "jaeger": {"podLabels": {"sidecar.istio.io/inject": "false"}}}
+    return {"fullnameOverride": COLLECTOR_SERVICE, "jaeger": {"podLabels": {"sidecar.istio.io/inject": "false"}}}
 
 
 def grafana_service_url(istio_namespace: str) -> str:
@@ -119,16 +119,32 @@ DASHBOARD_LABEL = {"grafana_dashboard": "1"}
 def grafana_values(istio_namespace: str, prometheus: str) -> dict[str, Any]:
     """Values of the `grafana` chart: admin login from the `grafana` Secret, Prometheus datasource,
     and the dashboard sidecar that loads labelled ConfigMaps (e.g. the Emissary dashboard)."""
-    (label, label_value), = DASHBOARD_LABEL.items()
+    ((label, label_value),) = DASHBOARD_LABEL.items()
     return {
-        "sidecar": {"dashboards": {"enabled": True, "label": label, "labelValue": label_value,
-                                   "searchNamespace": istio_namespace}},
+        "sidecar": {
+            "dashboards": {
+                "enabled": True,
+                "label": label,
+                "labelValue": label_value,
+                "searchNamespace": istio_namespace,
+            }
+        },
         "fullnameOverride": "grafana",
         "admin": {"existingSecret": GRAFANA_SECRET, "userKey": USERNAME_KEY, "passwordKey": PASSWORD_KEY},
-        "datasources": {"datasources.yaml": {"apiVersion": 1, "datasources": [{
-            "name": "Prometheus", "type": "prometheus", "access": "proxy", "isDefault": True,
-            "url": prometheus,
-        }]}},
+        "datasources": {
+            "datasources.yaml": {
+                "apiVersion": 1,
+                "datasources": [
+                    {
+                        "name": "Prometheus",
+                        "type": "prometheus",
+                        "access": "proxy",
+                        "isDefault": True,
+                        "url": prometheus,
+                    }
+                ],
+            }
+        },
         "podAnnotations": {"sidecar.istio.io/inject": "false"},
     }
 
@@ -138,17 +154,25 @@ def kiali_operator_values() -> dict[str, Any]:
     return {"cr": {"create": False}, "watchNamespace": ""}
 
 
-def kiali_cr(istio_namespace: str, strategy: str, prometheus: str, grafana_username: Optional[str] = None,
-             traces: Optional[TraceQuery] = None) -> dict[str, Any]:
+def kiali_cr(
+    istio_namespace: str,
+    strategy: str,
+    prometheus: str,
+    grafana_username: str | None = None,
+    traces: TraceQuery | None = None,
+) -> dict[str, Any]:
     """The `Kiali` resource the operator installs Kiali from; links Grafana when its user is given
     and the trace store when there is one (else tracing stays off rather than pointing nowhere)."""
     if strategy not in SUPPORTED_KIALI_STRATEGIES:
-        raise ValueError(f"Kiali has no {strategy!r} strategy; expected one of "
-                         f"{', '.join(SUPPORTED_KIALI_STRATEGIES)}")
+        raise ValueError(f"Kiali has no {strategy!r} strategy; expected one of {', '.join(SUPPORTED_KIALI_STRATEGIES)}")
     external: dict[str, Any] = {"prometheus": {"url": prometheus}}
     if traces is not None:
-        external["tracing"] = {"enabled": True, "provider": "jaeger", "internal_url": traces.url,
-                               "use_grpc": traces.grpc}
+        external["tracing"] = {
+            "enabled": True,
+            "provider": "jaeger",
+            "internal_url": traces.url,
+            "use_grpc": traces.grpc,
+        }
     else:
         external["tracing"] = {"enabled": False}
     if grafana_username:
@@ -156,8 +180,11 @@ def kiali_cr(istio_namespace: str, strategy: str, prometheus: str, grafana_usern
             "enabled": True,
             "internal_url": grafana_service_url(istio_namespace),
             # Kiali resolves "secret:<name>:<key>" in its own namespace: no password in the CR.
-            "auth": {"type": "basic", "username": grafana_username,
-                     "password": f"secret:{GRAFANA_SECRET}:{PASSWORD_KEY}"},
+            "auth": {
+                "type": "basic",
+                "username": grafana_username,
+                "password": f"secret:{GRAFANA_SECRET}:{PASSWORD_KEY}",
+            },
         }
     else:
         external["grafana"] = {"enabled": False}

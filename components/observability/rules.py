@@ -14,8 +14,13 @@ if TYPE_CHECKING:  # the root model sits in the stack layer above; a type-only i
 def observability_passwords(config: StackConfig, secrets: set[str]) -> Problems:
     """Grafana as an addon needs the `grafanaPassword` secret."""
     if config.observability.grafana.addon and "grafanaPassword" not in secrets:
-        return [("grafanaPassword", "required when observability.grafana.addon is true; set it with "
-                                    "`pulumi config set --secret grafanaPassword ...`")]
+        return [
+            (
+                "grafanaPassword",
+                "required when observability.grafana.addon is true; set it with "
+                "`pulumi config set --secret grafanaPassword ...`",
+            )
+        ]
     return []
 
 
@@ -23,7 +28,12 @@ def trace_store(config: StackConfig) -> Problems:
     """`observability.tracing.queryUrl` only beside an existing collector the mesh sends to."""
     tracing = config.istio.tracing
     if config.observability.tracing.query_url and (not tracing.enabled or tracing.zipkin_address is None):
-        return [("observability.tracing.queryUrl", "only for an existing collector: set istio.tracing.enabled and "
-                                                   "istio.tracing.zipkinAddress (the stack's own collector is "
-                                                   "queried without it)")]
+        return [
+            (
+                "observability.tracing.queryUrl",
+                "only for an existing collector: set istio.tracing.enabled and "
+                "istio.tracing.zipkinAddress (the stack's own collector is "
+                "queried without it)",
+            )
+        ]
     return []

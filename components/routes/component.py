@@ -10,14 +10,14 @@ certificate lives on the edge).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.mesh.component import IstioMesh
 from components.routes import model
 from components.routes.config import AppConfig, ExternalHostConfig
-from components.mesh.component import IstioMesh
 from components.tls_issuer import Audience, host_common_name, self_signed_certificate
 
 
@@ -45,7 +45,7 @@ class MeshRoutesArgs:
     """External hosts the mesh may reach (ServiceEntries, egress routing)."""
     gateway_https: bool = False
     """Serve HTTPS on the ingress gateway with a self-signed certificate (edges that re-encrypt)."""
-    gateway_mutual_tls: Optional[GatewayMutualTls] = None
+    gateway_mutual_tls: GatewayMutualTls | None = None
     """Serve HTTPS requiring client certificates, with this key material (the Avi edge's)."""
 
 
@@ -57,21 +57,22 @@ class MeshRoutes(pulumi.ComponentResource):
 
     gateway_name: str
     """The ingress `Gateway` as VirtualServices reference it (`<namespace>/<name>`)."""
-    https_credential_name: Optional[str]
+    https_credential_name: str | None
     """The Secret with the gateway's HTTPS certificate, when HTTPS is served."""
-    gateway: Optional[k8s.apiextensions.CustomResource]
+    gateway: k8s.apiextensions.CustomResource | None
     """The ingress `Gateway`; None when no app has a public host."""
     virtual_services: list[k8s.apiextensions.CustomResource]
     """Gateway-bound and mesh-only VirtualServices of the apps."""
-    certificate_pem: Optional[pulumi.Output[str]]
+    certificate_pem: pulumi.Output[str] | None
     """The gateway's self-signed certificate (public), when HTTPS is served."""
 
-    def __init__(self, name: str, args: MeshRoutesArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: MeshRoutesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mesh-platform:routes:MeshRoutes", name, None, opts)
         mesh = args.mesh
         self._name, self._mesh = name, mesh
-        ingress = model.GatewayRef(model.INGRESS_GATEWAY_RESOURCE, mesh.ingress_namespace, mesh.ingress_selector,
-                                   mesh.ingress_service_name)
+        ingress = model.GatewayRef(
+            model.INGRESS_GATEWAY_RESOURCE, mesh.ingress_namespace, mesh.ingress_selector, mesh.ingress_service_name
+        )
         self.gateway_name = ingress.qualified
 
         self.https_credential_name = self.certificate_pem = None
@@ -81,8 +82,9 @@ class MeshRoutes(pulumi.ComponentResource):
         elif args.gateway_https:
             credential_secret = self._https_credential(ingress, args.apps)
 
-        manifest = model.ingress_gateway(ingress, args.apps, self.https_credential_name,
-                                         mutual=args.gateway_mutual_tls is not None)
+        manifest = model.ingress_gateway(
+            ingress, args.apps, self.https_credential_name, mutual=args.gateway_mutual_tls is not None
+        )
         self.gateway = None
         if manifest is not None:
             self.gateway = self._declare(manifest, [credential_secret] if credential_secret else [])
@@ -92,19 +94,24 @@ class MeshRoutes(pulumi.ComponentResource):
         se_namespaces = app_namespaces + ([mesh.egress_namespace] if mesh.egress_namespace else [])
         for entry in model.service_entries(args.external_hosts, se_namespaces):
             self._declare(entry)
-        egress_name, egress_selector, egress_gateway = (mesh.egress_service_name, mesh.egress_selector,
-                                                        mesh.egress_gateway)
+        egress_name, egress_selector, egress_gateway = (
+            mesh.egress_service_name,
+            mesh.egress_selector,
+            mesh.egress_gateway,
+        )
         if mesh.egress_namespace and egress_name and egress_selector is not None and egress_gateway is not None:
             egress = model.GatewayRef(egress_name, mesh.egress_namespace, egress_selector, egress_name)
             for external in args.external_hosts:
                 for obj in model.egress_objects(external, egress, app_namespaces):
                     self._declare(obj, [egress_gateway])
 
-        self.register_outputs({"gateway_name": self.gateway_name,
-                               "https_credential_name": self.https_credential_name})
+        self.register_outputs({"gateway_name": self.gateway_name, "https_credential_name": self.https_credential_name})
 
-    def _declare(self, manifest: dict[str, Any], extra: Optional[list[pulumi.Resource]] = None,
-                 ) -> k8s.apiextensions.CustomResource:
+    def _declare(
+        self,
+        manifest: dict[str, Any],
+        extra: list[pulumi.Resource] | None = None,
+    ) -> k8s.apiextensions.CustomResource:
         meta = manifest["metadata"]
         depends: list[pulumi.Resource] = [self._mesh.istiod, *(extra or [])]
         if meta["namespace"] in self._mesh.namespaces:
@@ -129,8 +136,7 @@ class MeshRoutes(pulumi.ComponentResource):
             f"{self._name}-gateway-mtls",
             metadata={"name": self.https_credential_name, "namespace": ingress.namespace},
             type="kubernetes.io/tls",
-            string_data={"tls.crt": material.certificate_pem, "tls.key": key_pem,
-                         "ca.crt": material.ca_pem},
+            string_data={"tls.crt": material.certificate_pem, "tls.key": key_pem, "ca.crt": material.ca_pem},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._mesh.ingress_gateway]),
         )
 
@@ -139,9 +145,14 @@ class MeshRoutes(pulumi.ComponentResource):
         hosts = [entry.split("/", 1)[1] for entry in model.gateway_hosts(apps)]
         hosts = list(dict.fromkeys(hosts)) or [f"{ingress.service}.{ingress.namespace}.svc"]
         # Only the ALB verifies it: it re-encrypts to the gateway (tls_issuer's validity policy).
-        cert = self_signed_certificate(key_name=f"{self._name}-gateway-key", cert_name=f"{self._name}-gateway-cert",
-                                       parent=self, common_name=host_common_name(hosts[0]), dns_names=hosts,
-                                       audience=Audience.OWN_EDGE)
+        cert = self_signed_certificate(
+            key_name=f"{self._name}-gateway-key",
+            cert_name=f"{self._name}-gateway-cert",
+            parent=self,
+            common_name=host_common_name(hosts[0]),
+            dns_names=hosts,
+            audience=Audience.OWN_EDGE,
+        )
         self.https_credential_name = f"{ingress.name}-tls"
         self.certificate_pem = cert.certificate_pem
         return k8s.core.v1.Secret(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -21,14 +21,14 @@ from components.config.types import (
 
 EXTERNAL_PROTOCOLS = ("HTTP", "HTTPS", "TLS", "TCP")
 Port = Annotated[int, IntegerRange(1, 65535)]
-PathPrefix = Annotated[str, Text(
-    'a path prefix such as "/api"', lambda v: v.startswith("/") and " " not in v, r"^/[^ ]*$")]
+PathPrefix = Annotated[
+    str, Text('a path prefix such as "/api"', lambda v: v.startswith("/") and " " not in v, r"^/[^ ]*$")
+]
 
 
 TLS_MODES = ("terminate", "passthrough")
 CERTIFICATE_ISSUERS = ("pulumi-tls",)
-CertificateName = Annotated[str, dns_label(
-    "a certificate name (an entry of the secret key edgeCertificates)")]
+CertificateName = Annotated[str, dns_label("a certificate name (an entry of the secret key edgeCertificates)")]
 
 
 CertificateIssuer = Annotated[str, OneOf(CERTIFICATE_ISSUERS)]
@@ -37,14 +37,21 @@ CertificateIssuer = Annotated[str, OneOf(CERTIFICATE_ISSUERS)]
 class HostCertificate(ConfigModel):
     """Where a terminated host's certificate comes from: an entry of the secret `edgeCertificates`, or issued."""
 
-    secret: Optional[CertificateName] = None
-    issuer: Optional[CertificateIssuer] = None
+    secret: CertificateName | None = None
+    issuer: CertificateIssuer | None = None
 
     @model_validator(mode="after")
-    def _one_source(self) -> "HostCertificate":
+    def _one_source(self) -> HostCertificate:
         if (self.secret is None) == (self.issuer is None):
-            raise RuleViolations([("", "expected exactly one of secret (an entry of the secret key "
-                                       "edgeCertificates) or issuer: pulumi-tls")])
+            raise RuleViolations(
+                [
+                    (
+                        "",
+                        "expected exactly one of secret (an entry of the secret key "
+                        "edgeCertificates) or issuer: pulumi-tls",
+                    )
+                ]
+            )
         return self
 
 
@@ -55,17 +62,31 @@ class HostTlsConfig(ConfigModel):
     """How the edge serves these hosts over TLS: terminated with a certificate, or passed through to the mesh."""
 
     mode: TlsMode = "terminate"
-    certificate: Optional[HostCertificate] = None
+    certificate: HostCertificate | None = None
     redirect: Bool = False
 
     @model_validator(mode="after")
-    def _certificate_fits_mode(self) -> "HostTlsConfig":
+    def _certificate_fits_mode(self) -> HostTlsConfig:
         if self.mode == "terminate" and self.certificate is None:
-            raise RuleViolations([("certificate", "a terminated (secure) host needs a certificate: "
-                                                  "{secret: <entry of edgeCertificates>} or {issuer: pulumi-tls}")])
+            raise RuleViolations(
+                [
+                    (
+                        "certificate",
+                        "a terminated (secure) host needs a certificate: "
+                        "{secret: <entry of edgeCertificates>} or {issuer: pulumi-tls}",
+                    )
+                ]
+            )
         if self.mode == "passthrough" and self.certificate is not None:
-            raise RuleViolations([("certificate", "passthrough hosts keep TLS to the mesh; the edge holds no "
-                                                  "certificate for them, so leave certificate out")])
+            raise RuleViolations(
+                [
+                    (
+                        "certificate",
+                        "passthrough hosts keep TLS to the mesh; the edge holds no "
+                        "certificate for them, so leave certificate out",
+                    )
+                ]
+            )
         return self
 
 
@@ -74,16 +95,23 @@ class AppNamespaceConfig(ConfigModel):
 
     name: NamespaceName
     hosts: tuple[HostName, ...] = Field(min_length=1)
-    tls: Optional[HostTlsConfig] = None
+    tls: HostTlsConfig | None = None
 
     @field_validator("name")
     @classmethod
     def _declared(cls, name: str, info: ValidationInfo) -> str:
         declared = (info.context or {}).get("namespaces")
         if declared is not None and name not in declared:
-            raise RuleViolations([("", f'namespace "{name}" is not declared in mesh-platform:namespaces '
-                                       f"({', '.join(sorted(declared)) or 'none declared'}); add it there so it "
-                                       "is created and labelled for sidecar injection")])
+            raise RuleViolations(
+                [
+                    (
+                        "",
+                        f'namespace "{name}" is not declared in mesh-platform:namespaces '
+                        f"({', '.join(sorted(declared)) or 'none declared'}); add it there so it "
+                        "is created and labelled for sidecar injection",
+                    )
+                ]
+            )
         return name
 
 
@@ -148,26 +176,37 @@ def app_rules(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
                     owner = f"{app.virtual_name} in {ns.name}"
                     key = (host, prefix)
                     if key in claimed and claimed[key] != owner:
-                        problems.append((f"apps[{a}].namespaces[{n}].hosts",
-                                         f'host "{host}" with prefix "{prefix}" is already routed by '
-                                         f"{claimed[key]}; each host+prefix must belong to one app"))
+                        problems.append(
+                            (
+                                f"apps[{a}].namespaces[{n}].hosts",
+                                f'host "{host}" with prefix "{prefix}" is already routed by '
+                                f"{claimed[key]}; each host+prefix must belong to one app",
+                            )
+                        )
                     else:
                         claimed.setdefault(key, owner)
         for ns in app.namespaces:
             key = (ns.name, app.service)
             if key in ports and ports[key] != app.port:
-                problems.append((f"apps[{a}].port", f'service "{app.service}" in namespace "{ns.name}" is already '
-                                                    f"declared with port {ports[key]}; one service has one port here"))
+                problems.append(
+                    (
+                        f"apps[{a}].port",
+                        f'service "{app.service}" in namespace "{ns.name}" is already '
+                        f"declared with port {ports[key]}; one service has one port here",
+                    )
+                )
             ports.setdefault(key, app.port)
             key = (ns.name, app.virtual_name)
             if key in names and names[key] != a:
-                problems.append((f"apps[{a}].virtualName",
-                                 f'"{app.virtual_name}" is already used by apps[{names[key]}] in namespace '
-                                 f'"{ns.name}"; virtual service names must be unique per namespace'))
+                problems.append(
+                    (
+                        f"apps[{a}].virtualName",
+                        f'"{app.virtual_name}" is already used by apps[{names[key]}] in namespace '
+                        f'"{ns.name}"; virtual service names must be unique per namespace',
+                    )
+                )
             names.setdefault(key, a)
     return problems
-
-
 
 
 def _repeated_backends(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
@@ -176,13 +215,22 @@ def _repeated_backends(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
     for a, app in enumerate(apps):
         namespaces = [ns.name for ns in app.namespaces]
         for name in sorted({n for n in namespaces if namespaces.count(n) > 1}):
-            problems.append((f"apps[{a}].namespaces", f'app {app.virtual_name} lists namespace "{name}" more than '
-                                                      f"once, so its route would name the backend "
-                                                      f"{app.service}.{name} twice; list each namespace once"))
+            problems.append(
+                (
+                    f"apps[{a}].namespaces",
+                    f'app {app.virtual_name} lists namespace "{name}" more than '
+                    f"once, so its route would name the backend "
+                    f"{app.service}.{name} twice; list each namespace once",
+                )
+            )
         for n, ns in enumerate(app.namespaces):
             for host in sorted({h for h in ns.hosts if ns.hosts.count(h) > 1}):
-                problems.append((f"apps[{a}].namespaces[{n}].hosts",
-                                 f'app {app.virtual_name} lists host "{host}" more than once in {ns.name}'))
+                problems.append(
+                    (
+                        f"apps[{a}].namespaces[{n}].hosts",
+                        f'app {app.virtual_name} lists host "{host}" more than once in {ns.name}',
+                    )
+                )
         for prefix in sorted({p for p in app.prefixes if app.prefixes.count(p) > 1}):
             problems.append((f"apps[{a}].prefixes", f'app {app.virtual_name} lists prefix "{prefix}" more than once'))
     return problems
@@ -191,32 +239,45 @@ def _repeated_backends(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
 def host_tls_rules(apps: tuple[AppConfig, ...]) -> list[tuple[str, str]]:
     """A public host is served one way: one TLS mode, one certificate and one redirect choice everywhere."""
     problems: list[tuple[str, str]] = []
-    first: dict[str, tuple[str, Optional[HostTlsConfig]]] = {}
+    first: dict[str, tuple[str, HostTlsConfig | None]] = {}
     for a, app in enumerate(apps):
         for n, ns in enumerate(app.namespaces):
             where = f"{app.virtual_name} in {ns.name}"
             if ns.tls and ns.tls.mode == "passthrough" and tuple(app.prefixes) != ("/",):
-                problems.append((f"apps[{a}].prefixes", f"{where} serves {', '.join(ns.hosts)} as passthrough, "
-                                                        "where the edge and the gateway see no paths; expected "
-                                                        'prefixes ["/"] (or leave them out)'))
+                problems.append(
+                    (
+                        f"apps[{a}].prefixes",
+                        f"{where} serves {', '.join(ns.hosts)} as passthrough, "
+                        "where the edge and the gateway see no paths; expected "
+                        'prefixes ["/"] (or leave them out)',
+                    )
+                )
             for host in ns.hosts:
                 if host not in first:
                     first[host] = (where, ns.tls)
                     continue
                 other, tls = first[host]
                 if ns.tls and ns.tls.mode == "passthrough":
-                    problems.append((f"apps[{a}].namespaces[{n}].hosts",
-                                     f'passthrough host "{host}" is also routed by {other}; a passthrough host '
-                                     "goes to one backend, so give it to one app in one namespace"))
+                    problems.append(
+                        (
+                            f"apps[{a}].namespaces[{n}].hosts",
+                            f'passthrough host "{host}" is also routed by {other}; a passthrough host '
+                            "goes to one backend, so give it to one app in one namespace",
+                        )
+                    )
                 elif _tls_words(tls) != _tls_words(ns.tls):
-                    problems.append((f"apps[{a}].namespaces[{n}].tls",
-                                     f'host "{host}" is served {_tls_words(ns.tls)} by {where} but '
-                                     f"{_tls_words(tls)} by {other}; one SNI host has one certificate and one TLS "
-                                     "mode, so declare the same tls everywhere it appears"))
+                    problems.append(
+                        (
+                            f"apps[{a}].namespaces[{n}].tls",
+                            f'host "{host}" is served {_tls_words(ns.tls)} by {where} but '
+                            f"{_tls_words(tls)} by {other}; one SNI host has one certificate and one TLS "
+                            "mode, so declare the same tls everywhere it appears",
+                        )
+                    )
     return problems
 
 
-def _tls_words(tls: Optional[HostTlsConfig]) -> str:
+def _tls_words(tls: HostTlsConfig | None) -> str:
     if tls is None:
         return "insecure (no tls)"
     certificate = tls.certificate

@@ -13,11 +13,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any
 
-from components.routes.config import AppConfig, AppNamespaceConfig, ExternalHostConfig, ExternalPort
 from components.mesh.model import HTTP_PORT, HTTPS_PORT, NETWORKING_API
+from components.routes.config import AppConfig, AppNamespaceConfig, ExternalHostConfig, ExternalPort
 
 INTERNAL_SUFFIX = ".svc.cluster.local"
 INGRESS_GATEWAY_RESOURCE = "mesh-ingress"
@@ -62,8 +63,12 @@ def service_host(service: str, namespace: str) -> str:
 
 
 def _cr(kind: str, name: str, namespace: str, spec: dict[str, Any]) -> dict[str, Any]:
-    return {"apiVersion": NETWORKING_API, "kind": kind, "metadata": {"name": name, "namespace": namespace},
-            "spec": spec}
+    return {
+        "apiVersion": NETWORKING_API,
+        "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -92,8 +97,9 @@ def gateway_hosts(apps: Iterable[AppConfig], passthrough: bool = False) -> list[
     return hosts
 
 
-def ingress_gateway(gateway: GatewayRef, apps: Iterable[AppConfig],
-                    https_credential: Optional[str] = None, mutual: bool = False) -> Optional[dict[str, Any]]:
+def ingress_gateway(
+    gateway: GatewayRef, apps: Iterable[AppConfig], https_credential: str | None = None, mutual: bool = False
+) -> dict[str, Any] | None:
     """The ingress `Gateway`: HTTP, plus HTTPS when a credential secret is given, plus TLS passthrough.
 
     `mutual` makes the HTTPS server require client certificates from the credential's `ca.crt`
@@ -111,26 +117,35 @@ def ingress_gateway(gateway: GatewayRef, apps: Iterable[AppConfig],
         # A re-encrypting edge (the ALB, Avi pools) sends no SNI, so the HTTPS server must not match on
         # names: it takes any host, still only from the app namespaces' VirtualServices.
         namespaces = dict.fromkeys(entry.split("/", 1)[0] for entry in hosts)
-        servers.append({
-            "port": {"number": HTTPS_PORT, "name": "https", "protocol": "HTTPS"},
-            "hosts": [f"{ns}/*" for ns in namespaces],
-            "tls": {"mode": "MUTUAL" if mutual else "SIMPLE", "credentialName": https_credential},
-        })
+        servers.append(
+            {
+                "port": {"number": HTTPS_PORT, "name": "https", "protocol": "HTTPS"},
+                "hosts": [f"{ns}/*" for ns in namespaces],
+                "tls": {"mode": "MUTUAL" if mutual else "SIMPLE", "credentialName": https_credential},
+            }
+        )
     if passthrough:
-        servers.append({"port": {"number": HTTPS_PORT, "name": "tls-passthrough", "protocol": "TLS"},
-                        "hosts": passthrough, "tls": {"mode": "PASSTHROUGH"}})
+        servers.append(
+            {
+                "port": {"number": HTTPS_PORT, "name": "tls-passthrough", "protocol": "TLS"},
+                "hosts": passthrough,
+                "tls": {"mode": "PASSTHROUGH"},
+            }
+        )
     return _cr("Gateway", gateway.name, gateway.namespace, {"selector": dict(gateway.selector), "servers": servers})
 
 
 def _http_route(app: AppConfig, namespace: str) -> list[dict[str, Any]]:
-    return [{
-        "name": app.virtual_name,
-        "match": [{"uri": {"prefix": prefix}} for prefix in app.prefixes],
-        "route": [{"destination": {"host": service_host(app.service, namespace), "port": {"number": app.port}}}],
-    }]
+    return [
+        {
+            "name": app.virtual_name,
+            "match": [{"uri": {"prefix": prefix}} for prefix in app.prefixes],
+            "route": [{"destination": {"host": service_host(app.service, namespace), "port": {"number": app.port}}}],
+        }
+    ]
 
 
-def mesh_virtual_service(app: AppConfig, namespace: str, host: str) -> Optional[dict[str, Any]]:
+def mesh_virtual_service(app: AppConfig, namespace: str, host: str) -> dict[str, Any] | None:
     """The mesh-only VirtualService of one internal host, or None where it would add nothing.
 
     The app's own service name needs none: sidecars already send every path and port of it to
@@ -141,25 +156,35 @@ def mesh_virtual_service(app: AppConfig, namespace: str, host: str) -> Optional[
     if host == service_host(app.service, namespace):
         return None
     on_port = [{"uri": {"prefix": prefix}, "port": app.port} for prefix in app.prefixes]
-    http = [{
-        "name": app.virtual_name,
-        "match": on_port,
-        "route": [{"destination": {"host": service_host(app.service, namespace), "port": {"number": app.port}}}],
-    }]
+    http = [
+        {
+            "name": app.virtual_name,
+            "match": on_port,
+            "route": [{"destination": {"host": service_host(app.service, namespace), "port": {"number": app.port}}}],
+        }
+    ]
     if "/" not in app.prefixes:
-        http.append({"name": f"{app.virtual_name}-other-paths", "match": [{"port": app.port}],
-                     "route": [{"destination": {"host": host, "port": {"number": app.port}}}]})
+        http.append(
+            {
+                "name": f"{app.virtual_name}-other-paths",
+                "match": [{"port": app.port}],
+                "route": [{"destination": {"host": host, "port": {"number": app.port}}}],
+            }
+        )
     name = f"{app.virtual_name}-mesh-{host.split('.', 1)[0]}"[:63].rstrip("-")
-    return _cr("VirtualService", name, namespace, {"hosts": [host], "gateways": ["mesh"], "exportTo": ["."],
-                                                    "http": http})
+    return _cr(
+        "VirtualService", name, namespace, {"hosts": [host], "gateways": ["mesh"], "exportTo": ["."], "http": http}
+    )
 
 
 def _passthrough_route(app: AppConfig, namespace: str, hosts: list[str]) -> list[dict[str, Any]]:
     """TLS passed through by SNI to the app's port (the app terminates TLS itself)."""
-    return [{
-        "match": [{"port": HTTPS_PORT, "sniHosts": hosts}],
-        "route": [{"destination": {"host": service_host(app.service, namespace), "port": {"number": app.port}}}],
-    }]
+    return [
+        {
+            "match": [{"port": HTTPS_PORT, "sniHosts": hosts}],
+            "route": [{"destination": {"host": service_host(app.service, namespace), "port": {"number": app.port}}}],
+        }
+    ]
 
 
 def app_virtual_services(apps: Iterable[AppConfig], gateway: GatewayRef) -> list[dict[str, Any]]:
@@ -173,14 +198,24 @@ def app_virtual_services(apps: Iterable[AppConfig], gateway: GatewayRef) -> list
         for ns in app.namespaces:
             public = [h for h in ns.hosts if not is_internal_host(h)]
             if public:
-                routes = {"tls": _passthrough_route(app, ns.name, public)} if _is_passthrough(ns) \
+                routes = (
+                    {"tls": _passthrough_route(app, ns.name, public)}
+                    if _is_passthrough(ns)
                     else {"http": _http_route(app, ns.name)}
-                services.append(_cr("VirtualService", app.virtual_name, ns.name, {
-                    "hosts": public,
-                    "gateways": [gateway.qualified],
-                    "exportTo": [gateway.namespace],
-                    **routes,
-                }))
+                )
+                services.append(
+                    _cr(
+                        "VirtualService",
+                        app.virtual_name,
+                        ns.name,
+                        {
+                            "hosts": public,
+                            "gateways": [gateway.qualified],
+                            "exportTo": [gateway.namespace],
+                            **routes,
+                        },
+                    )
+                )
             for host in ns.hosts:
                 mesh = mesh_virtual_service(app, ns.name, host) if is_internal_host(host) else None
                 if mesh is not None:
@@ -188,8 +223,10 @@ def app_virtual_services(apps: Iterable[AppConfig], gateway: GatewayRef) -> list
     names = [(v["metadata"]["namespace"], v["metadata"]["name"]) for v in services]
     repeated = sorted({f"{ns}/{name}" for ns, name in names if names.count((ns, name)) > 1})
     if repeated:
-        raise ValueError(f"virtualName repeats within a namespace: {', '.join(repeated)}; "
-                         "give each app in a namespace its own virtualName")
+        raise ValueError(
+            f"virtualName repeats within a namespace: {', '.join(repeated)}; "
+            "give each app in a namespace its own virtualName"
+        )
     return services
 
 
@@ -205,28 +242,37 @@ def service_entries(external_hosts: Iterable[ExternalHostConfig], namespaces: It
     entries = []
     for namespace in dict.fromkeys(namespaces):
         for external in external_hosts:
-            entries.append(_cr("ServiceEntry", slug(external.host), namespace, {
-                "hosts": [external.host],
-                "location": "MESH_EXTERNAL",
-                "resolution": "NONE" if external.host.startswith("*.") else "DNS",
-                "ports": [{"number": p.number, "name": p.name, "protocol": p.protocol} for p in external.ports],
-                "exportTo": ["."],
-            }))
+            entries.append(
+                _cr(
+                    "ServiceEntry",
+                    slug(external.host),
+                    namespace,
+                    {
+                        "hosts": [external.host],
+                        "location": "MESH_EXTERNAL",
+                        "resolution": "NONE" if external.host.startswith("*.") else "DNS",
+                        "ports": [{"number": p.number, "name": p.name, "protocol": p.protocol} for p in external.ports],
+                        "exportTo": ["."],
+                    },
+                )
+            )
     return entries
 
 
-def _first(external: ExternalHostConfig, protocols: tuple[str, ...]) -> Optional[ExternalPort]:
+def _first(external: ExternalHostConfig, protocols: tuple[str, ...]) -> ExternalPort | None:
     return next((p for p in external.ports if p.protocol in protocols), None)
 
 
 def routes_through_egress(external: ExternalHostConfig) -> bool:
     """Hosts with an HTTP or TLS port and a concrete name go through the egress gateway."""
     return not external.host.startswith("*.") and (
-        _first(external, ("HTTP",)) is not None or _first(external, _TLS_PROTOCOLS) is not None)
+        _first(external, ("HTTP",)) is not None or _first(external, _TLS_PROTOCOLS) is not None
+    )
 
 
-def egress_objects(external: ExternalHostConfig, egress: GatewayRef,
-                   app_namespaces: Iterable[str]) -> list[dict[str, Any]]:
+def egress_objects(
+    external: ExternalHostConfig, egress: GatewayRef, app_namespaces: Iterable[str]
+) -> list[dict[str, Any]]:
     """Gateway, DestinationRule and VirtualServices sending one external host via the egress gateway.
 
     The first HTTP port goes through the gateway's port 80, the first TLS/HTTPS port through
@@ -249,26 +295,45 @@ def egress_objects(external: ExternalHostConfig, egress: GatewayRef,
     if http is not None:
         servers.append({"port": {"number": HTTP_PORT, "name": f"http-{subset}", "protocol": "HTTP"}, "hosts": [host]})
         mesh_side["http"] = [{"match": [{"gateways": ["mesh"], "port": http.number}], "route": to_egress(HTTP_PORT)}]
-        gateway_side["http"] = [{"match": [{"gateways": [name], "port": HTTP_PORT}],
-                                 "route": to_host(http.number)}]
+        gateway_side["http"] = [{"match": [{"gateways": [name], "port": HTTP_PORT}], "route": to_host(http.number)}]
     if tls is not None:
-        servers.append({"port": {"number": HTTPS_PORT, "name": f"tls-{subset}", "protocol": "TLS"},
-                        "hosts": [host], "tls": {"mode": "PASSTHROUGH"}})
-        mesh_side["tls"] = [{"match": [{"gateways": ["mesh"], "port": tls.number, "sniHosts": [host]}],
-                             "route": to_egress(HTTPS_PORT)}]
-        gateway_side["tls"] = [{"match": [{"gateways": [name], "port": HTTPS_PORT, "sniHosts": [host]}],
-                                "route": to_host(tls.number)}]
+        servers.append(
+            {
+                "port": {"number": HTTPS_PORT, "name": f"tls-{subset}", "protocol": "TLS"},
+                "hosts": [host],
+                "tls": {"mode": "PASSTHROUGH"},
+            }
+        )
+        mesh_side["tls"] = [
+            {"match": [{"gateways": ["mesh"], "port": tls.number, "sniHosts": [host]}], "route": to_egress(HTTPS_PORT)}
+        ]
+        gateway_side["tls"] = [
+            {"match": [{"gateways": [name], "port": HTTPS_PORT, "sniHosts": [host]}], "route": to_host(tls.number)}
+        ]
 
     objects = [
         _cr("Gateway", name, egress.namespace, {"selector": dict(egress.selector), "servers": servers}),
         # Subsets of one host merge across DestinationRules; visible mesh-wide so sidecars use it.
-        _cr("DestinationRule", name, egress.namespace, {"host": egress.service_host, "exportTo": ["*"],
-                                                         "subsets": [{"name": subset}]}),
-        _cr("VirtualService", name, egress.namespace, {"hosts": [host], "gateways": [name],
-                                                        "exportTo": ["."], **gateway_side}),
+        _cr(
+            "DestinationRule",
+            name,
+            egress.namespace,
+            {"host": egress.service_host, "exportTo": ["*"], "subsets": [{"name": subset}]},
+        ),
+        _cr(
+            "VirtualService",
+            name,
+            egress.namespace,
+            {"hosts": [host], "gateways": [name], "exportTo": ["."], **gateway_side},
+        ),
     ]
     for namespace in dict.fromkeys(app_namespaces):
-        objects.append(_cr("VirtualService", name, namespace, {"hosts": [host], "gateways": ["mesh"],
-                                                               "exportTo": ["."], **mesh_side}))
+        objects.append(
+            _cr(
+                "VirtualService",
+                name,
+                namespace,
+                {"hosts": [host], "gateways": ["mesh"], "exportTo": ["."], **mesh_side},
+            )
+        )
     return objects
-

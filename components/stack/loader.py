@@ -17,8 +17,9 @@ import copy
 import difflib
 import json
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable, Optional, Protocol
+from typing import Any, Protocol
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -45,7 +46,7 @@ class ConfigSource(Protocol):
         """The plain value of a top-level key (decoded JSON for objects/lists), or None.
         May raise `RefusedValue` for a value it will not decode."""
 
-    def secret(self, key: str) -> Optional[pulumi.Output[str]]:
+    def secret(self, key: str) -> pulumi.Output[str] | None:
         """The secret value of a top-level key as a secret Output, or None when unset."""
 
     def keys(self) -> Iterable[str]:
@@ -58,7 +59,7 @@ class ConfigSource(Protocol):
 class PulumiConfigSource:
     """`ConfigSource` over the Pulumi SDK's runtime config (what `pulumi up` hands the program)."""
 
-    def __init__(self, config: Optional[pulumi.Config] = None):
+    def __init__(self, config: pulumi.Config | None = None):
         self._config = config or pulumi.Config(PROJECT)
         self.stack = pulumi.get_stack()
 
@@ -75,7 +76,7 @@ class PulumiConfigSource:
         except ValueError:
             return raw  # plain top-level strings are passed through undecoded
 
-    def secret(self, key: str) -> Optional[pulumi.Output[str]]:
+    def secret(self, key: str) -> pulumi.Output[str] | None:
         return self._config.get_secret(key)
 
     def keys(self) -> Iterable[str]:
@@ -100,21 +101,37 @@ def unknown_keys(keys: Iterable[str]) -> list[Problem]:
         shown = bounds.printable(full_key)  # a control character in a key is shown as its code
         if namespace == PROJECT:
             if key not in TOP_LEVEL_KEYS:
-                problems.append(Problem(shown, f"unknown setting; expected one of {', '.join(TOP_LEVEL_KEYS)}"
-                                               f"{suggestion(key.split('.')[0], TOP_LEVEL_KEYS)}"))
+                problems.append(
+                    Problem(
+                        shown,
+                        f"unknown setting; expected one of {', '.join(TOP_LEVEL_KEYS)}"
+                        f"{suggestion(key.split('.')[0], TOP_LEVEL_KEYS)}",
+                    )
+                )
         elif _is_near_miss(namespace):
-            problems.append(Problem(shown, f'unknown namespace "{bounds.printable(namespace)}"; did you mean '
-                                           f"{PROJECT}:{bounds.printable(key)}? (this project reads only "
-                                           f"{PROJECT}:* keys)"))
+            problems.append(
+                Problem(
+                    shown,
+                    f'unknown namespace "{bounds.printable(namespace)}"; did you mean '
+                    f"{PROJECT}:{bounds.printable(key)}? (this project reads only "
+                    f"{PROJECT}:* keys)",
+                )
+            )
     return problems
 
 
 def plain_text_secrets(source: ConfigSource, keys: Iterable[str]) -> list[Problem]:
     """Secret keys the stack holds as plain text: Pulumi would keep them unencrypted in the
     stack file, its state and its previews."""
-    return [Problem(f"{PROJECT}:{key}", "a secret stored as plain text; store it encrypted with "
-                                        f"`pulumi config set --secret {key} <value>` (it replaces the plain value)")
-            for key in keys if not source.is_stored_secret(key)]
+    return [
+        Problem(
+            f"{PROJECT}:{key}",
+            "a secret stored as plain text; store it encrypted with "
+            f"`pulumi config set --secret {key} <value>` (it replaces the plain value)",
+        )
+        for key in keys
+        if not source.is_stored_secret(key)
+    ]
 
 
 def read_values(source: ConfigSource) -> tuple[dict[str, Any], list[Problem]]:
@@ -142,8 +159,9 @@ def _validate(raw: dict[str, Any], context: dict[str, Any]) -> StackConfig:
     return StackConfig.model_validate(raw, context=context, by_alias=True, by_name=False)
 
 
-def _rule_problems_without_bad_entries(raw: dict[str, Any], error: ValidationError,
-                                       context: dict[str, Any]) -> list[Problem]:
+def _rule_problems_without_bad_entries(
+    raw: dict[str, Any], error: ValidationError, context: dict[str, Any]
+) -> list[Problem]:
     """When every mistake sits in a list entry (`apps[1].namespaces[0].hosts[1]`), drop those
     entries and check the rules on the rest too, so all of a stack's problems show in one go."""
     bad: dict[tuple[int | str, ...], set[int]] = {}
@@ -170,8 +188,9 @@ def _rule_problems_without_bad_entries(raw: dict[str, Any], error: ValidationErr
     try:
         _validate(pruned, context)
     except ValidationError as retry:
-        return [Problem(_original_path(p.path, kept), p.message) for p in problems_from(retry, StackConfig)
-                if p.from_rule]
+        return [
+            Problem(_original_path(p.path, kept), p.message) for p in problems_from(retry, StackConfig) if p.from_rule
+        ]
     return []
 
 
@@ -187,7 +206,7 @@ def _original_path(path: str, kept: dict[str, list[int]]) -> str:
     return original
 
 
-def load_stack_config(source: ConfigSource, today: Optional[date] = None) -> StackConfig:
+def load_stack_config(source: ConfigSource, today: date | None = None) -> StackConfig:
     """Read and validate the whole stack; raise `ConfigError` listing every problem.
 
     Support windows are judged on `today` (the day of the preview unless given)."""
@@ -200,10 +219,15 @@ def load_stack_config(source: ConfigSource, today: Optional[date] = None) -> Sta
     secrets = {key: source.secret(key) for key in SECRET_KEYS}
     problems += plain_text_secrets(source, [key for key, value in secrets.items() if value is not None])
     namespaces = raw.get("namespaces", ["default"])
-    context = {"stack": source.stack, "secrets": {k for k, v in secrets.items() if v is not None}, "today": today,
-               "namespaces": set(namespaces) if isinstance(namespaces, list) and all(
-                   isinstance(n, str) for n in namespaces) else None}
-    config: Optional[StackConfig] = None
+    context = {
+        "stack": source.stack,
+        "secrets": {k for k, v in secrets.items() if v is not None},
+        "today": today,
+        "namespaces": set(namespaces)
+        if isinstance(namespaces, list) and all(isinstance(n, str) for n in namespaces)
+        else None,
+    }
+    config: StackConfig | None = None
     try:
         config = _validate(raw, context)
     except ValidationError as error:
@@ -220,7 +244,7 @@ def _as_written(problems: list[Problem], raw: dict[str, Any]) -> list[Problem]:
     edge = raw.get("edge")
     if isinstance(edge, dict) and "ambassador" in edge and "emissary" not in edge:
         old, new = key_path(("edge", "emissary")), key_path(("edge", "ambassador"))
-        return [Problem(new + p.path[len(old):] if p.path.startswith(old) else p.path, p.message) for p in problems]
+        return [Problem(new + p.path[len(old) :] if p.path.startswith(old) else p.path, p.message) for p in problems]
     return problems
 
 

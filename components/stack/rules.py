@@ -10,7 +10,7 @@ and keeps the rules that belong to no one domain (app namespaces, the Avi connec
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from components.ako.rules import ako_rules
 from components.cluster.rules import existing_cluster_source
@@ -31,14 +31,23 @@ CLUSTER_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 """Namespaces Kubernetes itself runs in: never app namespaces."""
 
 
-def stack_rules(config: StackConfig, secrets: set[str], today: Optional[date] = None) -> Problems:
+def stack_rules(config: StackConfig, secrets: set[str], today: date | None = None) -> Problems:
     """Every cross-section problem of the (otherwise valid) root model `config`, judged on `today`."""
-    return [*edge_fits_cluster(config), *_namespaces_are_apps_only(config), *app_rules(config.apps),
-            *emissary_namespace(config), *_avi_connection(config, secrets), *avi_edge_rules(config, secrets),
-            *observability_passwords(config, secrets),
-            *existing_cluster_source(config, secrets), *version_rules(config, today or date.today()),
-            *_adopted_namespaces_are_listed(config), *gateway_replicas(config), *trace_store(config),
-            *ako_rules(config)]
+    return [
+        *edge_fits_cluster(config),
+        *_namespaces_are_apps_only(config),
+        *app_rules(config.apps),
+        *emissary_namespace(config),
+        *_avi_connection(config, secrets),
+        *avi_edge_rules(config, secrets),
+        *observability_passwords(config, secrets),
+        *existing_cluster_source(config, secrets),
+        *version_rules(config, today or date.today()),
+        *_adopted_namespaces_are_listed(config),
+        *gateway_replicas(config),
+        *trace_store(config),
+        *ako_rules(config),
+    ]
 
 
 def reserved_namespaces(config: StackConfig) -> dict[str, str]:
@@ -55,14 +64,19 @@ def reserved_namespaces(config: StackConfig) -> dict[str, str]:
 
 def _namespaces_are_apps_only(config: StackConfig) -> Problems:
     reserved = reserved_namespaces(config)
-    return [(f"namespaces[{index}]", f'"{ns}" is {reserved[ns]}, not an app namespace; list only namespaces '
-                                     "that hold apps")
-            for index, ns in enumerate(config.namespaces) if ns in reserved]
+    return [
+        (f"namespaces[{index}]", f'"{ns}" is {reserved[ns]}, not an app namespace; list only namespaces that hold apps')
+        for index, ns in enumerate(config.namespaces)
+        if ns in reserved
+    ]
 
 
 def _adopted_namespaces_are_listed(config: StackConfig) -> Problems:
-    return [(f"namespacePolicy.existing[{index}]", f'"{ns}" is not in mesh-platform:namespaces; list it there too')
-            for index, ns in enumerate(config.namespace_policy.existing) if ns not in config.namespaces]
+    return [
+        (f"namespacePolicy.existing[{index}]", f'"{ns}" is not in mesh-platform:namespaces; list it there too')
+        for index, ns in enumerate(config.namespace_policy.existing)
+        if ns not in config.namespaces
+    ]
 
 
 def _avi_connection(config: StackConfig, secrets: set[str]) -> Problems:
@@ -71,12 +85,13 @@ def _avi_connection(config: StackConfig, secrets: set[str]) -> Problems:
     if users:
         needed_by = " and ".join(users)
         if config.avi is None:
-            problems.append(("avi", f"required for {needed_by}; expected an object with controller, username, "
-                                    "tenant, version"))
+            problems.append(
+                ("avi", f"required for {needed_by}; expected an object with controller, username, tenant, version")
+            )
         elif "aviPassword" not in secrets:
-            problems.append(("aviPassword", f"required for {needed_by}; set it with "
-                                            "`pulumi config set --secret aviPassword ...`"))
+            problems.append(
+                ("aviPassword", f"required for {needed_by}; set it with `pulumi config set --secret aviPassword ...`")
+            )
     if config.ako.enabled and config.ako.namespace == config.istio.namespace:
-        problems.append(("ako.namespace", f'"{config.ako.namespace}" is already used; AKO gets a namespace of its '
-                                          "own"))
+        problems.append(("ako.namespace", f'"{config.ako.namespace}" is already used; AKO gets a namespace of its own'))
     return problems

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
 
 AS_OF = date(2026, 8, 22)
 """The newest source material these tables were read from."""
@@ -24,7 +23,7 @@ class MinorRange:
     lowest: int
     highest: int
     source: str
-    end_of_life: Optional[date] = None
+    end_of_life: date | None = None
     projected: bool = False
 
     def covers(self, minor: int) -> bool:
@@ -53,8 +52,10 @@ ISTIO_KUBERNETES: dict[str, MinorRange] = {
 }
 """Istio minor -> supported Kubernetes minors and (expected) end of life."""
 
-AKO_SOURCE = ("https://github.com/vmware/load-balancer-and-ingress-services-for-kubernetes/blob/master/"
-              "CHANGELOG.md (2.1.1: Kubernetes 1.34; no later claim as of 2.2.1)")
+AKO_SOURCE = (
+    "https://github.com/vmware/load-balancer-and-ingress-services-for-kubernetes/blob/master/"
+    "CHANGELOG.md (2.1.1: Kubernetes 1.34; no later claim as of 2.2.1)"
+)
 AKO_KUBERNETES = MinorRange(19, 34, AKO_SOURCE)
 """Kubernetes minors AKO (chart 2.2.1) states it supports."""
 
@@ -68,8 +69,10 @@ EKS_SUPPORT: dict[int, CloudSupport] = {
     36: CloudSupport(date(2027, 8, 2), date(2028, 8, 2), EKS_SOURCE),
 }
 """EKS: end of standard support, then of (paid) extended support, per minor."""
-EKS_EXTENDED_COST = ("EKS bills a cluster in extended support at a higher hourly control-plane rate "
-                     "(https://aws.amazon.com/eks/pricing/)")
+EKS_EXTENDED_COST = (
+    "EKS bills a cluster in extended support at a higher hourly control-plane rate "
+    "(https://aws.amazon.com/eks/pricing/)"
+)
 
 AKS_SOURCE = "https://learn.microsoft.com/azure/aks/supported-kubernetes-versions"
 AKS_SUPPORT: dict[int, CloudSupport] = {
@@ -82,19 +85,21 @@ AKS_SUPPORT: dict[int, CloudSupport] = {
     37: CloudSupport(date(2027, 10, 31), date(2028, 10, 31), AKS_SOURCE, projected=True),
 }
 """AKS: end of community support, then of long-term support (LTS), per minor (month ends)."""
-AKS_LTS_COST = ("AKS long-term support needs the Premium tier and the AKSLongTermSupport plan, billed per "
-                "cluster hour (https://learn.microsoft.com/azure/aks/long-term-support)")
+AKS_LTS_COST = (
+    "AKS long-term support needs the Premium tier and the AKSLongTermSupport plan, billed per "
+    "cluster hour (https://learn.microsoft.com/azure/aks/long-term-support)"
+)
 
 CLOUD_SUPPORT = {"eks": EKS_SUPPORT, "aks": AKS_SUPPORT}
 PAID_TAIL = {"eks": ("extended support", EKS_EXTENDED_COST), "aks": ("long-term support (LTS)", AKS_LTS_COST)}
 
 
 def minor_of(version: str) -> int:
-    """"1.35" or "1.30.3" -> the minor number (35, 30)."""
+    """ "1.35" or "1.30.3" -> the minor number (35, 30)."""
     return int(version.lstrip("v").split(".")[1])
 
 
 def istio_minor(version: str) -> str:
-    """"1.30.3" -> "1.30"."""
+    """ "1.30.3" -> "1.30"."""
     major, minor = version.lstrip("v").split(".")[:2]
     return f"{major}.{minor}"

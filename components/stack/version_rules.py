@@ -40,8 +40,10 @@ def version_warnings(config: StackConfig, today: date) -> list[str]:
         return []
     when = "expected around" if row.projected else "on"
     state = "reaches" if today < row.end_of_life else "reached"
-    return [f"Istio {minor} {state} end of life {when} {row.end_of_life.isoformat()} ({row.source}); "
-            "plan the move to a supported minor with istio.version"]
+    return [
+        f"Istio {minor} {state} end of life {when} {row.end_of_life.isoformat()} ({row.source}); "
+        "plan the move to a supported minor with istio.version"
+    ]
 
 
 def _istio_covers_kubernetes(config: StackConfig) -> Problems:
@@ -49,13 +51,23 @@ def _istio_covers_kubernetes(config: StackConfig) -> Problems:
     supported = ISTIO_KUBERNETES.get(istio_minor(istio))
     if supported is None:
         known = ", ".join(ISTIO_KUBERNETES)
-        return [("istio.version", f"Istio {istio_minor(istio)} is not in the project's compatibility table (known: "
-                                  f"{known}); pick one of those minors, or add a row with its Kubernetes range "
-                                  f"from {next(iter(ISTIO_KUBERNETES.values())).source}")]
+        return [
+            (
+                "istio.version",
+                f"Istio {istio_minor(istio)} is not in the project's compatibility table (known: "
+                f"{known}); pick one of those minors, or add a row with its Kubernetes range "
+                f"from {next(iter(ISTIO_KUBERNETES.values())).source}",
+            )
+        ]
     if not supported.covers(minor_of(kubernetes)):
-        return [("cluster.kubernetesVersion", f"Kubernetes {kubernetes} is outside Istio {istio_minor(istio)}'s "
-                                              f"supported range {supported.text()} ({supported.source}); pick a "
-                                              f"minor in that range or an Istio release that supports {kubernetes}")]
+        return [
+            (
+                "cluster.kubernetesVersion",
+                f"Kubernetes {kubernetes} is outside Istio {istio_minor(istio)}'s "
+                f"supported range {supported.text()} ({supported.source}); pick a "
+                f"minor in that range or an Istio release that supports {kubernetes}",
+            )
+        ]
     return []
 
 
@@ -70,26 +82,42 @@ def _cloud_support(config: StackConfig, today: date) -> Problems:
     tail, cost = PAID_TAIL[kind]
     if support is None:
         known = ", ".join(f"1.{minor}" for minor in sorted(table))
-        return [("cluster.kubernetesVersion", f"{cloud} support dates for Kubernetes {version} are not in the "
-                                              f"project's table (known: {known}); pick a known minor")]
+        return [
+            (
+                "cluster.kubernetesVersion",
+                f"{cloud} support dates for Kubernetes {version} are not in the "
+                f"project's table (known: {known}); pick a known minor",
+            )
+        ]
     if today <= support.standard_until:
         return []
     if today > support.extended_until:
-        return [("cluster.kubernetesVersion", f"{cloud} ended all support for Kubernetes {version} on "
-                                              f"{support.extended_until.isoformat()} ({support.source}); pick a "
-                                              "supported minor such as " + _current(table, today))]
+        return [
+            (
+                "cluster.kubernetesVersion",
+                f"{cloud} ended all support for Kubernetes {version} on "
+                f"{support.extended_until.isoformat()} ({support.source}); pick a "
+                "supported minor such as " + _current(table, today),
+            )
+        ]
     if config.cluster.extended_support:
         return []
-    return [("cluster.kubernetesVersion", f"{cloud} standard support for Kubernetes {version} ended on "
-                                          f"{support.standard_until.isoformat()} ({support.source}); pick a minor in "
-                                          f"standard support such as {_current(table, today)}, or set "
-                                          f"cluster.extendedSupport: true to run it in {tail} until "
-                                          f"{support.extended_until.isoformat()}, which costs extra: {cost}")]
+    return [
+        (
+            "cluster.kubernetesVersion",
+            f"{cloud} standard support for Kubernetes {version} ended on "
+            f"{support.standard_until.isoformat()} ({support.source}); pick a minor in "
+            f"standard support such as {_current(table, today)}, or set "
+            f"cluster.extendedSupport: true to run it in {tail} until "
+            f"{support.extended_until.isoformat()}, which costs extra: {cost}",
+        )
+    ]
 
 
 def _current(table: dict[int, CloudSupport], today: date) -> str:
-    current = [minor for minor, support in sorted(table.items())
-               if support.standard_until >= today and not support.projected]
+    current = [
+        minor for minor, support in sorted(table.items()) if support.standard_until >= today and not support.projected
+    ]
     return ", ".join(f"1.{minor}" for minor in current) or "a newer minor"
 
 
@@ -99,7 +127,12 @@ def _ako_covers_kubernetes(config: StackConfig) -> Problems:
     version = config.cluster.kubernetes_version
     if AKO_KUBERNETES.covers(minor_of(version)):
         return []
-    return [("cluster.kubernetesVersion", f"AKO states support for Kubernetes {AKO_KUBERNETES.text()} "
-                                          f"({AKO_KUBERNETES.source}); Kubernetes {version} is outside it. Pick "
-                                          f"1.{AKO_KUBERNETES.highest} or older, or set "
-                                          "cluster.akoOutsideSupportedKubernetes: true to run AKO there untested")]
+    return [
+        (
+            "cluster.kubernetesVersion",
+            f"AKO states support for Kubernetes {AKO_KUBERNETES.text()} "
+            f"({AKO_KUBERNETES.source}); Kubernetes {version} is outside it. Pick "
+            f"1.{AKO_KUBERNETES.highest} or older, or set "
+            "cluster.akoOutsideSupportedKubernetes: true to run AKO there untested",
+        )
+    ]

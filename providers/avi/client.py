@@ -14,8 +14,9 @@ import threading
 import time
 import urllib.request
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -61,8 +62,7 @@ def read_timeout_from_environment() -> float:
     except ValueError:
         seconds = math.nan
     if not 0.1 <= seconds <= 600:  # also refuses nan
-        raise SettingsError(f"{TIMEOUT_VARIABLE} must be a number of seconds from 0.1 to 600, "
-                            f"got {raw[:20]!r}")
+        raise SettingsError(f"{TIMEOUT_VARIABLE} must be a number of seconds from 0.1 to 600, got {raw[:20]!r}")
     return seconds
 
 
@@ -126,7 +126,8 @@ class AviSession:
     ``requests.Session`` is not documented as thread-safe, and per-thread sessions still reuse
     keep-alive connections (one per thread, so there is no shared pool to size). At most
     ``settings.max_concurrent_requests`` requests are in flight at once across all threads, the
-    number the provider server runs operations at (concurrency.py). A 401/419 triggers a re-login (only by the first thread that sees
+    number the provider server runs operations at (concurrency.py). A 401/419 triggers a
+    re-login (only by the first thread that sees
     the stale login) and a retry, at most MAX_RELOGINS times per request; a session that keeps
     expiring right after a successful login is reported as such, while refused credentials
     fail at /login with their own message.
@@ -142,11 +143,18 @@ class AviSession:
     ``clock`` and ``jitter`` are injectable so tests need not wait.
     """
 
-    def __init__(self, settings: ControllerSettings, *, connect_timeout: float = 5.0,
-                 read_timeout: float = DEFAULT_READ_TIMEOUT, attempts: int = 5,
-                 backoff: float = 0.1, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time,
-                 jitter: Callable[[], float] = random.random):
+    def __init__(
+        self,
+        settings: ControllerSettings,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        attempts: int = 5,
+        backoff: float = 0.1,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ):
         self.settings = settings
         self._timeout = (connect_timeout, read_timeout)
         self._attempts = attempts
@@ -185,8 +193,7 @@ class AviSession:
             self.requests_sent += 1
         # verify per call: a session-level setting loses against REQUESTS_CA_BUNDLE
         with self._in_flight:
-            return self._http().request(method, url, timeout=self._timeout, verify=self._verify,
-                                        **kwargs)
+            return self._http().request(method, url, timeout=self._timeout, verify=self._verify, **kwargs)
 
     def _ensure_login(self, stale: _Login | None = None) -> _Login:
         with self._login_lock:
@@ -203,10 +210,13 @@ class AviSession:
             try:
                 resp = self._send("POST", url, json=body)
             except requests.exceptions.SSLError as exc:
-                raise AviApiError("controller", self._shown_controller, 0,
-                                  f"TLS verification failed: {_described(exc)}",
-                                  hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA; "
-                                       "use insecure only for throwaway labs") from None
+                raise AviApiError(
+                    "controller",
+                    self._shown_controller,
+                    0,
+                    f"TLS verification failed: {_described(exc)}",
+                    hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA; use insecure only for throwaway labs",
+                ) from None
             except requests.exceptions.RequestException as exc:
                 last = exc
                 self.pause(attempt)
@@ -218,26 +228,44 @@ class AviSession:
                 continue
             if resp.status_code != 200:
                 reply = _reply(resp)
-                hint = ("the controller refused these credentials: check the username and the "
-                        "secret mesh-platform:aviPassword (or AVI_USERNAME/AVI_PASSWORD)"
-                        if resp.status_code in (401, 403) else "")
-                raise AviApiError("login", self.settings.username, resp.status_code,
-                                  reply.message(), method="POST", path="/login", hint=hint)
+                hint = (
+                    "the controller refused these credentials: check the username and the "
+                    "secret mesh-platform:aviPassword (or AVI_USERNAME/AVI_PASSWORD)"
+                    if resp.status_code in (401, 403)
+                    else ""
+                )
+                raise AviApiError(
+                    "login",
+                    self.settings.username,
+                    resp.status_code,
+                    reply.message(),
+                    method="POST",
+                    path="/login",
+                    hint=hint,
+                )
             with self._count_lock:
                 self.logins += 1
             cookies = resp.cookies
             sid = cookies.get("avi-sessionid") or cookies.get("sessionid")
             csrf = cookies.get("csrftoken")
             if not sid or not csrf:
-                raise AviApiError("login", self.settings.username, 200,
-                                  "the controller did not return session cookies",
-                                  hint="check that the URL points at an Avi Controller")
+                raise AviApiError(
+                    "login",
+                    self.settings.username,
+                    200,
+                    "the controller did not return session cookies",
+                    hint="check that the URL points at an Avi Controller",
+                )
             self._generation += 1
             return _Login(csrf, sid, self._generation)
-        raise AviApiError("controller", self._shown_controller, 0,
-                          f"login failed after {self._attempts} attempts: "
-                          f"{_described(last) if last else 'HTTP 5xx'}",
-                          method="POST", path="/login")
+        raise AviApiError(
+            "controller",
+            self._shown_controller,
+            0,
+            f"login failed after {self._attempts} attempts: {_described(last) if last else 'HTTP 5xx'}",
+            method="POST",
+            path="/login",
+        )
 
     def pause(self, attempt: int, retry_after: str | None = None) -> None:
         """Wait before attempt ``attempt + 1``: what ``retry_after`` (a Retry-After header)
@@ -247,7 +275,7 @@ class AviSession:
             # a little jitter on top, so every throttled thread does not return at once
             delay = min(RETRY_AFTER_CAP, asked) + self._backoff * self._jitter()
         else:
-            delay = min(MAX_BACKOFF, self._backoff * (2 ** attempt)) * (0.5 + self._jitter())
+            delay = min(MAX_BACKOFF, self._backoff * (2**attempt)) * (0.5 + self._jitter())
         self.waits.append(delay)
         self.sleep(delay)
 
@@ -259,14 +287,22 @@ class AviSession:
             "X-Avi-Version": self.settings.version,
             "X-Avi-Tenant": tenant or self.settings.tenant,
             "X-CSRFToken": login.csrftoken,
-            "Cookie": f"csrftoken={login.csrftoken}; sessionid={login.sid}; "
-                      f"avi-sessionid={login.sid}",
+            "Cookie": f"csrftoken={login.csrftoken}; sessionid={login.sid}; avi-sessionid={login.sid}",
         }
 
     # ----- public ------------------------------------------------------------------------
-    def call(self, method: str, path: str, *, kind: str, name: str | None = None,
-             params: dict[str, Any] | None = None, body: Any = None,
-             tenant: str | None = None, idempotent: bool | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: str,
+        name: str | None = None,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        tenant: str | None = None,
+        idempotent: bool | None = None,
+    ) -> Reply:
         """Send one API call; returns any HTTP answer, raises AviApiError only for transport
         failures that survive the retries and for a session that keeps expiring. ``path``
         starts with ``/api/``."""
@@ -279,48 +315,64 @@ class AviSession:
         attempt = 0
         while True:
             try:
-                resp = self._send(method, url, params=params, data=data,
-                                  headers=self._headers(login, tenant))
+                resp = self._send(method, url, params=params, data=data, headers=self._headers(login, tenant))
             except requests.exceptions.SSLError as exc:
-                raise AviApiError(kind, name, 0, f"TLS verification failed: {_described(exc)}",
-                                  method=method, path=path,
-                                  hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA"
-                                  ) from None
+                raise AviApiError(
+                    kind,
+                    name,
+                    0,
+                    f"TLS verification failed: {_described(exc)}",
+                    method=method,
+                    path=path,
+                    hint="set caBundle (or AVI_CA_BUNDLE) to the controller's CA",
+                ) from None
             except requests.exceptions.RequestException as exc:
                 attempt += 1
                 if not repeatable or attempt >= attempts:
-                    raise AviApiError(kind, name, 0, f"connection failed: {_described(exc)}",
-                                      method=method, path=path) from None
+                    raise AviApiError(
+                        kind, name, 0, f"connection failed: {_described(exc)}", method=method, path=path
+                    ) from None
                 self.pause(attempt)
                 continue
             if resp.status_code in SESSION_GONE:
                 if relogins >= MAX_RELOGINS:
                     raise AviApiError(
-                        kind, name, resp.status_code,
+                        kind,
+                        name,
+                        resp.status_code,
                         f"the session expired again after {relogins} fresh logins within one "
-                        f"request ({_reply(resp).message()})", method=method, path=path,
+                        f"request ({_reply(resp).message()})",
+                        method=method,
+                        path=path,
                         hint="the credentials are accepted (each login succeeded) but the "
-                             "controller drops the session at once: check its "
-                             "api_idle_timeout, its clock, and that a load balancer in front "
-                             "of a controller cluster keeps a client on one node")
+                        "controller drops the session at once: check its "
+                        "api_idle_timeout, its clock, and that a load balancer in front "
+                        "of a controller cluster keeps a client on one node",
+                    )
                 relogins += 1
                 login = self._ensure_login(stale=login)
                 continue
-            if resp.status_code == THROTTLED or (resp.status_code in RETRY_STATUSES
-                                                  and repeatable):
+            if resp.status_code == THROTTLED or (resp.status_code in RETRY_STATUSES and repeatable):
                 attempt += 1
                 if attempt < attempts:
                     self.pause(attempt, resp.headers.get("Retry-After"))
                     continue
             return _reply(resp)
 
-    def expect(self, method: str, path: str, *, kind: str, name: str | None = None,
-               ok: tuple[int, ...] = (200, 201, 204), **kwargs: Any) -> Reply:
+    def expect(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: str,
+        name: str | None = None,
+        ok: tuple[int, ...] = (200, 201, 204),
+        **kwargs: Any,
+    ) -> Reply:
         """Like ``call`` but raises AviApiError unless the status is in ``ok``."""
         reply = self.call(method, path, kind=kind, name=name, **kwargs)
         if reply.status not in ok:
-            raise AviApiError(kind, name, reply.status, reply.message(), method=method,
-                              path=path)
+            raise AviApiError(kind, name, reply.status, reply.message(), method=method, path=path)
         return reply
 
 
@@ -349,6 +401,5 @@ def shared_session(settings: ControllerSettings) -> AviSession:
     with _SHARED_LOCK:
         session = _SHARED.get(settings)
         if session is None:
-            session = _SHARED[settings] = AviSession(
-                settings, read_timeout=read_timeout_from_environment())
+            session = _SHARED[settings] = AviSession(settings, read_timeout=read_timeout_from_environment())
         return session

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from concurrent import futures
 from enum import Enum
 from importlib import metadata
 from types import FrameType, ModuleType
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .settings import warn_once
 
@@ -62,8 +63,9 @@ def _pulumi_version() -> str:
         return "unknown"
 
 
-def serve_at_once(workers: int, *, version: Callable[[], str] = _pulumi_version,
-                  warn: Callable[[str], None] = warn_once) -> ServerCap:
+def serve_at_once(
+    workers: int, *, version: Callable[[], str] = _pulumi_version, warn: Callable[[str], None] = warn_once
+) -> ServerCap:
     """Let the dynamic-provider server run ``workers`` operations at once; idempotent per value."""
     with _lock:
         if workers in _done:
@@ -71,22 +73,28 @@ def serve_at_once(workers: int, *, version: Callable[[], str] = _pulumi_version,
         outcome, problem = _apply(workers, version())
         _done[workers] = outcome
     if problem:
-        warn(f"the Avi provider serves at most {SDK_CAP} operations at once, not the "
-             f"{workers} avi.maxConcurrentRequests asks for: {problem}")
+        warn(
+            f"the Avi provider serves at most {SDK_CAP} operations at once, not the "
+            f"{workers} avi.maxConcurrentRequests asks for: {problem}"
+        )
     return outcome
 
 
-def _apply(workers: int, version: str) -> tuple[ServerCap, Optional[str]]:
+def _apply(workers: int, version: str) -> tuple[ServerCap, str | None]:
     module = sys.modules.get("__main__")
     if getattr(getattr(module, "__spec__", None), "name", None) != SERVER_MODULE:
         return ServerCap.NOT_IN_SERVER, None
     if version not in VERIFIED_PULUMI_VERSIONS:
-        return ServerCap.SKIPPED, (f"pulumi {version} is not a version this was checked against "
-                                   f"({', '.join(sorted(VERIFIED_PULUMI_VERSIONS))}), so its server is left alone")
+        return ServerCap.SKIPPED, (
+            f"pulumi {version} is not a version this was checked against "
+            f"({', '.join(sorted(VERIFIED_PULUMI_VERSIONS))}), so its server is left alone"
+        )
     pool = _server_pool(module)
     if pool is None:
-        return ServerCap.SKIPPED, (f"the server of pulumi {version} does not have the shape expected "
-                                   "(main() holding a gRPC server on a ThreadPoolExecutor), so it is left alone")
+        return ServerCap.SKIPPED, (
+            f"the server of pulumi {version} does not have the shape expected "
+            "(main() holding a gRPC server on a ThreadPoolExecutor), so it is left alone"
+        )
     _resize(pool, workers)
     return ServerCap.RAISED, None
 
@@ -107,7 +115,7 @@ def _resize(pool: Any, workers: int) -> None:
             pool._adjust_thread_count()
 
 
-def _server_pool(module: Optional[ModuleType]) -> Optional[futures.ThreadPoolExecutor]:
+def _server_pool(module: ModuleType | None) -> futures.ThreadPoolExecutor | None:
     """The executor of the gRPC server ``main()`` is serving, or None if anything differs."""
     main = getattr(module, "main", None)
     code = getattr(main, "__code__", None)
@@ -118,15 +126,19 @@ def _server_pool(module: Optional[ModuleType]) -> Optional[futures.ThreadPoolExe
     pool = getattr(getattr(server, "_state", None), "thread_pool", None)
     if not isinstance(pool, futures.ThreadPoolExecutor) or not isinstance(getattr(pool, "_max_workers", None), int):
         return None
-    if not (isinstance(getattr(pool, "_threads", None), set) and callable(getattr(pool, "_adjust_thread_count", None))
-            and hasattr(pool, "_idle_semaphore") and hasattr(pool, "_shutdown_lock")):
+    if not (
+        isinstance(getattr(pool, "_threads", None), set)
+        and callable(getattr(pool, "_adjust_thread_count", None))
+        and hasattr(pool, "_idle_semaphore")
+        and hasattr(pool, "_shutdown_lock")
+    ):
         return None  # CPython's executor is not the one read (3.8 to 3.13 have these)
     return pool
 
 
-def _frame_running(code: Any) -> Optional[FrameType]:
+def _frame_running(code: Any) -> FrameType | None:
     main_thread = threading.main_thread().ident
-    frame: Optional[FrameType] = sys._current_frames().get(main_thread) if main_thread else None
+    frame: FrameType | None = sys._current_frames().get(main_thread) if main_thread else None
     for _ in range(_MAX_FRAMES):
         if frame is None:
             return None

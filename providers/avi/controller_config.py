@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 DEFAULT_USERNAME = "admin"
 DEFAULT_TENANT = "admin"
@@ -21,8 +21,16 @@ DEFAULT_MAX_CONCURRENT_REQUESTS = 10
 MAX_CONCURRENT_REQUESTS_RANGE = (1, 64)
 """How many operations the provider process serves at once, and the bounds the model enforces."""
 
-SECTION_KEYS = ("controller", "username", "tenant", "version", "caBundle", "insecure", "allowPlainHttp",
-                "maxConcurrentRequests")
+SECTION_KEYS = (
+    "controller",
+    "username",
+    "tenant",
+    "version",
+    "caBundle",
+    "insecure",
+    "allowPlainHttp",
+    "maxConcurrentRequests",
+)
 """The keys of the `avi:` section, as the stack file spells them."""
 
 
@@ -34,7 +42,7 @@ class ControllerSection:
     username: str = DEFAULT_USERNAME
     tenant: str = DEFAULT_TENANT
     version: str = DEFAULT_VERSION
-    ca_bundle: Optional[str] = None
+    ca_bundle: str | None = None
     insecure: bool = False
     allow_plain_http: bool = False
     max_concurrent_requests: int = DEFAULT_MAX_CONCURRENT_REQUESTS
@@ -43,7 +51,7 @@ class ControllerSection:
         return f"ControllerSection(username={self.username!r}, tenant={self.tenant!r}, version={self.version!r})"
 
     @classmethod
-    def from_config(cls, value: Any) -> Optional["ControllerSection"]:
+    def from_config(cls, value: Any) -> ControllerSection | None:
         """The section from its stack-config value (a JSON object, as Pulumi hands config objects over), or
         None when the stack has none."""
         if value in (None, ""):
@@ -51,12 +59,14 @@ class ControllerSection:
         raw = json.loads(value) if isinstance(value, str) else dict(value)
         if not raw.get("controller"):
             return None
-        return cls(controller=raw["controller"],
-                   username=raw.get("username", DEFAULT_USERNAME),
-                   tenant=raw.get("tenant", DEFAULT_TENANT),
-                   version=str(raw.get("version", DEFAULT_VERSION)),
-                   ca_bundle=raw.get("caBundle"),
-                   insecure=bool(raw.get("insecure", False)),
-                   allow_plain_http=bool(raw.get("allowPlainHttp", False)),
-                   # int(): a number may reach the provider as a float (gRPC carries doubles)
-                   max_concurrent_requests=int(raw.get("maxConcurrentRequests", DEFAULT_MAX_CONCURRENT_REQUESTS)))
+        return cls(
+            controller=raw["controller"],
+            username=raw.get("username", DEFAULT_USERNAME),
+            tenant=raw.get("tenant", DEFAULT_TENANT),
+            version=str(raw.get("version", DEFAULT_VERSION)),
+            ca_bundle=raw.get("caBundle"),
+            insecure=bool(raw.get("insecure", False)),
+            allow_plain_http=bool(raw.get("allowPlainHttp", False)),
+            # int(): a number may reach the provider as a float (gRPC carries doubles)
+            max_concurrent_requests=int(raw.get("maxConcurrentRequests", DEFAULT_MAX_CONCURRENT_REQUESTS)),
+        )

@@ -3,8 +3,9 @@ kinds.py, over an AviSession."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from .client import AviSession, Reply
 from .errors import AviApiError
@@ -54,8 +55,10 @@ class Owner:
             return False
         if "created_by" in obj and obj["created_by"] != self.created_by:
             return False
-        return any(m.get("key") == OWNER_MARKER_KEY and self.marker in (m.get("values") or [])
-                   for m in obj.get("markers") or [])
+        return any(
+            m.get("key") == OWNER_MARKER_KEY and self.marker in (m.get("values") or [])
+            for m in obj.get("markers") or []
+        )
 
 
 def without_owner_marker(obj: dict[str, Any]) -> dict[str, Any]:
@@ -73,8 +76,7 @@ def without_owner_marker(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _owner_summary(obj: dict[str, Any]) -> str:
-    owners = [v for m in obj.get("markers") or [] if m.get("key") == OWNER_MARKER_KEY
-              for v in m.get("values") or []]
+    owners = [v for m in obj.get("markers") or [] if m.get("key") == OWNER_MARKER_KEY for v in m.get("values") or []]
     parts = [f"created_by={obj['created_by']!r}"] if "created_by" in obj else []
     parts.append(f"owner markers {owners}" if owners else "no owner marker")
     return ", ".join(parts)
@@ -98,10 +100,8 @@ class ObjectApi:
     def _call(self, method: str, path: str, name: str | None, **kwargs: Any) -> Reply:
         return self.session.call(method, path, kind=self.kind.model, name=name, **kwargs)
 
-    def _fail(self, reply: Reply, method: str, path: str, name: str | None,
-              hint: str = "") -> AviApiError:
-        return AviApiError(self.kind.model, name, reply.status, reply.message(), hint=hint,
-                           method=method, path=path)
+    def _fail(self, reply: Reply, method: str, path: str, name: str | None, hint: str = "") -> AviApiError:
+        return AviApiError(self.kind.model, name, reply.status, reply.message(), hint=hint, method=method, path=path)
 
     def get(self, uuid: str, skip_default: bool = False) -> dict[str, Any] | None:
         """The live object, or None if the controller has no such uuid. ``skip_default`` asks
@@ -154,21 +154,30 @@ class ObjectApi:
                 if owner.owns(existing):
                     return existing
                 raise AviApiError(
-                    self.kind.model, name, 409,
+                    self.kind.model,
+                    name,
+                    409,
                     "an object with this name already exists without this resource's owner "
                     f"marker ({_owner_summary(existing)})",
-                    hint=f"`pulumi import` it by uuid {existing.get('uuid')} or rename this "
-                         "resource's object", method="POST", path=self.base)
+                    hint=f"`pulumi import` it by uuid {existing.get('uuid')} or rename this resource's object",
+                    method="POST",
+                    path=self.base,
+                )
         assert last is not None
         if absent:  # looked up after the last attempt: nothing was left behind
-            raise AviApiError(last.kind, last.name, last.status,
-                              f"{last.message} (after {CREATE_ATTEMPTS} attempts; the "
-                              "controller holds no object by this name, so none was created)",
-                              hint=last.hint, method=last.method, path=last.path)
+            raise AviApiError(
+                last.kind,
+                last.name,
+                last.status,
+                f"{last.message} (after {CREATE_ATTEMPTS} attempts; the "
+                "controller holds no object by this name, so none was created)",
+                hint=last.hint,
+                method=last.method,
+                path=last.path,
+            )
         raise last
 
-    def update(self, uuid: str, desired: dict[str, Any], dropped: Iterable[str],
-               owner: Owner) -> dict[str, Any]:
+    def update(self, uuid: str, desired: dict[str, Any], dropped: Iterable[str], owner: Owner) -> dict[str, Any]:
         """Change the managed fields; fields managed by others survive.
 
         One request when possible: a PATCH ``replace`` of the managed top-level fields (safe to
@@ -180,8 +189,7 @@ class ObjectApi:
         name = desired.get("name")
         dropped = set(dropped)
         if not dropped:
-            reply = self._call("PATCH", path, name, body={"replace": owner.patch_fields(desired)},
-                               idempotent=True)
+            reply = self._call("PATCH", path, name, body={"replace": owner.patch_fields(desired)}, idempotent=True)
             if reply.status == 404:
                 raise self._gone(uuid, name, "PATCH", path)
             if not reply.ok:
@@ -191,8 +199,9 @@ class ObjectApi:
             live = self.get(uuid)
             if live is None:
                 raise self._gone(uuid, name, "PUT", path)
-            body = {k: v for k, v in live.items()
-                    if k not in dropped and not (k in self.kind.secret and v == SENSITIVE)}
+            body = {
+                k: v for k, v in live.items() if k not in dropped and not (k in self.kind.secret and v == SENSITIVE)
+            }
             body.update(desired)
             body = owner.mark(body)
             reply = self._call("PUT", path, name, body=body)
@@ -202,14 +211,14 @@ class ObjectApi:
             if not reply.ok:
                 raise self._fail(reply, "PUT", path, name)
             return reply.body
-        raise AviApiError(self.kind.model, name, 412,
-                          f"still conflicting after {WRITE_ATTEMPTS} attempts", method="PUT",
-                          path=path)
+        raise AviApiError(
+            self.kind.model, name, 412, f"still conflicting after {WRITE_ATTEMPTS} attempts", method="PUT", path=path
+        )
 
     def _gone(self, uuid: str, name: str | None, method: str, path: str) -> AviApiError:
-        return AviApiError(self.kind.model, name or uuid, 404,
-                           f"{self.kind.model} {uuid} no longer exists", method=method,
-                           path=path)
+        return AviApiError(
+            self.kind.model, name or uuid, 404, f"{self.kind.model} {uuid} no longer exists", method=method, path=path
+        )
 
     def delete(self, uuid: str, name: str | None) -> None:
         """Delete; an object that is already gone counts as deleted."""
@@ -219,7 +228,14 @@ class ObjectApi:
             return
         message = reply.message()
         if reply.status in (400, 403) and "referred by" in message:
-            raise self._fail(reply, "DELETE", path, name, hint=(
-                "other objects still refer to it; delete or re-point them first (in Pulumi, "
-                "make the referring resources depend on this one so they go first)"))
+            raise self._fail(
+                reply,
+                "DELETE",
+                path,
+                name,
+                hint=(
+                    "other objects still refer to it; delete or re-point them first (in Pulumi, "
+                    "make the referring resources depend on this one so they go first)"
+                ),
+            )
         raise self._fail(reply, "DELETE", path, name)

@@ -8,8 +8,8 @@ values of secret fields it sent (``without``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,40})-----.*?(?:-----END \1-----|$)", re.S)
 _SHORTEST_REDACTED = 4  # a shorter "secret" would blank out ordinary words
@@ -27,12 +27,11 @@ def redact(text: str, secrets: Iterable[tuple[str, str]] = ()) -> str:
 
 _HINTS = {
     401: "check the controller username/password (stack config mesh-platform:avi and the secret "
-         "mesh-platform:aviPassword, or AVI_USERNAME/AVI_PASSWORD)",
-    403: "the controller refused the change; if other objects refer to this one, remove or "
-         "re-point them first",
+    "mesh-platform:aviPassword, or AVI_USERNAME/AVI_PASSWORD)",
+    403: "the controller refused the change; if other objects refer to this one, remove or re-point them first",
     404: "the object no longer exists on the controller; run `pulumi refresh` to update the state",
     409: "an object with this name already exists and is not owned by this stack; "
-         "`pulumi import` it or choose another name",
+    "`pulumi import` it or choose another name",
     412: "another writer changed the object at the same time; run `pulumi up` again",
 }
 
@@ -63,7 +62,7 @@ class AviApiError(Exception):
         self.message = redact(self.message)
         super().__init__(str(self))
 
-    def without(self, secrets: Iterable[tuple[str, str]]) -> "AviApiError":
+    def without(self, secrets: Iterable[tuple[str, str]]) -> AviApiError:
         """A copy whose message no longer contains the given ``(path, value)`` secrets."""
         return replace(self, message=redact(self.message, secrets))
 

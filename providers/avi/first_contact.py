@@ -20,7 +20,7 @@ import ipaddress
 import json
 import os
 import threading
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 from project import PROJECT
 
@@ -28,11 +28,17 @@ from . import preflight
 from .settings import ControllerSettings
 
 SWITCH = "AVI_PREFLIGHT"
-EDGE_DEFAULTS = {"manager": "pulumi", "cloud": "Default-Cloud", "vrf": "global",
-                 "serviceEngineGroup": "Default-Group"}
+EDGE_DEFAULTS = {"manager": "pulumi", "cloud": "Default-Cloud", "vrf": "global", "serviceEngineGroup": "Default-Group"}
 """The defaults of `edge.avi` that preflight reads (the model's, tests/providers/avi/test_preflight.py)."""
-PULUMI_WRITES = ("healthmonitor", "pkiprofile", "sslkeyandcertificate", "pool", "httppolicyset",
-                 "vsvip", "virtualservice")
+PULUMI_WRITES = (
+    "healthmonitor",
+    "pkiprofile",
+    "sslkeyandcertificate",
+    "pool",
+    "httppolicyset",
+    "vsvip",
+    "virtualservice",
+)
 """What the `pulumi` manager's edge writes (components/edges/avi/component.py); AKO's manager
 leaves all of them to AKO. Either writes `vrfcontext` when it has static routes."""
 
@@ -49,7 +55,7 @@ def switched_off() -> bool:
     return os.environ.get(SWITCH, "").strip().lower() in ("off", "0", "false", "no")
 
 
-def _value(config: Optional[ConfigSource], key: str) -> Any:
+def _value(config: ConfigSource | None, key: str) -> Any:
     if config is None:
         return None
     for candidate in (f"{PROJECT}:{key}", key):
@@ -69,8 +75,9 @@ def _has_routes(avi: dict[str, Any]) -> bool:
     return routes is True and any(isinstance(n, dict) and n.get("podCidr") for n in avi.get("nodes") or [])
 
 
-def edge_needs(avi: dict[str, Any], tenant: str, user: str,
-               vip_names: Optional[tuple[str, ...]] = None) -> preflight.Needs:
+def edge_needs(
+    avi: dict[str, Any], tenant: str, user: str, vip_names: tuple[str, ...] | None = None
+) -> preflight.Needs:
     """The needs of an `edge.avi` section (camelCase keys, as the stack file spells them)."""
     section = {**EDGE_DEFAULTS, **avi}
     writes = PULUMI_WRITES if section["manager"] == "pulumi" else ()
@@ -84,13 +91,19 @@ def edge_needs(avi: dict[str, Any], tenant: str, user: str,
         except ValueError:
             subnet = None
     return preflight.Needs(
-        tenant=tenant, user=user, cloud=section["cloud"], se_group=section["serviceEngineGroup"],
-        vrf=section["vrf"], vip_network=section["vipNetworkName"] if allocated else None,
-        vip_subnet=subnet if allocated else None, vip_names=vip_names if allocated else None,
-        writes=writes)
+        tenant=tenant,
+        user=user,
+        cloud=section["cloud"],
+        se_group=section["serviceEngineGroup"],
+        vrf=section["vrf"],
+        vip_network=section["vipNetworkName"] if allocated else None,
+        vip_subnet=subnet if allocated else None,
+        vip_names=vip_names if allocated else None,
+        writes=writes,
+    )
 
 
-def needs_from_config(config: Optional[ConfigSource], settings: ControllerSettings) -> preflight.Needs:
+def needs_from_config(config: ConfigSource | None, settings: ControllerSettings) -> preflight.Needs:
     """What this stack needs, from the config the engine hands the provider."""
     edge = _value(config, "edge")
     if isinstance(edge, dict) and edge.get("kind") == "avi" and isinstance(edge.get("avi"), dict):
@@ -105,8 +118,9 @@ class FirstContact:
         self._lock = threading.Lock()
         self._reports: dict[tuple[ControllerSettings, preflight.Needs], preflight.Report] = {}
 
-    def ensure(self, reader: preflight.Reader, settings: ControllerSettings, needs: preflight.Needs,
-               kind: str, creating: bool) -> None:
+    def ensure(
+        self, reader: preflight.Reader, settings: ControllerSettings, needs: preflight.Needs, kind: str, creating: bool
+    ) -> None:
         """Raise PreflightFailed when the controller lacks what writing ``kind`` needs."""
         if switched_off():
             return
@@ -131,12 +145,16 @@ def describe(report: preflight.Report, settings: ControllerSettings, kind: str) 
     from .urls import controller_host
 
     count = len(report.problems)
-    lines = [f"Avi preflight: the controller {controller_host(settings.controller)} lacks what this stack needs "
-             f"({count} problem{'s' if count != 1 else ''}; nothing was written for this {kind}):"]
+    lines = [
+        f"Avi preflight: the controller {controller_host(settings.controller)} lacks what this stack needs "
+        f"({count} problem{'s' if count != 1 else ''}; nothing was written for this {kind}):"
+    ]
     lines += [f"  - {p.line()}" for p in report.problems]
     lines += [f"  - not checked: {p.line()}" for p in report.unchecked]
-    lines.append(f"Fix them and run `pulumi up` again; `make preflight STACK=<stack>` checks without deploying "
-                 f"({SWITCH}=off skips this check)")
+    lines.append(
+        f"Fix them and run `pulumi up` again; `make preflight STACK=<stack>` checks without deploying "
+        f"({SWITCH}=off skips this check)"
+    )
     return "\n".join(lines)
 
 

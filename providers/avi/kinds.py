@@ -1,14 +1,15 @@
 """Per-kind behaviour of the provider that the vendor's model does not state: which fields
 force a replacement (top-level, inside keyed lists such as a VsVip's VIPs, and references that
-make an object follow the replacement of what it refers to), which are write-only secrets, what a write answer leaves out and which
+make an object follow the replacement of what it refers to), which are write-only secrets,
+what a write answer leaves out and which
 inputs ``check`` adds. Field names, types, enums, ranges and defaults come from the model table
 (``providers/avi/model``); supporting a new kind means a row here and a root in the table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .model import load as load_model
 
@@ -19,9 +20,9 @@ class KeyedItems:
     at the same position, or a change of one of ``fixed`` in an item whose key is kept, cannot
     be applied in place: the object is replaced."""
 
-    field: str                  # the list, e.g. ``vip``
-    key: str                    # what identifies an item, e.g. ``vip_id``
-    fixed: frozenset[str]       # item fields the controller will not change in place
+    field: str  # the list, e.g. ``vip``
+    key: str  # what identifies an item, e.g. ``vip_id``
+    fixed: frozenset[str]  # item fields the controller will not change in place
 
 
 # A VsVip's VIPs: a real controller refuses a new address ("If a new preferred IP is needed,
@@ -29,16 +30,18 @@ class KeyedItems:
 # supported"), AKO internal/lib/constants.go:129-130. The fixed fields are those the address is
 # chosen from (swagger Vip): the address itself (v4/v6), whether and which family the
 # controller allocates, and the network/subnet it allocates from (IPNetworkSubnet).
-VSVIP_VIPS = KeyedItems(field="vip", key="vip_id", fixed=frozenset({
-    "ip_address", "ip6_address", "auto_allocate_ip", "auto_allocate_ip_type",
-    "ipam_network_subnet"}))
+VSVIP_VIPS = KeyedItems(
+    field="vip",
+    key="vip_id",
+    fixed=frozenset({"ip_address", "ip6_address", "auto_allocate_ip", "auto_allocate_ip_type", "ipam_network_subnet"}),
+)
 
 
 @dataclass(frozen=True)
 class Kind:
     """Facts about one Avi object type."""
 
-    path: str                                   # URL segment: /api/<path>
+    path: str  # URL segment: /api/<path>
     immutable: frozenset[str] = frozenset({"tenant_ref"})
     immutable_items: tuple[KeyedItems, ...] = ()
     # References that make this object follow the replacement of their target. A replaced
@@ -47,8 +50,8 @@ class Kind:
     # engine asks each dependent's diff with the reference unknown; an unknown value here
     # answers "replace", a known new value is an ordinary update.
     follows: frozenset[str] = frozenset()
-    secret: frozenset[str] = frozenset()        # write-only on the controller; kept from state
-    echo_omits: tuple[str, ...] = ()            # nested fields a write answer leaves out
+    secret: frozenset[str] = frozenset()  # write-only on the controller; kept from state
+    echo_omits: tuple[str, ...] = ()  # nested fields a write answer leaves out
     defaults: Mapping[str, object] = field(default_factory=dict)  # added by check when absent
     required: tuple[str, ...] = ("name",)
 
@@ -61,8 +64,7 @@ class Kind:
     def server_owned(self) -> frozenset[str]:
         """Fields only the controller sets (read-only in the model)."""
         fields = load_model().kind_fields(self.path)
-        return frozenset({"uuid", "url", "_last_modified"} |
-                         {k for k, f in fields.items() if f.read_only})
+        return frozenset({"uuid", "url", "_last_modified"} | {k for k, f in fields.items() if f.read_only})
 
     @property
     def ownership(self) -> frozenset[str]:
@@ -70,21 +72,33 @@ class Kind:
         return load_model().ownership_fields(self.path)
 
 
-KINDS: dict[str, Kind] = {k.path: k for k in (
-    Kind(path="virtualservice",
-         immutable=frozenset({"tenant_ref", "cloud_ref", "vrf_context_ref"}),
-         follows=frozenset({"vsvip_ref", "vh_parent_vs_ref"})),
-    Kind(path="vsvip", immutable=frozenset({"tenant_ref", "cloud_ref", "vrf_context_ref"}),
-         immutable_items=(VSVIP_VIPS,)),
-    Kind(path="pool", immutable=frozenset({"tenant_ref", "cloud_ref", "vrf_ref"})),
-    Kind(path="pkiprofile", required=("name", "ca_certs")),
-    Kind(path="sslkeyandcertificate", immutable=frozenset({"tenant_ref", "type"}),
-         secret=frozenset({"key", "key_passphrase"}), echo_omits=("certificate.certificate",),
-         defaults={"type": "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE"},
-         required=("name", "certificate")),
-    Kind(path="httppolicyset"),
-    Kind(path="healthmonitor", required=("name", "type")),
-)}
+KINDS: dict[str, Kind] = {
+    k.path: k
+    for k in (
+        Kind(
+            path="virtualservice",
+            immutable=frozenset({"tenant_ref", "cloud_ref", "vrf_context_ref"}),
+            follows=frozenset({"vsvip_ref", "vh_parent_vs_ref"}),
+        ),
+        Kind(
+            path="vsvip",
+            immutable=frozenset({"tenant_ref", "cloud_ref", "vrf_context_ref"}),
+            immutable_items=(VSVIP_VIPS,),
+        ),
+        Kind(path="pool", immutable=frozenset({"tenant_ref", "cloud_ref", "vrf_ref"})),
+        Kind(path="pkiprofile", required=("name", "ca_certs")),
+        Kind(
+            path="sslkeyandcertificate",
+            immutable=frozenset({"tenant_ref", "type"}),
+            secret=frozenset({"key", "key_passphrase"}),
+            echo_omits=("certificate.certificate",),
+            defaults={"type": "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE"},
+            required=("name", "certificate"),
+        ),
+        Kind(path="httppolicyset"),
+        Kind(path="healthmonitor", required=("name", "type")),
+    )
+}
 
 # Inputs that steer the provider and are never sent to the controller as object fields.
 OWNER_INPUT = "owner_marker"

@@ -8,7 +8,8 @@ megabytes a pull-request comment should not carry.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -27,8 +28,10 @@ def certificate_problem(pem: Any) -> str | None:
     try:
         x509.load_pem_x509_certificate(pem.encode())
     except ValueError:
-        return ("does not parse as an X.509 certificate (the controller refuses it with "
-                "'Import error'); paste the whole PEM block, BEGIN and END lines included")
+        return (
+            "does not parse as an X.509 certificate (the controller refuses it with "
+            "'Import error'); paste the whole PEM block, BEGIN and END lines included"
+        )
     return None
 
 
@@ -55,21 +58,27 @@ def key_problems(key: Any, passphrase: Any) -> list[Problem]:
     if outcome is None:
         return []
     if outcome == "encrypted":
-        return [("key_passphrase", "key is an encrypted private key; set key_passphrase "
-                                   "(as a secret) to its passphrase")]
+        return [
+            ("key_passphrase", "key is an encrypted private key; set key_passphrase (as a secret) to its passphrase")
+        ]
     if outcome == "not-encrypted":
         return [("key_passphrase", "is set but key is not encrypted; remove key_passphrase")]
     if password is not None and _load_key(key, None) == "encrypted":
-        return [("key_passphrase", "does not decrypt key; set the passphrase key was "
-                                   "encrypted with")]
-    return [("key", "does not parse as a PEM private key (the controller refuses it with "
-                    "'Import error'); use a PKCS#8 or traditional RSA/EC key in PEM form")]
+        return [("key_passphrase", "does not decrypt key; set the passphrase key was encrypted with")]
+    return [
+        (
+            "key",
+            "does not parse as a PEM private key (the controller refuses it with "
+            "'Import error'); use a PKCS#8 or traditional RSA/EC key in PEM form",
+        )
+    ]
 
 
 def _pem_encoded(body: dict[str, Any]) -> bool:
     """False when the certificate comes as PKCS#12 or base64, which are not PEM text."""
-    return body.get("format", "SSL_PEM") == "SSL_PEM" and not body.get("certificate_base64") \
-        and not body.get("key_base64")
+    return (
+        body.get("format", "SSL_PEM") == "SSL_PEM" and not body.get("certificate_base64") and not body.get("key_base64")
+    )
 
 
 def _ca_certificates(body: dict[str, Any]) -> Iterator[tuple[str, Any]]:

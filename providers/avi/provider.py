@@ -12,8 +12,16 @@ import ipaddress
 from dataclasses import replace
 from typing import Any
 
-from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult,
-                            DiffResult, ReadResult, ResourceProvider, UpdateResult)
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from . import compare, concurrency, first_contact, readback, shapes, validation
 from .client import AviSession, shared_session
@@ -107,8 +115,7 @@ class AviObjectProvider(_ControllerProvider):
         engine's gRPC carries every number as a double)."""
         return conform.coerce(load_model(), self.kind, managed(props))
 
-    def _outs(self, desired: dict[str, Any], live: dict[str, Any],
-              props: dict[str, Any]) -> dict[str, Any]:
+    def _outs(self, desired: dict[str, Any], live: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
         visible = without_owner_marker(live)
         outs: dict[str, Any] = {}
         for key, want in desired.items():
@@ -134,13 +141,11 @@ class AviObjectProvider(_ControllerProvider):
             return None
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = {k: shapes.normalise(v) for k, v in news.items()
-                  if v is not None and k != "__provider"}
+        inputs = {k: shapes.normalise(v) for k, v in news.items() if v is not None and k != "__provider"}
         for key, value in self._kind.defaults.items():
             inputs.setdefault(key, value)
         body = {k: v for k, v in inputs.items() if k != OWNER_INPUT}
-        failures = [CheckFailure(p, r)
-                    for p, r in validation.validate(self._kind, body, self._version())]
+        failures = [CheckFailure(p, r) for p, r in validation.validate(self._kind, body, self._version())]
         return CheckResult(inputs, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -148,24 +153,20 @@ class AviObjectProvider(_ControllerProvider):
         model = load_model()
         secret = self._kind.secret
         changed = compare.changed_fields(model, self._kind.model, new, old, skip=secret)
-        changed += sorted(k for k in secret & (new.keys() | old.keys())
-                          if self._secret_changed(k, new, old))
+        changed += sorted(k for k in secret & (new.keys() | old.keys()) if self._secret_changed(k, new, old))
         replaces = self._replacing(model, changed, new, old)
         # Avi names are unique per tenant: a replacement that keeps the name cannot be
         # created next to the old object, so the old one goes first
-        return DiffResult(changes=bool(changed), replaces=replaces,
-                          delete_before_replace=bool(replaces))
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces))
 
-    def _replacing(self, model: Any, changed: list[str], new: dict[str, Any],
-                   old: dict[str, Any]) -> list[str]:
+    def _replacing(self, model: Any, changed: list[str], new: dict[str, Any], old: dict[str, Any]) -> list[str]:
         """Which changes force a replacement: the top-level keys (so `pulumi preview --diff`
         marks them), each followed by the exact paths inside keyed lists (what `--json` lists
         as replaceReasons)."""
         kind = self._kind
         # dropping a field from the program only stops managing it; that never replaces
         replaces = [k for k in changed if k in kind.immutable and k in new and k in old]
-        replaces += [k for k in changed if k in kind.follows and k in old
-                     and shapes.is_unknown(new.get(k))]
+        replaces += [k for k in changed if k in kind.follows and k in old and shapes.is_unknown(new.get(k))]
         for items in kind.immutable_items:
             if items.field not in changed:
                 continue
@@ -238,8 +239,9 @@ class AviObjectProvider(_ControllerProvider):
             raise exc.without(self._secrets(news) + self._secrets(olds)) from None
         return UpdateResult(self._outs(desired, live, news))
 
-    def _after_failed_update(self, id_: str, desired: dict[str, Any], dropped: set[str],
-                             news: dict[str, Any], error: AviApiError) -> dict[str, Any]:
+    def _after_failed_update(
+        self, id_: str, desired: dict[str, Any], dropped: set[str], news: dict[str, Any], error: AviApiError
+    ) -> dict[str, Any]:
         """Read the object back after a failed update. A dynamic provider cannot hand the
         engine new state with an error, so: when the outcome was unknown and the controller
         holds everything that was sent, the update did happen and counts as done (the live
@@ -249,23 +251,26 @@ class AviObjectProvider(_ControllerProvider):
         try:
             live = self._api().get(id_)
         except AviApiError as again:
-            raise replace(error, message=f"{error.message}; reading the object back failed "
-                                         f"too ({again.message})") from None
+            raise replace(
+                error, message=f"{error.message}; reading the object back failed too ({again.message})"
+            ) from None
         if live is None:
-            raise replace(error, message=f"{error.message}; the object no longer exists on "
-                                         "the controller") from None
+            raise replace(error, message=f"{error.message}; the object no longer exists on the controller") from None
         outs = self._outs(desired, live, news)
         visible = without_owner_marker(live)
         # a field the live object lacks is not held, whatever _outs keeps for the state
-        held = {**{k: v for k, v in managed(outs).items() if k in visible},
-                **{k: visible[k] for k in dropped if k in visible}}
-        result = readback.compare_held(load_model(), self._kind.model, desired, held, dropped,
-                                       self._kind.secret)
+        held = {
+            **{k: v for k, v in managed(outs).items() if k in visible},
+            **{k: visible[k] for k in dropped if k in visible},
+        }
+        result = readback.compare_held(load_model(), self._kind.model, desired, held, dropped, self._kind.secret)
         if result.applied and outcome_unknown(error):
             return live
-        raise replace(error, message=f"{error.message}; "
-                                     f"{readback.describe(result, desired, held)}",
-                      hint=_update_hint(error, result)) from None
+        raise replace(
+            error,
+            message=f"{error.message}; {readback.describe(result, desired, held)}",
+            hint=_update_hint(error, result),
+        ) from None
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._api().delete(id_, props.get("name"))
@@ -273,8 +278,10 @@ class AviObjectProvider(_ControllerProvider):
 
 def _update_hint(error: AviApiError, result: readback.ReadBack) -> str:
     if outcome_unknown(error):
-        return ("run `pulumi up` again: it refreshes from the controller first "
-                "(Pulumi.yaml options.refresh: always) and sends what still differs")
+        return (
+            "run `pulumi up` again: it refreshes from the controller first "
+            "(Pulumi.yaml options.refresh: always) and sends what still differs"
+        )
     return error.hint
 
 
@@ -288,14 +295,14 @@ def _ip_object(value: Any) -> Any:
 def _prefix_object(value: Any) -> Any:
     if isinstance(value, str):
         net = ipaddress.ip_network(value, strict=True)
-        return {"ip_addr": {"addr": str(net.network_address),
-                            "type": "V4" if net.version == 4 else "V6"},
-                "mask": net.prefixlen}
+        return {
+            "ip_addr": {"addr": str(net.network_address), "type": "V4" if net.version == 4 else "V6"},
+            "mask": net.prefixlen,
+        }
     return value
 
 
-_ROUTE_FIELDS = ("route_id", "prefix", "next_hop", "if_name", "disable_gateway_monitor",
-                 "labels")
+_ROUTE_FIELDS = ("route_id", "prefix", "next_hop", "if_name", "disable_gateway_monitor", "labels")
 _ROUTE_ADDRESS = ("cloud", "vrf", "route_id")
 # check-only input: a default route (0.0.0.0/0, ::/0) is refused unless the resource sets it
 ALLOW_DEFAULT_ROUTE = "allow_default_route"
@@ -306,8 +313,7 @@ class AviStaticRouteProvider(_ControllerProvider):
     """One entry of a VRF context's ``static_routes``, addressed by cloud, VRF and route_id."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = {k: shapes.normalise(v) for k, v in news.items()
-                  if v is not None and k != "__provider"}
+        inputs = {k: shapes.normalise(v) for k, v in news.items() if v is not None and k != "__provider"}
         inputs.setdefault("vrf", "global")
         inputs.setdefault("cloud", "Default-Cloud")
         failures: list[CheckFailure] = []
@@ -317,10 +323,13 @@ class AviStaticRouteProvider(_ControllerProvider):
                 failures.append(CheckFailure(key, problem))
         allow_default = inputs.get(ALLOW_DEFAULT_ROUTE, False)
         if not shapes.is_unknown(allow_default) and not isinstance(allow_default, bool):
-            failures.append(CheckFailure(ALLOW_DEFAULT_ROUTE, "must be true or false, got "
-                                         f"{conform.kind_of(allow_default)}"))
-        for key, convert, checker in (("prefix", _prefix_object, validation.check_cidr),
-                                      ("next_hop", _ip_object, None)):
+            failures.append(
+                CheckFailure(ALLOW_DEFAULT_ROUTE, f"must be true or false, got {conform.kind_of(allow_default)}")
+            )
+        for key, convert, checker in (
+            ("prefix", _prefix_object, validation.check_cidr),
+            ("next_hop", _ip_object, None),
+        ):
             value = inputs.get(key)
             if value is None:
                 failures.append(CheckFailure(key, f"{key} is required"))
@@ -328,8 +337,11 @@ class AviStaticRouteProvider(_ControllerProvider):
             if shapes.is_unknown(value):
                 continue
             if isinstance(value, str):
-                problem = checker(value) if checker else validation.check_ip({"addr": value,
-                    "type": "V6" if ":" in value else "V4"})
+                problem = (
+                    checker(value)
+                    if checker
+                    else validation.check_ip({"addr": value, "type": "V6" if ":" in value else "V4"})
+                )
                 if problem:
                     failures.append(CheckFailure(key, problem))
                     continue
@@ -342,20 +354,22 @@ class AviStaticRouteProvider(_ControllerProvider):
         if isinstance(labels, list) and len(labels) > 1:
             failures.append(CheckFailure("labels", "a static route carries at most one label"))
         reported = {f.property for f in failures}
-        route = {k: v for k, v in inputs.items()
-                 if k not in _ROUTE_ADDRESS and k != ALLOW_DEFAULT_ROUTE or k == "route_id"}
+        route = {
+            k: v for k, v in inputs.items() if k not in _ROUTE_ADDRESS and k != ALLOW_DEFAULT_ROUTE or k == "route_id"
+        }
         text, oversized = validation.bounds(_ROUTE_KIND, route)
         failures += [CheckFailure(p, r) for p, r in text if p not in reported]
         if oversized:
             return CheckResult(inputs, failures)
         validator = conform.Validator(load_model(), unknown=shapes.is_unknown)
         validator.object("StaticRoute", route, "")
-        failures += [CheckFailure(p, r) for p, r in validator.problems
-                     if p.split(".")[0].split("[")[0] not in reported]
+        failures += [CheckFailure(p, r) for p, r in validator.problems if p.split(".")[0].split("[")[0] not in reported]
         reported = {f.property.split(".")[0] for f in failures}
-        failures += [CheckFailure(p, r) for p, r in validation.route_problems(
-                         inputs.get("prefix"), inputs.get("next_hop"), allow_default)
-                     if p not in reported]
+        failures += [
+            CheckFailure(p, r)
+            for p, r in validation.route_problems(inputs.get("prefix"), inputs.get("next_hop"), allow_default)
+            if p not in reported
+        ]
         return CheckResult(inputs, failures)
 
     @staticmethod
@@ -364,23 +378,19 @@ class AviStaticRouteProvider(_ControllerProvider):
 
     @staticmethod
     def _address(props: dict[str, Any]) -> RouteAddress:
-        return RouteAddress(props.get("cloud", "Default-Cloud"), props.get("vrf", "global"),
-                            props["route_id"])
+        return RouteAddress(props.get("cloud", "Default-Cloud"), props.get("vrf", "global"), props["route_id"])
 
-    def _outs(self, where: RouteAddress, desired: dict[str, Any],
-              live: dict[str, Any]) -> dict[str, Any]:
-        outs = {k: shapes.project(v, live[k], k) if k in live else v
-                for k, v in desired.items()}
+    def _outs(self, where: RouteAddress, desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+        outs = {k: shapes.project(v, live[k], k) if k in live else v for k, v in desired.items()}
         return {**outs, "cloud": where.cloud, "vrf": where.vrf, "route_id": where.route_id}
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = set(_ROUTE_FIELDS) | set(_ROUTE_ADDRESS)
-        changed = sorted(k for k in keys
-                         if shapes.is_unknown(news.get(k))
-                         or not shapes.equivalent(news.get(k), olds.get(k), k))
+        changed = sorted(
+            k for k in keys if shapes.is_unknown(news.get(k)) or not shapes.equivalent(news.get(k), olds.get(k), k)
+        )
         replaces = [k for k in changed if k in _ROUTE_ADDRESS]
-        return DiffResult(changes=bool(changed), replaces=replaces,
-                          delete_before_replace=bool(replaces))
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         where, route = self._address(props), self._route(props)

@@ -8,8 +8,9 @@ this module works out which managed fields differ from what was sent and words t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from . import compare
 from .errors import redact
@@ -32,9 +33,14 @@ class ReadBack:
         return not self.differing and not self.unverifiable
 
 
-def compare_held(model: AviModel, type_name: str, sent: Mapping[str, Any],
-                 held: Mapping[str, Any], dropped: Iterable[str],
-                 secret: frozenset[str]) -> ReadBack:
+def compare_held(
+    model: AviModel,
+    type_name: str,
+    sent: Mapping[str, Any],
+    held: Mapping[str, Any],
+    dropped: Iterable[str],
+    secret: frozenset[str],
+) -> ReadBack:
     """``sent``: the managed fields of the update; ``held``: the same fields as the controller
     now shows them (projected onto the sent shape), plus the live values of ``dropped``
     fields, which the update reset to their defaults."""
@@ -49,17 +55,22 @@ def compare_held(model: AviModel, type_name: str, sent: Mapping[str, Any],
 def _shown(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, default=str) if value is not None else "nothing"
     text = redact(text)  # PEM blocks go whole, before any cut
-    return text if len(text) <= _SHOWN else text[:_SHOWN - 3] + "..."
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 
 def describe(result: ReadBack, sent: Mapping[str, Any], held: Mapping[str, Any]) -> str:
     """One sentence: what the controller holds where it differs from what was sent."""
-    parts = [f"{key} = {_shown(held.get(key))} "
-             f"(sent {_shown(sent[key]) if key in sent else 'its default'})"
-             for key in result.differing]
-    text = ("the controller now holds " + "; ".join(parts)) if parts else \
-        "the controller holds every readable managed field as sent"
+    parts = [
+        f"{key} = {_shown(held.get(key))} (sent {_shown(sent[key]) if key in sent else 'its default'})"
+        for key in result.differing
+    ]
+    text = (
+        ("the controller now holds " + "; ".join(parts))
+        if parts
+        else "the controller holds every readable managed field as sent"
+    )
     if result.unverifiable:
-        text += (f"; {', '.join(result.unverifiable)} cannot be read back (write-only), so "
-                 "whether they changed is unknown")
+        text += (
+            f"; {', '.join(result.unverifiable)} cannot be read back (write-only), so whether they changed is unknown"
+        )
     return text

@@ -12,7 +12,7 @@ secret ``mesh-platform:aviPassword``) or AVI_* environment variables, never from
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -30,8 +30,12 @@ def _owner_marker(type_name: str, resource_name: str) -> str:
 
 def _seeded(cls: type, fields: dict[str, Any]) -> dict[str, Any]:
     """Every declared output must exist in the property bag, so seed the absent ones."""
-    props = {name: None for klass in reversed(cls.__mro__)
-             for name in getattr(klass, "__annotations__", {}) if not name.startswith("_")}
+    props = {
+        name: None
+        for klass in reversed(cls.__mro__)
+        for name in getattr(klass, "__annotations__", {})
+        if not name.startswith("_")
+    }
     props.update(fields)
     return props
 
@@ -49,16 +53,16 @@ class _AviObject(Resource):
     name: pulumi.Output[str]
     """The object's name on the controller."""
 
-    def __init__(self, resource_name: str, opts: Optional[pulumi.ResourceOptions] = None,
-                 **fields: Any):
+    def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **fields: Any):
         props = _seeded(type(self), fields)
         props[OWNER_INPUT] = _owner_marker(self._resource_type_name, resource_name)
         for key in self._secret_fields:  # secret whatever the caller passed (plain or Output)
             if fields.get(key) is not None:
                 props[key] = pulumi.Output.secret(fields[key])
         if self._secret_fields:
-            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-                additional_secret_outputs=list(self._secret_fields)))
+            opts = pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=list(self._secret_fields))
+            )
         super().__init__(AviObjectProvider(self._kind), resource_name, props, opts)
 
 
@@ -66,11 +70,11 @@ class AviVirtualService(_AviObject, module="avi", name="VirtualService"):
     """An Avi virtual service (``/api/virtualservice``), e.g. an SNI parent or child shard."""
 
     _kind = "virtualservice"
-    services: pulumi.Output[Optional[list[dict[str, Any]]]]
+    services: pulumi.Output[list[dict[str, Any]] | None]
     """Listening ports, e.g. ``[{"port": 443, "enable_ssl": True}]``."""
-    vsvip_ref: pulumi.Output[Optional[str]]
+    vsvip_ref: pulumi.Output[str | None]
     """The VIP object the service listens on."""
-    pool_ref: pulumi.Output[Optional[str]]
+    pool_ref: pulumi.Output[str | None]
     """Default pool."""
 
 
@@ -78,7 +82,7 @@ class AviVsVip(_AviObject, module="avi", name="VsVip"):
     """An Avi VIP (``/api/vsvip``)."""
 
     _kind = "vsvip"
-    vip: pulumi.Output[Optional[list[dict[str, Any]]]]
+    vip: pulumi.Output[list[dict[str, Any]] | None]
     """VIP entries, e.g. ``[{"ip_address": {"addr": "10.0.0.10", "type": "V4"}}]``."""
 
 
@@ -86,9 +90,9 @@ class AviPool(_AviObject, module="avi", name="Pool"):
     """An Avi pool (``/api/pool``)."""
 
     _kind = "pool"
-    servers: pulumi.Output[Optional[list[dict[str, Any]]]]
+    servers: pulumi.Output[list[dict[str, Any]] | None]
     """Back-end servers, e.g. ``[{"ip": {"addr": "10.0.0.5", "type": "V4"}, "port": 30080}]``."""
-    default_server_port: pulumi.Output[Optional[int]]
+    default_server_port: pulumi.Output[int | None]
     """Port used for servers that do not set their own."""
 
 
@@ -96,7 +100,7 @@ class AviPkiProfile(_AviObject, module="avi", name="PkiProfile"):
     """An Avi PKI profile (``/api/pkiprofile``): CA certificates for verifying peers."""
 
     _kind = "pkiprofile"
-    ca_certs: pulumi.Output[Optional[list[dict[str, Any]]]]
+    ca_certs: pulumi.Output[list[dict[str, Any]] | None]
     """CA certificates, e.g. ``[{"certificate": "-----BEGIN CERTIFICATE-----..."}]``."""
 
 
@@ -111,11 +115,11 @@ class AviSslKeyAndCertificate(_AviObject, module="avi", name="SslKeyAndCertifica
 
     _kind = "sslkeyandcertificate"
     _secret_fields = ("key", "key_passphrase")
-    certificate: pulumi.Output[Optional[dict[str, Any]]]
+    certificate: pulumi.Output[dict[str, Any] | None]
     """``{"certificate": "<PEM>"}``."""
-    key: pulumi.Output[Optional[str]]
+    key: pulumi.Output[str | None]
     """PEM private key (secret)."""
-    key_passphrase: pulumi.Output[Optional[str]]
+    key_passphrase: pulumi.Output[str | None]
     """Passphrase of an encrypted ``key`` (secret)."""
 
 
@@ -123,7 +127,7 @@ class AviHttpPolicySet(_AviObject, module="avi", name="HttpPolicySet"):
     """An Avi HTTP policy set (``/api/httppolicyset``), e.g. an HTTP->HTTPS redirect."""
 
     _kind = "httppolicyset"
-    http_request_policy: pulumi.Output[Optional[dict[str, Any]]]
+    http_request_policy: pulumi.Output[dict[str, Any] | None]
     """``{"rules": [...]}`` as the Avi API defines HTTPRequestRule."""
 
 
@@ -141,19 +145,19 @@ class AviHealthMonitor(_AviObject, module="avi", name="HealthMonitor"):
     _kind = "healthmonitor"
     type: pulumi.Output[str]
     """``HEALTH_MONITOR_HTTP``, ``HEALTH_MONITOR_HTTPS``, ``HEALTH_MONITOR_TCP``, ..."""
-    monitor_port: pulumi.Output[Optional[int]]
+    monitor_port: pulumi.Output[int | None]
     """Probe this port instead of the pool server's port."""
-    send_interval: pulumi.Output[Optional[int]]
+    send_interval: pulumi.Output[int | None]
     """Seconds between probes (controller default 10)."""
-    receive_timeout: pulumi.Output[Optional[int]]
+    receive_timeout: pulumi.Output[int | None]
     """Seconds to wait for an answer; must be less than ``send_interval`` (default 4)."""
-    successful_checks: pulumi.Output[Optional[int]]
+    successful_checks: pulumi.Output[int | None]
     """Consecutive successes before a server is marked up (default 2)."""
-    failed_checks: pulumi.Output[Optional[int]]
+    failed_checks: pulumi.Output[int | None]
     """Consecutive failures before a server is marked down (default 2)."""
-    http_monitor: pulumi.Output[Optional[dict[str, Any]]]
+    http_monitor: pulumi.Output[dict[str, Any] | None]
     """For HTTP: ``{"http_request": ..., "http_response_code": [...], ...}``."""
-    https_monitor: pulumi.Output[Optional[dict[str, Any]]]
+    https_monitor: pulumi.Output[dict[str, Any] | None]
     """For HTTPS: as ``http_monitor`` plus ``ssl_attributes``."""
 
 
@@ -179,10 +183,8 @@ class AviStaticRoute(Resource, module="avi", name="StaticRoute"):
     next_hop: pulumi.Output[dict[str, Any]]
     """Next hop as Avi stores it: ``{"addr": "10.0.0.21", "type": "V4"}``."""
 
-    def __init__(self, resource_name: str, opts: Optional[pulumi.ResourceOptions] = None,
-                 **fields: Any):
-        super().__init__(AviStaticRouteProvider(), resource_name, _seeded(type(self), fields),
-                         opts)
+    def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **fields: Any):
+        super().__init__(AviStaticRouteProvider(), resource_name, _seeded(type(self), fields), opts)
 
 
 def object_kinds_by_type() -> dict[str, str]:
@@ -190,5 +192,13 @@ def object_kinds_by_type() -> dict[str, str]:
     return {cls._resource_type_name: cls._kind for cls in _AviObject.__subclasses__()}
 
 
-__all__ = ["AviVirtualService", "AviVsVip", "AviPool", "AviPkiProfile",
-           "AviSslKeyAndCertificate", "AviHttpPolicySet", "AviHealthMonitor", "AviStaticRoute"]
+__all__ = [
+    "AviVirtualService",
+    "AviVsVip",
+    "AviPool",
+    "AviPkiProfile",
+    "AviSslKeyAndCertificate",
+    "AviHttpPolicySet",
+    "AviHealthMonitor",
+    "AviStaticRoute",
+]

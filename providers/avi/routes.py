@@ -21,8 +21,9 @@ controller (docs/avi-provider.md, "Static routes"):
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from .client import AviSession
@@ -66,7 +67,7 @@ class RouteAddress:
         return f"{self.cloud}/{self.vrf}/{self.route_id}"
 
     @classmethod
-    def parse(cls, id_: str) -> "RouteAddress":
+    def parse(cls, id_: str) -> RouteAddress:
         parts = id_.split("/", 2)
         if len(parts) != 3 or not all(parts):
             raise ValueError(f"static route id must be <cloud>/<vrf>/<route_id>, got {id_!r}")
@@ -86,16 +87,24 @@ class StaticRouteApi:
 
     def _vrf(self, where: RouteAddress) -> dict[str, Any]:
         """The VRF context as the configured tenant finds it (its own or a shared one)."""
-        reply = self.session.call("GET", "/api/vrfcontext", kind=MODEL, name=where.vrf, params={
-            "name": where.vrf, "cloud_ref.name": where.cloud, "include_name": "true"})
+        reply = self.session.call(
+            "GET",
+            "/api/vrfcontext",
+            kind=MODEL,
+            name=where.vrf,
+            params={"name": where.vrf, "cloud_ref.name": where.cloud, "include_name": "true"},
+        )
         if not reply.ok:
-            raise AviApiError(MODEL, where.vrf, reply.status, reply.message(), method="GET",
-                              path="/api/vrfcontext")
+            raise AviApiError(MODEL, where.vrf, reply.status, reply.message(), method="GET", path="/api/vrfcontext")
         results = (reply.body or {}).get("results") or []
         if not results:
-            raise AviApiError(MODEL, where.vrf, 404,
-                              f"no VRF context {where.vrf!r} in cloud {where.cloud!r}",
-                              hint="check the vrf and cloud names of the static route")
+            raise AviApiError(
+                MODEL,
+                where.vrf,
+                404,
+                f"no VRF context {where.vrf!r} in cloud {where.cloud!r}",
+                hint="check the vrf and cloud names of the static route",
+            )
         return results[0]
 
     def _reread(self, vrf: dict[str, Any], tenant: str) -> dict[str, Any]:
@@ -104,8 +113,7 @@ class StaticRouteApi:
         path = f"/api/vrfcontext/{vrf['uuid']}"
         reply = self.session.call("GET", path, kind=MODEL, name=vrf.get("name"), tenant=tenant)
         if not reply.ok:
-            raise AviApiError(MODEL, vrf.get("name"), reply.status, reply.message(),
-                              method="GET", path=path)
+            raise AviApiError(MODEL, vrf.get("name"), reply.status, reply.message(), method="GET", path=path)
         return reply.body
 
     def _owned(self, where: RouteAddress) -> tuple[dict[str, Any], str]:
@@ -120,9 +128,12 @@ class StaticRouteApi:
                 return route
         return None
 
-    def _modify(self, where: RouteAddress,
-                change: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None],
-                holds: Callable[[list[dict[str, Any]]], bool]) -> None:
+    def _modify(
+        self,
+        where: RouteAddress,
+        change: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None],
+        holds: Callable[[list[dict[str, Any]]], bool],
+    ) -> None:
         """Apply ``change`` (None: nothing to do) until a read-back ``holds``."""
         found = self._vrf(where)
         tenant = owner_tenant(found, self.session.settings.tenant)
@@ -138,37 +149,52 @@ class StaticRouteApi:
                     return  # what the change asks for is what the VRF holds
                 path = f"/api/vrfcontext/{vrf['uuid']}"
                 body = {**vrf, "static_routes": routes}
-                reply = self.session.call("PUT", path, kind=MODEL, name=where.vrf, body=body,
-                                          tenant=tenant)
+                reply = self.session.call("PUT", path, kind=MODEL, name=where.vrf, body=body, tenant=tenant)
                 if reply.status == 412:
                     continue  # someone else wrote in between: apply to a fresh copy
                 if not reply.ok:
-                    raise AviApiError(MODEL, where.vrf, reply.status, reply.message(),
-                                      method="PUT", path=path,
-                                      hint=_write_hint(reply.status, reply.message(), tenant))
+                    raise AviApiError(
+                        MODEL,
+                        where.vrf,
+                        reply.status,
+                        reply.message(),
+                        method="PUT",
+                        path=path,
+                        hint=_write_hint(reply.status, reply.message(), tenant),
+                    )
                 vrf = self._reread(vrf, tenant)
                 if holds(vrf.get("static_routes") or []):
                     return
                 # the read-back does not show the change: another writer replaced the list
-        raise AviApiError(MODEL, where.vrf, 412, f"route {where.route_id}: the change did not "
-                          f"hold after {ATTEMPTS} writes (other writers keep replacing the "
-                          "VRF's routes)", hint="find the other writer of this VRF's routes "
-                          "(AKO with the same cluster name, another stack) and run `pulumi up` "
-                          "again")
+        raise AviApiError(
+            MODEL,
+            where.vrf,
+            412,
+            f"route {where.route_id}: the change did not "
+            f"hold after {ATTEMPTS} writes (other writers keep replacing the "
+            "VRF's routes)",
+            hint="find the other writer of this VRF's routes "
+            "(AKO with the same cluster name, another stack) and run `pulumi up` "
+            "again",
+        )
 
     def put(self, where: RouteAddress, route: dict[str, Any], *, adopt_only: bool) -> None:
         """Add or replace the route. With ``adopt_only`` an existing entry under the same
         route_id is taken over only if it is the same route (a retried create)."""
+
         def change(routes: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
             for i, existing in enumerate(routes):
                 if existing.get("route_id") != where.route_id:
                     continue
                 if adopt_only and not same_route(existing, route):
                     raise AviApiError(
-                        MODEL, where.vrf, 409,
+                        MODEL,
+                        where.vrf,
+                        409,
                         f"route_id {where.route_id!r} already exists with another destination "
                         f"or next hop ({existing.get('prefix')} via {existing.get('next_hop')})",
-                        hint=f"`pulumi import` it as {where.id} or pick another route_id")
+                        hint=f"`pulumi import` it as {where.id} or pick another route_id",
+                    )
                 if holds(routes):
                     return None
                 routes[i] = route
@@ -177,8 +203,10 @@ class StaticRouteApi:
 
         def holds(routes: list[dict[str, Any]]) -> bool:
             # every field sent, as sent; the controller may add defaults of its own
-            return any(r.get("route_id") == where.route_id
-                       and all(r.get(k) == v for k, v in route.items()) for r in routes)
+            return any(
+                r.get("route_id") == where.route_id and all(r.get(k) == v for k, v in route.items()) for r in routes
+            )
+
         self._modify(where, change, holds)
 
     def remove(self, where: RouteAddress) -> None:
@@ -188,11 +216,14 @@ class StaticRouteApi:
 
         def holds(routes: list[dict[str, Any]]) -> bool:
             return all(r.get("route_id") != where.route_id for r in routes)
+
         self._modify(where, change, holds)
 
 
 def _write_hint(status: int, message: str, tenant: str) -> str:
     if status in (400, 403) and "VrfContext" in message:
-        return (f"the VRF context belongs to tenant {tenant!r}; the controller user needs a "
-                "role that may write VRF contexts there (an Application-Admin may not)")
+        return (
+            f"the VRF context belongs to tenant {tenant!r}; the controller user needs a "
+            "role that may write VRF contexts there (an Application-Admin may not)"
+        )
     return ""

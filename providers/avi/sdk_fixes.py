@@ -24,7 +24,8 @@ from __future__ import annotations
 import functools
 import pickle
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pulumi.dynamic.dynamic as _sdk_dynamic
 
@@ -51,9 +52,11 @@ def _restoring(original: Callable[[Any], str]) -> Callable[[Any], str]:
         with _LOCK:
             if key is not None and key in _BLOBS:
                 return _BLOBS[key]
-            saved = {name: pickle._Pickler.__dict__[name]
-                     for name in ("_batch_setitems", "save_dict")
-                     if name in pickle._Pickler.__dict__}
+            saved = {
+                name: pickle._Pickler.__dict__[name]
+                for name in ("_batch_setitems", "save_dict")
+                if name in pickle._Pickler.__dict__
+            }
             try:
                 blob = original(provider)
             finally:

@@ -13,8 +13,10 @@ from pulumi.runtime import rpc
 
 from .model.refs import is_ref_key
 
-_REF = re.compile(r"^(?:https?://[^/]+)?/api/(?P<type>[a-z0-9_-]+)/?(?P<uuid>[^/?#]*)/?"
-                  r"(?:\?(?P<query>[^#]*))?(?:#(?P<name>.*))?$")
+_REF = re.compile(
+    r"^(?:https?://[^/]+)?/api/(?P<type>[a-z0-9_-]+)/?(?P<uuid>[^/?#]*)/?"
+    r"(?:\?(?P<query>[^#]*))?(?:#(?P<name>.*))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,7 @@ def project(desired: Any, live: Any, key: str = "") -> Any:
     if isinstance(desired, dict) and isinstance(live, dict):
         return {k: project(v, live[k], k) for k, v in desired.items() if k in live}
     if isinstance(desired, list) and isinstance(live, list):
-        return [project(desired[i], item, key) if i < len(desired) else item
-                for i, item in enumerate(live)]
+        return [project(desired[i], item, key) if i < len(desired) else item for i, item in enumerate(live)]
     return live
 
 
@@ -98,11 +99,9 @@ def equivalent(desired: Any, actual: Any, key: str = "") -> bool:
             return len(desired) == len(actual) and all(map(same_ref, desired, actual))
         return same_ref(desired, actual)
     if isinstance(desired, dict) and isinstance(actual, dict):
-        return desired.keys() == actual.keys() and all(
-            equivalent(v, actual[k], k) for k, v in desired.items())
+        return desired.keys() == actual.keys() and all(equivalent(v, actual[k], k) for k, v in desired.items())
     if isinstance(desired, list) and isinstance(actual, list):
-        return len(desired) == len(actual) and all(
-            equivalent(d, a, key) for d, a in zip(desired, actual))
+        return len(desired) == len(actual) and all(equivalent(d, a, key) for d, a in zip(desired, actual, strict=False))
     return normalise(desired) == normalise(actual)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from typing import Any, Iterator, TypeGuard
+from collections.abc import Iterator
+from typing import Any, TypeGuard
 
 from . import pem_inputs
 from .kinds import Kind
@@ -25,10 +26,10 @@ Problem = tuple[str, str]
 # AKO refuses to create an object whose name is longer (AVI_OBJ_NAME_MAX_LENGTH = 255,
 # internal/lib/constants.go); the edge's own names keep to it (components/avi/naming.py).
 MAX_NAME = 255
-MAX_STRING = 64 * 1024      # any ordinary string field
-MAX_PEM = 1024 * 1024       # a certificate, chain, CRL or key
-MAX_DEPTH = 32              # the deepest Avi object this provider manages is under 10 levels
-MAX_FIELD_NAME = 128        # the longest field name in the model is under 64 characters
+MAX_STRING = 64 * 1024  # any ordinary string field
+MAX_PEM = 1024 * 1024  # a certificate, chain, CRL or key
+MAX_DEPTH = 32  # the deepest Avi object this provider manages is under 10 levels
+MAX_FIELD_NAME = 128  # the longest field name in the model is under 64 characters
 _PEM_FIELDS: dict[str, frozenset[str]] = {
     "sslkeyandcertificate": frozenset({"key", "certificate.certificate"}),
     "pkiprofile": frozenset({"ca_certs[].certificate", "crls[].body"}),
@@ -41,12 +42,18 @@ _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # In any string: C0 controls other than tab/newline/return, DEL, lone surrogates (not text), and
 # the characters that make text display in another order than it is stored or hide text (Trojan
 # Source, CVE-2021-42574): bidi embeddings, overrides, isolates and marks, zero-width characters.
-_NEVER_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b-\u200f"
-                            "\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]")
-_UNNAMED = {"Cc": "control character", "Cs": "lone surrogate", "Co": "private-use character",
-            "Cn": "unassigned code point"}
-NAME_CHARACTERS = ("letters, digits, spaces and . @ + - _ (Avi's documented set) and no "
-                   "control, format or invisible characters")
+_NEVER_IN_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+_UNNAMED = {
+    "Cc": "control character",
+    "Cs": "lone surrogate",
+    "Co": "private-use character",
+    "Cn": "unassigned code point",
+}
+NAME_CHARACTERS = (
+    "letters, digits, spaces and . @ + - _ (Avi's documented set) and no control, format or invisible characters"
+)
 
 
 def _char_name(c: str) -> str:
@@ -72,8 +79,9 @@ def check_name(value: Any, what: str = "name") -> str | None:
         return f"{what} must not start or end with whitespace"
     bad = [c for c in value if c in _REFERENCE_BREAKING or unicodedata.category(c) in _INVISIBLE]
     if bad:
-        return (f"{what} contains characters Avi names cannot carry: "
-                f"{_describe_chars(value, bad)}; use {NAME_CHARACTERS}")
+        return (
+            f"{what} contains characters Avi names cannot carry: {_describe_chars(value, bad)}; use {NAME_CHARACTERS}"
+        )
     return None
 
 
@@ -125,8 +133,7 @@ def text_problem(pattern: str, value: Any, pem_fields: frozenset[str]) -> tuple[
         return f"is {len(value)} characters long; a {kind} may have at most {limit}", True
     bad = _NEVER_IN_TEXT.findall(value)
     if bad:
-        return (f"contains control or invisible characters: {_describe_chars(value, bad)}; "
-                "remove them"), False
+        return (f"contains control or invisible characters: {_describe_chars(value, bad)}; remove them"), False
     return None
 
 
@@ -157,8 +164,9 @@ def port_ranges(kind: Kind, props: dict[str, Any]) -> list[Problem]:
         if not (_is_int(port) and _is_int(end)):
             continue
         if end != 0 and end < port:
-            found.append((f"services[{i}].port_range_end",
-                          f"must be at least port ({port}), or 0 for a single port; got {end}"))
+            found.append(
+                (f"services[{i}].port_range_end", f"must be at least port ({port}), or 0 for a single port; got {end}")
+            )
     return found
 
 
@@ -171,8 +179,10 @@ def check_ip(value: Any) -> str | None:
     if is_unknown(value):
         return None
     if not isinstance(value, dict) or "addr" not in value:
-        return ("must be an address such as '10.0.0.1' or an object like "
-                f"{{'addr': '10.0.0.1', 'type': 'V4'}}, got {kind_of(value)}")
+        return (
+            "must be an address such as '10.0.0.1' or an object like "
+            f"{{'addr': '10.0.0.1', 'type': 'V4'}}, got {kind_of(value)}"
+        )
     return conform.ip_problem(value, is_unknown)
 
 
@@ -182,8 +192,10 @@ def check_cidr(value: Any) -> str | None:
     try:
         ipaddress.ip_network(value, strict=True)
     except (ValueError, TypeError):
-        return (f"must be a network in CIDR form such as '10.244.1.0/24' with no host bits set, "
-                f"got {kind_of(value)} that is not")
+        return (
+            f"must be a network in CIDR form such as '10.244.1.0/24' with no host bits set, "
+            f"got {kind_of(value)} that is not"
+        )
     return None
 
 
@@ -205,20 +217,29 @@ def route_problems(prefix: Any, next_hop: Any, allow_default: Any) -> list[Probl
     prefix_family = _family(prefix.get("ip_addr"))
     hop_family = _family(next_hop)
     if prefix_family and hop_family and prefix_family != hop_family:
-        found.append(("next_hop", f"is an IPv{hop_family} address but prefix is an "
-                                  f"IPv{prefix_family} network; a next hop must be of the "
-                                  "prefix's family"))
+        found.append(
+            (
+                "next_hop",
+                f"is an IPv{hop_family} address but prefix is an "
+                f"IPv{prefix_family} network; a next hop must be of the "
+                "prefix's family",
+            )
+        )
     mask = prefix.get("mask")
     if prefix_family and mask == 0 and allow_default is not True:
         default = "0.0.0.0/0" if prefix_family == 4 else "::/0"
-        found.append(("prefix", f"{default} is a default route, which sends all traffic "
-                                "without a more specific route to next_hop; set "
-                                "allow_default_route: true on the resource if that is meant"))
+        found.append(
+            (
+                "prefix",
+                f"{default} is a default route, which sends all traffic "
+                "without a more specific route to next_hop; set "
+                "allow_default_route: true on the resource if that is meant",
+            )
+        )
     return found
 
 
-def validate(kind: Kind, props: dict[str, Any],
-             version: tuple[int, ...] | None = None) -> list[tuple[str, str]]:
+def validate(kind: Kind, props: dict[str, Any], version: tuple[int, ...] | None = None) -> list[tuple[str, str]]:
     """Return ``(property, reason)`` pairs for every problem found, checked against the
     controller's model: unknown fields (with a suggestion), types of containers and nested
     objects, enums, ranges (including special values such as port 0), references, prefixes;
@@ -239,10 +260,8 @@ def validate(kind: Kind, props: dict[str, Any],
     if oversized:
         return failures  # do not parse megabytes or walk a body that deep any further
     body = {k: v for k, v in props.items() if k not in kind.server_owned}
-    failures += conform.validate(load_model(), kind.path, body, unknown=is_unknown,
-                                 version=version)
+    failures += conform.validate(load_model(), kind.path, body, unknown=is_unknown, version=version)
     reported = {path for path, _ in failures}
-    failures += [p for p in pem_inputs.problems(kind.path, body, is_unknown)
-                 if p[0] not in reported]
+    failures += [p for p in pem_inputs.problems(kind.path, body, is_unknown) if p[0] not in reported]
     failures += port_ranges(kind, body)
     return failures

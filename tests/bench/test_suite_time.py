@@ -27,8 +27,13 @@ def test_a_failing_suite_makes_the_benchmark_fail(capsys):
     assert "(exit 4)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("option, message", [(["--runs", "0"], "--runs must be between 1 and 20, got 0"),
-                                             (["--slowest", "-1"], "--slowest must be between 0 and 1000")])
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--runs", "0"], "--runs must be between 1 and 20, got 0"),
+        (["--slowest", "-1"], "--slowest must be between 0 and 1000"),
+    ],
+)
 def test_out_of_range_options_are_refused(option, message, capsys):
     with pytest.raises(SystemExit) as stopped:
         suite_time.main(option)

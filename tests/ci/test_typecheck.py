@@ -15,8 +15,16 @@ from tools.mockrun import PROJECT_DIR
 
 SETTINGS = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["tool"]["mypy"]
 CHECKED = ("__main__.py", "project.py", "components", "providers", "tools", "bench")
-STRICT = ("strict", "disallow_untyped_defs", "check_untyped_defs", "disallow_any_generics",
-          "warn_unused_ignores", "warn_redundant_casts", "no_implicit_optional", "strict_equality")
+STRICT = (
+    "strict",
+    "disallow_untyped_defs",
+    "check_untyped_defs",
+    "disallow_any_generics",
+    "warn_unused_ignores",
+    "warn_redundant_casts",
+    "no_implicit_optional",
+    "strict_equality",
+)
 IGNORE = re.compile(r"#\s*type:\s*ignore(?P<codes>\[[a-z0-9-]+(?:,\s*[a-z0-9-]+)*\])?(?P<rest>.*)")
 
 
@@ -32,8 +40,11 @@ def test_the_checked_packages_and_strict_settings():
     assert tuple(SETTINGS["files"]) == CHECKED
     assert SETTINGS["python_version"] == "3.11"
     assert "follow_imports" not in SETTINGS  # no module's errors are silenced
-    python_roots = {path.parts[0] for path in (p.relative_to(PROJECT_DIR) for p in PROJECT_DIR.glob("*/**/*.py"))
-                    if path.parts[0] not in {"tests", ".venv", ".tools", ".git", "node_modules"}}
+    python_roots = {
+        path.parts[0]
+        for path in (p.relative_to(PROJECT_DIR) for p in PROJECT_DIR.glob("*/**/*.py"))
+        if path.parts[0] not in {"tests", ".venv", ".tools", ".git", "node_modules"}
+    }
     assert python_roots <= set(CHECKED), f"not type-checked: {sorted(python_roots - set(CHECKED))}"
     assert [key for key in STRICT if SETTINGS.get(key) is not True] == []
 
@@ -75,16 +86,34 @@ def test_the_settings_refuse_an_untyped_function(tmp_path):
     # the settings file, not the defaults, decides: an unannotated function is an error under it
     module = tmp_path / "untyped_example.py"
     module.write_text("def double(value):\n    return value * 2\n")
-    result = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(PROJECT_DIR / "pyproject.toml"),
-                             "--cache-dir", str(tmp_path / "cache"), str(module)],
-                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(PROJECT_DIR / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(module),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "[no-untyped-def]" in result.stdout
 
 
 def test_make_test_type_checks_before_the_suite():
-    dry = subprocess.run(["make", "--no-print-directory", "-n", "-C", str(PROJECT_DIR), "test"],
-                         capture_output=True, text=True, timeout=60).stdout.splitlines()
+    dry = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-C", str(PROJECT_DIR), "test"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.splitlines()
     commands = [line.strip() for line in dry]
     assert ".venv/bin/python -m mypy" in commands
+    assert ".venv/bin/python -m ruff check ." in commands and ".venv/bin/python -m ruff format --check ." in commands
     assert commands.index(".venv/bin/python -m mypy") < commands.index(".venv/bin/python -m pytest")

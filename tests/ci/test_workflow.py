@@ -100,9 +100,10 @@ def test_docs_name_no_seed_documents(page):
 @pytest.mark.parametrize("page", ["README.md", "docs/dev-stack.md"])
 def test_walk_through_goes_from_up_to_curl_to_down(page):
     text = (PROJECT_DIR / page).read_text()
-    walk = text[text.index("# Walk-through"):]
-    order = [walk.index(step) for step in ("make up STACK=dev", "make outputs STACK=dev", "curl -H",
-                                           "make down STACK=dev")]
+    walk = text[text.index("# Walk-through") :]
+    order = [
+        walk.index(step) for step in ("make up STACK=dev", "make outputs STACK=dev", "curl -H", "make down STACK=dev")
+    ]
     assert order == sorted(order)
 
 
@@ -110,7 +111,8 @@ def test_walk_through_goes_from_up_to_curl_to_down(page):
 # that SHA was read from, as a comment (what Dependabot updates along with the SHA).
 PINNED_USES = re.compile(
     r"^\s*(?:-\s+)?uses:\s+(?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_./-]+)?)"
-    r"@(?P<sha>[0-9a-f]{40})\s+#\s+(?P<tag>v\d+\.\d+\.\d+)\s*$")
+    r"@(?P<sha>[0-9a-f]{40})\s+#\s+(?P<tag>v\d+\.\d+\.\d+)\s*$"
+)
 
 
 def _uses_lines(path: Path) -> list[str]:
@@ -138,21 +140,27 @@ def test_one_action_is_pinned_to_one_commit_everywhere(workflow):
     assert not drifting, f"{path.name}: one action at several commits: {drifting}"
 
 
-@pytest.mark.parametrize("line", [
-    "      - uses: actions/checkout@v7",
-    "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1",
-    "      - uses: actions/checkout@3d3c42e5 # v7.0.1",
-    "      - uses: actions/checkout@main # v7.0.1",
-    "        uses: azure/login@F5D393AE46F8FDE4BE8B75F32E3FC50E654AD0CA # v3.0.1",
-    "        uses: azure/login@f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca # latest",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "      - uses: actions/checkout@v7",
+        "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1",
+        "      - uses: actions/checkout@3d3c42e5 # v7.0.1",
+        "      - uses: actions/checkout@main # v7.0.1",
+        "        uses: azure/login@F5D393AE46F8FDE4BE8B75F32E3FC50E654AD0CA # v3.0.1",
+        "        uses: azure/login@f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca # latest",
+    ],
+)
 def test_the_pin_rule_refuses_tags_branches_and_short_shas(line):
     assert not PINNED_USES.match(line)
 
 
-@pytest.mark.parametrize("line", [
-    "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
-    "        uses: github/codeql-action/init@3d3c42e5aac5ba805825da76410c181273ba90b1 # v4.1.0",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+        "        uses: github/codeql-action/init@3d3c42e5aac5ba805825da76410c181273ba90b1 # v4.1.0",
+    ],
+)
 def test_the_pin_rule_accepts_a_sha_with_its_tag(line):
     assert PINNED_USES.match(line)

@@ -46,9 +46,13 @@ def test_no_component_args_carry_a_provider_or_depends_on():
     for path in sorted(COMPONENTS.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ClassDef) and node.name.endswith("Args"):
-                fields += [f"{node.name}.{item.target.id}" for item in node.body
-                           if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-                           and item.target.id in ("provider", "providers", "depends_on")]
+                fields += [
+                    f"{node.name}.{item.target.id}"
+                    for item in node.body
+                    if isinstance(item, ast.AnnAssign)
+                    and isinstance(item.target, ast.Name)
+                    and item.target.id in ("provider", "providers", "depends_on")
+                ]
     assert fields == []
 
 
@@ -60,8 +64,13 @@ def _component_tokens() -> list[tuple[Path, str, str]]:
             if not isinstance(node, ast.ClassDef):
                 continue
             for call in _calls(node):
-                if (isinstance(call.func, ast.Attribute) and call.func.attr == "__init__" and call.args
-                        and isinstance(call.args[0], ast.Constant) and str(call.args[0].value).startswith("mesh-")):
+                if (
+                    isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "__init__"
+                    and call.args
+                    and isinstance(call.args[0], ast.Constant)
+                    and str(call.args[0].value).startswith("mesh-")
+                ):
                     found.append((path, node.name, call.args[0].value))
     return found
 
@@ -79,11 +88,13 @@ def test_every_type_token_names_its_package_and_class():
 def test_the_composition_root_imports_everything_at_the_top():
     tree = ast.parse((PROJECT_DIR / "__main__.py").read_text())
     top = {id(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))}
-    nested = [node.lineno for node in ast.walk(tree)
-              if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top]
+    nested = [
+        node.lineno for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top
+    ]
     assert nested == []
-    first_statement = next(i for i, node in enumerate(tree.body)
-                           if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr)))
+    first_statement = next(
+        i for i, node in enumerate(tree.body) if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr))
+    )
     assert all(not isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body[first_statement:])
 
 

@@ -54,7 +54,11 @@ def test_every_certificate_keeps_its_period_and_renews_early(run_stack, stack):
 
 def test_the_stacks_issue_every_kind_of_certificate(run_stack):
     """The periods above are checked only where a stack issues them: every one of them is issued somewhere."""
-    issued = {c.name for stack in STACK_NAMES for c in run_stack(stack).of_type(SELF_SIGNED) + run_stack(stack).of_type(SIGNED)}
+    issued = {
+        c.name
+        for stack in STACK_NAMES
+        for c in run_stack(stack).of_type(SELF_SIGNED) + run_stack(stack).of_type(SIGNED)
+    }
     assert issued == set(PERIODS)
 
 
@@ -82,8 +86,13 @@ def test_only_the_issuer_declares_pulumi_tls_resources():
         if path == issuer:
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(name == "pulumi_tls" or name.startswith("pulumi_tls.") for name in names):
                 offenders.append(f"{path.relative_to(PROJECT_DIR)}:{node.lineno}")
     assert not offenders, f"import pulumi_tls only in components/tls_issuer.py: {offenders}"

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, NamedTuple, Optional
+from typing import NamedTuple
 from urllib.parse import unquote
 
 import pytest
@@ -52,7 +53,7 @@ def prose_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-def links_in(path: Path, text: Optional[str] = None) -> list[Link]:
+def links_in(path: Path, text: str | None = None) -> list[Link]:
     """Every link of a Markdown file, code spans and code blocks left out."""
     text = path.read_text() if text is None else text
     found = []
@@ -92,18 +93,24 @@ def anchors_in(text: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def repository_paths() -> Optional[frozenset[Path]]:
+def repository_paths() -> frozenset[Path] | None:
     """Files git tracks or would track (ignored ones left out); None outside a git checkout."""
     try:
-        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                                cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60, check=True)
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     files = {PROJECT_DIR / name for name in listed.stdout.split("\0") if name}
     return frozenset(files | {parent for path in files for parent in path.parents})
 
 
-def link_problem(link: Link, known: Optional[frozenset[Path]]) -> Optional[str]:
+def link_problem(link: Link, known: frozenset[Path] | None) -> str | None:
     """Why a relative link does not resolve, or None when it does (external links are not followed)."""
     if EXTERNAL.match(link.target):
         return None
@@ -127,15 +134,19 @@ def where(link: Link) -> str:
 @pytest.mark.parametrize("page", DOC_FILES, ids=lambda p: str(p.relative_to(PROJECT_DIR)))
 def test_every_relative_link_points_at_a_file_and_heading_that_exist(page):
     known = repository_paths()
-    problems = [f"{where(link)} {problem}" for link in links_in(page)
-                if (problem := link_problem(link, known)) is not None]
+    problems = [
+        f"{where(link)} {problem}" for link in links_in(page) if (problem := link_problem(link, known)) is not None
+    ]
     assert not problems, "\n".join(problems)
 
 
 def test_every_docs_page_is_reachable_from_the_readme_or_the_docs_index():
-    linked = {(link.source.parent / unquote(link.target.partition("#")[0])).resolve()
-              for source in (README, DOCS_INDEX) for link in links_in(source)
-              if not EXTERNAL.match(link.target) and link.target.partition("#")[0]}
+    linked = {
+        (link.source.parent / unquote(link.target.partition("#")[0])).resolve()
+        for source in (README, DOCS_INDEX)
+        for link in links_in(source)
+        if not EXTERNAL.match(link.target) and link.target.partition("#")[0]
+    }
     assert DOCS_INDEX in linked, "README.md does not link docs/README.md"
     orphans = [page.name for page in DOC_FILES[1:] if page != DOCS_INDEX and page not in linked]
     assert not orphans, f"docs pages linked from neither README.md nor docs/README.md: {orphans}"
@@ -143,20 +154,30 @@ def test_every_docs_page_is_reachable_from_the_readme_or_the_docs_index():
 
 def test_the_readme_stays_within_its_line_budget():
     lines = len(README.read_text().splitlines())
-    assert lines <= README_LINE_BUDGET, f"README.md has {lines} lines; move detail into docs/ (budget {README_LINE_BUDGET})"
+    assert lines <= README_LINE_BUDGET, (
+        f"README.md has {lines} lines; move detail into docs/ (budget {README_LINE_BUDGET})"
+    )
 
 
 # -- the checks themselves ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("heading, anchor", [
-    ("What changed from the older Ambassador-with-Istio recipe, and why",
-     "what-changed-from-the-older-ambassador-with-istio-recipe-and-why"),
-    ("Istio integration (Istio >= 1.10)", "istio-integration-istio--110"),
-    ("Avi edge (`components/edges/avi/`: `component.py`)", "avi-edge-componentsedgesavi-componentpy"),
-    ("AKO inside the mesh (after the [AKO docs](https://example.com/x.md))", "ako-inside-the-mesh-after-the-ako-docs"),
-    ("**Identity** of `edge_avi`", "identity-of-edge_avi"),
-])
+@pytest.mark.parametrize(
+    "heading, anchor",
+    [
+        (
+            "What changed from the older Ambassador-with-Istio recipe, and why",
+            "what-changed-from-the-older-ambassador-with-istio-recipe-and-why",
+        ),
+        ("Istio integration (Istio >= 1.10)", "istio-integration-istio--110"),
+        ("Avi edge (`components/edges/avi/`: `component.py`)", "avi-edge-componentsedgesavi-componentpy"),
+        (
+            "AKO inside the mesh (after the [AKO docs](https://example.com/x.md))",
+            "ako-inside-the-mesh-after-the-ako-docs",
+        ),
+        ("**Identity** of `edge_avi`", "identity-of-edge_avi"),
+    ],
+)
 def test_anchors_follow_githubs_slugs(heading, anchor):
     assert anchors_in(f"# {heading}\n") == {anchor}
 
@@ -168,9 +189,17 @@ def test_repeated_headings_are_numbered_and_code_blocks_hold_no_headings():
 
 def test_a_broken_link_a_missing_anchor_and_an_escape_are_each_reported():
     page = DOCS_DIR / "probe.md"
-    text = ("[ok](../README.md#read-on) [file](nosuch.md) [anchor](../README.md#nosuch)\n"
-            "[out](../../elsewhere.md) [abs](/README.md) `[code](nosuch.md)` [web](https://example.com/nosuch)\n"
-            "```\n[fenced](nosuch.md)\n```\n")
+    text = (
+        "[ok](../README.md#read-on) [file](nosuch.md) [anchor](../README.md#nosuch)\n"
+        "[out](../../elsewhere.md) [abs](/README.md) `[code](nosuch.md)` [web](https://example.com/nosuch)\n"
+        "```\n[fenced](nosuch.md)\n```\n"
+    )
     problems = [link_problem(link, None) for link in links_in(page, text)]
-    assert problems == [None, "no such file in the repository", "no heading with anchor #nosuch in README.md",
-                        "points outside the repository", "absolute path; use one relative to the page", None]
+    assert problems == [
+        None,
+        "no such file in the repository",
+        "no heading with anchor #nosuch in README.md",
+        "points outside the repository",
+        "absolute path; use one relative to the page",
+        None,
+    ]

@@ -21,9 +21,10 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any
 
 import grpc
 from pulumi.runtime import rpc
@@ -37,14 +38,19 @@ MOCK_URL = "https://avi.mock/api/"
 
 
 @contextmanager
-def dynamic_provider_server(args: Sequence[str] = ("-m", "pulumi.dynamic"), stderr: IO[bytes] | None = None
-                            ) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+def dynamic_provider_server(
+    args: Sequence[str] = ("-m", "pulumi.dynamic"), stderr: IO[bytes] | None = None
+) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     """`python -m pulumi.dynamic` as the engine starts it (or `python <args>`); yields a stub connected to
     it. `stderr`, a file, receives what the server writes there (the engine's log of a provider)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-           "PULUMI_PROJECT": "mesh-platform"}
-    proc = subprocess.Popen([sys.executable, *args], cwd=str(REPO), env=env,
-                            stdout=subprocess.PIPE, stderr=stderr or subprocess.PIPE)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        "PULUMI_PROJECT": "mesh-platform",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=stderr or subprocess.PIPE
+    )
     try:
         port = int(proc.stdout.readline().decode().strip())
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -146,8 +152,9 @@ class Engine:
             news = self._substitute(reveal(r.inputs))
             urn = self._urn(r.type, r.name)
             known = self.state.get(r.name) or condemned.get(r.name)
-            check = self.stub.Check(provider_pb2.CheckRequest(
-                urn=urn, olds=known.inputs if known else struct({}), news=struct(news)))
+            check = self.stub.Check(
+                provider_pb2.CheckRequest(urn=urn, olds=known.inputs if known else struct({}), news=struct(news))
+            )
             assert list(check.failures) == [], (r.name, [(f.property, f.reason) for f in check.failures])
             if r.name in condemned:  # the engine's "recreating": created again, no Diff
                 del condemned[r.name]
@@ -157,8 +164,9 @@ class Engine:
                 self._create(r.name, r.type, urn, check.inputs)
                 changes.created.append(r.name)
             else:
-                diff = self.stub.Diff(provider_pb2.DiffRequest(id=known.id, urn=urn, olds=known.outputs,
-                                                               news=check.inputs))
+                diff = self.stub.Diff(
+                    provider_pb2.DiffRequest(id=known.id, urn=urn, olds=known.outputs, news=check.inputs)
+                )
                 if diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces):
                     assert diff.deleteBeforeReplace, f"{r.name}: create-before-delete is not modelled here"
                     changes.replace_keys[r.name] = list(diff.replaces)
@@ -171,8 +179,9 @@ class Engine:
                     self._create(r.name, r.type, urn, check.inputs)
                     changes.replaced.append(r.name)
                 elif diff.changes == provider_pb2.DiffResponse.DIFF_SOME:
-                    updated = self.stub.Update(provider_pb2.UpdateRequest(
-                        id=known.id, urn=urn, olds=known.outputs, news=check.inputs))
+                    updated = self.stub.Update(
+                        provider_pb2.UpdateRequest(id=known.id, urn=urn, olds=known.outputs, news=check.inputs)
+                    )
                     self.state[r.name] = Deployed(r.type, known.id, check.inputs, updated.properties)
                     changes.updated.append(r.name)
             self._remember_url(r.name, self.state[r.name])
@@ -195,8 +204,11 @@ class Engine:
                 continue
             deployed = self.state[name]
             inputs = {**props(deployed.inputs), **{k: rpc.UNKNOWN for k in keys}}
-            diff = self.stub.Diff(provider_pb2.DiffRequest(
-                id=deployed.id, urn=self._urn(deployed.type, name), olds=deployed.outputs, news=struct(inputs)))
+            diff = self.stub.Diff(
+                provider_pb2.DiffRequest(
+                    id=deployed.id, urn=self._urn(deployed.type, name), olds=deployed.outputs, news=struct(inputs)
+                )
+            )
             if diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces):
                 replaced.add(name)
                 found.append((name, list(diff.replaces)))
@@ -211,8 +223,11 @@ class Engine:
         deleted: list[str] = []
         pending = list(names)
         while pending:
-            ready = [n for n in reversed(pending)
-                     if not any(n in self.depends.get(other, ()) for other in self.state if other != n)]
+            ready = [
+                n
+                for n in reversed(pending)
+                if not any(n in self.depends.get(other, ()) for other in self.state if other != n)
+            ]
             assert ready, f"dependency cycle among {pending}"
             for name in ready:
                 self._delete(name)
@@ -228,8 +243,9 @@ class Engine:
 
     def _delete(self, name: str) -> None:
         deployed = self.state.pop(name)
-        self.stub.Delete(provider_pb2.DeleteRequest(id=deployed.id, urn=self._urn(deployed.type, name),
-                                                    properties=deployed.outputs))
+        self.stub.Delete(
+            provider_pb2.DeleteRequest(id=deployed.id, urn=self._urn(deployed.type, name), properties=deployed.outputs)
+        )
         self.order.remove(name)
         self.depends.pop(name, None)
 
@@ -247,6 +263,6 @@ def _mock_refs(value: Any) -> set[str]:
     if isinstance(value, list):
         return set().union(*(_mock_refs(v) for v in value)) if value else set()
     if isinstance(value, str) and value.startswith(MOCK_URL):
-        kind, _, uuid = value[len(MOCK_URL):].partition("/")
-        return {uuid[len(kind) + 1:]} if uuid.startswith(f"{kind}-") else set()
+        kind, _, uuid = value[len(MOCK_URL) :].partition("/")
+        return {uuid[len(kind) + 1 :]} if uuid.startswith(f"{kind}-") else set()
     return set()

@@ -4,7 +4,8 @@ that needs them imports them from here."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,7 @@ def make_emulator() -> Iterator[Callable[..., Emulator]]:
 def provider_for(emulator) -> Callable[[str], AviObjectProvider]:
     def make(kind: str) -> AviObjectProvider:
         return configured(AviObjectProvider(kind), emulator.url)
+
     return make
 
 
@@ -54,11 +56,20 @@ def raw(emulator) -> RawClient:
 def _open_event_loop() -> None:
     """Pulumi's mocks need a current event loop; an earlier test's asyncio.run leaves none."""
     from tools.mockrun import _ensure_open_event_loop
+
     _ensure_open_event_loop()
 
 
 @pytest.fixture(autouse=True)
 def _no_ambient_avi_env(monkeypatch) -> None:
-    for var in ("AVI_CONTROLLER", "AVI_USERNAME", "AVI_PASSWORD", "AVI_TENANT", "AVI_VERSION",
-                "AVI_CA_BUNDLE", "AVI_INSECURE", "AVI_ALLOW_PLAIN_HTTP"):
+    for var in (
+        "AVI_CONTROLLER",
+        "AVI_USERNAME",
+        "AVI_PASSWORD",
+        "AVI_TENANT",
+        "AVI_VERSION",
+        "AVI_CA_BUNDLE",
+        "AVI_INSECURE",
+        "AVI_ALLOW_PLAIN_HTTP",
+    ):
         monkeypatch.delenv(var, raising=False)

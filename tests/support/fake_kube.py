@@ -15,10 +15,10 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from tests.support.avi_support import self_signed
 from providers.avi.ako_cleanup import kube
+from tests.support.avi_support import self_signed
 
 HOLD_LIMIT_SECONDS = 60.0
 """A held request is answered after this long at the latest, so no test can hang on it."""
@@ -33,10 +33,10 @@ class FakeAko:
     present: bool = True
     ready: int = 1
     cluster: str = "onprem-ako"
-    answer_status: Optional[int] = None  # answer every request with this status, echoing the request
+    answer_status: int | None = None  # answer every request with this status, echoing the request
     hold: bool = False  # hold the first StatefulSet read after the PATCH until `release` is set
     config: dict[str, str] = field(default_factory=dict)
-    reads_since_patch: Optional[int] = None
+    reads_since_patch: int | None = None
     requests: list[tuple[str, str, str]] = field(default_factory=list)
     peers: list[str] = field(default_factory=list)  # client certificate common names seen
     held: threading.Event = field(default_factory=threading.Event)
@@ -53,8 +53,9 @@ class FakeAko:
         if self.style == "annotation":
             sts["metadata"]["annotations"][kube.DELETION_ANNOTATION] = verdict
         else:
-            sts["status"]["conditions"] = [{"type": kube.LEGACY_CONDITION, "reason": verdict,
-                                            "status": "False" if verdict == "Done" else "True"}]
+            sts["status"]["conditions"] = [
+                {"type": kube.LEGACY_CONDITION, "reason": verdict, "status": "False" if verdict == "Done" else "True"}
+            ]
         return sts
 
 
@@ -70,7 +71,7 @@ class TlsMaterial:
     client_name: str
 
     @classmethod
-    def make(cls, client_name: str = "ako-cleanup-test-client") -> "TlsMaterial":
+    def make(cls, client_name: str = "ako-cleanup-test-client") -> TlsMaterial:
         ca_pem, _, ca, ca_key = self_signed("fake-kube-ca", is_ca=True)
         server_pem, server_key, _, _ = self_signed("127.0.0.1", ca=(ca, ca_key), san_ip="127.0.0.1")
         client_pem, client_key, _, _ = self_signed(client_name, ca=(ca, ca_key))
@@ -92,21 +93,30 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def kubeconfig(url: str, user: Optional[dict[str, Any]] = None, cluster: Optional[dict[str, Any]] = None) -> str:
+def kubeconfig(url: str, user: dict[str, Any] | None = None, cluster: dict[str, Any] | None = None) -> str:
     """One context `c` for `url`, with the given user entry (a token by default) and cluster fields."""
-    return json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "c",
-                       "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
-                       "clusters": [{"name": "k", "cluster": {"server": url, **(cluster or {})}}],
-                       "users": [{"name": "u", "user": user if user is not None else {"token": "sa-token"}}]})
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "c",
+            "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
+            "clusters": [{"name": "k", "cluster": {"server": url, **(cluster or {})}}],
+            "users": [{"name": "u", "user": user if user is not None else {"token": "sa-token"}}],
+        }
+    )
 
 
 def tls_kubeconfig(url: str, tls: TlsMaterial, **user: Any) -> str:
     """`url` trusted through the embedded CA, the client certificate and key embedded (plus `user` fields)."""
-    return kubeconfig(url, {"client-certificate-data": b64(tls.client_pem), "client-key-data": b64(tls.client_key),
-                            **user}, {"certificate-authority-data": b64(tls.ca_pem)})
+    return kubeconfig(
+        url,
+        {"client-certificate-data": b64(tls.client_pem), "client-key-data": b64(tls.client_key), **user},
+        {"certificate-authority-data": b64(tls.ca_pem)},
+    )
 
 
-def serve(fake: FakeAko, tls: Optional[ssl.SSLContext] = None) -> ThreadingHTTPServer:
+def serve(fake: FakeAko, tls: ssl.SSLContext | None = None) -> ThreadingHTTPServer:
     """Answer for `fake` on 127.0.0.1 (HTTPS with `tls`); the caller shuts the server down."""
 
     class Handler(BaseHTTPRequestHandler):

@@ -17,25 +17,26 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import urlsplit
 
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length",
-                         "proxy-connection", "te", "trailer", "upgrade"})
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "te", "trailer", "upgrade"}
+)
 _OWN = frozenset({"server", "date"})  # the proxy's own send_response writes these
 
 
 class Fault(Enum):
     """What the proxy does to one request."""
 
-    ERROR_BEFORE = "500-before"     # answer 500, nothing forwarded
-    THROTTLE = "429"                # answer 429 with Retry-After, nothing forwarded
-    ERROR_AFTER = "500-after"       # forward (the controller commits), then answer 500
-    DROP_AFTER = "drop-after"       # forward, then close the connection without an answer
-    SLOW_AFTER = "slow-after"       # forward, then hold the answer past the client's timeout
+    ERROR_BEFORE = "500-before"  # answer 500, nothing forwarded
+    THROTTLE = "429"  # answer 429 with Retry-After, nothing forwarded
+    ERROR_AFTER = "500-after"  # forward (the controller commits), then answer 500
+    DROP_AFTER = "drop-after"  # forward, then close the connection without an answer
+    SLOW_AFTER = "slow-after"  # forward, then hold the answer past the client's timeout
 
 
 @dataclass
@@ -68,9 +69,9 @@ class FaultProxy:
     """Forwards to ``upstream`` (an http:// URL); ``start()`` binds a loopback port."""
 
     upstream: str
-    retry_after: str = "1"             # the Retry-After header of an injected 429
-    slow_seconds: float = 1.5          # how long a SLOW_AFTER answer is held, then dropped
-    rate: float = 0.0                  # random faults: probability per /api/ request
+    retry_after: str = "1"  # the Retry-After header of an injected 429
+    slow_seconds: float = 1.5  # how long a SLOW_AFTER answer is held, then dropped
+    rate: float = 0.0  # random faults: probability per /api/ request
     kinds: tuple[Fault, ...] = tuple(Fault)
     random_methods: frozenset[str] = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
     seed: int = 18
@@ -100,8 +101,7 @@ class FaultProxy:
 
     def count(self, fault: Fault, method: str | None = None) -> int:
         with self._lock:
-            return sum(n for (f, m), n in self.injected.items()
-                       if f is fault and method in (None, m))
+            return sum(n for (f, m), n in self.injected.items() if f is fault and method in (None, m))
 
     def requests(self, method: str, path: str = r"^/api/") -> list[Seen]:
         with self._lock:
@@ -114,8 +114,12 @@ class FaultProxy:
                     rule.times -= 1
                     self.injected[(rule.fault, method)] += 1
                     return rule.fault
-            if (self.rate > 0 and path.startswith("/api/") and method in self.random_methods
-                    and self._rng.random() < self.rate):
+            if (
+                self.rate > 0
+                and path.startswith("/api/")
+                and method in self.random_methods
+                and self._rng.random() < self.rate
+            ):
                 fault = self._rng.choice(self.kinds)
                 self.injected[(fault, method)] += 1
                 return fault
@@ -126,7 +130,7 @@ class FaultProxy:
             if len(self.seen) < 100_000:  # bounded, whatever a test sends
                 self.seen.append(seen)
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         proxy = self
 
         class Handler(_Handler):
@@ -134,8 +138,7 @@ class FaultProxy:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -145,7 +148,7 @@ class FaultProxy:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -169,16 +172,18 @@ class _Handler(BaseHTTPRequestHandler):
         if fault in (Fault.ERROR_BEFORE, Fault.THROTTLE):
             status = 500 if fault is Fault.ERROR_BEFORE else 429
             extra = {"Retry-After": proxy.retry_after} if status == 429 else {}
-            self._answer(status, [("Content-Type", "application/json"), *extra.items()],
-                         b'{"error": "injected by the test proxy"}')
+            self._answer(
+                status,
+                [("Content-Type", "application/json"), *extra.items()],
+                b'{"error": "injected by the test proxy"}',
+            )
             proxy.record(Seen(self.command, path, tenant, status, fault))
             return
         status, headers, answer = self._forward(body)
         if proxy.after_forward is not None:
             proxy.after_forward(self.command, path, status)
         if fault is Fault.ERROR_AFTER:
-            self._answer(500, [("Content-Type", "application/json")],
-                         b'{"error": "injected after the commit"}')
+            self._answer(500, [("Content-Type", "application/json")], b'{"error": "injected after the commit"}')
             proxy.record(Seen(self.command, path, tenant, 500, fault))
             return
         if fault in (Fault.DROP_AFTER, Fault.SLOW_AFTER):
@@ -199,8 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
             conn.request(self.command, self.path, body=body or None, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
-            kept = [(k, v) for k, v in resp.getheaders()
-                    if k.lower() not in _HOP_BY_HOP | _OWN]
+            kept = [(k, v) for k, v in resp.getheaders() if k.lower() not in _HOP_BY_HOP | _OWN]
             return resp.status, kept, data
         finally:
             conn.close()

@@ -18,8 +18,9 @@ MAKEFILE = (PROJECT_DIR / "Makefile").read_text()
 
 
 def make(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "--no-print-directory", "-C", str(PROJECT_DIR), *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(PROJECT_DIR), *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_help_lists_every_target():
@@ -49,29 +50,35 @@ def _requirements(path: Path) -> list[Requirement]:
     return [Requirement(line) for line in lines if line and not line.startswith("-")]
 
 
-@pytest.mark.parametrize("source, lock", [("requirements.txt", "requirements.lock"),
-                                          ("requirements-dev.txt", "requirements-dev.lock"),
-                                          ("requirements.txt", "requirements-dev.lock")])
+@pytest.mark.parametrize(
+    "source, lock",
+    [
+        ("requirements.txt", "requirements.lock"),
+        ("requirements-dev.txt", "requirements-dev.lock"),
+        ("requirements.txt", "requirements-dev.lock"),
+    ],
+)
 def test_lock_pins_every_requirement_with_hashes(source, lock):
     locked = _locked(PROJECT_DIR / lock)
     assert locked and all(hashes for _, hashes in locked.values()), f"{lock}: an entry without hashes"
     for requirement in _requirements(PROJECT_DIR / source):
         name = re.sub(r"[-_.]+", "-", requirement.name).lower()
         assert name in locked, f"{requirement} from {source} is not in {lock}"
-        assert requirement.specifier.contains(locked[name][0], prereleases=True), \
+        assert requirement.specifier.contains(locked[name][0], prereleases=True), (
             f"{lock} pins {name}=={locked[name][0]}, outside {requirement}"
+        )
 
 
 def test_runtime_lock_agrees_with_the_dev_lock():
     runtime, dev = _locked(PROJECT_DIR / "requirements.lock"), _locked(PROJECT_DIR / "requirements-dev.lock")
-    assert {name: version for name, (version, _) in runtime.items()} == \
-        {name: dev[name][0] for name in runtime}
+    assert {name: version for name, (version, _) in runtime.items()} == {name: dev[name][0] for name in runtime}
     assert dev["pydantic"][0].startswith("2.")
 
 
 def test_pulumi_cli_pin_matches_the_locked_sdk():
-    cli = re.search(r"PULUMI_VERSION=\$\{PULUMI_VERSION:-([\d.]+)\}",
-                    (PROJECT_DIR / "tools/dev/lib.sh").read_text()).group(1)
+    cli = re.search(
+        r"PULUMI_VERSION=\$\{PULUMI_VERSION:-([\d.]+)\}", (PROJECT_DIR / "tools/dev/lib.sh").read_text()
+    ).group(1)
     assert _locked(PROJECT_DIR / "requirements.lock")["pulumi"][0] == cli
 
 
@@ -112,6 +119,7 @@ def test_dev_scripts_pass_shellcheck():
     shellcheck = Path(sys.executable).parent / "shellcheck"
     scripts = sorted(str(p) for p in (PROJECT_DIR / "tools" / "dev").glob("*.sh")) + [str(PROJECT_DIR / ".ci" / "run")]
     # SC2034: variables set in lib.sh are used by the scripts that source it.
-    result = subprocess.run([str(shellcheck), "-x", "-e", "SC2034", *scripts], cwd=PROJECT_DIR,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(shellcheck), "-x", "-e", "SC2034", *scripts], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr

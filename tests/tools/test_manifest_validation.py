@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 
 import kubernetes_validate
-
-from components.cluster.config import KUBERNETES_VERSION
 import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError, all_versions, major_minor
 
+from components.cluster.config import KUBERNETES_VERSION
 from tools import render
 from tools.mockrun import PROJECT_DIR
 
@@ -21,10 +20,14 @@ DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z
 HOST = re.compile(r"^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
 
 ISTIO_API = {
-    "Gateway": "networking.istio.io/v1", "VirtualService": "networking.istio.io/v1",
-    "ServiceEntry": "networking.istio.io/v1", "DestinationRule": "networking.istio.io/v1",
-    "Sidecar": "networking.istio.io/v1", "PeerAuthentication": "security.istio.io/v1",
-    "AuthorizationPolicy": "security.istio.io/v1", "Telemetry": "telemetry.istio.io/v1",
+    "Gateway": "networking.istio.io/v1",
+    "VirtualService": "networking.istio.io/v1",
+    "ServiceEntry": "networking.istio.io/v1",
+    "DestinationRule": "networking.istio.io/v1",
+    "Sidecar": "networking.istio.io/v1",
+    "PeerAuthentication": "security.istio.io/v1",
+    "AuthorizationPolicy": "security.istio.io/v1",
+    "Telemetry": "telemetry.istio.io/v1",
 }
 SERVER_PROTOCOLS = {"HTTP", "HTTPS", "GRPC", "HTTP2", "MONGO", "TCP", "TLS"}
 PORT_PROTOCOLS = SERVER_PROTOCOLS | {"GRPC-WEB", "UDP", "REDIS", "MYSQL"}
@@ -72,7 +75,9 @@ def _gateway(spec: dict) -> list[str]:
         if tls:
             if tls.get("mode") not in GATEWAY_TLS_MODES:
                 problems.append(f"spec.servers[{i}].tls.mode: unknown {tls.get('mode')!r}")
-            if tls.get("mode") in ("SIMPLE", "MUTUAL") and not (tls.get("credentialName") or tls.get("serverCertificate")):
+            if tls.get("mode") in ("SIMPLE", "MUTUAL") and not (
+                tls.get("credentialName") or tls.get("serverCertificate")
+            ):
                 problems.append(f"spec.servers[{i}].tls: {tls.get('mode')} needs credentialName")
     return problems
 
@@ -154,9 +159,14 @@ def _kiali(spec: dict) -> list[str]:
 
 
 CHECKS = {
-    "Gateway": _gateway, "VirtualService": _virtual_service, "ServiceEntry": _service_entry,
-    "DestinationRule": _destination_rule, "PeerAuthentication": _peer_authentication,
-    "Telemetry": _telemetry, "AuthorizationPolicy": _authorization_policy, "Kiali": _kiali,
+    "Gateway": _gateway,
+    "VirtualService": _virtual_service,
+    "ServiceEntry": _service_entry,
+    "DestinationRule": _destination_rule,
+    "PeerAuthentication": _peer_authentication,
+    "Telemetry": _telemetry,
+    "AuthorizationPolicy": _authorization_policy,
+    "Kiali": _kiali,
 }
 
 
@@ -183,8 +193,12 @@ def reference_problems(docs: list[dict]) -> list[str]:
     """Cross-object rules: gateways referenced exist and can see their VirtualServices;
     subsets routed to exist in a DestinationRule."""
     gateways = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs if d.get("kind") == "Gateway"}
-    subsets = {(d["spec"]["host"], s["name"]) for d in docs if d.get("kind") == "DestinationRule"
-               for s in d["spec"].get("subsets") or []}
+    subsets = {
+        (d["spec"]["host"], s["name"])
+        for d in docs
+        if d.get("kind") == "DestinationRule"
+        for s in d["spec"].get("subsets") or []
+    }
     problems = []
     for doc in docs:
         if doc.get("kind") != "VirtualService":
@@ -198,8 +212,9 @@ def reference_problems(docs: list[dict]) -> list[str]:
             namespace = namespace or doc["metadata"]["namespace"]
             if (namespace, name) not in gateways:
                 problems.append(f"{where}: gateway {ref} does not exist")
-            visible = "*" in export or namespace in export or (
-                "." in export and namespace == doc["metadata"]["namespace"])
+            visible = (
+                "*" in export or namespace in export or ("." in export and namespace == doc["metadata"]["namespace"])
+            )
             if not visible:
                 problems.append(f"{where}: not exported to the namespace of gateway {ref}")
         for kind in ("http", "tls", "tcp"):
@@ -281,30 +296,55 @@ def test_strict_validation_rejects_an_unknown_field():
 
 
 def test_custom_resource_checks_catch_missing_fields():
-    gateway = {"apiVersion": "networking.istio.io/v1beta1", "kind": "Gateway",
-               "metadata": {"name": "g", "namespace": "n"},
-               "spec": {"servers": [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"},
-                                     "hosts": ["a.example.com"], "tls": {"mode": "SIMPLE"}}]}}
+    gateway = {
+        "apiVersion": "networking.istio.io/v1beta1",
+        "kind": "Gateway",
+        "metadata": {"name": "g", "namespace": "n"},
+        "spec": {
+            "servers": [
+                {
+                    "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                    "hosts": ["a.example.com"],
+                    "tls": {"mode": "SIMPLE"},
+                }
+            ]
+        },
+    }
     problems = " | ".join(custom_resource_problems(gateway))
     assert "expected networking.istio.io/v1" in problems
     assert "spec.selector: required" in problems
     assert "SIMPLE needs credentialName" in problems
 
-    entry = {"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry", "metadata": {"name": "e", "namespace": "n"},
-             "spec": {"hosts": ["*.a.com"], "resolution": "DNS", "ports": [{"number": 0, "protocol": "TLS"}]}}
+    entry = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "ServiceEntry",
+        "metadata": {"name": "e", "namespace": "n"},
+        "spec": {"hosts": ["*.a.com"], "resolution": "DNS", "ports": [{"number": 0, "protocol": "TLS"}]},
+    }
     problems = " | ".join(custom_resource_problems(entry))
     assert "wildcard" in problems and "spec.ports[0]" in problems
 
-    kiali = {"apiVersion": "kiali.io/v1alpha1", "kind": "Kiali", "metadata": {"name": "k", "namespace": "n"},
-             "spec": {"auth": {"strategy": "login"}}}
+    kiali = {
+        "apiVersion": "kiali.io/v1alpha1",
+        "kind": "Kiali",
+        "metadata": {"name": "k", "namespace": "n"},
+        "spec": {"auth": {"strategy": "login"}},
+    }
     assert custom_resource_problems(kiali) == ["spec.auth.strategy: Kiali has no 'login' strategy"]
 
 
 def test_reference_checks_catch_private_gateway_bound_services():
     gateway = {"kind": "Gateway", "metadata": {"name": "gw", "namespace": "istio-ingress"}, "spec": {}}
-    hidden = {"kind": "VirtualService", "metadata": {"name": "v", "namespace": "prod"},
-              "spec": {"hosts": ["a"], "gateways": ["istio-ingress/gw", "istio-ingress/missing"], "exportTo": ["."],
-                       "http": [{"route": [{"destination": {"host": "x", "subset": "s"}}]}]}}
+    hidden = {
+        "kind": "VirtualService",
+        "metadata": {"name": "v", "namespace": "prod"},
+        "spec": {
+            "hosts": ["a"],
+            "gateways": ["istio-ingress/gw", "istio-ingress/missing"],
+            "exportTo": ["."],
+            "http": [{"route": [{"destination": {"host": "x", "subset": "s"}}]}],
+        },
+    }
     problems = reference_problems([gateway, hidden])
     assert "prod/v: not exported to the namespace of gateway istio-ingress/gw" in problems
     assert "prod/v: gateway istio-ingress/missing does not exist" in problems

@@ -20,8 +20,18 @@ from tools import output_dir
 from tools.mockrun import PROJECT_DIR
 from tools.output_dir import MARKER_NAME, Refused
 
-NOT_COPIED = {".venv", "out", ".upstream-cache", ".pytest_cache", "__pycache__", ".tools", ".dev",
-              "node_modules", ".pulumi-state", "render-out"}
+NOT_COPIED = {
+    ".venv",
+    "out",
+    ".upstream-cache",
+    ".pytest_cache",
+    "__pycache__",
+    ".tools",
+    ".dev",
+    "node_modules",
+    ".pulumi-state",
+    "render-out",
+}
 
 
 def tree_state(root: Path) -> dict[str, tuple]:
@@ -57,8 +67,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def tool(module: str, *args: str, cwd: Path, env: dict[str, str], timeout: int = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def assert_refused(result: subprocess.CompletedProcess, *expected: str) -> None:
@@ -87,17 +98,20 @@ def test_unknown_stack_with_out_dot_leaves_the_checkout_as_it_was(project, env):
     assert tree_state(project) == before
 
 
-@pytest.mark.parametrize("out, reason", [
-    (".", "is the project root"),
-    ("..", "contains the project root"),
-    (".git", "is a .git directory or inside one"),
-    (".git/objects", "is a .git directory or inside one"),
-    (".git/new-dir", "is a .git directory or inside one"),
-    ("tools", "is not empty and was not written by tools.render (no .mesh-platform-output marker)"),
-    ("HOME", "is a home directory"),
-    ("HOME/..", "contains a home directory"),
-    ("/", "is the filesystem root"),
-])
+@pytest.mark.parametrize(
+    "out, reason",
+    [
+        (".", "is the project root"),
+        ("..", "contains the project root"),
+        (".git", "is a .git directory or inside one"),
+        (".git/objects", "is a .git directory or inside one"),
+        (".git/new-dir", "is a .git directory or inside one"),
+        ("tools", "is not empty and was not written by tools.render (no .mesh-platform-output marker)"),
+        ("HOME", "is a home directory"),
+        ("HOME/..", "contains a home directory"),
+        ("/", "is the filesystem root"),
+    ],
+)
 def test_a_valid_stack_never_writes_where_it_must_not(project, env, tmp_path, out, reason):
     out = out.replace("HOME", env["HOME"])
     before = tree_state(tmp_path)
@@ -125,8 +139,11 @@ def test_a_symlink_to_someones_directory_is_refused(project, env, tmp_path):
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     (tmp_path / "to-the-project").symlink_to(project)
     before = tree_state(tmp_path)
-    for link, reason in [("link", "is not empty and was not written by tools.render"),
-                         ("dangling", "is a symlink to"), ("to-the-project", "is the project root")]:
+    for link, reason in [
+        ("link", "is not empty and was not written by tools.render"),
+        ("dangling", "is a symlink to"),
+        ("to-the-project", "is the project root"),
+    ]:
         result = tool("tools.render", "--stack", "dev", "--out", str(tmp_path / link), cwd=project, env=env)
         assert_refused(result, reason, "it leads to" if link != "dangling" else "which does not exist")
     assert tree_state(tmp_path) == before
@@ -161,8 +178,9 @@ def test_rerender_replaces_its_own_output_and_only_that(env, tmp_path):
     (out / "manifests" / "mine.yaml").write_text("kind: Mine\n")
     before = tree_state(tmp_path)
     third = tool("tools.render", "--stack", "dev", "--out", str(out), cwd=PROJECT_DIR, env=env)
-    assert_refused(third, "is not only tools.render's output",
-                   "it holds manifests/mine.yaml, which tools.render did not write")
+    assert_refused(
+        third, "is not only tools.render's output", "it holds manifests/mine.yaml, which tools.render did not write"
+    )
     assert tree_state(tmp_path) == before
     (out / "manifests" / "mine.yaml").unlink()
     (out / "outputs.json").write_text("{}\n")
@@ -200,16 +218,19 @@ def test_write_render_into_an_empty_directory(run_stack, tmp_path):
         write_render(run_stack("dev"), someones_files(tmp_path / "theirs"))
 
 
-@pytest.mark.parametrize("path, reason", [
-    (Path("/"), "is the filesystem root"),
-    (Path("/root"), "is a home directory"),
-    (Path("/home/anybody"), "is a home directory"),
-    (Path("/home"), "holds the home directories"),
-    (Path.home(), "is a home directory"),
-    (PROJECT_DIR, "is the project root"),
-    (PROJECT_DIR.parent, "contains the project root"),
-    (PROJECT_DIR / ".git" / "refs", "is a .git directory or inside one"),
-])
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        (Path("/"), "is the filesystem root"),
+        (Path("/root"), "is a home directory"),
+        (Path("/home/anybody"), "is a home directory"),
+        (Path("/home"), "holds the home directories"),
+        (Path.home(), "is a home directory"),
+        (PROJECT_DIR, "is the project root"),
+        (PROJECT_DIR.parent, "contains the project root"),
+        (PROJECT_DIR / ".git" / "refs", "is a .git directory or inside one"),
+    ],
+)
 def test_protected_directories_are_refused_by_the_check_itself(path, reason):
     with pytest.raises(Refused, match=reason.replace(".", r"\.")):
         output_dir.inspect(path, "tools.render")
@@ -247,8 +268,13 @@ def test_make_render_refuses_what_render_refuses(project, env, tmp_path, out):
     venv = _ready_venv(tmp_path)
     out = out.replace("HOME", env["HOME"])
     before = tree_state(tmp_path)
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(project), "render", "STACK=dev", f"OUT={out}",
-                             f"VENV={venv}"], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(project), "render", "STACK=dev", f"OUT={out}", f"VENV={venv}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert f"error: refusing --out {out}: " in result.stderr and "Traceback" not in result.stderr
     assert tree_state(tmp_path) == before
@@ -262,8 +288,14 @@ def _pytest_cache(project: Path, scratch: Path) -> None:
     scratch.mkdir()
     (scratch / "pytest.ini").write_text("[pytest]\n")
     (scratch / "test_one.py").write_text("def test_one():\n    pass\n")
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "test_one.py"], cwd=scratch, capture_output=True,
-                   check=True, timeout=120, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "test_one.py"],
+        cwd=scratch,
+        capture_output=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     shutil.move(str(scratch / ".pytest_cache"), str(project / ".pytest_cache"))
 
 
@@ -277,11 +309,19 @@ def test_make_clean_removes_only_marked_renders_and_pytests_cache(project, env, 
     someones_files(out / "theirs")
     (out / "tampered" / "extra.txt").write_text("added later\n")
     _pytest_cache(project, tmp_path / "scratch")
-    kept = {k: v for k, v in tree_state(project).items()
-            if not k.startswith((str(out / "dev"), str(out / "nested"), str(project / ".pytest_cache")))}
+    kept = {
+        k: v
+        for k, v in tree_state(project).items()
+        if not k.startswith((str(out / "dev"), str(out / "nested"), str(project / ".pytest_cache")))
+    }
 
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(project), "clean"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(project), "clean"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert tree_state(project) == kept
     assert "removed out/dev" in result.stdout and "removed out/nested/eks" in result.stdout
@@ -295,8 +335,13 @@ def test_make_clean_keeps_a_directory_that_only_looks_like_pytests_cache(project
     (fake / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
     (fake / "thesis.tex").write_text("months of work\n")
     before = tree_state(project)
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(project), "clean"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(project), "clean"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and "kept .pytest_cache: not pytest's cache" in result.stdout
     assert tree_state(project) == before
 
@@ -308,8 +353,7 @@ def test_upstream_refuses_a_foreign_cache_before_fetching_anything(project, env,
     theirs = someones_files(tmp_path / "theirs")
     before = tree_state(tmp_path)
     result = tool("tools.upstream", "--cache", str(theirs), cwd=project, env=env, timeout=60)
-    assert_refused(result, f"refusing the upstream cache {theirs}: is not empty and was not written by "
-                           "tools.upstream")
+    assert_refused(result, f"refusing the upstream cache {theirs}: is not empty and was not written by tools.upstream")
     result = tool("tools.upstream", cwd=project, env={**env, "MESH_PLATFORM_UPSTREAM": str(project)}, timeout=60)
     assert_refused(result, "is the project root")
     result = tool("tools.upstream", cwd=project, env={**env, "MESH_PLATFORM_UPSTREAM": "~"}, timeout=60)
@@ -380,20 +424,25 @@ def test_schema_writes_only_its_own_files(project, env):
 
     page.write_text(page.read_text().replace("<!-- config-reference:end -->", ""))
     before = tree_state(project)
-    assert_refused(tool("tools.schema", cwd=project, env=env, timeout=120),
-                   "docs/configuration.md needs the line", "config-reference:end", "found 1 and 0")
+    assert_refused(
+        tool("tools.schema", cwd=project, env=env, timeout=120),
+        "docs/configuration.md needs the line",
+        "config-reference:end",
+        "found 1 and 0",
+    )
     assert tree_state(project) == before
 
     page.write_text((PROJECT_DIR / "docs" / "configuration.md").read_text())
     schema.write_text('{"title": "someone else\'s schema"}\n')
     before = tree_state(project)
-    assert_refused(tool("tools.schema", cwd=project, env=env, timeout=120),
-                   "refusing to overwrite schema/stack-config.schema.json: it is not a schema this tool wrote")
+    assert_refused(
+        tool("tools.schema", cwd=project, env=env, timeout=120),
+        "refusing to overwrite schema/stack-config.schema.json: it is not a schema this tool wrote",
+    )
     assert tree_state(project) == before
 
     schema.write_text((PROJECT_DIR / "schema" / "stack-config.schema.json").read_text().replace("stack file", "x"))
     result = tool("tools.schema", cwd=project, env=env, timeout=120)
     assert result.returncode == 0 and "wrote schema/stack-config.schema.json" in result.stdout
     assert schema.read_text() == (PROJECT_DIR / "schema" / "stack-config.schema.json").read_text()
-    assert sorted(p.name for p in schema.parent.iterdir()) == sorted(
-        p.name for p in (PROJECT_DIR / "schema").iterdir())
+    assert sorted(p.name for p in schema.parent.iterdir()) == sorted(p.name for p in (PROJECT_DIR / "schema").iterdir())

@@ -34,14 +34,27 @@ def _environment(monkeypatch):
 
 
 def stack_file(tmp_path: Path, url: str, **edge: Any) -> Path:
-    avi_edge = {"cloud": "Default-Cloud", "vrf": "global", "serviceEngineGroup": "Default-Group",
-                "vipNetwork": "10.10.10.0/24", "vipNetworkName": "vip-net-dev",
-                "nodes": [{"name": "worker-1", "address": "10.60.0.11", "podCidr": "10.244.0.0/24"}],
-                "staticRoutes": True, **edge}
+    avi_edge = {
+        "cloud": "Default-Cloud",
+        "vrf": "global",
+        "serviceEngineGroup": "Default-Group",
+        "vipNetwork": "10.10.10.0/24",
+        "vipNetworkName": "vip-net-dev",
+        "nodes": [{"name": "worker-1", "address": "10.60.0.11", "podCidr": "10.244.0.0/24"}],
+        "staticRoutes": True,
+        **edge,
+    }
     config = {
         "mesh-platform:cluster": {"kind": "existing", "name": "lab"},
-        "mesh-platform:apps": [{"virtualName": "web", "name": "web", "port": 8080,
-                                "namespaces": [{"name": "default", "hosts": ["web.example.net"]}], "prefixes": ["/"]}],
+        "mesh-platform:apps": [
+            {
+                "virtualName": "web",
+                "name": "web",
+                "port": 8080,
+                "namespaces": [{"name": "default", "hosts": ["web.example.net"]}],
+                "prefixes": ["/"],
+            }
+        ],
         "mesh-platform:edge": {"kind": "avi", "avi": avi_edge},
         "mesh-platform:avi": {"controller": url, "username": USER, "tenant": "admin", "version": "22.1.3"},
         "mesh-platform:aviPassword": {"secure": "v1:ciphertext-the-tool-never-reads"},
@@ -64,8 +77,14 @@ def test_all_present_exits_0(emulator, tmp_path, capsys):
 
 
 def test_every_problem_one_line_each_exits_2(emulator, tmp_path, capsys):
-    path = stack_file(tmp_path, emulator.url, cloud="Default-Cloud", serviceEngineGroup="Edge-Group",
-                      vrf="edge-vrf", vipNetworkName="vip-net-lab")
+    path = stack_file(
+        tmp_path,
+        emulator.url,
+        cloud="Default-Cloud",
+        serviceEngineGroup="Edge-Group",
+        vrf="edge-vrf",
+        vipNetworkName="vip-net-lab",
+    )
     status, out, err = run(path, capsys)
     assert status == 2
     problems = [line for line in err.splitlines() if line.startswith("- ")]
@@ -78,8 +97,19 @@ def test_every_problem_one_line_each_exits_2(emulator, tmp_path, capsys):
 def test_role_checked_for_the_stacks_user_while_logged_in_as_an_admin(emulator, tmp_path, capsys, monkeypatch):
     raw = RawClient(emulator.url)
     app_admin = raw("GET", "/api/role", params={"name": "Application-Admin"}).json()["results"][0]["url"]
-    assert raw("POST", "/api/user", {"name": "automation", "username": "automation", "password": "auto-pass-123",
-                                     "access": [{"role_ref": app_admin, "all_tenants": True}]}).status_code == 201
+    assert (
+        raw(
+            "POST",
+            "/api/user",
+            {
+                "name": "automation",
+                "username": "automation",
+                "password": "auto-pass-123",
+                "access": [{"role_ref": app_admin, "all_tenants": True}],
+            },
+        ).status_code
+        == 201
+    )
     path = stack_file(tmp_path, emulator.url)
     text = path.read_text().replace(f"username: {USER}", "username: automation")
     path.write_text(text)
@@ -118,8 +148,14 @@ def _closed_port() -> int:
 def test_unreachable_controller_exits_1_in_one_line(tmp_path):
     path = stack_file(tmp_path, f"http://127.0.0.1:{_closed_port()}")
     env = {**os.environ, "AVI_PASSWORD": PASSWORD}
-    done = subprocess.run([sys.executable, "-m", "tools.preflight", "--config", str(path)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.preflight", "--config", str(path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
     assert "cannot reach the Avi controller 127.0.0.1" in done.stderr
@@ -147,9 +183,16 @@ def test_bad_edge_section_names_the_key(emulator, tmp_path, capsys):
 
 def test_a_stack_without_an_avi_edge(tmp_path, capsys):
     path = tmp_path / "Pulumi.lab.yaml"
-    path.write_text(yaml.safe_dump({"config": {
-        "mesh-platform:avi": {"controller": "https://avi.example.net"},
-        "mesh-platform:edge": {"kind": "alb"}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "config": {
+                    "mesh-platform:avi": {"controller": "https://avi.example.net"},
+                    "mesh-platform:edge": {"kind": "alb"},
+                }
+            }
+        )
+    )
     status, _, err = run(path, capsys)
     assert status == 2 and "edge.kind is 'alb'" in err
 

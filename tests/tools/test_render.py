@@ -14,8 +14,9 @@ from tools.mockrun import PROJECT_DIR, read_stack_file, secret_placeholder
 
 
 def render(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tools.render", *args], cwd=PROJECT_DIR,
-                          capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "tools.render", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=240
+    )
 
 
 def test_repo_has_the_expected_stacks():
@@ -46,7 +47,10 @@ def test_every_stack_renders(stack, tmp_path):
 
 
 def test_three_mistakes_are_all_reported_and_nothing_is_written(tmp_path):
-    path = write_stack(tmp_path, "broken", """
+    path = write_stack(
+        tmp_path,
+        "broken",
+        """
 config:
   mesh-platform:cluster:
     kind: eks
@@ -58,12 +62,15 @@ config:
     mtls: strict
   mesh-platform:edge:
     kind: albb
-""")
+""",
+    )
     out = tmp_path / "out"
     result = render("--config", str(path), "--out", str(out))
     assert result.returncode == 2
     assert "3 problem(s)" in result.stderr
-    assert "mesh-platform:cluster.eks.nodeGroup: expected minSize <= desiredSize <= maxSize; got 5, 2, 6" in result.stderr
+    assert (
+        "mesh-platform:cluster.eks.nodeGroup: expected minSize <= desiredSize <= maxSize; got 5, 2, 6" in result.stderr
+    )
     assert 'mesh-platform:istio.mtls: expected one of STRICT, PERMISSIVE; got "strict"' in result.stderr
     assert 'mesh-platform:edge.kind: expected one of alb, azure-ip, emissary, avi; got "albb"' in result.stderr
     assert "Traceback" not in result.stderr
@@ -76,13 +83,17 @@ def test_missing_stack_file_exits_2(tmp_path):
 
 
 def test_secure_values_become_secret_placeholders(tmp_path):
-    path = write_stack(tmp_path, "s", """
+    path = write_stack(
+        tmp_path,
+        "s",
+        """
 config:
   mesh-platform:cluster: {kind: existing}
   mesh-platform:kubeconfig:
     secure: v1:abc
   mesh-platform:edge: {kind: ambassador}
-""")
+""",
+    )
     stack = read_stack_file(path)
     assert stack.secret_keys == ("mesh-platform:kubeconfig",)
     assert stack.config["mesh-platform:kubeconfig"] == secret_placeholder("mesh-platform:kubeconfig")

@@ -8,8 +8,9 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -113,8 +114,12 @@ def test_ports_read_as_integers_in_the_manifest_text(run_stack, tmp_path):
 
 def test_a_fraction_and_a_bool_are_left_alone():
     values = RenderedValues([])
-    assert values.of({"weight": 0.5, "enabled": True, "count": 3.0, "big": 1e20}) == \
-        {"weight": 0.5, "enabled": True, "count": 3, "big": 10 ** 20}
+    assert values.of({"weight": 0.5, "enabled": True, "count": 3.0, "big": 1e20}) == {
+        "weight": 0.5,
+        "enabled": True,
+        "count": 3,
+        "big": 10**20,
+    }
     assert isinstance(values.of(True), bool)
 
 
@@ -144,8 +149,11 @@ def test_eks_marks_ids_hostnames_and_the_oidc_issuer(renders):
     assert outputs["vpcId"] == "<mock: cluster-vpc-id>"
     assert outputs["albHostname"].startswith("<mock: k8s-") and outputs["albHostname"].endswith(".elb.amazonaws.com>")
     assert outputs["clusterName"] == "mesh-prod"  # from the stack file: not marked
-    trust = next(e["inputs"]["assumeRolePolicy"] for e in documents["resources.json"]
-                 if e["type"] == "aws:iam/role:Role" and "Federated" in e["inputs"].get("assumeRolePolicy", ""))
+    trust = next(
+        e["inputs"]["assumeRolePolicy"]
+        for e in documents["resources.json"]
+        if e["type"] == "aws:iam/role:Role" and "Federated" in e["inputs"].get("assumeRolePolicy", "")
+    )
     condition = json.loads(trust)["Statement"][0]["Condition"]["StringEquals"]
     # The program strips the issuer of https:// to build the condition key; still marked.
     assert any(key.startswith("<mock: oidc.eks.eu-west-1.amazonaws.com/id/") for key in condition)
@@ -162,8 +170,10 @@ def test_an_allocated_vip_is_marked_inside_the_curl_command_and_a_configured_one
     allocated = renders["onprem"][1]["outputs.json"]  # vipNetwork only: the controller picks the address
     vip = allocated["aviVips"]["onprem--Shared-L7-0"]
     assert re.fullmatch(r"<mock: 10\.50\.0\.\d+>", vip)
-    assert "curl -k --resolve admin.corp.example.net:443:" + vip + " https://admin.corp.example.net/" in \
-        allocated["aviCurl"].values()
+    assert (
+        "curl -k --resolve admin.corp.example.net:443:" + vip + " https://admin.corp.example.net/"
+        in allocated["aviCurl"].values()
+    )
     configured = renders["dev"][1]["outputs.json"]  # vipAddress: 10.10.10.50 in Pulumi.dev.yaml
     assert configured["aviVips"] == {"dev--Shared-L7-0": "10.10.10.50"}
     assert configured["aviVirtualServices"] == {"dev--Shared-L7-0": "<mock: virtualservice-avi-edge-vs-0>"}
@@ -185,9 +195,16 @@ def test_mocks_keep_what_they_make_up_and_not_what_they_echo():
     from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
     mocks = PlatformMocks({"aws:region": "cn-north-1"})
-    _, outputs = mocks.new_resource(MockResourceArgs(
-        typ="aws:iam/role:Role", name="node-role", inputs={"name": "node-role"}, provider="", resource_id="",
-        custom=True))
+    _, outputs = mocks.new_resource(
+        MockResourceArgs(
+            typ="aws:iam/role:Role",
+            name="node-role",
+            inputs={"name": "node-role"},
+            provider="",
+            resource_id="",
+            custom=True,
+        )
+    )
     assert outputs["arn"] in mocks.invented and "node-role-id" in mocks.invented
     assert "node-role" not in mocks.invented  # given as an input: the real name
     region, no_failures = mocks.call(MockCallArgs(token="aws:index/getRegion:getRegion", args={}, provider=""))
@@ -221,8 +238,14 @@ def test_one_manifest_per_kubernetes_object_as_declared(renders, stack):
     for resource in filter(render.is_manifest, run.resources):
         inputs = _whole_numbers_as_ints(redact(resource.inputs))
         body = {k: v for k, v in inputs.items() if k not in ("apiVersion", "kind", "metadata") and v is not None}
-        expected.append({"apiVersion": inputs.get("apiVersion"), "kind": inputs.get("kind"),
-                         "metadata": inputs.get("metadata") or {}, **body})
+        expected.append(
+            {
+                "apiVersion": inputs.get("apiVersion"),
+                "kind": inputs.get("kind"),
+                "metadata": inputs.get("metadata") or {},
+                **body,
+            }
+        )
 
     def key(doc: dict) -> str:
         return json.dumps(doc, sort_keys=True)
@@ -256,8 +279,13 @@ def test_a_repeated_key_is_refused_by_the_fast_reader_too(tmp_path):
 
 
 def test_render_bench_registers_the_same_resources_in_render_and_floor():
-    result = subprocess.run([sys.executable, "-m", "bench.render_bench", "--apps", "4", "--runs", "1"],
-                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.render_bench", "--apps", "4", "--runs", "1"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     median = next(line for line in result.stdout.splitlines() if line.startswith("| median |"))
     cells = [c.strip() for c in median.strip("|").split("|")]

@@ -43,8 +43,14 @@ def test_config_reference_lists_every_key_with_its_default():
     reference = schema_tool.config_reference()
     rows = [line for line in reference.splitlines()[2:]]
     assert all(line.count(" | ") >= 2 and line.split(" | ")[-1].strip(" |") for line in rows)
-    for key in ("cluster.eks.nodeGroup.diskSizeGiB", "istio.ingressGateway.nodePorts.http", "edge.kind",
-                "apps[].namespaces[].hosts", "ako.vipNetworks[].cidr", "aviPassword"):
+    for key in (
+        "cluster.eks.nodeGroup.diskSizeGiB",
+        "istio.ingressGateway.nodePorts.http",
+        "edge.kind",
+        "apps[].namespaces[].hosts",
+        "ako.vipNetworks[].cidr",
+        "aviPassword",
+    ):
         assert f"| `{key}` |" in reference
     assert '| `istio.mtls` | one of STRICT, PERMISSIVE | `"STRICT"` |' in reference
 
@@ -78,7 +84,8 @@ MISTAKES = {
     "unknown edge kind": lambda d: d["config"]["mesh-platform:edge"].update({"kind": "albb"}),
     "port out of range": lambda d: d["config"]["mesh-platform:apps"][0].update({"port": 70000}),
     "host name with capitals": lambda d: d["config"]["mesh-platform:apps"][0]["namespaces"][0].update(
-        {"hosts": ["App1.example.com"]}),
+        {"hosts": ["App1.example.com"]}
+    ),
     "secret as plain text": lambda d: d["config"].update({"mesh-platform:aviPassword": "hunter2"}),
     "cluster without kind": lambda d: d["config"]["mesh-platform:cluster"].pop("kind"),
     "misspelt top-level file key": lambda d: d.update({"confg": {}}),

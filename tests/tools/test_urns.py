@@ -22,9 +22,11 @@ def test_every_recorded_urn_is_kept(run_stack, stack):
     report = hold_against(run_stack(stack), read_fixture(fixture_path(stack)))
     assert report.conflicts == []
     assert report.missing == [], f"{stack}: the engine would delete these (add an alias): {report.missing[:5]}"
-    assert report.unrecorded == [], (f"{stack}: new URNs: an addition (record it with `python -m tools.urns record "
-                                     f"Pulumi.{stack}.yaml`) or a replacement that lost its alias: "
-                                     f"{report.unrecorded[:5]}")
+    assert report.unrecorded == [], (
+        f"{stack}: new URNs: an addition (record it with `python -m tools.urns record "
+        f"Pulumi.{stack}.yaml`) or a replacement that lost its alias: "
+        f"{report.unrecorded[:5]}"
+    )
 
 
 def test_every_example_stack_has_a_fixture():
@@ -36,7 +38,7 @@ def test_without_their_aliases_the_renamed_components_would_lose_their_urns(run_
     run = run_stack(stack)
     stripped = dataclasses.replace(run, resources=[dataclasses.replace(r, aliases=[]) for r in run.resources])
     report = hold_against(stripped, read_fixture(fixture_path(stack)))
-    assert "urn:pulumi:{0}::mesh-platform::mesh-platform:istio:IstioMesh::mesh".format(stack) in report.missing
+    assert f"urn:pulumi:{stack}::mesh-platform::mesh-platform:istio:IstioMesh::mesh" in report.missing
     # Children carry the parent's type in their URN: they are kept only through the parent's alias.
     assert any(urn.split("::")[2].startswith("mesh-platform:istio:IstioMesh$") for urn in report.missing)
     assert len(report.unrecorded) == len(report.missing)
@@ -59,8 +61,9 @@ def _run(*registrations: tuple) -> ProgramRun:
         parent_urn = by_name[parent] if parent else STACK_URN
         urn = _mock_urn(parent_urn if parent else "", type_, name)
         by_name[name] = urn
-        resources.append(RecordedResource(type_, name, urn, True, {}, parent_urn=parent_urn,
-                                          aliases=[dict(a) for a in aliases]))
+        resources.append(
+            RecordedResource(type_, name, urn, True, {}, parent_urn=parent_urn, aliases=[dict(a) for a in aliases])
+        )
     return ProgramRun("s", resources, {}, set())
 
 
@@ -68,28 +71,47 @@ def _spec(**fields) -> dict:
     return {"name": "", "type": "", "stack": "", "project": "", "parentUrn": "", "noParent": False, **fields}
 
 
-OLD = ["urn:pulumi:s::p::m:old:Comp::c",
-       "urn:pulumi:s::p::m:old:Comp$k:core:Ns::c-ns",
-       "urn:pulumi:s::p::m:old:Comp$k:core:Ns$k:core:Cm::c-cm"]
+OLD = [
+    "urn:pulumi:s::p::m:old:Comp::c",
+    "urn:pulumi:s::p::m:old:Comp$k:core:Ns::c-ns",
+    "urn:pulumi:s::p::m:old:Comp$k:core:Ns$k:core:Cm::c-cm",
+]
 
 
 def test_a_renamed_type_without_an_alias_loses_the_resource_and_its_children():
-    report = hold_against(_run(("m:new:Comp", "c", None, []), ("k:core:Ns", "c-ns", "c", []),
-                               ("k:core:Cm", "c-cm", "c-ns", [])), OLD, project="p")
+    report = hold_against(
+        _run(("m:new:Comp", "c", None, []), ("k:core:Ns", "c-ns", "c", []), ("k:core:Cm", "c-cm", "c-ns", [])),
+        OLD,
+        project="p",
+    )
     assert report.missing == sorted(OLD)
     assert len(report.unrecorded) == 3
 
 
 def test_a_type_alias_keeps_the_resource_and_reaches_grandchildren_through_the_parent():
-    report = hold_against(_run(("m:new:Comp", "c", None, [_spec(type="m:old:Comp")]),
-                               ("k:core:Ns", "c-ns", "c", []), ("k:core:Cm", "c-cm", "c-ns", [])), OLD, project="p")
+    report = hold_against(
+        _run(
+            ("m:new:Comp", "c", None, [_spec(type="m:old:Comp")]),
+            ("k:core:Ns", "c-ns", "c", []),
+            ("k:core:Cm", "c-cm", "c-ns", []),
+        ),
+        OLD,
+        project="p",
+    )
     assert (report.missing, report.unrecorded, report.conflicts) == ([], [], [])
     assert report.resources[2].urn == "urn:pulumi:s::p::m:new:Comp$k:core:Ns$k:core:Cm::c-cm"
 
 
 def test_a_renamed_parent_renames_the_prefix_of_its_childrens_names():
-    report = hold_against(_run(("m:old:Comp", "d", None, [_spec(name="c")]), ("k:core:Ns", "d-ns", "d", []),
-                               ("k:core:Cm", "d-cm", "d-ns", [])), OLD, project="p")
+    report = hold_against(
+        _run(
+            ("m:old:Comp", "d", None, [_spec(name="c")]),
+            ("k:core:Ns", "d-ns", "d", []),
+            ("k:core:Cm", "d-cm", "d-ns", []),
+        ),
+        OLD,
+        project="p",
+    )
     # Only a name that starts with its own parent's name is renamed: d-cm's parent is d-ns, so it stays.
     assert report.missing == ["urn:pulumi:s::p::m:old:Comp$k:core:Ns$k:core:Cm::c-cm"]
     assert report.resources[1].matched == OLD[1]
@@ -97,9 +119,15 @@ def test_a_renamed_parent_renames_the_prefix_of_its_childrens_names():
 
 def test_an_alias_by_urn_and_an_alias_to_no_parent():
     old = ["urn:pulumi:s::p::k:core:Ns::loose", "urn:pulumi:s::p::k:core:Cm::cm"]
-    report = hold_against(_run(("m:new:Comp", "c", None, []),
-                               ("k:core:Ns", "c-ns", "c", [{"urn": old[0]}]),
-                               ("k:core:Cm", "cm", "c", [_spec(noParent=True)])), old, project="p")
+    report = hold_against(
+        _run(
+            ("m:new:Comp", "c", None, []),
+            ("k:core:Ns", "c-ns", "c", [{"urn": old[0]}]),
+            ("k:core:Cm", "cm", "c", [_spec(noParent=True)]),
+        ),
+        old,
+        project="p",
+    )
     assert report.missing == [] and report.conflicts == []
     assert report.unrecorded == ["urn:pulumi:s::p::m:new:Comp::c"]
 
@@ -114,13 +142,15 @@ def test_an_alias_naming_another_parent_uses_that_parents_engine_urn():
 
 def test_two_resources_claiming_one_old_urn_is_refused():
     old = ["urn:pulumi:s::p::k:core:Ns::x"]
-    report = hold_against(_run(("k:core:Ns", "y", None, [_spec(name="x")]),
-                               ("k:core:Ns", "z", None, [_spec(name="x")])), old, project="p")
+    report = hold_against(
+        _run(("k:core:Ns", "y", None, [_spec(name="x")]), ("k:core:Ns", "z", None, [_spec(name="x")])), old, project="p"
+    )
     assert report.conflicts and "both alias" in report.conflicts[0]
 
 
 def test_an_alias_to_a_urn_another_resource_still_registers_is_refused():
     old = ["urn:pulumi:s::p::k:core:Ns::x"]
-    report = hold_against(_run(("k:core:Ns", "x", None, []), ("k:core:Ns", "y", None, [_spec(name="x")])),
-                          old, project="p")
+    report = hold_against(
+        _run(("k:core:Ns", "x", None, []), ("k:core:Ns", "y", None, [_spec(name="x")])), old, project="p"
+    )
     assert report.missing == [] and report.conflicts

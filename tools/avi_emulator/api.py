@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from . import defaults, refs, roles, runtime
@@ -26,8 +27,19 @@ EMULATOR_PREFIX = "/api/_emulator"
 """Read-only endpoints of the emulator itself, which no controller has: ``faults`` (served by
 server.py) and ``serviceengine-routes`` (routing.py)."""
 _SECRET_KEYS = ("key", "key_passphrase")
-LIST_FILTERS = ("name", "name.contains", "name.icontains", "name.in", "uuid", "uuid.in", "created_by",
-                "cloud_ref.name", "cloud_ref.uuid", "refers_to", "referred_by")
+LIST_FILTERS = (
+    "name",
+    "name.contains",
+    "name.icontains",
+    "name.in",
+    "uuid",
+    "uuid.in",
+    "created_by",
+    "cloud_ref.name",
+    "cloud_ref.uuid",
+    "refers_to",
+    "referred_by",
+)
 """Query parameters a list call filters on (any other parameter does not narrow the list)."""
 
 
@@ -80,12 +92,24 @@ def _login_body(base: str, username: str, tenants: list[dict[str, Any]]) -> dict
     version = ".".join(map(str, CONTROLLER_VERSION))
     return {
         "user_initialized": True,
-        "version": {"build": 9046, "Tag": f"{version}-9046-emulator", "ProductName":
-                    "Avi Cloud Controller", "min_version": 15.2, "Version": version,
-                    "Product": "controller"},
-        "user": {"is_superuser": True, "default_tenant_ref": f"{base}/api/tenant/admin",
-                 "name": username, "username": username, "full_name": "System Administrator",
-                 "email": "", "local": True, "uuid": "user-1"},
+        "version": {
+            "build": 9046,
+            "Tag": f"{version}-9046-emulator",
+            "ProductName": "Avi Cloud Controller",
+            "min_version": 15.2,
+            "Version": version,
+            "Product": "controller",
+        },
+        "user": {
+            "is_superuser": True,
+            "default_tenant_ref": f"{base}/api/tenant/admin",
+            "name": username,
+            "username": username,
+            "full_name": "System Administrator",
+            "email": "",
+            "local": True,
+            "uuid": "user-1",
+        },
         "tenants": tenants,
         "system_config": {"url": "/api/systemconfiguration", "uuid": "default"},
         "controller": {"api_idle_timeout": 15},
@@ -123,8 +147,14 @@ def apply_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
 class Controller:
     """One emulated controller: its store, sessions and credentials."""
 
-    def __init__(self, store: Store, sessions: SessionTable, username: str, password: str,
-                 ignored_filters: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        store: Store,
+        sessions: SessionTable,
+        username: str,
+        password: str,
+        ignored_filters: frozenset[str] = frozenset(),
+    ):
         self.store = store
         self.sessions = sessions
         store.add_user(username, password, "System-Admin")
@@ -149,7 +179,7 @@ class Controller:
             if path == f"{EMULATOR_PREFIX}/serviceengine-routes" and req.method == "GET":
                 return Reply(200, {"results": self.store.serviceengine_routes()})
             version = ApiVersion.from_header(req.headers.get("X-Avi-Version"))
-            reply = self._api(req, path[len("/api/"):].split("/"), session, version)
+            reply = self._api(req, path[len("/api/") :].split("/"), session, version)
             reply.headers.append(("AVI_API_VERSION", version.header))
         except InvalidVersion as exc:
             reply = Reply(400, {"error": str(exc)})
@@ -161,7 +191,9 @@ class Controller:
         except ApiError as exc:
             reply = Reply(exc.status, exc.body)
         if session is not None and not session.basic:
-            reply.headers += [("Set-Cookie", c) for c in session_cookies(session, False, req.base_url.startswith("https:"))]
+            reply.headers += [
+                ("Set-Cookie", c) for c in session_cookies(session, False, req.base_url.startswith("https:"))
+            ]
         return reply
 
     # ----- auth --------------------------------------------------------------------------
@@ -178,12 +210,12 @@ class Controller:
         if not user or self.store.users.get(user) != password:
             return Reply(401, {"error": "Invalid credentials"})
         session = self.sessions.login(user)
-        tenants = [{"url": f"{req.base_url}/api/tenant/{t['uuid']}", "uuid": t["uuid"],
-                    "name": t["name"], "local": True}
-                   for t in self.store.list("tenant", Scope(None))]
+        tenants = [
+            {"url": f"{req.base_url}/api/tenant/{t['uuid']}", "uuid": t["uuid"], "name": t["name"], "local": True}
+            for t in self.store.list("tenant", Scope(None))
+        ]
         reply = Reply(200, _login_body(req.base_url, user, tenants))
-        reply.headers = [("AVI_API_VERSION", ApiVersion.from_header(None).header),
-                         ("Allow", "POST, OPTIONS")]
+        reply.headers = [("AVI_API_VERSION", ApiVersion.from_header(None).header), ("Allow", "POST, OPTIONS")]
         reply.headers += [("Set-Cookie", c) for c in session_cookies(session, True, req.base_url.startswith("https:"))]
         return reply
 
@@ -197,15 +229,14 @@ class Controller:
         return Reply(200, {})
 
     def _authenticate(self, req: Request) -> Session:
-        portal = self.store.get("systemconfiguration", "default", Scope(None)).get(
-            "portal_configuration", {})
+        portal = self.store.get("systemconfiguration", "default", Scope(None)).get("portal_configuration", {})
         secure_host = req.base_url.partition("://")[2] if req.base_url.startswith("https:") else None
-        return self.sessions.authenticate(req.method, req.headers, self.store.users,
-                                          bool(portal.get("allow_basic_authentication")), secure_host)
+        return self.sessions.authenticate(
+            req.method, req.headers, self.store.users, bool(portal.get("allow_basic_authentication")), secure_host
+        )
 
     # ----- /api/<type>[/<uuid>] ------------------------------------------------------------
-    def _api(self, req: Request, parts: list[str], session: Session | None,
-             version: ApiVersion) -> Reply:
+    def _api(self, req: Request, parts: list[str], session: Session | None, version: ApiVersion) -> Reply:
         type_ = parts[0]
         if type_ == "useraccount" and req.method == "PUT" and session:
             return self._change_password(req, session)
@@ -214,10 +245,12 @@ class Controller:
         otype = TYPES.get(type_)
         if otype is None or len(parts) > 2:
             return Reply(404, {"detail": "Not found."})
-        scope = self.store.tenant_uuid(header_text(req.headers.get("X-Avi-Tenant")),
-                                       header_text(req.headers.get("X-Avi-Tenant-UUID")))
-        if session and not roles.allows(self.store.role_of(session.username, scope.tenant_uuid),
-                                        otype.name, req.method):
+        scope = self.store.tenant_uuid(
+            header_text(req.headers.get("X-Avi-Tenant")), header_text(req.headers.get("X-Avi-Tenant-UUID"))
+        )
+        if session and not roles.allows(
+            self.store.role_of(session.username, scope.tenant_uuid), otype.name, req.method
+        ):
             return Reply(403, dict(roles.DENIED))
         if otype.singleton:
             uuid = "default"
@@ -241,8 +274,7 @@ class Controller:
             return {"GET": self._list, "POST": self._create}.get(method)
         if otype.singleton:
             return {"GET": self._get, "PUT": self._put}.get(method)
-        return {"GET": self._get, "PUT": self._put, "PATCH": self._patch,
-                "DELETE": self._delete}.get(method)
+        return {"GET": self._get, "PUT": self._put, "PATCH": self._patch, "DELETE": self._delete}.get(method)
 
     def _body(self, req: Request, otype: ObjectType, version: ApiVersion) -> dict[str, Any]:
         try:
@@ -254,13 +286,26 @@ class Controller:
         newer = version.too_new(otype.name, body)
         if newer:
             field_, introduced = newer
-            raise ApiError(400, {"error": (
-                f"Incoming request ({version.tag}) has field ({field_}) introduced in later "
-                f"versions(v{'_'.join(map(str, introduced))}).")})
+            raise ApiError(
+                400,
+                {
+                    "error": (
+                        f"Incoming request ({version.tag}) has field ({field_}) introduced in later "
+                        f"versions(v{'_'.join(map(str, introduced))})."
+                    )
+                },
+            )
         return body
 
-    def _render(self, req: Request, otype: ObjectType, obj: dict[str, Any], version: ApiVersion,
-                include_name: bool, written: bool) -> dict[str, Any]:
+    def _render(
+        self,
+        req: Request,
+        otype: ObjectType,
+        obj: dict[str, Any],
+        version: ApiVersion,
+        include_name: bool,
+        written: bool,
+    ) -> dict[str, Any]:
         base = req.base_url
 
         def out_ref(ref: str) -> str:
@@ -299,8 +344,7 @@ class Controller:
         return body
 
     # ----- handlers ----------------------------------------------------------------------
-    def _list(self, req: Request, otype: ObjectType, uuid: None, scope: Scope,
-              version: ApiVersion) -> Reply:
+    def _list(self, req: Request, otype: ObjectType, uuid: None, scope: Scope, version: ApiVersion) -> Reply:
         q = req.query
         objs = [o for o in self.store.list(otype.name, scope) if self._matches(o, q)]
         try:
@@ -310,7 +354,7 @@ class Controller:
             raise ApiError(400, {"error": f"Invalid page parameter: {exc}"}) from exc
         if not 1 <= page_size <= MAX_PAGE_SIZE or page < 1:
             raise ApiError(400, {"error": f"page_size must be 1-{MAX_PAGE_SIZE}, page >= 1"})
-        chunk = objs[(page - 1) * page_size: page * page_size]
+        chunk = objs[(page - 1) * page_size : page * page_size]
         include_name = "include_name" in q
         results = [self._shape(req, otype, o, version, include_name) for o in chunk]
         body: dict[str, Any] = {"count": len(objs), "results": results}
@@ -320,8 +364,9 @@ class Controller:
             body["next"] = f"{req.base_url}/api/{otype.name}?{urlencode(nxt)}"
         return Reply(200, body)
 
-    def _shape(self, req: Request, otype: ObjectType, obj: dict[str, Any], version: ApiVersion,
-               include_name: bool) -> dict[str, Any]:
+    def _shape(
+        self, req: Request, otype: ObjectType, obj: dict[str, Any], version: ApiVersion, include_name: bool
+    ) -> dict[str, Any]:
         out = self._render(req, otype, obj, version, include_name, written=False)
         if _flag(req.query, "skip_default"):
             scalars = defaults.scalar_defaults(otype.name)
@@ -360,53 +405,46 @@ class Controller:
             return False
         return any(r.endswith("/" + obj["uuid"]) for r in refs.iter_refs(holder))
 
-    def _get(self, req: Request, otype: ObjectType, uuid: str, scope: Scope,
-             version: ApiVersion) -> Reply:
+    def _get(self, req: Request, otype: ObjectType, uuid: str, scope: Scope, version: ApiVersion) -> Reply:
         obj = self.store.get(otype.name, uuid, scope)
         return Reply(200, self._shape(req, otype, obj, version, "include_name" in req.query))
 
-    def _create(self, req: Request, otype: ObjectType, uuid: None, scope: Scope,
-                version: ApiVersion) -> Reply:
+    def _create(self, req: Request, otype: ObjectType, uuid: None, scope: Scope, version: ApiVersion) -> Reply:
         if otype.singleton:
             return Reply(405, {"detail": "Method 'POST' not allowed."})
-        obj = self.store.create(otype.name, self._body(req, otype, version), scope,
-                                slug=req.headers.get("Slug"))
+        obj = self.store.create(otype.name, self._body(req, otype, version), scope, slug=req.headers.get("Slug"))
         body = self._render(req, otype, obj, version, include_name=True, written=True)
         return Reply(201, body, headers=[("Location", body["url"])], committed=True)
 
-    def _put(self, req: Request, otype: ObjectType, uuid: str, scope: Scope,
-             version: ApiVersion) -> Reply:
+    def _put(self, req: Request, otype: ObjectType, uuid: str, scope: Scope, version: ApiVersion) -> Reply:
         obj = self.store.replace(otype.name, uuid, self._body(req, otype, version), scope)
-        return Reply(200, self._render(req, otype, obj, version, True, written=True),
-                     committed=True)
+        return Reply(200, self._render(req, otype, obj, version, True, written=True), committed=True)
 
-    def _patch(self, req: Request, otype: ObjectType, uuid: str, scope: Scope,
-               version: ApiVersion) -> Reply:
+    def _patch(self, req: Request, otype: ObjectType, uuid: str, scope: Scope, version: ApiVersion) -> Reply:
         patch = self._body(req, otype, version)
         with self.store.lock:
             current = self.store.get(otype.name, uuid, scope)
             merged = apply_patch(current, patch)
             merged.pop("_last_modified", None)
             obj = self.store.replace(otype.name, uuid, merged, scope, stale_check=False)
-        return Reply(200, self._render(req, otype, obj, version, True, written=True),
-                     committed=True)
+        return Reply(200, self._render(req, otype, obj, version, True, written=True), committed=True)
 
-    def _delete(self, req: Request, otype: ObjectType, uuid: str, scope: Scope,
-                version: ApiVersion) -> Reply:
+    def _delete(self, req: Request, otype: ObjectType, uuid: str, scope: Scope, version: ApiVersion) -> Reply:
         self.store.delete(otype.name, uuid, scope)
         return Reply(204, None, committed=True)
 
     def _network_runtime(self, req: Request, parts: list[str], session: Session | None) -> Reply:
         """Read-only, derived from the network and the VsVips (runtime.py)."""
         if req.method != "GET":
-            return Reply(405, {"detail": f"Method '{req.method}' not allowed."},
-                         headers=[("Allow", "HEAD, GET, OPTIONS")])
+            return Reply(
+                405, {"detail": f"Method '{req.method}' not allowed."}, headers=[("Allow", "HEAD, GET, OPTIONS")]
+            )
         if len(parts) != 2:
             return Reply(404, {"detail": "Not found."})
-        scope = self.store.tenant_uuid(header_text(req.headers.get("X-Avi-Tenant")),
-                                       header_text(req.headers.get("X-Avi-Tenant-UUID")))
-        if session and not roles.allows(self.store.role_of(session.username, scope.tenant_uuid),
-                                        "network", "GET"):
+        scope = self.store.tenant_uuid(
+            header_text(req.headers.get("X-Avi-Tenant")), header_text(req.headers.get("X-Avi-Tenant-UUID"))
+        )
+        if session and not roles.allows(self.store.role_of(session.username, scope.tenant_uuid), "network", "GET"):
             return Reply(403, dict(roles.DENIED))
         network = self.store.get("network", parts[1], scope)
         return Reply(200, runtime.network_runtime(network, self.store, req.base_url))

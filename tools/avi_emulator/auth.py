@@ -87,9 +87,14 @@ class SessionTable:
         with self._lock:
             self._sessions.clear()
 
-    def authenticate(self, method: str, headers: Mapping[str, str] | Message[str, str],
-                     users: dict[str, str],
-                     basic_allowed: bool, secure_host: str | None = None) -> Session:
+    def authenticate(
+        self,
+        method: str,
+        headers: Mapping[str, str] | Message[str, str],
+        users: dict[str, str],
+        basic_allowed: bool,
+        secure_host: str | None = None,
+    ) -> Session:
         """Return the caller's session (``basic`` set for accepted Basic auth) or raise
         AuthFailure. ``secure_host`` is the request's Host when it came over HTTPS."""
         auth = headers.get("Authorization", "")
@@ -118,8 +123,7 @@ class SessionTable:
                     break
             if session is None:
                 if stale:
-                    raise AuthFailure(self._expired_status,
-                                      '{"detail": "Session expired. Please log in again."}')
+                    raise AuthFailure(self._expired_status, '{"detail": "Session expired. Please log in again."}')
                 raise AuthFailure(401, '{"detail": "Authentication credentials were not provided."}')
             if method in UNSAFE:
                 if secure_host is not None:
@@ -138,11 +142,11 @@ def _check_referer(referer: str | None, host: str) -> None:
     if not parts.scheme or not parts.netloc:
         raise AuthFailure(401, "Referer checking failed - Referer is malformed.", is_json=False)
     if parts.scheme != "https":
-        raise AuthFailure(401, "Referer checking failed - Referer is insecure while host is secure.",
-                          is_json=False)
+        raise AuthFailure(401, "Referer checking failed - Referer is insecure while host is secure.", is_json=False)
     if _origin(parts.netloc) != _origin(host):
-        raise AuthFailure(401, f"Referer checking failed - {referer} does not match any trusted "
-                               "origins.", is_json=False)
+        raise AuthFailure(
+            401, f"Referer checking failed - {referer} does not match any trusted origins.", is_json=False
+        )
 
 
 def _origin(netloc: str) -> str:

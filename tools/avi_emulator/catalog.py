@@ -27,37 +27,41 @@ class ObjectType:
 
     @property
     def duplicate(self) -> str:
-        fields = {"global": "Name", "tenant": "Name and Tenant ref",
-                  "cloud": "Name, Tenant ref and Cloud ref"}[self.scope]
+        fields = {"global": "Name", "tenant": "Name and Tenant ref", "cloud": "Name, Tenant ref and Cloud ref"}[
+            self.scope
+        ]
         return f"{_verbose(self.model)} with this {fields} already exists."
 
 
-TYPES: dict[str, ObjectType] = {t.name: t for t in (
-    ObjectType("tenant", "Tenant", scope="global"),
-    ObjectType("cloud", "Cloud"),
-    ObjectType("serviceenginegroup", "ServiceEngineGroup", scope="cloud"),
-    ObjectType("vrfcontext", "VrfContext", scope="cloud"),
-    ObjectType("virtualservice", "VirtualService", scope="cloud"),
-    ObjectType("vsvip", "VsVip", scope="cloud"),
-    ObjectType("network", "Network", scope="cloud"),
-    ObjectType("ipamdnsproviderprofile", "IpamDnsProviderProfile"),
-    ObjectType("role", "Role"),
-    ObjectType("user", "User", scope="global"),
-    ObjectType("pool", "Pool", scope="cloud"),
-    ObjectType("poolgroup", "PoolGroup", scope="cloud"),
-    ObjectType("pkiprofile", "PKIProfile"),
-    ObjectType("sslkeyandcertificate", "SSLKeyAndCertificate"),
-    ObjectType("httppolicyset", "HTTPPolicySet"),
-    ObjectType("vsdatascriptset", "VSDataScriptSet"),
-    ObjectType("l4policyset", "L4PolicySet"),
-    ObjectType("applicationprofile", "ApplicationProfile"),
-    ObjectType("networkprofile", "NetworkProfile"),
-    ObjectType("sslprofile", "SSLProfile"),
-    ObjectType("healthmonitor", "HealthMonitor"),
-    ObjectType("analyticsprofile", "AnalyticsProfile"),
-    ObjectType("applicationpersistenceprofile", "ApplicationPersistenceProfile"),
-    ObjectType("stringgroup", "StringGroup"),
-    ObjectType("wafprofile", "WafProfile"),
-    ObjectType("wafpolicy", "WafPolicy"),
-    ObjectType("systemconfiguration", "SystemConfiguration", scope="global", singleton=True),
-)}
+TYPES: dict[str, ObjectType] = {
+    t.name: t
+    for t in (
+        ObjectType("tenant", "Tenant", scope="global"),
+        ObjectType("cloud", "Cloud"),
+        ObjectType("serviceenginegroup", "ServiceEngineGroup", scope="cloud"),
+        ObjectType("vrfcontext", "VrfContext", scope="cloud"),
+        ObjectType("virtualservice", "VirtualService", scope="cloud"),
+        ObjectType("vsvip", "VsVip", scope="cloud"),
+        ObjectType("network", "Network", scope="cloud"),
+        ObjectType("ipamdnsproviderprofile", "IpamDnsProviderProfile"),
+        ObjectType("role", "Role"),
+        ObjectType("user", "User", scope="global"),
+        ObjectType("pool", "Pool", scope="cloud"),
+        ObjectType("poolgroup", "PoolGroup", scope="cloud"),
+        ObjectType("pkiprofile", "PKIProfile"),
+        ObjectType("sslkeyandcertificate", "SSLKeyAndCertificate"),
+        ObjectType("httppolicyset", "HTTPPolicySet"),
+        ObjectType("vsdatascriptset", "VSDataScriptSet"),
+        ObjectType("l4policyset", "L4PolicySet"),
+        ObjectType("applicationprofile", "ApplicationProfile"),
+        ObjectType("networkprofile", "NetworkProfile"),
+        ObjectType("sslprofile", "SSLProfile"),
+        ObjectType("healthmonitor", "HealthMonitor"),
+        ObjectType("analyticsprofile", "AnalyticsProfile"),
+        ObjectType("applicationpersistenceprofile", "ApplicationPersistenceProfile"),
+        ObjectType("stringgroup", "StringGroup"),
+        ObjectType("wafprofile", "WafProfile"),
+        ObjectType("wafpolicy", "WafPolicy"),
+        ObjectType("systemconfiguration", "SystemConfiguration", scope="global", singleton=True),
+    )
+}

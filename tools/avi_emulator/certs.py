@@ -26,11 +26,11 @@ class CertificateError(ValueError):
 def _name(name: x509.Name) -> dict[str, str]:
     out: dict[str, str] = {}
     parts = []
-    for field, oid, short in _NAME_FIELDS:
+    for field, oid, _short in _NAME_FIELDS:
         attrs = name.get_attributes_for_oid(oid)
         if attrs:
             out[field] = str(attrs[0].value)
-    for field, oid, short in reversed(_NAME_FIELDS):
+    for field, _oid, short in reversed(_NAME_FIELDS):
         if field in out:
             parts.append(f"{short}={out[field]}")
     out["distinguished_name"] = ", ".join(parts)
@@ -53,7 +53,7 @@ def describe(pem: str) -> dict[str, Any]:
         raise CertificateError(f"Import error: certificate could not be parsed ({exc})") from exc
     if not cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
         raise CertificateError("Import error: certificate has no common_name")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     not_after = cert.not_valid_after_utc
     days = (not_after - now).days
     fingerprint = cert.fingerprint(hashes.SHA1()).hex().upper()
@@ -66,13 +66,16 @@ def describe(pem: str) -> dict[str, Any]:
         "signature_algorithm": _signature_name(cert),
         "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%d %H:%M:%S"),
         "not_after": not_after.strftime("%Y-%m-%d %H:%M:%S"),
-        "fingerprint": "SHA1 Fingerprint=" + ":".join(
-            fingerprint[i:i + 2] for i in range(0, len(fingerprint), 2)) + "\n",
-        "expiry_status": "SSL_CERTIFICATE_GOOD" if days > 30 else (
-            "SSL_CERTIFICATE_EXPIRED" if days < 0 else "SSL_CERTIFICATE_EXPIRY_WARNING"),
+        "fingerprint": "SHA1 Fingerprint="
+        + ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2))
+        + "\n",
+        "expiry_status": "SSL_CERTIFICATE_GOOD"
+        if days > 30
+        else ("SSL_CERTIFICATE_EXPIRED" if days < 0 else "SSL_CERTIFICATE_EXPIRY_WARNING"),
         "days_until_expire": max(days, 0),
-        "public_key": cert.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
+        "public_key": cert.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode(),
         "certificate": pem,
     }
 
@@ -80,15 +83,20 @@ def describe(pem: str) -> dict[str, Any]:
 def key_params(pem: str, passphrase: str | None) -> dict[str, Any]:
     """Describe a private key the way ``key_params`` does."""
     try:
-        key = serialization.load_pem_private_key(
-            pem.encode(), password=passphrase.encode() if passphrase else None)
+        key = serialization.load_pem_private_key(pem.encode(), password=passphrase.encode() if passphrase else None)
     except (ValueError, TypeError) as exc:
         raise CertificateError(f"Import error: private key could not be parsed ({exc})") from exc
     if isinstance(key, rsa.RSAPrivateKey):
-        return {"algorithm": "SSL_KEY_ALGORITHM_RSA", "rsa_params": {
-            "key_size": f"SSL_KEY_{key.key_size}_BITS",
-            "exponent": key.private_numbers().public_numbers.e}}
+        return {
+            "algorithm": "SSL_KEY_ALGORITHM_RSA",
+            "rsa_params": {
+                "key_size": f"SSL_KEY_{key.key_size}_BITS",
+                "exponent": key.private_numbers().public_numbers.e,
+            },
+        }
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        return {"algorithm": "SSL_KEY_ALGORITHM_EC", "ec_params": {
-            "curve": f"SSL_KEY_EC_CURVE_{key.curve.name.upper()}"}}
+        return {
+            "algorithm": "SSL_KEY_ALGORITHM_EC",
+            "ec_params": {"curve": f"SSL_KEY_EC_CURVE_{key.curve.name.upper()}"},
+        }
     return {"algorithm": "SSL_KEY_ALGORITHM_UNKNOWN"}

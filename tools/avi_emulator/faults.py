@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional, TypedDict, TypeVar
+from typing import TypedDict, TypeVar
 
 
 class FaultKind(Enum):
@@ -81,7 +81,7 @@ class FaultRule:
     rate: float = 1.0
     methods: frozenset[str] = frozenset()  # empty: every method
     path: str = "/api/*"
-    status: Optional[int] = None
+    status: int | None = None
     retry_after: float = 1.0
     delay_ms: int = 0
 
@@ -92,15 +92,16 @@ class FaultRule:
             raise FaultSpecError(f"fault rate: {self.rate} is not between 0 and 1")
         unknown = set(self.methods) - _METHODS
         if unknown:
-            raise FaultSpecError(f"fault method: {', '.join(sorted(unknown))} is not one of "
-                                 f"{', '.join(sorted(_METHODS))}")
+            raise FaultSpecError(
+                f"fault method: {', '.join(sorted(unknown))} is not one of {', '.join(sorted(_METHODS))}"
+            )
         if self.status is not None and not 400 <= self.status <= 599:
             raise FaultSpecError(f"fault status: {self.status} is not an error status (400-599)")
         if self.retry_after < 0 or self.delay_ms < 0:
             raise FaultSpecError("fault retry_after / delay_ms: must not be negative")
 
     @classmethod
-    def parse(cls, spec: str) -> "FaultRule":
+    def parse(cls, spec: str) -> FaultRule:
         """``KIND[:RATE][,method=M|M][,path=GLOB][,status=N][,retry_after=S][,delay_ms=MS]``."""
         head, *options = [part.strip() for part in spec.split(",")]
         kind_text, _, rate_text = head.partition(":")
@@ -125,8 +126,7 @@ class FaultRule:
             elif key == "delay_ms":
                 values["delay_ms"] = _number(value, "delay_ms", int)
             else:
-                raise FaultSpecError(f"fault option: {key!r} is not one of method, path, status, "
-                                     "retry_after, delay_ms")
+                raise FaultSpecError(f"fault option: {key!r} is not one of method, path, status, retry_after, delay_ms")
         return cls(**values)
 
     def matches(self, method: str, path: str) -> bool:
@@ -153,7 +153,7 @@ class Decision:
     status: int = 0
     retry_after: float = 0.0
     delay_ms: int = 0
-    rule: Optional[FaultRule] = None
+    rule: FaultRule | None = None
 
     def __iter__(self) -> Iterator[FaultKind | int]:  # `fault, status = plan.decide(...)` as before
         return iter((self.kind, self.status))
@@ -218,9 +218,11 @@ class FaultPlan:
     def counts(self) -> dict[str, dict[str, int]]:
         """``{"injected": {kind: n}, "after_commit": {kind: n}, "rules": {label: n}}``."""
         with self._lock:
-            return {"injected": {k.value: n for k, n in self.injected.items()},
-                    "after_commit": {k.value: n for k, n in self._committed.items()},
-                    "rules": dict(self._by_rule)}
+            return {
+                "injected": {k.value: n for k, n in self.injected.items()},
+                "after_commit": {k.value: n for k, n in self._committed.items()},
+                "rules": dict(self._by_rule),
+            }
 
 
 __all__ = ["Decision", "Fault", "FaultKind", "FaultPlan", "FaultRule", "FaultSpecError", "NO_FAULT"]

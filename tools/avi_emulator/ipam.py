@@ -25,7 +25,8 @@ change, "If a new preferred IP is needed, please recreate the VIP"
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterator, Optional, Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 VIP_RANGE_TYPES = ("STATIC_IPS_FOR_VIP", "STATIC_IPS_FOR_VIP_AND_SE")
 NO_FREE_IPS = "No available free IPs"
@@ -70,8 +71,9 @@ def _subnet_of(ip_prefix: dict[str, Any]) -> ipaddress.IPv4Network | ipaddress.I
         return None
 
 
-def _vip_ranges(network: dict[str, Any],
-                wanted: ipaddress.IPv4Network | ipaddress.IPv6Network | None) -> tuple[list[tuple[int, int]], str]:
+def _vip_ranges(
+    network: dict[str, Any], wanted: ipaddress.IPv4Network | ipaddress.IPv6Network | None
+) -> tuple[list[tuple[int, int]], str]:
     """Static VIP ranges of the network's subnets (only ``wanted`` when given), or a reason."""
     subnets = [(s, _subnet_of(s.get("prefix") or {})) for s in network.get("configured_subnets") or []]
     if wanted is not None:
@@ -96,7 +98,7 @@ def _vip_ranges(network: dict[str, Any],
     return ranges, ""
 
 
-def _first_free(ranges: list[tuple[int, int]], used: set[str], version: int) -> Optional[str]:
+def _first_free(ranges: list[tuple[int, int]], used: set[str], version: int) -> str | None:
     for begin, end in ranges:
         for value in range(begin, end + 1):
             addr = str(ipaddress.ip_address(value))
@@ -110,16 +112,17 @@ def _allocate_one(vip: dict[str, Any], vsvip: dict[str, Any], objects: Objects, 
     cloud = objects.find(cloud_ref)
     ipam_ref = (cloud or {}).get("ipam_provider_ref")
     if not ipam_ref:
-        raise NoFreeIp(f"{NO_FREE_IPS}: cloud {_name(cloud, cloud_ref)} has no IPAM profile "
-                       "(ipam_provider_ref)")
+        raise NoFreeIp(f"{NO_FREE_IPS}: cloud {_name(cloud, cloud_ref)} has no IPAM profile (ipam_provider_ref)")
     profile = objects.find(ipam_ref) or {}
     usable = _usable_networks(profile)
     request = vip.get("ipam_network_subnet") or {}
     wanted = _subnet_of(request.get("subnet") or {}) if request.get("subnet") else None
     network_ref = request.get("network_ref")
     if network_ref and network_ref not in usable:
-        raise NoFreeIp(f"{NO_FREE_IPS}: network {_name(objects.find(network_ref), network_ref)} is not a "
-                       f"usable network of IPAM profile {_name(profile, ipam_ref)}")
+        raise NoFreeIp(
+            f"{NO_FREE_IPS}: network {_name(objects.find(network_ref), network_ref)} is not a "
+            f"usable network of IPAM profile {_name(profile, ipam_ref)}"
+        )
     candidates = [network_ref] if network_ref else usable
     if not candidates:
         raise NoFreeIp(f"{NO_FREE_IPS}: IPAM profile {_name(profile, ipam_ref)} lists no usable network")
@@ -146,7 +149,7 @@ def _still_holds(vip: dict[str, Any], before: dict[str, Any], objects: Objects, 
     return subnet is None or ipaddress.ip_address(addr) in subnet
 
 
-def allocate(vsvip: dict[str, Any], objects: Objects, current: Optional[dict[str, Any]] = None) -> None:
+def allocate(vsvip: dict[str, Any], objects: Objects, current: dict[str, Any] | None = None) -> None:
     """Fill ``ip_address`` of every auto-allocated VIP of ``vsvip`` that has none (in place);
     raises NoFreeIp or VipChangeRefused."""
     before = {v.get("vip_id"): v for v in (current or {}).get("vip") or []}
@@ -167,4 +170,3 @@ def allocate(vsvip: dict[str, Any], objects: Objects, current: Optional[dict[str
             addr = _allocate_one(vip, vsvip, objects, used)
         used.add(addr)
         vip["ip_address"] = {"addr": addr, "type": "V6" if ipaddress.ip_address(addr).version == 6 else "V4"}
-

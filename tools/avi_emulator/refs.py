@@ -9,8 +9,9 @@ responses render the canonical form back as ``<scheme>://<host>/api/<type>/<uuid
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 # Which fields hold references is the controller's model, shared with the provider; resolving

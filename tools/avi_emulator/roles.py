@@ -23,12 +23,35 @@ DENIED = {"detail": "You do not have permission to perform this action."}
 # A VsVip is part of a virtual service's configuration and shares its permission.
 _PERMISSION_OF = {"vsvip": "PERMISSION_VIRTUALSERVICE"}
 
-APPLICATION_KINDS = ("virtualservice", "vsvip", "pool", "poolgroup", "httppolicyset",
-                     "healthmonitor", "pkiprofile", "sslkeyandcertificate", "applicationprofile",
-                     "networkprofile", "sslprofile", "applicationpersistenceprofile", "stringgroup",
-                     "vsdatascriptset", "l4policyset", "analyticsprofile", "wafpolicy", "wafprofile")
-INFRASTRUCTURE_KINDS = ("cloud", "serviceenginegroup", "vrfcontext", "network",
-                        "ipamdnsproviderprofile", "tenant", "systemconfiguration")
+APPLICATION_KINDS = (
+    "virtualservice",
+    "vsvip",
+    "pool",
+    "poolgroup",
+    "httppolicyset",
+    "healthmonitor",
+    "pkiprofile",
+    "sslkeyandcertificate",
+    "applicationprofile",
+    "networkprofile",
+    "sslprofile",
+    "applicationpersistenceprofile",
+    "stringgroup",
+    "vsdatascriptset",
+    "l4policyset",
+    "analyticsprofile",
+    "wafpolicy",
+    "wafprofile",
+)
+INFRASTRUCTURE_KINDS = (
+    "cloud",
+    "serviceenginegroup",
+    "vrfcontext",
+    "network",
+    "ipamdnsproviderprofile",
+    "tenant",
+    "systemconfiguration",
+)
 ADMIN_KINDS = ("user", "role")
 
 
@@ -44,11 +67,14 @@ def _privileges(levels: dict[str, str]) -> list[dict[str, str]]:
 
 
 SYSTEM_ROLES: dict[str, list[dict[str, str]]] = {
-    "System-Admin": _privileges({k: WRITE for k in (*APPLICATION_KINDS, *INFRASTRUCTURE_KINDS,
-                                                    *ADMIN_KINDS)}),
-    "Application-Admin": _privileges({**{k: WRITE for k in APPLICATION_KINDS},
-                                      **{k: READ for k in INFRASTRUCTURE_KINDS},
-                                      **{k: NONE for k in ADMIN_KINDS}}),
+    "System-Admin": _privileges({k: WRITE for k in (*APPLICATION_KINDS, *INFRASTRUCTURE_KINDS, *ADMIN_KINDS)}),
+    "Application-Admin": _privileges(
+        {
+            **{k: WRITE for k in APPLICATION_KINDS},
+            **{k: READ for k in INFRASTRUCTURE_KINDS},
+            **{k: NONE for k in ADMIN_KINDS},
+        }
+    ),
 }
 
 

@@ -44,10 +44,18 @@ def serviceengine_routes(objects: Objects) -> list[dict[str, Any]]:
         for vrf in sorted(objects.all_of("vrfcontext"), key=lambda v: v.get("name", "")):
             if vrf.get("cloud_ref") != group.get("cloud_ref"):
                 continue
-            routes = [{"route_id": r.get("route_id"), "prefix": _prefix(r),
-                       "next_hop": (r.get("next_hop") or {}).get("addr")}
-                      for r in vrf.get("static_routes") or [] if reaches(r, group)]
-            out.append({"se_group": group.get("name"), "cloud": cloud, "vrf": vrf.get("name"),
-                        "labels": [{"key": k, "value": v} for k, v in sorted(_labels(group.get("labels")))],
-                        "routes": routes})
+            routes = [
+                {"route_id": r.get("route_id"), "prefix": _prefix(r), "next_hop": (r.get("next_hop") or {}).get("addr")}
+                for r in vrf.get("static_routes") or []
+                if reaches(r, group)
+            ]
+            out.append(
+                {
+                    "se_group": group.get("name"),
+                    "cloud": cloud,
+                    "vrf": vrf.get("name"),
+                    "labels": [{"key": k, "value": v} for k, v in sorted(_labels(group.get("labels")))],
+                    "routes": routes,
+                }
+            )
     return out

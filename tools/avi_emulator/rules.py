@@ -34,7 +34,8 @@ every write (`schema.py`), so they are not repeated here.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from . import ipam, refs
 
@@ -89,9 +90,11 @@ def _vsvip(vsvip: dict[str, Any], objects: Objects) -> None:
             continue
         taken = mine & set(ipam.addresses(other))
         if taken:
-            raise RuleError(f"VsVip {vsvip.get('name')}: address {', '.join(sorted(taken))} is already the VIP of "
-                            f"VsVip {other.get('name')} in VRF {_name(objects, vsvip.get('vrf_context_ref', ''))}; "
-                            "virtual services share an address by referring to that VsVip")
+            raise RuleError(
+                f"VsVip {vsvip.get('name')}: address {', '.join(sorted(taken))} is already the VIP of "
+                f"VsVip {other.get('name')} in VRF {_name(objects, vsvip.get('vrf_context_ref', ''))}; "
+                "virtual services share an address by referring to that VsVip"
+            )
 
 
 # -- virtual services ---------------------------------------------------------------------
@@ -130,8 +133,10 @@ def _one_listener_per_ip_port(vs: dict[str, Any], objects: Objects) -> None:
         clash = mine & _listeners(other, objects)
         if clash:
             _, addr, port = min(clash)
-            raise RuleError(f"Virtual service {vs.get('name')}: {addr}:{port} is already served by virtual "
-                            f"service {other.get('name')}; two virtual services cannot listen on one IP and port")
+            raise RuleError(
+                f"Virtual service {vs.get('name')}: {addr}:{port} is already served by virtual "
+                f"service {other.get('name')}; two virtual services cannot listen on one IP and port"
+            )
 
 
 def _sni_child(vs: dict[str, Any], objects: Objects) -> None:
@@ -140,25 +145,32 @@ def _sni_child(vs: dict[str, Any], objects: Objects) -> None:
     if not parent_ref:
         raise RuleError(f"Virtual service {name}: a VH child needs vh_parent_vs_ref")
     if vs.get("vsvip_ref") or vs.get("services"):
-        raise RuleError(f"Virtual service {name}: a VH child takes its VIP and services from its parent; "
-                        "vsvip_ref and services must be empty")
+        raise RuleError(
+            f"Virtual service {name}: a VH child takes its VIP and services from its parent; "
+            "vsvip_ref and services must be empty"
+        )
     if not vs.get("vh_domain_name"):
         raise RuleError(f"Virtual service {name}: a VH child needs at least one vh_domain_name")
     parent = objects.find(parent_ref) or {}
     if parent.get("type") != "VS_TYPE_VH_PARENT":
-        raise RuleError(f"Virtual service {name}: parent {parent.get('name')} is not a VH parent "
-                        "(type VS_TYPE_VH_PARENT)")
+        raise RuleError(
+            f"Virtual service {name}: parent {parent.get('name')} is not a VH parent (type VS_TYPE_VH_PARENT)"
+        )
     if not any(s.get("enable_ssl") for s in parent.get("services") or []):
-        raise RuleError(f"Virtual service {name}: parent {parent.get('name')} has no SSL-enabled service; "
-                        "SNI children need an SSL parent")
+        raise RuleError(
+            f"Virtual service {name}: parent {parent.get('name')} has no SSL-enabled service; "
+            "SNI children need an SSL parent"
+        )
     mine = set(vs["vh_domain_name"])
     for other in objects.all_of("virtualservice"):
         if other.get("uuid") == vs.get("uuid") or other.get("vh_parent_vs_ref") != parent_ref:
             continue
         taken = mine & set(other.get("vh_domain_name") or [])
         if taken:
-            raise RuleError(f"Virtual service {name}: domain name(s) {', '.join(sorted(taken))} already served by "
-                            f"{other.get('name')} under parent {parent.get('name')}")
+            raise RuleError(
+                f"Virtual service {name}: domain name(s) {', '.join(sorted(taken))} already served by "
+                f"{other.get('name')} under parent {parent.get('name')}"
+            )
 
 
 def _pools_of(vs: dict[str, Any], objects: Objects) -> list[dict[str, Any]]:
@@ -176,8 +188,10 @@ def _one_vrf(vs: dict[str, Any], objects: Objects) -> None:
     vrf = vs.get("vrf_context_ref")
     for pool in _pools_of(vs, objects):
         if pool.get("vrf_ref") and vrf and pool["vrf_ref"] != vrf:
-            raise RuleError(f"Virtual service {vs.get('name')} and pool {pool.get('name')} are in different VRFs "
-                            f"({_name(objects, vrf)} and {_name(objects, pool['vrf_ref'])})")
+            raise RuleError(
+                f"Virtual service {vs.get('name')} and pool {pool.get('name')} are in different VRFs "
+                f"({_name(objects, vrf)} and {_name(objects, pool['vrf_ref'])})"
+            )
 
 
 def _name(objects: Objects, ref: str) -> str:
@@ -199,8 +213,10 @@ def _one_vrf_with(vs: dict[str, Any], policy: dict[str, Any], objects: Objects) 
     for rule in (policy.get("http_request_policy") or {}).get("rules") or []:
         pool = objects.find((rule.get("switching_action") or {}).get("pool_ref") or "")
         if pool and pool.get("vrf_ref") and vrf and pool["vrf_ref"] != vrf:
-            raise RuleError(f"Virtual service {vs.get('name')} and pool {pool.get('name')} are in different VRFs "
-                            f"({_name(objects, vrf)} and {_name(objects, pool['vrf_ref'])})")
+            raise RuleError(
+                f"Virtual service {vs.get('name')} and pool {pool.get('name')} are in different VRFs "
+                f"({_name(objects, vrf)} and {_name(objects, pool['vrf_ref'])})"
+            )
 
 
 # -- VRF contexts --------------------------------------------------------------------------
@@ -221,9 +237,11 @@ def _vrfcontext(vrf: dict[str, Any], objects: Objects) -> None:
         prefix = _family((route.get("prefix") or {}).get("ip_addr"))
         hop = _family(route.get("next_hop"))
         if prefix and hop and prefix != hop:
-            raise RuleError(f"VRF context {vrf.get('name')}: static route {route.get('route_id')} "
-                            f"has an IPv{prefix} prefix and an IPv{hop} next hop; both must be "
-                            "of one address family")
+            raise RuleError(
+                f"VRF context {vrf.get('name')}: static route {route.get('route_id')} "
+                f"has an IPv{prefix} prefix and an IPv{hop} next hop; both must be "
+                "of one address family"
+            )
 
 
 _RULES: dict[str, Callable[[dict[str, Any], Objects], None]] = {

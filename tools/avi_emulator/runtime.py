@@ -45,14 +45,27 @@ def network_runtime(network: dict[str, Any], objects: ipam.Objects, base_url: st
                 continue
             begin, end = bounds
             taken = sorted(n for n in used if begin <= n <= end)
-            ranges.append({
-                "type": static.get("type", "STATIC_IPS_FOR_VIP_AND_SE"),
-                "total_ip_count": end - begin + 1,
-                "free_ip_count": end - begin + 1 - len(taken),
-                "allocated_ips": [{"ip": {"addr": str(ipaddress.ip_address(n)),
-                                          "type": "V6" if ipaddress.ip_address(n).version == 6 else "V4"},
-                                   "obj_info": f"{base_url}/api/vsvip/{used[n]}"} for n in taken],
-            })
+            ranges.append(
+                {
+                    "type": static.get("type", "STATIC_IPS_FOR_VIP_AND_SE"),
+                    "total_ip_count": end - begin + 1,
+                    "free_ip_count": end - begin + 1 - len(taken),
+                    "allocated_ips": [
+                        {
+                            "ip": {
+                                "addr": str(ipaddress.ip_address(n)),
+                                "type": "V6" if ipaddress.ip_address(n).version == 6 else "V4",
+                            },
+                            "obj_info": f"{base_url}/api/vsvip/{used[n]}",
+                        }
+                        for n in taken
+                    ],
+                }
+            )
         subnets.append({"prefix": subnet.get("prefix"), "ip_range_runtimes": ranges})
-    return {"uuid": network["uuid"], "name": network.get("name"),
-            "url": f"{base_url}/api/networkruntime/{network['uuid']}", "subnet_runtime": subnets}
+    return {
+        "uuid": network["uuid"],
+        "name": network.get("name"),
+        "url": f"{base_url}/api/networkruntime/{network['uuid']}",
+        "subnet_runtime": subnets,
+    }

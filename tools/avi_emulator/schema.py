@@ -8,7 +8,8 @@ against (``providers/avi/model/avi_model.json``, derived from vmware/alb-sdk's s
 - Wrong container or scalar types, enum values outside the model and numbers outside the
   model's range are refused with 400 (the controller's exact wording for these is not on
   record). Addresses that are not IP literals are stored as given: a recorded controller
-  accepted a server ``{"addr": "avi-controller", "type": "V4"}``. Numeric strings and "true"/"false" are accepted for typed fields and stored typed,
+  accepted a server ``{"addr": "avi-controller", "type": "V4"}``. Numeric strings and
+  "true"/"false" are accepted for typed fields and stored typed,
   as the recorded exchanges show the controller doing.
 """
 
@@ -18,7 +19,6 @@ from typing import Any
 
 from providers.avi.model import load
 from providers.avi.model.conform import coerce, prune_unknown, validate
-
 
 UNKNOWN_FIELD_POLICIES = ("ignore", "reject")
 

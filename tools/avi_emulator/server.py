@@ -8,8 +8,8 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from .api import EMULATOR_PREFIX, Controller, Reply, Request
@@ -31,7 +31,7 @@ def header_value(value: str) -> str:
         value.encode("latin-1")
         return value
     except UnicodeEncodeError:
-        return quote(value, safe="".join(chr(c) for c in range(0x21, 0x7f) if chr(c) != "%") + " ")
+        return quote(value, safe="".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%") + " ")
 
 
 @dataclass
@@ -58,7 +58,7 @@ class EmulatorConfig:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
         pass
@@ -86,8 +86,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         split = urlsplit(self.path)
         host = self.headers.get("Host") or f"{self.server.server_address[0]}"
-        req = Request(self.command, split.path, parse_qs(split.query, keep_blank_values=True),
-                      self.headers, body, f"{self.server.scheme}://{host}")
+        req = Request(
+            self.command,
+            split.path,
+            parse_qs(split.query, keep_blank_values=True),
+            self.headers,
+            body,
+            f"{self.server.scheme}://{host}",
+        )
         plan = self.server.faults
         if split.path.rstrip("/") == f"{EMULATOR_PREFIX}/faults" and self.command == "GET":
             self._send(Reply(200, plan.counts()))
@@ -100,8 +106,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(Reply(decision.status, {"error": "Service temporarily unavailable (injected)"}))
             return
         if kind is FaultKind.TOO_MANY:
-            self._send(Reply(decision.status, {"error": "Too many requests (injected)"},
-                             headers=[("Retry-After", f"{decision.retry_after:g}")]))
+            self._send(
+                Reply(
+                    decision.status,
+                    {"error": "Too many requests (injected)"},
+                    headers=[("Retry-After", f"{decision.retry_after:g}")],
+                )
+            )
             return
         try:
             reply = self.server.controller.handle(req)
@@ -211,8 +222,7 @@ class _Server(ThreadingHTTPServer):
         self._wake_reader.close()
         self._wake_writer.close()
 
-    def process_request(self, request: socket.socket | tuple[bytes, socket.socket],
-                        client_address: Any) -> None:
+    def process_request(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
         if isinstance(request, socket.socket):  # always: a TCP server's request is its socket
             with self._connections_lock:
                 self._connections.add(request)
@@ -224,8 +234,7 @@ class _Server(ThreadingHTTPServer):
                 self._connections.discard(request)
         super().shutdown_request(request)
 
-    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket],
-                     client_address: Any) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
         if not self._stopping.is_set():  # a connection cut by stop() is not an error
             super().handle_error(request, client_address)
 
@@ -251,8 +260,9 @@ class Emulator:
         self.store = Store(config.state, config.unknown_fields)
         self.sessions = SessionTable(config.session_ttl, config.expired_status)
         self.faults = FaultPlan(config.fail_rate, config.latency_ms, config.seed, config.faults)
-        self.controller = Controller(self.store, self.sessions, config.username, config.password,
-                                     frozenset(config.ignored_filters))
+        self.controller = Controller(
+            self.store, self.sessions, config.username, config.password, frozenset(config.ignored_filters)
+        )
         for name, password, role in config.users:
             self.store.add_user(name, password, role)
         self._server: _Server | None = None
@@ -277,7 +287,7 @@ class Emulator:
         host, port = self._server.server_address[:2]
         return f"{self._server.scheme}://{host}:{port}"
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         server = _Server((self.config.host, self.config.port), _Handler)
         server.controller = self.controller
         server.faults = self.faults
@@ -288,8 +298,7 @@ class Emulator:
             server.socket = ctx.wrap_socket(server.socket, server_side=True)
             server.scheme = "https"
         self._server = server
-        self._thread = threading.Thread(target=server.serve_until_stopped, name="avi-emulator",
-                                        daemon=True)
+        self._thread = threading.Thread(target=server.serve_until_stopped, name="avi-emulator", daemon=True)
         self._thread.start()
         return self
 
@@ -299,7 +308,7 @@ class Emulator:
             self._server = None
             self._thread = None
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

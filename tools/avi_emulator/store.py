@@ -21,8 +21,7 @@ ADMIN_REF = refs.canonical("tenant", ADMIN)
 # Infrastructure the admin tenant (the provider) owns and every tenant uses, as tenants use the
 # provider's cloud, networks and SE groups (systemconfiguration.global_tenant_config
 # se_in_provider_context / tenant_access_to_provider_se, both true by default).
-PROVIDER_SHARED = frozenset({"cloud", "network", "ipamdnsproviderprofile", "serviceenginegroup",
-                             "vrfcontext", "role"})
+PROVIDER_SHARED = frozenset({"cloud", "network", "ipamdnsproviderprofile", "serviceenginegroup", "vrfcontext", "role"})
 
 
 class ApiError(Exception):
@@ -77,22 +76,33 @@ class Store:
             return
         tmp = f"{self._path}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"objects": self._objects, "system": sorted(self._system),
-                       "users": self.users}, fh)
+            json.dump({"objects": self._objects, "system": sorted(self._system), "users": self.users}, fh)
         os.replace(tmp, self._path)
 
     def _seed(self) -> None:
         self._put_raw("tenant", {"uuid": ADMIN, "name": ADMIN, "local": True}, system=True)
         for name, privileges in roles.SYSTEM_ROLES.items():
-            self._put_raw("role", {"uuid": f"role-{uuidlib.uuid4()}", "name": name, "tenant_ref": ADMIN_REF,
-                                   "privileges": copy.deepcopy(privileges)}, system=True)
-        self._put_raw("systemconfiguration", {
-            "uuid": "default", **copy.deepcopy(defaults.SYSTEM_CONFIGURATION)}, system=True)
+            self._put_raw(
+                "role",
+                {
+                    "uuid": f"role-{uuidlib.uuid4()}",
+                    "name": name,
+                    "tenant_ref": ADMIN_REF,
+                    "privileges": copy.deepcopy(privileges),
+                },
+                system=True,
+            )
+        self._put_raw(
+            "systemconfiguration", {"uuid": "default", **copy.deepcopy(defaults.SYSTEM_CONFIGURATION)}, system=True
+        )
         cloud_uuid = f"cloud-{uuidlib.uuid4()}"
         for type_, names in defaults.SYSTEM_OBJECTS.items():
             for name in names:
-                obj: dict[str, Any] = {"uuid": cloud_uuid if type_ == "cloud" else f"{type_}-{uuidlib.uuid4()}",
-                       "name": name, "tenant_ref": ADMIN_REF}
+                obj: dict[str, Any] = {
+                    "uuid": cloud_uuid if type_ == "cloud" else f"{type_}-{uuidlib.uuid4()}",
+                    "name": name,
+                    "tenant_ref": ADMIN_REF,
+                }
                 if TYPES[type_].scope == "cloud":
                     obj["cloud_ref"] = refs.canonical("cloud", cloud_uuid)
                 defaults.fill(type_, obj, self)
@@ -168,10 +178,17 @@ class Store:
                 self._save()
                 return
             role_ref = self.system_ref("role", role)
-            self._put_raw("user", {"uuid": f"user-{uuidlib.uuid4()}", "name": name, "username": name,
-                                   "local": True, "default_tenant_ref": ADMIN_REF,
-                                   "access": [{"role_ref": role_ref, "tenant_ref": ADMIN_REF,
-                                               "all_tenants": True}]})
+            self._put_raw(
+                "user",
+                {
+                    "uuid": f"user-{uuidlib.uuid4()}",
+                    "name": name,
+                    "username": name,
+                    "local": True,
+                    "default_tenant_ref": ADMIN_REF,
+                    "access": [{"role_ref": role_ref, "tenant_ref": ADMIN_REF, "all_tenants": True}],
+                },
+            )
             self._save()
 
     def role_of(self, username: str, tenant_uuid: str | None) -> dict[str, Any] | None:
@@ -218,8 +235,7 @@ class Store:
 
     def list(self, type_: str, scope: Scope) -> list[dict[str, Any]]:
         with self._lock:
-            return [copy.deepcopy(o) for o in self._objects.get(type_, {}).values()
-                    if self._visible(type_, o, scope)]
+            return [copy.deepcopy(o) for o in self._objects.get(type_, {}).values() if self._visible(type_, o, scope)]
 
     def referrers(self, ref: str) -> builtins.list[tuple[str, dict[str, Any]]]:
         """Objects that hold ``ref`` (canonical) anywhere except in their own tenant/cloud."""
@@ -245,8 +261,7 @@ class Store:
         tenant = scope
         if spec.tenant:
             tenant = self.tenant_uuid(spec.tenant, None)
-        matches = [o for o in objs.values()
-                   if o["name"] == spec.name and self._visible(spec.type, o, tenant)]
+        matches = [o for o in objs.values() if o["name"] == spec.name and self._visible(spec.type, o, tenant)]
         if spec.cloud:
             matches = [o for o in matches if self.name_of(o.get("cloud_ref", "")) == spec.cloud]
         own = [o for o in matches if o["uuid"] not in self._system]
@@ -256,15 +271,25 @@ class Store:
         return refs.canonical(spec.type, matches[0]["uuid"])
 
     # ----- writes --------------------------------------------------------------------
-    def _prepare(self, otype: ObjectType, body: dict[str, Any], scope: Scope,
-                 keep: dict[str, Any] | None) -> dict[str, Any]:
+    def _prepare(
+        self, otype: ObjectType, body: dict[str, Any], scope: Scope, keep: dict[str, Any] | None
+    ) -> dict[str, Any]:
         try:
             body = schema.enforce(otype.name, body, self.unknown_fields)
         except schema.SchemaError as exc:
             raise ApiError(400, {"error": str(exc)}) from exc
         obj = refs.walk_refs(copy.deepcopy(body), lambda v: self._resolve(v, scope))
-        for key in ("url", "_last_modified", "vs_refs", "marked_for_delete", "redis_db",
-                    "redis_port", "vip_runtime", "version", "tls_ticket_key"):
+        for key in (
+            "url",
+            "_last_modified",
+            "vs_refs",
+            "marked_for_delete",
+            "redis_db",
+            "redis_port",
+            "vip_runtime",
+            "version",
+            "tls_ticket_key",
+        ):
             obj.pop(key, None)
         if keep:
             obj["uuid"] = keep["uuid"]
@@ -273,8 +298,7 @@ class Store:
                 obj["tenant_ref"] = keep["tenant_ref"]
             obj.setdefault("tenant_ref", refs.canonical("tenant", scope.tenant_uuid or ADMIN))
         if otype.scope == "cloud":
-            obj.setdefault("cloud_ref", (keep or {}).get("cloud_ref")
-                           or self.system_ref("cloud", "Default-Cloud"))
+            obj.setdefault("cloud_ref", (keep or {}).get("cloud_ref") or self.system_ref("cloud", "Default-Cloud"))
         try:
             defaults.fill(otype.name, obj, self)
         except CertificateError as exc:
@@ -291,8 +315,7 @@ class Store:
     def all_of(self, type_: str) -> builtins.list[dict[str, Any]]:
         return list(self._objects.get(type_, {}).values())
 
-    def _controller_rules(self, type_: str, obj: dict[str, Any],
-                          current: dict[str, Any] | None = None) -> None:
+    def _controller_rules(self, type_: str, obj: dict[str, Any], current: dict[str, Any] | None = None) -> None:
         """Cross-object rules and IPAM (tools/avi_emulator/rules.py, ipam.py)."""
         try:
             if type_ == "vsvip":
@@ -312,9 +335,14 @@ class Store:
         owner = current.get("tenant_ref", ADMIN_REF)
         if owner != refs.canonical("tenant", scope.tenant_uuid):
             tenant = self.name_of(owner) or owner
-            raise ApiError(400, {"error": f"Cannot modify VrfContext {current.get('name')} from tenant "
-                                          f"{self.name_of(refs.canonical('tenant', scope.tenant_uuid))}: "
-                                          f"it belongs to tenant {tenant}"})
+            raise ApiError(
+                400,
+                {
+                    "error": f"Cannot modify VrfContext {current.get('name')} from tenant "
+                    f"{self.name_of(refs.canonical('tenant', scope.tenant_uuid))}: "
+                    f"it belongs to tenant {tenant}"
+                },
+            )
 
     def _check_unique(self, otype: ObjectType, obj: dict[str, Any]) -> None:
         for other in self._objects.get(otype.name, {}).values():
@@ -326,8 +354,7 @@ class Store:
             if same:
                 raise ApiError(409, {"error": otype.duplicate})
 
-    def create(self, type_: str, body: dict[str, Any], scope: Scope,
-               slug: str | None = None) -> dict[str, Any]:
+    def create(self, type_: str, body: dict[str, Any], scope: Scope, slug: str | None = None) -> dict[str, Any]:
         otype = TYPES[type_]
         if not body.get("name"):
             raise ApiError(400, {"name": ["This field is required."]})
@@ -343,8 +370,9 @@ class Store:
             self._save()
             return copy.deepcopy(obj)
 
-    def replace(self, type_: str, uuid: str, body: dict[str, Any], scope: Scope,
-                stale_check: bool = True) -> dict[str, Any]:
+    def replace(
+        self, type_: str, uuid: str, body: dict[str, Any], scope: Scope, stale_check: bool = True
+    ) -> dict[str, Any]:
         """PUT: replace the object. A ``_last_modified`` in the body that is not the stored one
         is refused with 412, on every kind: AKO sees it on VsVip and VrfContext
         (avi-api.md section 3); whether every kind checks it is not on record, and a client
@@ -356,8 +384,7 @@ class Store:
             body = self._take_password(type_, body)
             sent = body.get("_last_modified")
             if stale_check and sent is not None and str(sent) != current["_last_modified"]:
-                raise ApiError(412, {"error": "Concurrent update detected: "
-                                              f"Need to reload object data {otype.model}"})
+                raise ApiError(412, {"error": f"Concurrent update detected: Need to reload object data {otype.model}"})
             if not body.get("name") and current.get("name"):
                 body = {**body, "name": current["name"]}
             obj = self._prepare(otype, body, scope, current)
@@ -377,8 +404,9 @@ class Store:
             holders = self.referrers(refs.canonical(type_, uuid))
             if holders:
                 names = sorted(f"{TYPES[t].model} {o.get('name')}" for t, o in holders)
-                raise ApiError(403, {"error": f"Cannot delete, object is referred by: {names}",
-                                     "obj_name": obj.get("name")})
+                raise ApiError(
+                    403, {"error": f"Cannot delete, object is referred by: {names}", "obj_name": obj.get("name")}
+                )
             self._check_owner(type_, obj, scope)
             del self._objects[type_][uuid]
             if type_ == "user":

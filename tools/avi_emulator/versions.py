@@ -23,8 +23,9 @@ MIN_VERSION = (16, 4, 2)
 # The lowest release AKO 2.2.1 supports (its docs/README.md:94) and the version the project's
 # stacks send; the recorded 20.1 answers are all valid at this version.
 CONTROLLER_VERSION = (22, 1, 3)
-RELEASE_LINES = frozenset({(16, 4), (17, 1), (17, 2), (18, 1), (18, 2), (20, 1), (21, 1), (22, 1),
-                           (30, 1), (30, 2), (31, 1), (32, 1)})
+RELEASE_LINES = frozenset(
+    {(16, 4), (17, 1), (17, 2), (18, 1), (18, 2), (20, 1), (21, 1), (22, 1), (30, 1), (30, 2), (31, 1), (32, 1)}
+)
 
 # (object type, top-level field) -> version that introduced it, from the reference notes. For
 # input, top-level fields of the model table's kinds also carry the model's "introduced"
@@ -34,17 +35,32 @@ FIELD_INTRODUCED: dict[tuple[str, str], tuple[int, ...]] = {
     ("virtualservice", "vh_matches"): (20, 1, 3),
     ("pkiprofile", "allow_pki_errors"): (30, 1, 1),
     ("pool", "analytics_profile_ref"): (18, 1, 4),
-    **{(t, "markers"): (20, 1, 5) for t in (
-        "virtualservice", "vsvip", "pool", "pkiprofile", "sslkeyandcertificate",
-        "httppolicyset", "vrfcontext",
-    )},
+    **{
+        (t, "markers"): (20, 1, 5)
+        for t in (
+            "virtualservice",
+            "vsvip",
+            "pool",
+            "pkiprofile",
+            "sslkeyandcertificate",
+            "httppolicyset",
+            "vrfcontext",
+        )
+    },
 }
 
 # Pool fields a 20.1.1 controller left out when answering at 16.4.2 (seen in a recording).
-POOL_FIELDS_ABSENT_AT_MIN = frozenset({
-    "lb_algorithm_core_nonaffinity", "lookup_server_by_name", "server_timeout",
-    "delete_server_on_dns_refresh", "enable_http2", "ignore_server_port", "routing_pool",
-})
+POOL_FIELDS_ABSENT_AT_MIN = frozenset(
+    {
+        "lb_algorithm_core_nonaffinity",
+        "lookup_server_by_name",
+        "server_timeout",
+        "delete_server_on_dns_refresh",
+        "enable_http2",
+        "ignore_server_port",
+        "routing_pool",
+    }
+)
 
 _VERSION = re.compile(r"^\d+(?:[._]\d+){1,3}$")
 
@@ -65,7 +81,7 @@ class ApiVersion:
     header: str
 
     @classmethod
-    def from_header(cls, value: str | None) -> "ApiVersion":
+    def from_header(cls, value: str | None) -> ApiVersion:
         if not value:
             return cls(MIN_VERSION, "_".join(map(str, MIN_VERSION)))
         if not _VERSION.match(value.strip()):
@@ -74,7 +90,8 @@ class ApiVersion:
         if parts[:2] not in RELEASE_LINES or not MIN_VERSION <= parts <= CONTROLLER_VERSION:
             raise InvalidVersion(
                 f"Invalid version {value.strip()}: this controller serves API versions "
-                f"{_dotted(MIN_VERSION)} to {_dotted(CONTROLLER_VERSION)}")
+                f"{_dotted(MIN_VERSION)} to {_dotted(CONTROLLER_VERSION)}"
+            )
         return cls(parts, value.strip())
 
     @property
@@ -94,8 +111,7 @@ class ApiVersion:
         return None
 
     def filter(self, type_: str, obj: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in obj.items()
-               if FIELD_INTRODUCED.get((type_, k), MIN_VERSION) <= self.parts}
+        out = {k: v for k, v in obj.items() if FIELD_INTRODUCED.get((type_, k), MIN_VERSION) <= self.parts}
         if type_ == "pool" and self.parts <= MIN_VERSION:
             out = {k: v for k, v in out.items() if k not in POOL_FIELDS_ABSENT_AT_MIN}
             out["server_count"] = len(obj.get("servers") or [])

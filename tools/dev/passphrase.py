@@ -23,8 +23,9 @@ import argparse
 import base64
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import yaml
 from cryptography.exceptions import InvalidTag
@@ -62,7 +63,7 @@ def derive_key(passphrase: str, salt: bytes) -> bytes:
     return kdf.derive(passphrase.encode("utf-8"))
 
 
-def encrypt(key: bytes, plaintext: str, nonce: Optional[bytes] = None) -> str:
+def encrypt(key: bytes, plaintext: str, nonce: bytes | None = None) -> str:
     """`v1:<nonce>:<ciphertext>` as Pulumi writes a `secure:` value."""
     nonce = nonce or os.urandom(NONCE_BYTES)
     ciphertext = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), None)
@@ -139,9 +140,10 @@ def decrypt_stack_file(path: Path, passphrase: str) -> dict[str, str]:
     return plaintexts
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.dev.passphrase",
-                                     description="Encrypt or check passphrase secrets of a stack file.")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.dev.passphrase", description="Encrypt or check passphrase secrets of a stack file."
+    )
     parser.add_argument("--passphrase", default=os.environ.get("PULUMI_CONFIG_PASSPHRASE", DEV_PASSPHRASE))
     commands = parser.add_subparsers(dest="command", required=True)
     encrypt_cmd = commands.add_parser("encrypt", help="print the secure: value of VALUE for STACK_FILE's salt")

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.edges.alb import iam_policies
+from components.edges.alb import iam_policies, model
 from components.edges.alb.config import AlbEdgeConfig
-from components.edges.alb import model
 from components.helm import pinned_release
 from components.resource_options import renamed_from
 
@@ -58,10 +56,10 @@ class AlbEdge(pulumi.ComponentResource):
     """The AWS Load Balancer Controller release."""
     ingress: k8s.networking.v1.Ingress
     """The ALB Ingress."""
-    hostname: pulumi.Output[Optional[str]]
+    hostname: pulumi.Output[str | None]
     """The ALB's DNS name (from the Ingress status), for a Route 53 alias or CNAME."""
 
-    def __init__(self, name: str, args: AlbEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: AlbEdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mesh-platform:alb:AlbEdge", name, None, renamed_from("mesh-platform:edges:AlbEdge", opts))
         child = pulumi.ResourceOptions(parent=self)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
@@ -78,19 +76,29 @@ class AlbEdge(pulumi.ComponentResource):
             f"{name}-controller-role",
             description="IRSA role of the AWS Load Balancer Controller",
             assume_role_policy=pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer_url).apply(
-                lambda values: json.dumps(iam_policies.irsa_trust_policy(
-                    values[0], values[1], iam_policies.LBC_NAMESPACE, iam_policies.LBC_SERVICE_ACCOUNT))),
+                lambda values: json.dumps(
+                    iam_policies.irsa_trust_policy(
+                        values[0], values[1], iam_policies.LBC_NAMESPACE, iam_policies.LBC_SERVICE_ACCOUNT
+                    )
+                )
+            ),
             tags=args.tags,
             opts=child,
         )
         attachment = aws.iam.RolePolicyAttachment(
-            f"{name}-controller-policy-attachment", role=self.role.name, policy_arn=policy.arn, opts=child)
+            f"{name}-controller-policy-attachment", role=self.role.name, policy_arn=policy.arn, opts=child
+        )
 
         chart = args.config.controller_chart
         self.controller = pinned_release(
-            f"{name}-controller", chart.chart, chart, iam_policies.LBC_NAMESPACE,
+            f"{name}-controller",
+            chart.chart,
+            chart,
+            iam_policies.LBC_NAMESPACE,
             model.controller_values(args.cluster_name, self.role.arn, region, args.vpc_id),
-            parent=self, depends_on=[attachment])
+            parent=self,
+            depends_on=[attachment],
+        )
 
         manifest = model.ingress_manifest(args.config, args.gateway_namespace, args.gateway_service)
         # The controller's webhook validates Ingresses of class alb: it must run first.
@@ -104,7 +112,7 @@ class AlbEdge(pulumi.ComponentResource):
         self.register_outputs({"hostname": self.hostname, "role_arn": self.role.arn})
 
 
-def _hostname(status: Optional[k8s.networking.v1.outputs.IngressStatus]) -> Optional[str]:
+def _hostname(status: k8s.networking.v1.outputs.IngressStatus | None) -> str | None:
     """The first load balancer hostname of an Ingress status, if any yet."""
     entries = (status.load_balancer.ingress if status and status.load_balancer else None) or []
     return entries[0].hostname if entries else None

@@ -12,14 +12,22 @@ CONTROLLER_CHART = HelmChartConfig("aws-load-balancer-controller", "3.5.0", "htt
 """Chart 3.5.0 = controller v3.5.0; `iam_policies` matches that release's docs/install/iam_policy.json."""
 _ACM_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
 
-AcmCertificateArn = Annotated[str, Text(
-    'an ACM certificate ARN "arn:aws:acm:<region>:<account>:certificate/<id>"',
-    lambda v: bool(re.match(_ACM_ARN, v)),
-    _ACM_ARN)]
-SslPolicy = Annotated[str, Text(
-    'an ELB security policy name "ELBSecurityPolicy-..."',
-    lambda v: v.startswith("ELBSecurityPolicy-"),
-    r"^ELBSecurityPolicy-")]
+AcmCertificateArn = Annotated[
+    str,
+    Text(
+        'an ACM certificate ARN "arn:aws:acm:<region>:<account>:certificate/<id>"',
+        lambda v: bool(re.match(_ACM_ARN, v)),
+        _ACM_ARN,
+    ),
+]
+SslPolicy = Annotated[
+    str,
+    Text(
+        'an ELB security policy name "ELBSecurityPolicy-..."',
+        lambda v: v.startswith("ELBSecurityPolicy-"),
+        r"^ELBSecurityPolicy-",
+    ),
+]
 
 
 AlbScheme = Annotated[str, OneOf(("internet-facing", "internal"))]

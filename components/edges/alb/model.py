@@ -47,11 +47,19 @@ def ingress_manifest(alb: AlbEdgeConfig, namespace: str, gateway_service: str) -
         "metadata": {"name": INGRESS_NAME, "namespace": namespace, "annotations": ingress_annotations(alb)},
         "spec": {
             "ingressClassName": INGRESS_CLASS,
-            "rules": [{"http": {"paths": [{
-                "path": "/",
-                "pathType": "Prefix",
-                "backend": {"service": {"name": gateway_service, "port": {"number": HTTPS_PORT}}},
-            }]}}],
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": gateway_service, "port": {"number": HTTPS_PORT}}},
+                            }
+                        ]
+                    }
+                }
+            ],
         },
     }
 

@@ -8,7 +8,6 @@ placeholder instead of the secret's JSON; a stand-in PEM takes its place there.
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import pulumi
 
@@ -24,7 +23,7 @@ def _stand_in(name: str, part: str) -> str:
     return f"-----BEGIN {label}-----\nstand-in-for-edgeCertificates-{name}\n-----END {label}-----\n"
 
 
-def pick(raw: Optional[str], name: str, part: str) -> str:
+def pick(raw: str | None, name: str, part: str) -> str:
     """`part` (certificate or key) of entry `name` of the secret's JSON; a stand-in offline."""
     if raw is None or raw.startswith(OFFLINE_PLACEHOLDER):
         return _stand_in(name, part)
@@ -35,18 +34,20 @@ def pick(raw: Optional[str], name: str, part: str) -> str:
             raise TypeError
         return value
     except (ValueError, KeyError, TypeError):
-        pulumi.log.error(f'edgeCertificates: entry "{name}" needs "certificate" and "key" as PEM strings; expected '
-                         'JSON such as {"' + name + '": {"certificate": "-----BEGIN CERTIFICATE-----...", '
-                         '"key": "-----BEGIN PRIVATE KEY-----..."}}')
+        pulumi.log.error(
+            f'edgeCertificates: entry "{name}" needs "certificate" and "key" as PEM strings; expected '
+            'JSON such as {"' + name + '": {"certificate": "-----BEGIN CERTIFICATE-----...", '
+            '"key": "-----BEGIN PRIVATE KEY-----..."}}'
+        )
         return _stand_in(name, part)
 
 
 class HostCertificates:
     """Hands out (certificate PEM, secret key PEM) per host; issues from one CA made on first use."""
 
-    def __init__(self, name: str, cluster: str, secret: Optional[pulumi.Output[str]], parent: pulumi.Resource):
+    def __init__(self, name: str, cluster: str, secret: pulumi.Output[str] | None, parent: pulumi.Resource):
         self._name, self._cluster, self._secret, self._parent = name, cluster, secret, parent
-        self._ca: Optional[Authority] = None
+        self._ca: Authority | None = None
 
     def for_host(self, host: str, source: HostCertificate) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         entry = source.secret
@@ -59,14 +60,23 @@ class HostCertificates:
 
     def _authority(self) -> Authority:
         if self._ca is None:
-            self._ca = authority(key_name=f"{self._name}-hosts-ca-key", cert_name=f"{self._name}-hosts-ca",
-                                 parent=self._parent, common_name=f"{self._cluster} edge hosts CA")
+            self._ca = authority(
+                key_name=f"{self._name}-hosts-ca-key",
+                cert_name=f"{self._name}-hosts-ca",
+                parent=self._parent,
+                common_name=f"{self._cluster} edge hosts CA",
+            )
         return self._ca
 
     def _issue(self, host: str) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
-        issued = signed_certificate(self._authority(), key_name=f"{self._name}-host-key-{host}",
-                                    request_name=f"{self._name}-host-request-{host}",
-                                    cert_name=f"{self._name}-host-cert-{host}", parent=self._parent,
-                                    common_name=host_common_name(host), dns_names=[host],
-                                    audience=Audience.CLIENTS)
+        issued = signed_certificate(
+            self._authority(),
+            key_name=f"{self._name}-host-key-{host}",
+            request_name=f"{self._name}-host-request-{host}",
+            cert_name=f"{self._name}-host-cert-{host}",
+            parent=self._parent,
+            common_name=host_common_name(host),
+            dns_names=[host],
+            audience=Audience.CLIENTS,
+        )
         return issued.certificate_pem, issued.key_pem

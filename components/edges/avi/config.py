@@ -10,7 +10,7 @@ controller section, the shard sizes and Avi's name type are shared with AKO and 
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Optional, Union
+from typing import Annotated, Any
 
 from pydantic import Discriminator, Tag, model_validator
 
@@ -24,10 +24,14 @@ AVI_EDGE_MANAGERS = ("pulumi", "ako")
 
 RouteCidr = Annotated[str, Text("a CIDR such as 10.244.1.0/24", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
 VipCidr = Annotated[str, Text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
-NodeName = Annotated[str, Text(
-    "a Kubernetes node name such as worker-1",
-    lambda v: is_hostname(v, allow_wildcard=False),
-    r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")]
+NodeName = Annotated[
+    str,
+    Text(
+        "a Kubernetes node name such as worker-1",
+        lambda v: is_hostname(v, allow_wildcard=False),
+        r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$",
+    ),
+]
 LabelText = Annotated[str, Text("a string")]
 
 
@@ -40,7 +44,7 @@ class AviNode(ConfigModel):
 
     name: NodeName
     address: IpAddress
-    pod_cidr: Optional[RouteCidr] = None
+    pod_cidr: RouteCidr | None = None
     labels: dict[LabelText, LabelText] = {}
 
 
@@ -60,11 +64,13 @@ class AviStaticRoute(ConfigModel):
 
 def _with_node_addresses(schema: dict[str, Any]) -> None:
     schema.setdefault("properties", {})["nodeAddresses"] = {
-        "type": "array", "items": {"type": "string", "description": "an IP address"},
-        "description": "older form of `nodes`: each address becomes a node named after it"}
+        "type": "array",
+        "items": {"type": "string", "description": "an IP address"},
+        "description": "older form of `nodes`: each address becomes a node named after it",
+    }
 
 
-def _routes_form(value: Any) -> Optional[str]:
+def _routes_form(value: Any) -> str | None:
     if isinstance(value, bool):
         return "asked"
     if isinstance(value, (list, tuple)):
@@ -73,10 +79,12 @@ def _routes_form(value: Any) -> Optional[str]:
 
 
 StaticRoutes = Annotated[
-    Union[Annotated[bool, Tag("asked")], Annotated[tuple[AviStaticRoute, ...], Tag("")]],
-    Discriminator(_routes_form, custom_error_type="invalid_value",
-                  custom_error_message="expected true (one route per node with a podCidr), false, or a list of "
-                                       "{prefix, nextHop}"),
+    Annotated[bool, Tag("asked")] | Annotated[tuple[AviStaticRoute, ...], Tag("")],
+    Discriminator(
+        _routes_form,
+        custom_error_type="invalid_value",
+        custom_error_message="expected true (one route per node with a podCidr), false, or a list of {prefix, nextHop}",
+    ),
     Expect("true, false, or a list of {prefix, nextHop}"),
 ]
 
@@ -92,11 +100,11 @@ class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
     cloud: AviName = "Default-Cloud"
     vrf: AviName = "global"
     service_engine_group: AviName = "Default-Group"
-    vip_network: Optional[VipCidr] = None
-    vip_network_name: Optional[AviName] = None
-    vip_address: Optional[IpAddress] = None
+    vip_network: VipCidr | None = None
+    vip_network_name: AviName | None = None
+    vip_address: IpAddress | None = None
     nodes: tuple[AviNode, ...] = ()
-    node_port_selector: Optional[NodePortSelector] = None
+    node_port_selector: NodePortSelector | None = None
     static_routes: StaticRoutes = False
     shard_size: ShardSize = "SMALL"
     passthrough_shard_size: ShardSize = "SMALL"
@@ -115,52 +123,83 @@ class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
         if "nodes" in data:
             check([(key, "give either nodes or its older form nodeAddresses, not both")])
         if isinstance(addresses, (list, tuple)):
-            data["nodes"] = [{"name": _node_name_for(a), "address": a} if isinstance(a, str) else a
-                             for a in addresses]
+            data["nodes"] = [{"name": _node_name_for(a), "address": a} if isinstance(a, str) else a for a in addresses]
         else:
             data["nodes"] = addresses
         return data
 
     @model_validator(mode="after")
-    def _vips_and_nodes(self) -> "AviEdgeConfig":
+    def _vips_and_nodes(self) -> AviEdgeConfig:
         check([*self._vip_problems(), *self._node_problems(), *self._route_problems()])
         return self
 
     def _vip_problems(self) -> list[tuple[str, str]]:
         problems = []
         if self.vip_address and self.shard_size != "SMALL":
-            problems.append(("vipAddress", "one fixed VIP serves one shard; use shardSize SMALL, or leave vipAddress "
-                                           "out and let the controller allocate VIPs from vipNetwork"))
+            problems.append(
+                (
+                    "vipAddress",
+                    "one fixed VIP serves one shard; use shardSize SMALL, or leave vipAddress "
+                    "out and let the controller allocate VIPs from vipNetwork",
+                )
+            )
         if not self.vip_address and not self.vip_network:
             problems.append(("", "expected vipAddress or vipNetwork (where the controller allocates VIPs)"))
         if not self.vip_address and self.vip_network and not self.vip_network_name:
-            problems.append(("vipNetworkName", f"required to allocate VIPs from {self.vip_network}: the name of the "
-                                               "Avi network object holding that subnet (sent as network_ref)"))
-        if self.vip_address and self.vip_network and \
-                ipaddress.ip_address(self.vip_address) not in ipaddress.ip_network(self.vip_network):
-            problems.append(("vipAddress", f"{self.vip_address} is outside vipNetwork {self.vip_network}; expected an "
-                                           "address inside it"))
+            problems.append(
+                (
+                    "vipNetworkName",
+                    f"required to allocate VIPs from {self.vip_network}: the name of the "
+                    "Avi network object holding that subnet (sent as network_ref)",
+                )
+            )
+        if (
+            self.vip_address
+            and self.vip_network
+            and ipaddress.ip_address(self.vip_address) not in ipaddress.ip_network(self.vip_network)
+        ):
+            problems.append(
+                (
+                    "vipAddress",
+                    f"{self.vip_address} is outside vipNetwork {self.vip_network}; expected an address inside it",
+                )
+            )
         return problems
 
     def _node_problems(self) -> list[tuple[str, str]]:
         problems = []
         if not self.nodes:
-            problems.append(("nodes", "expected at least one node {name, address}: the pools send traffic to the "
-                                      "ingress gateway's node ports there"))
+            problems.append(
+                (
+                    "nodes",
+                    "expected at least one node {name, address}: the pools send traffic to the "
+                    "ingress gateway's node ports there",
+                )
+            )
         for attribute, key in (("name", "name"), ("address", "address")):
             seen: dict[str, int] = {}
             for index, node in enumerate(self.nodes):
                 value = getattr(node, attribute)
                 if value in seen:
-                    problems.append((f"nodes[{index}].{key}", f'{key} "{value}" is already used by '
-                                                              f"nodes[{seen[value]}] ({self.nodes[seen[value]].name}); "
-                                                              f"each node needs its own {key}"))
+                    problems.append(
+                        (
+                            f"nodes[{index}].{key}",
+                            f'{key} "{value}" is already used by '
+                            f"nodes[{seen[value]}] ({self.nodes[seen[value]].name}); "
+                            f"each node needs its own {key}",
+                        )
+                    )
                 seen.setdefault(value, index)
         if self.node_port_selector and self.nodes and not self.serving_nodes:
             selector = self.node_port_selector
-            problems.append(("nodePortSelector", f'no node has label {selector.key}="{selector.value}" '
-                                                 f"(nodes: {', '.join(n.name for n in self.nodes)}); expected a "
-                                                 "selector at least one node matches"))
+            problems.append(
+                (
+                    "nodePortSelector",
+                    f'no node has label {selector.key}="{selector.value}" '
+                    f"(nodes: {', '.join(n.name for n in self.nodes)}); expected a "
+                    "selector at least one node matches",
+                )
+            )
         return problems
 
     def _route_problems(self) -> list[tuple[str, str]]:
@@ -169,19 +208,32 @@ class AviEdgeConfig(ConfigModel, json_schema_extra=_with_node_addresses):
             addresses = {node.address: node.name for node in self.nodes}
             for index, route in enumerate(self.static_routes):
                 if route.next_hop not in addresses:
-                    problems.append((f"staticRoutes[{index}].nextHop",
-                                     f"{route.next_hop} is not a declared node's address; expected one of "
-                                     f"{', '.join(addresses) or 'the addresses under nodes'}"))
+                    problems.append(
+                        (
+                            f"staticRoutes[{index}].nextHop",
+                            f"{route.next_hop} is not a declared node's address; expected one of "
+                            f"{', '.join(addresses) or 'the addresses under nodes'}",
+                        )
+                    )
         elif self.static_routes and not any(node.pod_cidr for node in self.nodes):
-            problems.append(("staticRoutes", "true asks for one route per node with a podCidr, but no node has "
-                                             "one; give the nodes their podCidr"))
+            problems.append(
+                (
+                    "staticRoutes",
+                    "true asks for one route per node with a podCidr, but no node has "
+                    "one; give the nodes their podCidr",
+                )
+            )
         routes = self.route_plans()
         for i, (node_a, _, prefix_a, _) in enumerate(routes):
-            for node_b, _, prefix_b, _ in routes[i + 1:]:
+            for node_b, _, prefix_b, _ in routes[i + 1 :]:
                 if ipaddress.ip_network(prefix_a).overlaps(ipaddress.ip_network(prefix_b)):
-                    problems.append(("staticRoutes" if isinstance(self.static_routes, tuple) else "nodes",
-                                     f"pod CIDR {prefix_b} of node {node_b} overlaps {prefix_a} of node {node_a}; "
-                                     "each node's pod network must be its own"))
+                    problems.append(
+                        (
+                            "staticRoutes" if isinstance(self.static_routes, tuple) else "nodes",
+                            f"pod CIDR {prefix_b} of node {node_b} overlaps {prefix_a} of node {node_a}; "
+                            "each node's pod network must be its own",
+                        )
+                    )
         return problems
 
     @property

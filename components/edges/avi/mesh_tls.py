@@ -10,12 +10,12 @@ Private keys are Pulumi secrets everywhere they travel.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import pulumi
 
-from components.routes.component import GatewayMutualTls
 from components.resource_options import renamed_from
+from components.routes.component import GatewayMutualTls
 from components.tls_issuer import CLIENT_USES, SERVER_USES, Audience, authority, signed_certificate
 
 
@@ -31,21 +31,45 @@ class AviMeshTls(pulumi.ComponentResource):
     client_key_pem: pulumi.Output[str]
     """Its private key (a secret)."""
 
-    def __init__(self, name: str, cluster_name: str, gateway_dns_names: Sequence[str],
-                 opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:avi:AviMeshTls", name, None,
-                         renamed_from("mesh-platform:edges:AviMeshTls", opts))
-        ca = authority(key_name=f"{name}-ca-key", cert_name=f"{name}-ca", parent=self,
-                       common_name=f"{cluster_name} edge-to-mesh CA")
+    def __init__(
+        self,
+        name: str,
+        cluster_name: str,
+        gateway_dns_names: Sequence[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__(
+            "mesh-platform:avi:AviMeshTls", name, None, renamed_from("mesh-platform:edges:AviMeshTls", opts)
+        )
+        ca = authority(
+            key_name=f"{name}-ca-key",
+            cert_name=f"{name}-ca",
+            parent=self,
+            common_name=f"{cluster_name} edge-to-mesh CA",
+        )
         # Only the Service Engines and the gateway verify these two (tls_issuer's validity policy).
-        gateway = signed_certificate(ca, key_name=f"{name}-gateway-key", request_name=f"{name}-gateway-request",
-                                     cert_name=f"{name}-gateway-cert", parent=self,
-                                     common_name="istio-ingressgateway", dns_names=list(gateway_dns_names),
-                                     audience=Audience.OWN_EDGE, uses=SERVER_USES)
-        client = signed_certificate(ca, key_name=f"{name}-client-key", request_name=f"{name}-client-request",
-                                    cert_name=f"{name}-client-cert", parent=self,
-                                    common_name=f"avi-se.{cluster_name}"[:64], dns_names=[],
-                                    audience=Audience.OWN_EDGE, uses=CLIENT_USES)
+        gateway = signed_certificate(
+            ca,
+            key_name=f"{name}-gateway-key",
+            request_name=f"{name}-gateway-request",
+            cert_name=f"{name}-gateway-cert",
+            parent=self,
+            common_name="istio-ingressgateway",
+            dns_names=list(gateway_dns_names),
+            audience=Audience.OWN_EDGE,
+            uses=SERVER_USES,
+        )
+        client = signed_certificate(
+            ca,
+            key_name=f"{name}-client-key",
+            request_name=f"{name}-client-request",
+            cert_name=f"{name}-client-cert",
+            parent=self,
+            common_name=f"avi-se.{cluster_name}"[:64],
+            dns_names=[],
+            audience=Audience.OWN_EDGE,
+            uses=CLIENT_USES,
+        )
         self.ca_pem = ca.certificate_pem
         self.gateway = GatewayMutualTls(gateway.certificate_pem, gateway.key_pem, ca.certificate_pem)
         self.client_certificate_pem = client.certificate_pem

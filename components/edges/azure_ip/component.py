@@ -10,7 +10,6 @@ group in annotations (https://learn.microsoft.com/azure/aks/static-ip).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import pulumi
 from pulumi_azure_native import authorization, network, resources
@@ -59,20 +58,22 @@ class AzureIpEdge(pulumi.ComponentResource):
     """The public IP resource."""
     role_assignment: authorization.RoleAssignment
     """Network Contributor for the cluster's identity on the IP's resource group."""
-    ip_address: pulumi.Output[Optional[str]]
+    ip_address: pulumi.Output[str | None]
     """The static address."""
     service_annotations: dict[str, pulumi.Input[str]]
     """Annotations for the gateway Service: the IP's name and resource group."""
 
-    def __init__(self, name: str, args: AzureIpEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:azure_ip:AzureIpEdge", name, None,
-                         renamed_from("mesh-platform:edges:AzureIpEdge", opts))
+    def __init__(self, name: str, args: AzureIpEdgeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(
+            "mesh-platform:azure_ip:AzureIpEdge", name, None, renamed_from("mesh-platform:edges:AzureIpEdge", opts)
+        )
         config = args.config
         tags = {"managed-by": "pulumi", **args.tags}
         child = pulumi.ResourceOptions(parent=self)
         group_name = config.resource_group_name or f"{args.cluster_name}-ingress-rg"
         self.resource_group = resources.ResourceGroup(
-            f"{name}-rg", resource_group_name=group_name, location=args.location, tags=tags, opts=child)
+            f"{name}-rg", resource_group_name=group_name, location=args.location, tags=tags, opts=child
+        )
         ip_name = f"{args.cluster_name}-ingress"
         self.public_ip = network.PublicIPAddress(
             f"{name}-ip",
@@ -82,8 +83,9 @@ class AzureIpEdge(pulumi.ComponentResource):
             sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
             public_ip_allocation_method="Static",
             public_ip_address_version="IPv4",
-            dns_settings=(network.PublicIPAddressDnsSettingsArgs(domain_name_label=config.dns_label)
-                          if config.dns_label else None),
+            dns_settings=(
+                network.PublicIPAddressDnsSettingsArgs(domain_name_label=config.dns_label) if config.dns_label else None
+            ),
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self.resource_group, protect=config.protect),
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import Field
 
 from components.cluster.config import ResourceGroupName
@@ -14,8 +12,14 @@ from components.config.types import Bool, DnsLabel
 class AzureIpEdgeConfig(ConfigModel):
     """A static public IP (optionally with a DNS label) for the gateway's Service, in its own resource group."""
 
-    dns_label: Optional[DnsLabel] = None
-    resource_group_name: Optional[ResourceGroupName] = Field(default=None, description=(
-        "the IP's own resource group (outlives the cluster); defaults to <cluster name>-ingress-rg"))
-    protect: Bool = Field(default=False, description=(
-        "protect the IP from deletion (pulumi destroy then stops at it), so DNS records pointing at it stay valid"))
+    dns_label: DnsLabel | None = None
+    resource_group_name: ResourceGroupName | None = Field(
+        default=None,
+        description=("the IP's own resource group (outlives the cluster); defaults to <cluster name>-ingress-rg"),
+    )
+    protect: Bool = Field(
+        default=False,
+        description=(
+            "protect the IP from deletion (pulumi destroy then stops at it), so DNS records pointing at it stay valid"
+        ),
+    )

@@ -10,19 +10,19 @@ the Istio ingress gateway stays internal. The bodies come from `model.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.config.types import HelmChartConfig
+from components.edges.emissary import dashboard, model
 from components.edges.emissary.config import EmissaryEdgeConfig
-from components.mesh.config import IstioConfig
-from components.routes.config import AppConfig
-from components.edges.emissary import model
 from components.helm import pinned_release
-from components.resource_options import dependencies_of
+from components.mesh.config import IstioConfig
 from components.mesh.model import INJECTION_LABEL
+from components.resource_options import dependencies_of
+from components.routes.config import AppConfig
 from components.tls_issuer import Audience, self_signed_certificate
 
 SELF_SIGNED_SECRET = "emissary-edge-tls"
@@ -46,7 +46,7 @@ class EmissaryEdgeArgs:
     """The apps whose public hosts and prefixes become Mappings."""
     grafana_enabled: bool = False
     """Provision the Emissary dashboard for Grafana's dashboard sidecar."""
-    dashboard_namespace: Optional[str] = None
+    dashboard_namespace: str | None = None
     """Where the dashboard ConfigMap goes (default: the Istio namespace, next to the Grafana add-on)."""
 
 
@@ -80,12 +80,18 @@ class EmissaryEdge(pulumi.ComponentResource):
     """The `emissary-ingress` release."""
     mappings: dict[str, k8s.apiextensions.CustomResource]
     """Mapping name -> Mapping, one per app host and prefix."""
-    address: pulumi.Output[Optional[str]]
+    address: pulumi.Output[str | None]
     """The load balancer's hostname or IP once assigned (None for NodePort)."""
 
-    def __init__(self, name: str, args: EmissaryEdgeArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("mesh-platform:emissary:EmissaryEdge", name, None, pulumi.ResourceOptions.merge(
-            pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPE, name=FORMER_NAME)]), opts))
+    def __init__(self, name: str, args: EmissaryEdgeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(
+            "mesh-platform:emissary:EmissaryEdge",
+            name,
+            None,
+            pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPE, name=FORMER_NAME)]), opts
+            ),
+        )
         edge = args.edge
         self._after = dependencies_of(opts)
         self.namespace = edge.namespace
@@ -98,16 +104,21 @@ class EmissaryEdge(pulumi.ComponentResource):
 
         namespace = k8s.core.v1.Namespace(
             f"{name}-ns",
-            metadata={"name": edge.namespace,
-                      "labels": {**INJECTION_LABEL, "app.kubernetes.io/managed-by": "pulumi"}},
+            metadata={"name": edge.namespace, "labels": {**INJECTION_LABEL, "app.kubernetes.io/managed-by": "pulumi"}},
             opts=self._child(),
         )
-        self.crds = self._release(f"{name}-crds", model.CRDS_RELEASE_NAME, edge.crds_chart,
-                                  model.crds_values(edge), namespace, [namespace])
+        self.crds = self._release(
+            f"{name}-crds", model.CRDS_RELEASE_NAME, edge.crds_chart, model.crds_values(edge), namespace, [namespace]
+        )
         tracing = model.tracing_service(edge.namespace, args.istio.resolved_tracing)
-        self.release = self._release(f"{name}-release", model.RELEASE_NAME, edge.chart,
-                                     model.helm_values(edge, tracing), namespace,
-                                     [namespace, self.crds])
+        self.release = self._release(
+            f"{name}-release",
+            model.RELEASE_NAME,
+            edge.chart,
+            model.helm_values(edge, tracing),
+            namespace,
+            [namespace, self.crds],
+        )
         installed: list[pulumi.Resource] = [self.crds, self.release]
 
         self._custom(f"{name}-tls-context", model.upstream_tls_context(edge.namespace), installed)
@@ -131,43 +142,69 @@ class EmissaryEdge(pulumi.ComponentResource):
         if tracing is not None:
             self._custom(f"{name}-tracing", tracing, installed)
         if args.grafana_enabled:
-            body = model.dashboard_config_map(args.dashboard_namespace or args.istio.namespace, edge.namespace)
-            k8s.core.v1.ConfigMap(f"{name}-dashboard", metadata=body["metadata"], data=body["data"],
-                                  opts=self._child())
+            body = dashboard.dashboard_config_map(args.dashboard_namespace or args.istio.namespace, edge.namespace)
+            k8s.core.v1.ConfigMap(f"{name}-dashboard", metadata=body["metadata"], data=body["data"], opts=self._child())
 
         self.address = self._load_balancer_address(name, edge)
-        self.register_outputs({
-            "namespace": self.namespace,
-            "service_name": self.service_name,
-            "spiffe_id": self.spiffe_id,
-            "principal": self.principal,
-            "hostnames": self.hostnames,
-            "tls_secret_name": self.tls_secret_name,
-            "address": self.address,
-        })
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "service_name": self.service_name,
+                "spiffe_id": self.spiffe_id,
+                "principal": self.principal,
+                "hostnames": self.hostnames,
+                "tls_secret_name": self.tls_secret_name,
+                "address": self.address,
+            }
+        )
 
-    def _child(self, depends_on: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
+    def _child(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=[*self._after, *(depends_on or [])])
 
-    def _release(self, resource_name: str, release_name: str, chart: HelmChartConfig, values: dict[str, Any],
-                 namespace: k8s.core.v1.Namespace, depends_on: list[pulumi.Resource]) -> k8s.helm.v3.Release:
-        return pinned_release(resource_name, release_name, chart, namespace.metadata.apply(_declared_name),
-                              values, parent=self, depends_on=[*self._after, *depends_on],
-                              timeout=RELEASE_TIMEOUT_SECONDS)
+    def _release(
+        self,
+        resource_name: str,
+        release_name: str,
+        chart: HelmChartConfig,
+        values: dict[str, Any],
+        namespace: k8s.core.v1.Namespace,
+        depends_on: list[pulumi.Resource],
+    ) -> k8s.helm.v3.Release:
+        return pinned_release(
+            resource_name,
+            release_name,
+            chart,
+            namespace.metadata.apply(_declared_name),
+            values,
+            parent=self,
+            depends_on=[*self._after, *depends_on],
+            timeout=RELEASE_TIMEOUT_SECONDS,
+        )
 
-    def _custom(self, resource_name: str, body: dict[str, Any],
-                depends_on: list[pulumi.Resource]) -> k8s.apiextensions.CustomResource:
+    def _custom(
+        self, resource_name: str, body: dict[str, Any], depends_on: list[pulumi.Resource]
+    ) -> k8s.apiextensions.CustomResource:
         return k8s.apiextensions.CustomResource(
-            resource_name, api_version=body["apiVersion"], kind=body["kind"],
-            metadata=body["metadata"], spec=body["spec"], opts=self._child(depends_on))
+            resource_name,
+            api_version=body["apiVersion"],
+            kind=body["kind"],
+            metadata=body["metadata"],
+            spec=body["spec"],
+            opts=self._child(depends_on),
+        )
 
     def _self_signed_secret(self, name: str, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
         """A pulumi-tls certificate for every hostname, stored as a kubernetes.io/tls Secret."""
         # `allowed_uses` is a list to pulumi-tls: this order is the one the live certificate has.
-        cert = self_signed_certificate(key_name=f"{name}-tls-key", cert_name=f"{name}-tls-cert", parent=self,
-                                       common_name=self.hostnames[0], dns_names=self.hostnames,
-                                       audience=Audience.CLIENTS,
-                                       uses=("digital_signature", "key_encipherment", "server_auth"))
+        cert = self_signed_certificate(
+            key_name=f"{name}-tls-key",
+            cert_name=f"{name}-tls-cert",
+            parent=self,
+            common_name=self.hostnames[0],
+            dns_names=self.hostnames,
+            audience=Audience.CLIENTS,
+            uses=("digital_signature", "key_encipherment", "server_auth"),
+        )
         return k8s.core.v1.Secret(
             f"{name}-tls",
             metadata={"name": SELF_SIGNED_SECRET, "namespace": self.namespace},
@@ -176,7 +213,7 @@ class EmissaryEdge(pulumi.ComponentResource):
             opts=self._child([namespace]),
         )
 
-    def _load_balancer_address(self, name: str, edge: EmissaryEdgeConfig) -> pulumi.Output[Optional[str]]:
+    def _load_balancer_address(self, name: str, edge: EmissaryEdgeConfig) -> pulumi.Output[str | None]:
         """Read back the chart's Service for its load balancer address (unknown until the release exists)."""
         if edge.service_type != "LoadBalancer":
             return pulumi.Output.from_input(None)
@@ -192,7 +229,7 @@ def _declared_name(metadata: k8s.meta.v1.outputs.ObjectMeta) -> str:
     return metadata.name
 
 
-def _first_ingress_address(status: Any) -> Optional[str]:
+def _first_ingress_address(status: Any) -> str | None:
     ingress = (getattr(getattr(status, "load_balancer", None), "ingress", None) or []) if status else []
     for entry in ingress:
         address = getattr(entry, "hostname", None) or getattr(entry, "ip", None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import model_validator
 
@@ -32,11 +32,15 @@ def is_emissary_chart_version(value: str) -> bool:
     return major >= 4 and major not in _LEGACY_EMISSARY_CHART_MAJORS
 
 
-EmissaryChartVersion = Annotated[str, Text(
-    f'an Emissary 4.x chart version such as "{EMISSARY_VERSION}" (charts 6.x-8.x are the retired '
-    "app.getambassador.io charts of Emissary 1-3)",
-    is_emissary_chart_version,
-    r"^v?([4-5]|9|\d{2,})\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
+EmissaryChartVersion = Annotated[
+    str,
+    Text(
+        f'an Emissary 4.x chart version such as "{EMISSARY_VERSION}" (charts 6.x-8.x are the retired '
+        "app.getambassador.io charts of Emissary 1-3)",
+        is_emissary_chart_version,
+        r"^v?([4-5]|9|\d{2,})\.\d+\.\d+(-[0-9A-Za-z.-]+)?$",
+    ),
+]
 
 
 EmissaryServiceType = Annotated[str, OneOf(("LoadBalancer", "NodePort"))]
@@ -52,7 +56,7 @@ class EmissaryEdgeConfig(ConfigModel):
     repository: ChartRepository = EMISSARY_REPOSITORY
     service_type: EmissaryServiceType = "LoadBalancer"
     hostnames: tuple[HostName, ...] = ()
-    tls_secret_name: Optional[SecretName] = None
+    tls_secret_name: SecretName | None = None
     replicas: Replicas = 2
 
     @model_validator(mode="before")

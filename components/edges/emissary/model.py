@@ -11,11 +11,11 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Iterable, Optional
+from typing import Any
 
-from components.observability import model as observability_model
 from components.edges.emissary.config import EmissaryEdgeConfig
 from components.mesh.config import TracingConfig
 from components.routes.config import AppConfig
@@ -51,9 +51,7 @@ INTERNAL_SUFFIX = ".svc.cluster.local"
 """App hosts ending in this are mesh-internal names; the edge does not expose them."""
 TRACING_CHECKSUM_ANNOTATION = "mesh-platform/tracing-service"
 """Pod annotation holding a hash of the TracingService: Emissary reads it only at start."""
-DASHBOARD_LABEL = observability_model.DASHBOARD_LABEL
 """The label Grafana's dashboard sidecar watches for."""
-DASHBOARD_UID = "mesh-platform-emissary"
 
 _DNS_UNSAFE = re.compile(r"[^a-z0-9]+")
 _MAX_NAME = 63
@@ -69,13 +67,13 @@ def principal(namespace: str, service_account: str = SERVICE_ACCOUNT) -> str:
     return f"{TRUST_DOMAIN}/ns/{namespace}/sa/{service_account}"
 
 
-def dns_name(*parts: str, unique_by: Optional[str] = None) -> str:
+def dns_name(*parts: str, unique_by: str | None = None) -> str:
     """A DNS-1123 label from `parts`; a short hash keeps it unique and at most 63 characters."""
     stem = "-".join(p for p in (_DNS_UNSAFE.sub("-", part.lower()).strip("-") for part in parts) if p)
     if unique_by is None and len(stem) <= _MAX_NAME:
         return stem
     digest = hashlib.sha256((unique_by or stem).encode()).hexdigest()[:8]
-    return f"{stem[:_MAX_NAME - 9].rstrip('-')}-{digest}"
+    return f"{stem[: _MAX_NAME - 9].rstrip('-')}-{digest}"
 
 
 # --------------------------------------------------------------------------------------
@@ -108,15 +106,21 @@ def _prefix_word(prefix: str) -> str:
 
 def edge_routes(apps: Iterable[AppConfig]) -> tuple[EdgeRoute, ...]:
     """Every public host x prefix of every app namespace, in config order."""
-    raw = [(app, ns.name, host, prefix)
-           for app in apps for ns in app.namespaces for host in ns.hosts
-           if not host.endswith(INTERNAL_SUFFIX) for prefix in app.prefixes]
+    raw = [
+        (app, ns.name, host, prefix)
+        for app in apps
+        for ns in app.namespaces
+        for host in ns.hosts
+        if not host.endswith(INTERNAL_SUFFIX)
+        for prefix in app.prefixes
+    ]
     plain = [dns_name(app.virtual_name, ns, host, _prefix_word(prefix)) for app, ns, host, prefix in raw]
     routes = []
-    for (app, ns, host, prefix), name in zip(raw, plain):
+    for (app, ns, host, prefix), name in zip(raw, plain, strict=False):
         if plain.count(name) > 1 or len(name) > _MAX_NAME:
-            name = dns_name(app.virtual_name, ns, host, _prefix_word(prefix),
-                            unique_by=f"{app.virtual_name}|{ns}|{host}|{prefix}")
+            name = dns_name(
+                app.virtual_name, ns, host, _prefix_word(prefix), unique_by=f"{app.virtual_name}|{ns}|{host}|{prefix}"
+            )
         routes.append(EdgeRoute(app.virtual_name, ns, host, prefix, app.service, app.port, name))
     return tuple(routes)
 
@@ -173,14 +177,14 @@ def metrics_pod_annotations() -> dict[str, str]:
     }
 
 
-def tracing_checksum(tracing_service_body: Optional[dict[str, Any]]) -> str:
+def tracing_checksum(tracing_service_body: dict[str, Any] | None) -> str:
     """A short hash of the TracingService spec ("none" without one)."""
     if tracing_service_body is None:
         return "none"
     return hashlib.sha256(json.dumps(tracing_service_body["spec"], sort_keys=True).encode()).hexdigest()[:16]
 
 
-def helm_values(edge: EmissaryEdgeConfig, tracing_service_body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+def helm_values(edge: EmissaryEdgeConfig, tracing_service_body: dict[str, Any] | None = None) -> dict[str, Any]:
     """Values of the `emissary-ingress` chart: Service, Istio integration, metrics, identity."""
     return {
         "fullnameOverride": RELEASE_NAME,
@@ -217,36 +221,51 @@ def helm_values(edge: EmissaryEdgeConfig, tracing_service_body: Optional[dict[st
 
 
 def _resource(kind: str, name: str, namespace: str, spec: dict[str, Any]) -> dict[str, Any]:
-    return {"apiVersion": CR_API, "kind": kind,
-            "metadata": {"name": name, "namespace": namespace,
-                         "labels": {"app.kubernetes.io/part-of": RELEASE_NAME,
-                                    "app.kubernetes.io/managed-by": "pulumi"}},
-            "spec": spec}
+    return {
+        "apiVersion": CR_API,
+        "kind": kind,
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/part-of": RELEASE_NAME, "app.kubernetes.io/managed-by": "pulumi"},
+        },
+        "spec": spec,
+    }
 
 
 def upstream_tls_context(namespace: str) -> dict[str, Any]:
     """`istio-upstream`: originate Istio mTLS from the sidecar-provided certificate."""
-    return _resource("TLSContext", UPSTREAM_TLS_CONTEXT, namespace,
-                     {"secret": ISTIO_CERT_SECRET, "alpn_protocols": ISTIO_ALPN})
+    return _resource(
+        "TLSContext", UPSTREAM_TLS_CONTEXT, namespace, {"secret": ISTIO_CERT_SECRET, "alpn_protocols": ISTIO_ALPN}
+    )
 
 
 def listeners(namespace: str) -> list[dict[str, Any]]:
     """HTTP and HTTPS Listeners; they bind only the Hosts of Emissary's own namespace."""
     binding = {"namespace": {"from": "SELF"}}
     return [
-        _resource("Listener", f"{RELEASE_NAME}-{protocol.lower()}", namespace,
-                  {"port": port, "protocol": protocol, "securityModel": "XFP", "hostBinding": binding})
+        _resource(
+            "Listener",
+            f"{RELEASE_NAME}-{protocol.lower()}",
+            namespace,
+            {"port": port, "protocol": protocol, "securityModel": "XFP", "hostBinding": binding},
+        )
         for protocol, port in (("HTTP", HTTP_PORT), ("HTTPS", HTTPS_PORT))
     ]
 
 
 def host(namespace: str, hostname: str, tls_secret: str) -> dict[str, Any]:
     """A Host terminating TLS with `tls_secret`; plain HTTP is redirected to HTTPS."""
-    return _resource("Host", dns_name("host", hostname.replace("*", "wildcard")), namespace, {
-        "hostname": hostname,
-        "tlsSecret": {"name": tls_secret},
-        "requestPolicy": {"insecure": {"action": "Redirect"}},
-    })
+    return _resource(
+        "Host",
+        dns_name("host", hostname.replace("*", "wildcard")),
+        namespace,
+        {
+            "hostname": hostname,
+            "tlsSecret": {"name": tls_secret},
+            "requestPolicy": {"insecure": {"action": "Redirect"}},
+        },
+    )
 
 
 def mapping(namespace: str, route: EdgeRoute) -> dict[str, Any]:
@@ -255,30 +274,40 @@ def mapping(namespace: str, route: EdgeRoute) -> dict[str, Any]:
     `rewrite` is the prefix itself, so the service sees the request path unchanged
     (Emissary's default rewrite `/` would strip the prefix).
     """
-    return _resource("Mapping", route.name, namespace, {
-        "hostname": route.host,
-        "prefix": route.prefix,
-        "rewrite": route.prefix,
-        "service": route.upstream,
-        "tls": UPSTREAM_TLS_CONTEXT,
-    })
+    return _resource(
+        "Mapping",
+        route.name,
+        namespace,
+        {
+            "hostname": route.host,
+            "prefix": route.prefix,
+            "rewrite": route.prefix,
+            "service": route.upstream,
+            "tls": UPSTREAM_TLS_CONTEXT,
+        },
+    )
 
 
-def tracing_service(namespace: str, tracing: TracingConfig) -> Optional[dict[str, Any]]:
+def tracing_service(namespace: str, tracing: TracingConfig) -> dict[str, Any] | None:
     """The Zipkin `TracingService` at the mesh's collector (None when tracing is off)."""
     if not tracing.enabled:
         return None
     sampled = math.ceil(tracing.sampling_percent) if tracing.sampling_percent > 0 else 0
-    return _resource("TracingService", "tracing", namespace, {
-        "service": tracing.zipkin_address,
-        "driver": "zipkin",
-        "config": {},
-        "sampling": {"overall": sampled},
-        "custom_tags": [
-            {"tag": "host", "request_header": {"name": ":authority"}},
-            {"tag": "path", "request_header": {"name": ":path"}},
-        ],
-    })
+    return _resource(
+        "TracingService",
+        "tracing",
+        namespace,
+        {
+            "service": tracing.zipkin_address,
+            "driver": "zipkin",
+            "config": {},
+            "sampling": {"overall": sampled},
+            "custom_tags": [
+                {"tag": "host", "request_header": {"name": ":authority"}},
+                {"tag": "path", "request_header": {"name": ":path"}},
+            ],
+        },
+    )
 
 
 def authorization_policy(app_namespace: str, emissary_namespace: str) -> dict[str, Any]:
@@ -287,68 +316,5 @@ def authorization_policy(app_namespace: str, emissary_namespace: str) -> dict[st
         "apiVersion": "security.istio.io/v1",
         "kind": "AuthorizationPolicy",
         "metadata": {"name": "allow-emissary", "namespace": app_namespace},
-        "spec": {"action": "ALLOW",
-                 "rules": [{"from": [{"source": {"principals": [principal(emissary_namespace)]}}]}]},
-    }
-
-
-# --------------------------------------------------------------------------------------
-# Grafana
-# --------------------------------------------------------------------------------------
-
-
-def _panel(panel_id: int, title: str, expr: str, legend: str, unit: str, x: int, y: int) -> dict[str, Any]:
-    return {
-        "id": panel_id, "type": "timeseries", "title": title, "datasource": "${datasource}",
-        "gridPos": {"h": 8, "w": 12, "x": x, "y": y},
-        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-        "targets": [{"refId": "A", "expr": expr, "legendFormat": legend}],
-    }
-
-
-def dashboard(emissary_namespace: str) -> dict[str, Any]:
-    """A Grafana dashboard over the `:8877/metrics` series of the Emissary pods."""
-    pods = 'pod=~"$pod"'
-    listeners_ = 'envoy_http_conn_manager_prefix=~"ingress_https?"'
-    panels = [
-        ("Requests by response class",
-         f"sum by (envoy_response_code_class) (rate(envoy_http_downstream_rq_xx{{{pods},{listeners_}}}[5m]))",
-         "{{envoy_response_code_class}}xx", "reqps"),
-        ("Upstream 5xx by cluster",
-         f'sum by (envoy_cluster_name) (rate(envoy_cluster_upstream_rq_xx{{{pods},envoy_response_code_class="5"}}[5m]))',
-         "{{envoy_cluster_name}}", "reqps"),
-        ("Upstream latency p95 by cluster",
-         f"histogram_quantile(0.95, sum by (le, envoy_cluster_name) "
-         f"(rate(envoy_cluster_upstream_rq_time_bucket{{{pods}}}[5m])))",
-         "{{envoy_cluster_name}}", "ms"),
-        ("Active client connections",
-         f"sum by (pod) (envoy_http_downstream_cx_active{{{pods},{listeners_}}})", "{{pod}}", "short"),
-        ("Active upstream clusters", f"envoy_cluster_manager_active_clusters{{{pods}}}", "{{pod}}", "short"),
-        ("Reconfiguration time", f"ambassador_reconfiguration_time_seconds{{{pods}}}", "{{pod}}", "s"),
-    ]
-    return {
-        "uid": DASHBOARD_UID,
-        "title": "Emissary edge",
-        "tags": ["emissary", "mesh-platform"],
-        "schemaVersion": 39,
-        "time": {"from": "now-1h", "to": "now"},
-        "refresh": "30s",
-        "templating": {"list": [
-            {"name": "datasource", "type": "datasource", "query": "prometheus"},
-            {"name": "pod", "type": "query", "datasource": "${datasource}", "includeAll": True, "multi": True,
-             "query": f'label_values(ambassador_diagnostics_info{{namespace="{emissary_namespace}"}}, pod)'},
-        ]},
-        "panels": [_panel(i + 1, title, expr, legend, unit, x=(i % 2) * 12, y=(i // 2) * 8)
-                   for i, (title, expr, legend, unit) in enumerate(panels)],
-    }
-
-
-def dashboard_config_map(namespace: str, emissary_namespace: str) -> dict[str, Any]:
-    """The ConfigMap Grafana's sidecar provisions the Emissary dashboard from."""
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "emissary-dashboard", "namespace": namespace,
-                     "labels": {**DASHBOARD_LABEL, "app.kubernetes.io/part-of": RELEASE_NAME}},
-        "data": {"emissary.json": json.dumps(dashboard(emissary_namespace), indent=1, sort_keys=True)},
+        "spec": {"action": "ALLOW", "rules": [{"from": [{"source": {"principals": [principal(emissary_namespace)]}}]}]},
     }

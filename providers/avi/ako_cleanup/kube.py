@@ -20,8 +20,9 @@ import os
 import ssl
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import requests
 import yaml
@@ -60,7 +61,7 @@ class KubeApi:
         return self.tls.verify_mode != ssl.CERT_NONE
 
     @classmethod
-    def from_kubeconfig(cls, text: str, context: Optional[str] = None) -> "KubeApi":
+    def from_kubeconfig(cls, text: str, context: str | None = None) -> KubeApi:
         """The API server and credentials of `context`, or of the current context when None (as kubectl does)."""
         try:
             config = yaml.safe_load(text)
@@ -73,10 +74,15 @@ class KubeApi:
             known = ", ".join(sorted(contexts)) or "none"
             raise KubeError(f"the kubeconfig has no context {context!r} (it has: {known})")
         try:
-            chosen = contexts[context] if context is not None else (
-                contexts[config.get("current-context") or config["contexts"][0]["name"]])
+            chosen = (
+                contexts[context]
+                if context is not None
+                else (contexts[config.get("current-context") or config["contexts"][0]["name"]])
+            )
             cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == chosen["cluster"])
-            user: dict[str, Any] = next((u["user"] for u in config.get("users") or [] if u["name"] == chosen.get("user")), {})
+            user: dict[str, Any] = next(
+                (u["user"] for u in config.get("users") or [] if u["name"] == chosen.get("user")), {}
+            )
             server = cluster["server"].rstrip("/")
         except (KeyError, IndexError, StopIteration, TypeError, AttributeError) as exc:
             which = f"context {context!r}" if context is not None else "current context"
@@ -97,8 +103,14 @@ class KubeApi:
         if body is not None:
             headers["Content-Type"] = content_type
             data = json.dumps(body)
-        resp = self._http.request(method, f"{self.server}{path}", headers=headers, data=data,
-                                  verify=self.verifies_server, timeout=self.timeout)
+        resp = self._http.request(
+            method,
+            f"{self.server}{path}",
+            headers=headers,
+            data=data,
+            verify=self.verifies_server,
+            timeout=self.timeout,
+        )
         try:
             return resp.status_code, resp.json() if resp.text else None
         except ValueError:
@@ -122,8 +134,10 @@ def _exec_token(spec: dict[str, Any]) -> str:
         env = {**os.environ, **{str(e["name"]): str(e["value"]) for e in spec.get("env") or []}}
         args = [str(a) for a in spec.get("args") or []]
     except (KeyError, TypeError) as exc:
-        raise KubeError(f"the kubeconfig's user exec env/args of {command!r} are not a list of "
-                        f"name/value entries and strings ({type(exc).__name__})") from None
+        raise KubeError(
+            f"the kubeconfig's user exec env/args of {command!r} are not a list of "
+            f"name/value entries and strings ({type(exc).__name__})"
+        ) from None
     try:
         out = subprocess.run([command, *args], env=env, capture_output=True, text=True, timeout=60, check=True).stdout
         return json.loads(out)["status"]["token"]
@@ -138,7 +152,7 @@ def _exec_token(spec: dict[str, Any]) -> str:
     raise KubeError(f"the kubeconfig's exec credential plugin {command!r} gave no token: {reason}")
 
 
-def deletion_status(statefulset: dict[str, Any]) -> Optional[str]:
+def deletion_status(statefulset: dict[str, Any]) -> str | None:
     """`Started`, `Done` or `Timeout` as AKO reports it on its StatefulSet (annotation, else legacy condition)."""
     annotations = (statefulset.get("metadata") or {}).get("annotations") or {}
     if annotations.get(DELETION_ANNOTATION):
@@ -153,9 +167,15 @@ def _running(statefulset: dict[str, Any]) -> bool:
     return bool((statefulset.get("status") or {}).get("readyReplicas"))
 
 
-def ask_ako_to_clean_up(kube: KubeApi, namespace: str, cluster_name: str, timeout: float, poll: float = 2.0,
-                        clock: Callable[[], float] = time.monotonic,
-                        sleep: Callable[[float], None] = time.sleep) -> str:
+def ask_ako_to_clean_up(
+    kube: KubeApi,
+    namespace: str,
+    cluster_name: str,
+    timeout: float,
+    poll: float = 2.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
     """Set deleteConfig and wait (at most `timeout` seconds) for AKO's verdict.
 
     Returns `Done` or `Timeout` as AKO reported it, `gone` when AKO is not installed or not
@@ -177,12 +197,13 @@ def ask_ako_to_clean_up(kube: KubeApi, namespace: str, cluster_name: str, timeou
         raise KubeError(f"reading ConfigMap {namespace}/avi-k8s-config: HTTP {status}: {kube.describe(config_map)}")
     if (config_map.get("data") or {}).get("clusterName") != cluster_name:
         return "renamed"
-    status, answer = kube.call("PATCH", cm_path, {"data": {"deleteConfig": "true"}},
-                               "application/merge-patch+json")
+    status, answer = kube.call("PATCH", cm_path, {"data": {"deleteConfig": "true"}}, "application/merge-patch+json")
     if status == 404:
         return "gone"
     if status != 200:
-        raise KubeError(f"setting deleteConfig in ConfigMap {namespace}/avi-k8s-config: HTTP {status}: {kube.describe(answer)}")
+        raise KubeError(
+            f"setting deleteConfig in ConfigMap {namespace}/avi-k8s-config: HTTP {status}: {kube.describe(answer)}"
+        )
     deadline = clock() + timeout
     while True:
         status, statefulset = kube.call("GET", sts_path)

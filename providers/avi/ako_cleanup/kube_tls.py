@@ -24,8 +24,9 @@ import binascii
 import os
 import ssl
 import tempfile
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -45,7 +46,7 @@ def _decoded(entry: dict[str, Any], field: str) -> bytes:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 @contextmanager
@@ -59,8 +60,10 @@ def _unnamed_path(data: bytes) -> Iterator[str]:
         os.unlink(name)  # before the key is written: at no moment does a name lead to it
         path = f"/dev/fd/{fd}"
     else:
-        raise KubeTlsError("this system cannot load client-certificate-data / client-key-data without writing "
-                           "them to disk; give client-certificate and client-key as file paths instead")
+        raise KubeTlsError(
+            "this system cannot load client-certificate-data / client-key-data without writing "
+            "them to disk; give client-certificate and client-key as file paths instead"
+        )
     try:
         _write_all(fd, data)
         os.lseek(fd, 0, os.SEEK_SET)  # /dev/fd/N on macOS shares this descriptor's offset
@@ -69,7 +72,7 @@ def _unnamed_path(data: bytes) -> Iterator[str]:
         os.close(fd)
 
 
-def _pem_or_path(stack: ExitStack, entry: dict[str, Any], field: str) -> Optional[str]:
+def _pem_or_path(stack: ExitStack, entry: dict[str, Any], field: str) -> str | None:
     if entry.get(f"{field}-data"):
         return stack.enter_context(_unnamed_path(_decoded(entry, f"{field}-data")))
     return entry.get(field)
@@ -100,11 +103,14 @@ def _load_client_pair(context: ssl.SSLContext, user: dict[str, Any]) -> None:
         try:
             context.load_cert_chain(cert, key)
         except ssl.SSLError as exc:
-            raise KubeTlsError("the kubeconfig's client-certificate and client-key are not a PEM certificate "
-                               f"and its key ({exc.reason or type(exc).__name__})") from exc
+            raise KubeTlsError(
+                "the kubeconfig's client-certificate and client-key are not a PEM certificate "
+                f"and its key ({exc.reason or type(exc).__name__})"
+            ) from exc
         except OSError as exc:
-            raise KubeTlsError(f"the kubeconfig's client-certificate or client-key cannot be read "
-                               f"({exc.strerror})") from exc
+            raise KubeTlsError(
+                f"the kubeconfig's client-certificate or client-key cannot be read ({exc.strerror})"
+            ) from exc
 
 
 def tls_context(cluster: dict[str, Any], user: dict[str, Any]) -> ssl.SSLContext:
@@ -136,15 +142,24 @@ class ContextAdapter(HTTPAdapter):
     def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
         return super().proxy_manager_for(proxy, **{**kwargs, "ssl_context": self._context})
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False,
-             timeout: float | tuple[float, float] | tuple[float, None] | None = None,
-             verify: bool | str = True,
-             cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
-             proxies: Mapping[str, str] | None = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         # `verify` and `cert` come from the context, whatever the session passes
-        return super().send(request, stream=stream, timeout=timeout,
-                            verify=self._context.verify_mode != ssl.CERT_NONE, cert=None,
-                            proxies=proxies)
+        return super().send(
+            request,
+            stream=stream,
+            timeout=timeout,
+            verify=self._context.verify_mode != ssl.CERT_NONE,
+            cert=None,
+            proxies=proxies,
+        )
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         conn.cert_reqs = "CERT_REQUIRED" if verify else "CERT_NONE"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
@@ -28,7 +28,7 @@ MAX_NAMED = 20
 """How many skipped objects the warning names; the count covers all of them."""
 
 
-def _ambient_kubeconfig() -> Optional[str]:
+def _ambient_kubeconfig() -> str | None:
     """The kubeconfig the Kubernetes provider itself falls back to (KUBECONFIG, else ~/.kube/config)."""
     path = Path(os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or Path.home() / ".kube" / "config")
     return path.read_text() if path.is_file() else None
@@ -36,11 +36,14 @@ def _ambient_kubeconfig() -> Optional[str]:
 
 def not_ours_message(cluster: str, not_ours: list[str]) -> str:
     """One line: how many listed objects failed the ownership check, and the first names (names only)."""
-    named = ", ".join(not_ours[:MAX_NAMED]) + (f" and {len(not_ours) - MAX_NAMED} more"
-                                                if len(not_ours) > MAX_NAMED else "")
-    return (f"ako-cleanup {cluster}: the controller listed {len(not_ours)} object(s) that are not this "
-            f"cluster's (created_by is not ako-{cluster}, or a VsVip not named {cluster}--...); "
-            f"left in place: {named}")
+    named = ", ".join(not_ours[:MAX_NAMED]) + (
+        f" and {len(not_ours) - MAX_NAMED} more" if len(not_ours) > MAX_NAMED else ""
+    )
+    return (
+        f"ako-cleanup {cluster}: the controller listed {len(not_ours)} object(s) that are not this "
+        f"cluster's (created_by is not ako-{cluster}, or a VsVip not named {cluster}--...); "
+        f"left in place: {named}"
+    )
 
 
 class AkoCleanupProvider(_ControllerProvider):
@@ -67,8 +70,9 @@ class AkoCleanupProvider(_ControllerProvider):
         if kubeconfig:
             try:
                 kube = KubeApi.from_kubeconfig(kubeconfig, props.get("context"))
-                verdict = ask_ako_to_clean_up(kube, props["namespace"], props["cluster_name"],
-                                              float(props.get("timeout_seconds") or 0))
+                verdict = ask_ako_to_clean_up(
+                    kube, props["namespace"], props["cluster_name"], float(props.get("timeout_seconds") or 0)
+                )
             except (KubeError, OSError) as exc:  # the cluster may be gone already: the sweep still runs
                 verdict = f"not reachable ({exc})"
         report = sweep(self._session(), props["cluster_name"])
@@ -76,9 +80,12 @@ class AkoCleanupProvider(_ControllerProvider):
             pulumi.log.warn(not_ours_message(props["cluster_name"], report.not_ours))
         if report.left:
             raise AviApiError(
-                "ako-cleanup", props["cluster_name"], 403,
+                "ako-cleanup",
+                props["cluster_name"],
+                403,
                 f"AKO ({verdict}) left objects that objects of someone else still use: {'; '.join(report.left)}",
-                hint="remove those references on the controller, then run `pulumi destroy` again")
+                hint="remove those references on the controller, then run `pulumi destroy` again",
+            )
 
 
 class AkoCleanup(Resource, module="avi", name="AkoCleanup"):
@@ -95,15 +102,28 @@ class AkoCleanup(Resource, module="avi", name="AkoCleanup"):
     """AKO's namespace (its ConfigMap and StatefulSet)."""
     timeout_seconds: pulumi.Output[int]
     """How long to wait for AKO's own cleanup before sweeping."""
-    kubeconfig: pulumi.Output[Optional[str]]
+    kubeconfig: pulumi.Output[str | None]
     """The cluster's kubeconfig (secret); without it, the one the Kubernetes provider falls back to."""
-    context: pulumi.Output[Optional[str]]
+    context: pulumi.Output[str | None]
     """The kubeconfig context to use (the Kubernetes provider's); None means the current context."""
 
-    def __init__(self, resource_name: str, *, cluster_name: Any, namespace: Any, timeout_seconds: Any,
-                 kubeconfig: Any = None, context: Any = None, opts: Optional[pulumi.ResourceOptions] = None):
-        props = {"cluster_name": cluster_name, "namespace": namespace, "timeout_seconds": timeout_seconds,
-                 "kubeconfig": pulumi.Output.secret(kubeconfig) if kubeconfig is not None else None,
-                 "context": context}
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        cluster_name: Any,
+        namespace: Any,
+        timeout_seconds: Any,
+        kubeconfig: Any = None,
+        context: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        props = {
+            "cluster_name": cluster_name,
+            "namespace": namespace,
+            "timeout_seconds": timeout_seconds,
+            "kubeconfig": pulumi.Output.secret(kubeconfig) if kubeconfig is not None else None,
+            "context": context,
+        }
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["kubeconfig"]))
         super().__init__(AkoCleanupProvider(), resource_name, props, opts)

@@ -32,8 +32,16 @@ from ..client import AviSession
 from ..errors import AviApiError
 from ..model.refs import iter_refs
 
-OWNED_BY_CREATED_BY = ("virtualservice", "httppolicyset", "vsdatascriptset", "l4policyset", "poolgroup", "pool",
-                       "sslkeyandcertificate", "pkiprofile")
+OWNED_BY_CREATED_BY = (
+    "virtualservice",
+    "httppolicyset",
+    "vsdatascriptset",
+    "l4policyset",
+    "poolgroup",
+    "pool",
+    "sslkeyandcertificate",
+    "pkiprofile",
+)
 """Kinds AKO marks with `created_by`, roughly in the order they are removed."""
 ALL_TENANTS = "*"
 PAGE_SIZE = 200
@@ -82,8 +90,13 @@ def _list(session: AviSession, kind: str, params: dict[str, Any]) -> list[dict[s
     found: list[dict[str, Any]] = []
     page = 1
     while True:
-        reply = session.call("GET", f"/api/{kind}", kind=kind, tenant=ALL_TENANTS,
-                             params={**params, "include_name": "true", "page_size": PAGE_SIZE, "page": page})
+        reply = session.call(
+            "GET",
+            f"/api/{kind}",
+            kind=kind,
+            tenant=ALL_TENANTS,
+            params={**params, "include_name": "true", "page_size": PAGE_SIZE, "page": page},
+        )
         if reply.status == 404:
             return found
         if not reply.ok:
@@ -95,8 +108,9 @@ def _list(session: AviSession, kind: str, params: dict[str, Any]) -> list[dict[s
 
 
 def _marked_for_other_cluster(obj: dict[str, Any], cluster: str) -> bool:
-    return any(m.get("key") == "clustername" and cluster not in (m.get("values") or [])
-               for m in obj.get("markers") or [])
+    return any(
+        m.get("key") == "clustername" and cluster not in (m.get("values") or []) for m in obj.get("markers") or []
+    )
 
 
 def _is_cluster_label(label: dict[str, Any], cluster: str) -> bool:
@@ -124,8 +138,11 @@ def find_owned(session: AviSession, cluster: str, report: SweepReport | None = N
 
     Whatever else the list calls return is left out, and named in `report.not_ours`.
     """
-    listed = [Owned(kind, obj) for kind in OWNED_BY_CREATED_BY
-              for obj in _list(session, kind, {"created_by": owner_of(cluster)})]
+    listed = [
+        Owned(kind, obj)
+        for kind in OWNED_BY_CREATED_BY
+        for obj in _list(session, kind, {"created_by": owner_of(cluster)})
+    ]
     listed += [Owned("vsvip", obj) for obj in _list(session, "vsvip", {"name.contains": f"{cluster}--"})]
     owned: list[Owned] = []
     for item in listed:
@@ -175,16 +192,22 @@ def remove_static_routes(session: AviSession, cluster: str, report: SweepReport)
                 break
             body = {**vrf, "static_routes": [r for r in routes if r not in mine]}
             path = f"/api/vrfcontext/{vrf['uuid']}"
-            reply = session.call("PUT", path, kind="vrfcontext", name=vrf.get("name"), body=body,
-                                 tenant=Owned("vrfcontext", vrf).tenant or ALL_TENANTS)
+            reply = session.call(
+                "PUT",
+                path,
+                kind="vrfcontext",
+                name=vrf.get("name"),
+                body=body,
+                tenant=Owned("vrfcontext", vrf).tenant or ALL_TENANTS,
+            )
             if reply.ok:
                 report.routes_removed += [f"{vrf.get('name')}/{r.get('route_id')}" for r in mine]
                 break
             if reply.status != 412:  # 412: changed meanwhile (AKO PUTs whole VRFs); read again
-                raise AviApiError("vrfcontext", vrf.get("name"), reply.status, reply.message(), method="PUT",
-                                  path=path)
-            vrf = session.expect("GET", path, kind="vrfcontext", tenant=ALL_TENANTS,
-                                 params={"include_name": "true"}).body
+                raise AviApiError("vrfcontext", vrf.get("name"), reply.status, reply.message(), method="PUT", path=path)
+            vrf = session.expect(
+                "GET", path, kind="vrfcontext", tenant=ALL_TENANTS, params={"include_name": "true"}
+            ).body
 
 
 def remove_se_group_label(session: AviSession, cluster: str) -> None:
@@ -193,9 +216,14 @@ def remove_se_group_label(session: AviSession, cluster: str) -> None:
         labels = group.get("labels") or []
         kept = [lb for lb in labels if not _is_cluster_label(lb, cluster)]
         if kept != labels:
-            session.expect("PUT", f"/api/serviceenginegroup/{group['uuid']}", kind="serviceenginegroup",
-                           name=group.get("name"), body={**group, "labels": kept},
-                           tenant=Owned("serviceenginegroup", group).tenant or ALL_TENANTS)
+            session.expect(
+                "PUT",
+                f"/api/serviceenginegroup/{group['uuid']}",
+                kind="serviceenginegroup",
+                name=group.get("name"),
+                body={**group, "labels": kept},
+                tenant=Owned("serviceenginegroup", group).tenant or ALL_TENANTS,
+            )
 
 
 def sweep(session: AviSession, cluster: str) -> SweepReport:

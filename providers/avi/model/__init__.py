@@ -10,10 +10,11 @@ standard library (the emulator uses it too).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 _DATA = Path(__file__).with_name("avi_model.json")
 
@@ -24,10 +25,13 @@ _DATA = Path(__file__).with_name("avi_model.json")
 DEFAULT_REF_NAMES: Mapping[str, Mapping[str, str]] = {
     "Pool": {"vrf_ref": "global", "analytics_profile_ref": "System-Analytics-Profile"},
     "VirtualService": {
-        "application_profile_ref": "System-HTTP", "network_profile_ref": "System-TCP-Proxy",
-        "se_group_ref": "Default-Group", "vrf_context_ref": "global",
+        "application_profile_ref": "System-HTTP",
+        "network_profile_ref": "System-TCP-Proxy",
+        "se_group_ref": "Default-Group",
+        "vrf_context_ref": "global",
         "analytics_profile_ref": "System-Analytics-Profile",
-        "ssl_profile_ref": "System-Standard-PFS"},
+        "ssl_profile_ref": "System-Standard-PFS",
+    },
     "VsVip": {"vrf_context_ref": "global"},
 }
 # Fields always filled by the controller from the request context (tenant header, default
@@ -37,8 +41,15 @@ CONTEXT_FIELDS = frozenset({"tenant_ref", "cloud_ref"})
 SERVER_ASSIGNED = frozenset({("Vip", "vip_id")})
 # Values the controller computes from the object's other fields (compared by ``derived``).
 # A certificate's parsed fields (subject, fingerprint, public key...) derive from its PEM.
-DERIVED = frozenset({("Service", "port_range_end"), ("Server", "hostname"), ("Vip", "vip_id"),
-                     ("SSLKeyAndCertificate", "key_params"), ("SSLCertificate", "*")})
+DERIVED = frozenset(
+    {
+        ("Service", "port_range_end"),
+        ("Server", "hostname"),
+        ("Vip", "vip_id"),
+        ("SSLKeyAndCertificate", "key_params"),
+        ("SSLCertificate", "*"),
+    }
+)
 # Defaults the swagger states in a field's description rather than as ``default``.
 PROSE_DEFAULTS: Mapping[tuple[str, str], Any] = {
     ("HealthMonitorHttp", "http_response_code"): ["HTTP_2XX"],  # "Default is 2xx"
@@ -46,9 +57,18 @@ PROSE_DEFAULTS: Mapping[tuple[str, str], Any] = {
 # Fields the controller returns that the swagger of its release does not list (runtime
 # state seen in recordings); accepted on input and ignored, never reported as unknown.
 RUNTIME_FIELDS: Mapping[str, frozenset[str]] = {
-    "VirtualService": frozenset({"vip_runtime", "redis_db", "redis_port", "tls_ticket_key",
-                                 "version", "marked_for_delete", "self_se_election",
-                                 "cloud_type"}),
+    "VirtualService": frozenset(
+        {
+            "vip_runtime",
+            "redis_db",
+            "redis_port",
+            "tls_ticket_key",
+            "version",
+            "marked_for_delete",
+            "self_se_election",
+            "cloud_type",
+        }
+    ),
     "VsVip": frozenset({"vs_refs"}),
     "Pool": frozenset({"server_count"}),
 }
@@ -63,9 +83,9 @@ class Field:
     """One field of one model type, as the vendor's model states it."""
 
     name: str
-    type: str                      # string | integer | number | boolean | object | array
-    object: str | None = None      # model type of an object field
-    items: "Field | None" = None   # element of an array field
+    type: str  # string | integer | number | boolean | object | array
+    object: str | None = None  # model type of an object field
+    items: Field | None = None  # element of an array field
     enum: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None
@@ -74,23 +94,32 @@ class Field:
     has_default: bool = False
     read_only: bool = False
     required: bool = False
-    ref: str | None = None         # model a reference string points at
+    ref: str | None = None  # model a reference string points at
     max_items: int | None = None
     min_items: int | None = None
     introduced: tuple[int, ...] | None = None
 
     @classmethod
-    def from_data(cls, name: str, data: Mapping[str, Any]) -> "Field":
+    def from_data(cls, name: str, data: Mapping[str, Any]) -> Field:
         items = data.get("items")
         return cls(
-            name=name, type=data["type"], object=data.get("object"),
+            name=name,
+            type=data["type"],
+            object=data.get("object"),
             items=cls.from_data(name, items) if items else None,
-            enum=tuple(data.get("enum") or ()), min=data.get("min"), max=data.get("max"),
-            special=tuple(data.get("special") or ()), default=data.get("default"),
-            has_default="default" in data, read_only=bool(data.get("read_only")),
-            required=bool(data.get("required")), ref=data.get("ref"),
-            max_items=data.get("max_items"), min_items=data.get("min_items"),
-            introduced=_version(data["introduced"]) if data.get("introduced") else None)
+            enum=tuple(data.get("enum") or ()),
+            min=data.get("min"),
+            max=data.get("max"),
+            special=tuple(data.get("special") or ()),
+            default=data.get("default"),
+            has_default="default" in data,
+            read_only=bool(data.get("read_only")),
+            required=bool(data.get("required")),
+            ref=data.get("ref"),
+            max_items=data.get("max_items"),
+            min_items=data.get("min_items"),
+            introduced=_version(data["introduced"]) if data.get("introduced") else None,
+        )
 
     def describe(self) -> str:
         """What a valid value looks like, for messages."""
@@ -121,8 +150,9 @@ class AviModel:
     def __init__(self, data: Mapping[str, Any]):
         self.source = data["source"]
         self._kinds = {k: v["model"] for k, v in data["kinds"].items()}
-        self._types = {name: {f: Field.from_data(f, spec) for f, spec in t["fields"].items()}
-                       for name, t in data["types"].items()}
+        self._types = {
+            name: {f: Field.from_data(f, spec) for f, spec in t["fields"].items()} for name, t in data["types"].items()
+        }
 
     def model_of(self, kind: str) -> str:
         return self._kinds[kind]
@@ -158,6 +188,15 @@ def ref_path(model_name: str) -> str:
     return model_name.lower()
 
 
-__all__ = ["AviModel", "Field", "load", "ref_path", "DEFAULT_REF_NAMES", "CONTEXT_FIELDS",
-           "PROSE_DEFAULTS",
-           "SERVER_ASSIGNED", "DERIVED", "RUNTIME_FIELDS"]
+__all__ = [
+    "AviModel",
+    "Field",
+    "load",
+    "ref_path",
+    "DEFAULT_REF_NAMES",
+    "CONTEXT_FIELDS",
+    "PROSE_DEFAULTS",
+    "SERVER_ASSIGNED",
+    "DERIVED",
+    "RUNTIME_FIELDS",
+]

@@ -6,10 +6,20 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from . import (CONTEXT_FIELDS, DEFAULT_REF_NAMES, DERIVED, PROSE_DEFAULTS, RUNTIME_FIELDS,
-               SERVER_ASSIGNED, AviModel, Field, ref_path)
+from . import (
+    CONTEXT_FIELDS,
+    DEFAULT_REF_NAMES,
+    DERIVED,
+    PROSE_DEFAULTS,
+    RUNTIME_FIELDS,
+    SERVER_ASSIGNED,
+    AviModel,
+    Field,
+    ref_path,
+)
 
 Problem = tuple[str, str]
 Unknown = Callable[[Any], bool]
@@ -61,9 +71,15 @@ def _ref_parts(value: str) -> tuple[str, str | None] | None:
 class Validator:
     """Walks a body along the model and collects ``(path, reason)`` problems."""
 
-    def __init__(self, model: AviModel, *, unknown: Unknown = _never,
-                 version: tuple[int, ...] | None = None, lenient_scalars: bool = False,
-                 ip_literals: bool = True):
+    def __init__(
+        self,
+        model: AviModel,
+        *,
+        unknown: Unknown = _never,
+        version: tuple[int, ...] | None = None,
+        lenient_scalars: bool = False,
+        ip_literals: bool = True,
+    ):
         self.model = model
         # a recorded controller stored {"addr": "avi-controller", "type": "V4"}; the provider
         # is stricter than that on purpose, the emulator is not
@@ -97,13 +113,21 @@ class Validator:
             if item is None:
                 continue
             if spec.introduced and self.version and spec.introduced > self.version:
-                self._add(where, f"field '{key}' needs controller API version "
-                                 f"{'.'.join(map(str, spec.introduced))} or later (configured "
-                                 f"{'.'.join(map(str, self.version))})")
+                self._add(
+                    where,
+                    f"field '{key}' needs controller API version "
+                    f"{'.'.join(map(str, spec.introduced))} or later (configured "
+                    f"{'.'.join(map(str, self.version))})",
+                )
             self.value(spec, item, where)
         for key, spec in fields.items():
-            if spec.required and not spec.has_default and (type_name, key) not in SERVER_ASSIGNED \
-                    and value.get(key) is None and not top:
+            if (
+                spec.required
+                and not spec.has_default
+                and (type_name, key) not in SERVER_ASSIGNED
+                and value.get(key) is None
+                and not top
+            ):
                 self._add(_join(path, key), f"{key} is required in {type_name}")
         self._semantic(type_name, value, path)
 
@@ -132,31 +156,39 @@ class Validator:
             number = _as_int(value, self.lenient)
             if number is None:
                 self._add(path, f"must be {expected}, got {kind_of(value)}")
-            elif spec.min is not None and spec.max is not None \
-                    and not spec.min <= number <= spec.max and number not in spec.special:
+            elif (
+                spec.min is not None
+                and spec.max is not None
+                and not spec.min <= number <= spec.max
+                and number not in spec.special
+            ):
                 self._add(path, f"must be {expected}, got {number}")
         elif spec.type == "number":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self._add(path, f"must be a number, got {kind_of(value)}")
         elif spec.type == "boolean":
             if not isinstance(value, bool) and not (
-                    self.lenient and isinstance(value, str) and value.lower() in ("true", "false")):
+                self.lenient and isinstance(value, str) and value.lower() in ("true", "false")
+            ):
                 self._add(path, f"must be true or false, got {kind_of(value)}")
         else:
             if not isinstance(value, str):
                 self._add(path, f"must be {expected}, got {kind_of(value)}")
             elif spec.enum and value not in spec.enum:
-                self._add(path, f"is not one of {', '.join(spec.enum)}"
-                                f"{suggest(value, dict.fromkeys(spec.enum))}")
+                self._add(path, f"is not one of {', '.join(spec.enum)}{suggest(value, dict.fromkeys(spec.enum))}")
             elif spec.ref:
                 parts = _ref_parts(value)
                 if parts is None:
-                    self._add(path, f"must be a reference to a {spec.ref} such as "
-                                    f"'/api/{ref_path(spec.ref)}?name=<name>', got "
-                                    f"{kind_of(value)}")
+                    self._add(
+                        path,
+                        f"must be a reference to a {spec.ref} such as "
+                        f"'/api/{ref_path(spec.ref)}?name=<name>', got "
+                        f"{kind_of(value)}",
+                    )
                 elif parts[0] != ref_path(spec.ref):
-                    self._add(path, f"refers to a {parts[0]}, but must refer to a {spec.ref} "
-                                    f"(/api/{ref_path(spec.ref)}/...)")
+                    self._add(
+                        path, f"refers to a {parts[0]}, but must refer to a {spec.ref} (/api/{ref_path(spec.ref)}/...)"
+                    )
 
     def _semantic(self, type_name: str, value: dict[str, Any], path: str) -> None:
         """Rules the swagger states in prose only: IP literals, prefix masks, and a health
@@ -169,8 +201,9 @@ class Validator:
                 return
             send_n, receive_n = _as_int(send, self.lenient), _as_int(receive, self.lenient)
             if send_n is not None and receive_n is not None and receive_n >= send_n:
-                self._add(_join(path, "receive_timeout"),
-                          f"must be less than send_interval ({send_n}), got {receive_n}")
+                self._add(
+                    _join(path, "receive_timeout"), f"must be less than send_interval ({send_n}), got {receive_n}"
+                )
         elif type_name == "IpAddr" and self.ip_literals:
             problem = ip_problem(value, self.unknown)
             if problem:
@@ -184,17 +217,16 @@ class Validator:
             limit = 128 if ip.get("type") == "V6" else 32
             number = _as_int(mask, self.lenient)
             if number is None or not 0 <= number <= limit:
-                got = mask if isinstance(mask, int) and not isinstance(mask, bool) \
-                    else kind_of(mask)
-                self._add(_join(path, "mask"), f"must be an integer 0-{limit} for a "
-                                               f"{ip.get('type', 'V4')} prefix, got {got}")
+                got = mask if isinstance(mask, int) and not isinstance(mask, bool) else kind_of(mask)
+                self._add(
+                    _join(path, "mask"), f"must be an integer 0-{limit} for a {ip.get('type', 'V4')} prefix, got {got}"
+                )
                 return
             try:
                 ipaddress.ip_network(f"{ip['addr']}/{number}", strict=True)
             except ValueError:
                 network = ipaddress.ip_network(f"{ip['addr']}/{number}", strict=False)
-                self._add(path, f"has host bits set for a /{number}; use the network address "
-                                f"{network.network_address}")
+                self._add(path, f"has host bits set for a /{number}; use the network address {network.network_address}")
 
 
 def _as_int(value: Any, lenient: bool) -> int | None:
@@ -222,19 +254,24 @@ def ip_problem(value: Mapping[str, Any], unknown: Unknown = _never) -> str | Non
     return None
 
 
-def validate(model: AviModel, kind: str, body: Mapping[str, Any], *, unknown: Unknown = _never,
-             version: tuple[int, ...] | None = None, lenient: bool = False,
-             ip_literals: bool = True) -> list[Problem]:
+def validate(
+    model: AviModel,
+    kind: str,
+    body: Mapping[str, Any],
+    *,
+    unknown: Unknown = _never,
+    version: tuple[int, ...] | None = None,
+    lenient: bool = False,
+    ip_literals: bool = True,
+) -> list[Problem]:
     """Every problem of ``body`` as an object of ``kind``, each with its field path."""
-    checker = Validator(model, unknown=unknown, version=version, lenient_scalars=lenient,
-                        ip_literals=ip_literals)
+    checker = Validator(model, unknown=unknown, version=version, lenient_scalars=lenient, ip_literals=ip_literals)
     checker.object(model.model_of(kind), body, "", top=True)
     return checker.problems
 
 
 # ----- pruning and coercion (the emulator's "what the controller keeps") ---------------------
-def prune_unknown(model: AviModel, kind: str, body: dict[str, Any]) -> tuple[dict[str, Any],
-                                                                             list[str]]:
+def prune_unknown(model: AviModel, kind: str, body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """``body`` without the fields the model does not have (recursively) and their paths."""
     dropped: list[str] = []
 
@@ -282,8 +319,7 @@ def coerce(model: AviModel, kind: str, body: Any, *, strings: bool = False) -> A
         if spec.type == "integer":
             number = _as_int(value, strings)
             return value if number is None else number
-        if spec.type == "boolean" and strings and isinstance(value, str) \
-                and value.lower() in ("true", "false"):
+        if spec.type == "boolean" and strings and isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         return value
 
@@ -299,8 +335,7 @@ def _ref_name(value: Any) -> str | None:
     return None
 
 
-def is_controller_default(model: AviModel, type_name: str, key: str, value: Any,
-                          sibling: Mapping[str, Any]) -> bool:
+def is_controller_default(model: AviModel, type_name: str, key: str, value: Any, sibling: Mapping[str, Any]) -> bool:
     """Whether ``value`` is what the controller puts in ``key`` when a program leaves it out."""
     spec = model.fields(type_name).get(key)
     if spec is None:
@@ -317,8 +352,7 @@ def is_controller_default(model: AviModel, type_name: str, key: str, value: Any,
     if spec.has_default:
         return _same_scalar(spec.default, value)
     if spec.type == "object" and isinstance(value, dict):
-        return all(is_controller_default(model, spec.object or "", k, v, value)
-                   for k, v in value.items())
+        return all(is_controller_default(model, spec.object or "", k, v, value) for k, v in value.items())
     # no stated default: the controller's protobuf model reads an unset field back as its zero
     # value (recorded: pool max_concurrent_connections_per_server 0, servers[].static false)
     if spec.type == "boolean":
@@ -360,9 +394,7 @@ def strip_defaults(model: AviModel, type_name: str, value: Any) -> Any:
             continue
         if spec.type == "object":
             item = strip_defaults(model, spec.object or "", item)
-        elif spec.type == "array" and spec.items is not None and spec.items.type == "object" \
-                and isinstance(item, list):
+        elif spec.type == "array" and spec.items is not None and spec.items.type == "object" and isinstance(item, list):
             item = [strip_defaults(model, spec.items.object or "", v) for v in item]
         out[key] = item
     return out
-

@@ -119,16 +119,20 @@ def extract(checkout: Path) -> dict[str, Any]:
             seen.add(name)
             spec = definitions[name]
             required = set(spec.get("required") or [])
-            fields = {key: _field(prop, key in required)
-                      for key, prop in sorted((spec.get("properties") or {}).items())}
+            fields = {
+                key: _field(prop, key in required) for key, prop in sorted((spec.get("properties") or {}).items())
+            }
             types.setdefault(name, {"fields": fields})
             for f in fields.values():
                 target = f.get("object") or (f.get("items") or {}).get("object")
                 if target:
                     pending.append(target)
         kinds[kind] = {"model": root}
-    return {"source": {"repository": "vmware/alb-sdk", "swagger_version": version},
-            "kinds": kinds, "types": dict(sorted(types.items()))}
+    return {
+        "source": {"repository": "vmware/alb-sdk", "swagger_version": version},
+        "kinds": kinds,
+        "types": dict(sorted(types.items())),
+    }
 
 
 def main(argv: list[str]) -> None:

@@ -8,7 +8,8 @@ because the controller defines them once; the emulator stays the judge of everyt
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 
 def is_ref_key(key: str) -> bool:

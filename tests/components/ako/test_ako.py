@@ -16,26 +16,42 @@ from tools.upstream import cache_dir, helm_binary
 PASSWORD = "offline-placeholder-for-mesh-platform-aviPassword"
 
 STATEFULSET = {
-    "spec": {"template": {"spec": {
-        "serviceAccountName": "ako-sa",
-        "containers": [{"name": "ako", "volumeMounts": [
-            {"name": "ako-pv-storage", "mountPath": "/log"},
-            {"name": "istio-certs", "mountPath": "/etc/istio-output-certs/"}]}],
-    }}},
+    "spec": {
+        "template": {
+            "spec": {
+                "serviceAccountName": "ako-sa",
+                "containers": [
+                    {
+                        "name": "ako",
+                        "volumeMounts": [
+                            {"name": "ako-pv-storage", "mountPath": "/log"},
+                            {"name": "istio-certs", "mountPath": "/etc/istio-output-certs/"},
+                        ],
+                    }
+                ],
+            }
+        }
+    },
 }
-CLUSTER_ROLE = {"rules": [
-    {"apiGroups": [""], "resources": ["*"], "verbs": ["get", "watch", "list"]},
-    {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "watch", "list", "patch", "update", "create"]},
-    {"apiGroups": ["apps"], "resources": ["statefulsets"], "verbs": ["get", "patch", "update"]},
-]}
+CLUSTER_ROLE = {
+    "rules": [
+        {"apiGroups": [""], "resources": ["*"], "verbs": ["get", "watch", "list"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "watch", "list", "patch", "update", "create"]},
+        {"apiGroups": ["apps"], "resources": ["statefulsets"], "verbs": ["get", "patch", "update"]},
+    ]
+}
 
 
 def crs(run, kind: str) -> dict[tuple[str, str], dict]:
-    return {(r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r.inputs
-            for r in run.resources if r.type.startswith("kubernetes:") and r.type.endswith(f":{kind}")}
+    return {
+        (r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r.inputs
+        for r in run.resources
+        if r.type.startswith("kubernetes:") and r.type.endswith(f":{kind}")
+    }
 
 
 # ----- the chart repairs ---------------------------------------------------------------------------
+
 
 def test_missing_istio_certs_volume_is_added():
     fixed = ako_model.add_istio_certs_volume("StatefulSet", STATEFULSET)
@@ -54,12 +70,14 @@ def test_cluster_wide_secret_writes_are_narrowed_to_reads():
     assert narrowed["rules"] == [
         CLUSTER_ROLE["rules"][0],
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "watch", "list"]},
-        CLUSTER_ROLE["rules"][2]]
+        CLUSTER_ROLE["rules"][2],
+    ]
     assert ako_model.narrow_secret_rules("ClusterRole", narrowed) is None
     mixed = {"rules": [{"apiGroups": [""], "resources": ["services", "secrets"], "verbs": ["get", "update"]}]}
     assert ako_model.narrow_secret_rules("ClusterRole", mixed)["rules"] == [
         {"apiGroups": [""], "resources": ["services"], "verbs": ["get", "update"]},
-        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]},
+    ]
 
 
 def test_transform_repairs_statefulset_and_cluster_role_only():
@@ -68,14 +86,20 @@ def test_transform_repairs_statefulset_and_cluster_role_only():
     def run(type_, props):
         return _repair(pulumi.ResourceTransformArgs(True, type_, "x", props, opts))
 
-    assert run("kubernetes:apps/v1:StatefulSet", STATEFULSET).props["spec"]["template"]["spec"]["volumes"][0][
-        "name"] == "istio-certs"
+    assert (
+        run("kubernetes:apps/v1:StatefulSet", STATEFULSET).props["spec"]["template"]["spec"]["volumes"][0]["name"]
+        == "istio-certs"
+    )
     assert run("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", CLUSTER_ROLE).props["rules"][1]["verbs"] == [
-        "get", "watch", "list"]
+        "get",
+        "watch",
+        "list",
+    ]
     assert run("kubernetes:core/v1:ConfigMap", {"data": {}}) is None
 
 
 # ----- onprem, pulumi manager ---------------------------------------------------------------------
+
 
 def test_onprem_release_values_key_by_key(run_stack):
     chart = run_stack("onprem").named("ako-chart")
@@ -83,39 +107,79 @@ def test_onprem_release_values_key_by_key(run_stack):
     assert chart.inputs["version"] == "2.2.1"
     assert chart.inputs["values"] == {
         "replicaCount": 1,
-        "AKOSettings": {"clusterName": "onprem-ako", "cniPlugin": "calico", "layer7Only": False,
-                        "istioEnabled": True, "primaryInstance": True, "deleteConfig": "false",
-                        "disableStaticRouteSync": "true"},
-        "ControllerSettings": {"controllerHost": "avi.corp.example.net", "controllerVersion": "22.1.3",
-                               "tenantName": "admin", "cloudName": "Default-Cloud",
-                               "serviceEngineGroupName": "Default-Group", "vrfName": ""},
-        "NetworkSettings": {"vipNetworkList": [{"networkName": "vip-net-onprem", "cidr": "10.50.0.0/24"}],
-                            "nodeNetworkList": []},
-        "L7Settings": {"serviceType": "NodePort", "shardVSSize": "SMALL", "passthroughShardSize": "SMALL",
-                       "defaultIngController": "false"},
+        "AKOSettings": {
+            "clusterName": "onprem-ako",
+            "cniPlugin": "calico",
+            "layer7Only": False,
+            "istioEnabled": True,
+            "primaryInstance": True,
+            "deleteConfig": "false",
+            "disableStaticRouteSync": "true",
+        },
+        "ControllerSettings": {
+            "controllerHost": "avi.corp.example.net",
+            "controllerVersion": "22.1.3",
+            "tenantName": "admin",
+            "cloudName": "Default-Cloud",
+            "serviceEngineGroupName": "Default-Group",
+            "vrfName": "",
+        },
+        "NetworkSettings": {
+            "vipNetworkList": [{"networkName": "vip-net-onprem", "cidr": "10.50.0.0/24"}],
+            "nodeNetworkList": [],
+        },
+        "L7Settings": {
+            "serviceType": "NodePort",
+            "shardVSSize": "SMALL",
+            "passthroughShardSize": "SMALL",
+            "defaultIngController": "false",
+        },
         "nodePortSelector": {"key": "mesh-platform/edge", "value": "true"},
         "avicredentials": {"username": "", "password": ""},
     }
 
 
 def test_chart_repository_and_version_are_overridable(run_stack):
-    run = run_stack("onprem", overrides={"mesh-platform:ako": {
-        "enabled": True, "chartRepository": "oci://registry.corp.example.net/mirror/ako", "chartVersion": "1.13.4"}})
+    run = run_stack(
+        "onprem",
+        overrides={
+            "mesh-platform:ako": {
+                "enabled": True,
+                "chartRepository": "oci://registry.corp.example.net/mirror/ako",
+                "chartVersion": "1.13.4",
+            }
+        },
+    )
     chart = run.named("ako-chart")
-    assert (chart.inputs["chart"], chart.inputs["version"]) == ("oci://registry.corp.example.net/mirror/ako/ako",
-                                                                "1.13.4")
+    assert (chart.inputs["chart"], chart.inputs["version"]) == (
+        "oci://registry.corp.example.net/mirror/ako/ako",
+        "1.13.4",
+    )
     assert "repositoryOpts" not in chart.inputs
-    classic = run_stack("onprem", overrides={"mesh-platform:ako": {
-        "enabled": True, "chartRepository": "https://charts.corp.example.net/ako", "chartVersion": "1.10.3"}})
+    classic = run_stack(
+        "onprem",
+        overrides={
+            "mesh-platform:ako": {
+                "enabled": True,
+                "chartRepository": "https://charts.corp.example.net/ako",
+                "chartVersion": "1.10.3",
+            }
+        },
+    )
     chart = classic.named("ako-chart")
     assert (chart.inputs["chart"], chart.inputs["repositoryOpts"], chart.inputs["version"]) == (
-        "ako", {"repo": "https://charts.corp.example.net/ako"}, "1.10.3")
+        "ako",
+        {"repo": "https://charts.corp.example.net/ako"},
+        "1.10.3",
+    )
 
 
 def test_onprem_ako_namespace_is_injected_and_credentials_secret(run_stack):
     run = run_stack("onprem")
-    assert run.named("ako-namespace").inputs["metadata"] == {"name": "avi-system",
-                                                             "labels": {"istio-injection": "enabled"}}
+    assert run.named("ako-namespace").inputs["metadata"] == {
+        "name": "avi-system",
+        "labels": {"istio-injection": "enabled"},
+    }
     secret = run.named("ako-credentials")
     assert secret.inputs["metadata"]["name"] == "avi-secret"
     assert isinstance(secret.inputs["stringData"], Secret)
@@ -129,11 +193,18 @@ def test_onprem_ako_namespace_is_injected_and_credentials_secret(run_stack):
 def test_controller_service_entry_is_exported_to_akos_namespace_with_egress_route(run_stack):
     run = run_stack("onprem")
     entry = crs(run, "ServiceEntry")[("avi-system", "avi-corp-example-net")]
-    assert entry["spec"] == {"hosts": ["avi.corp.example.net"], "location": "MESH_EXTERNAL", "resolution": "DNS",
-                             "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}], "exportTo": ["."]}
+    assert entry["spec"] == {
+        "hosts": ["avi.corp.example.net"],
+        "location": "MESH_EXTERNAL",
+        "resolution": "DNS",
+        "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}],
+        "exportTo": ["."],
+    }
     # REGISTRY_ONLY with the egress gateway: the sidecar sends it there, the gateway passes TLS through.
     mesh_side = crs(run, "VirtualService")[("avi-system", "egress-avi-corp-example-net")]["spec"]
-    assert mesh_side["tls"][0]["route"][0]["destination"]["host"] == "istio-egressgateway.istio-system.svc.cluster.local"
+    assert (
+        mesh_side["tls"][0]["route"][0]["destination"]["host"] == "istio-egressgateway.istio-system.svc.cluster.local"
+    )
     gateway = crs(run, "Gateway")[("istio-system", "egress-avi-corp-example-net")]["spec"]
     assert gateway["servers"][0]["tls"] == {"mode": "PASSTHROUGH"}
     assert ("istio-system", "avi-corp-example-net") in crs(run, "ServiceEntry")
@@ -144,8 +215,9 @@ def test_namespaced_role_for_akos_secrets(run_stack):
     run = run_stack("onprem")
     role, binding = run.named("ako-role-secrets").inputs, run.named("ako-rolebinding-secrets").inputs
     assert role["metadata"] == {"name": "ako-secrets", "namespace": "avi-system"}
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"],
-                              "verbs": ["get", "list", "watch", "create", "update", "patch"]}]
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch", "create", "update", "patch"]}
+    ]
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "ako-secrets"}
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "ako-sa", "namespace": "avi-system"}]
 
@@ -159,8 +231,9 @@ def test_authorization_policies_admit_akos_principal_per_served_namespace(run_st
 
 
 def test_no_authorization_policies_unless_mtls_is_strict(run_stack):
-    run = run_stack("onprem", overrides={"mesh-platform:istio": {"outboundTrafficPolicy": "REGISTRY_ONLY",
-                                                                  "mtls": "PERMISSIVE"}})
+    run = run_stack(
+        "onprem", overrides={"mesh-platform:istio": {"outboundTrafficPolicy": "REGISTRY_ONLY", "mtls": "PERMISSIVE"}}
+    )
     assert crs(run, "AuthorizationPolicy") == {}
 
 
@@ -176,8 +249,11 @@ def test_pulumi_manager_declares_no_ingresses_and_keeps_route_sync_off(run_stack
 def test_akos_cluster_name_is_never_the_edges_prefix(run_stack):
     run = run_stack("onprem")
     ako_name = run.named("ako-chart").inputs["values"]["AKOSettings"]["clusterName"]
-    edge_names = [r.inputs["name"] for r in run.resources if r.type.startswith("pulumi-python:dynamic/avi:")
-                  and isinstance(r.inputs.get("name"), str)]
+    edge_names = [
+        r.inputs["name"]
+        for r in run.resources
+        if r.type.startswith("pulumi-python:dynamic/avi:") and isinstance(r.inputs.get("name"), str)
+    ]
     assert "onprem--Shared-L7-0" in edge_names  # the edge's prefix is the cluster's name
     assert ako_name != "onprem" and not any(f"{ako_name}--" in name for name in edge_names)
     assert f"istio-pki-{ako_name}-avi-system" not in edge_names
@@ -197,8 +273,10 @@ def test_cleanup_uses_the_kubernetes_providers_context(run_stack):
     run = run_stack("onprem")
     assert run.named("ako-cleanup").inputs["context"] == "onprem-admin"  # cluster.existing.context
     assert run.named("cluster-k8s").inputs["context"] == "onprem-admin"
-    current = run_stack("onprem", overrides={"mesh-platform:cluster": {"name": "onprem", "kind": "existing",
-                                                                   "kubernetesVersion": "1.34"}})
+    current = run_stack(
+        "onprem",
+        overrides={"mesh-platform:cluster": {"name": "onprem", "kind": "existing", "kubernetesVersion": "1.34"}},
+    )
     assert current.named("ako-cleanup").inputs.get("context") is None  # kubectl's current context
 
 
@@ -217,13 +295,24 @@ def test_stacks_without_ako_declare_none(run_stack):
 
 # ----- onprem-ako, ako manager -------------------------------------------------------------------
 
+
 def test_ako_manager_values_follow_the_edge_and_serve_ingresses(run_stack):
     values = run_stack("onprem-ako").named("ako-chart").inputs["values"]
-    assert values["AKOSettings"] == {"clusterName": "onprem-ako", "cniPlugin": "calico", "layer7Only": False,
-                                     "istioEnabled": True, "primaryInstance": True, "deleteConfig": "false",
-                                     "disableStaticRouteSync": "true"}
-    assert values["L7Settings"] == {"serviceType": "ClusterIP", "shardVSSize": "SMALL", "passthroughShardSize": "SMALL",
-                                    "defaultIngController": "true"}
+    assert values["AKOSettings"] == {
+        "clusterName": "onprem-ako",
+        "cniPlugin": "calico",
+        "layer7Only": False,
+        "istioEnabled": True,
+        "primaryInstance": True,
+        "deleteConfig": "false",
+        "disableStaticRouteSync": "true",
+    }
+    assert values["L7Settings"] == {
+        "serviceType": "ClusterIP",
+        "shardVSSize": "SMALL",
+        "passthroughShardSize": "SMALL",
+        "defaultIngController": "true",
+    }
     assert values["ControllerSettings"]["vrfName"] == "global"
     assert values["nodePortSelector"] == {"key": "mesh-platform/edge", "value": "true"}
     assert values["NetworkSettings"]["vipNetworkList"] == [{"networkName": "vip-net-onprem", "cidr": "10.50.0.0/24"}]
@@ -231,26 +320,48 @@ def test_ako_manager_values_follow_the_edge_and_serve_ingresses(run_stack):
 
 def test_ako_manager_declares_one_ingress_per_app_namespace_and_host(run_stack):
     run = run_stack("onprem-ako")
-    ingresses = {(r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r
-                 for r in run.of_type("kubernetes:networking.k8s.io/v1:Ingress")}
-    assert set(ingresses) == {("portal", "portal-portal-corp-example-net"),
-                              ("payments", "payments-api-pay-corp-example-net"),
-                              ("portal", "portal-admin-admin-corp-example-net")}
+    ingresses = {
+        (r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r
+        for r in run.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+    }
+    assert set(ingresses) == {
+        ("portal", "portal-portal-corp-example-net"),
+        ("payments", "payments-api-pay-corp-example-net"),
+        ("portal", "portal-admin-admin-corp-example-net"),
+    }
     pay = ingresses[("payments", "payments-api-pay-corp-example-net")]
     assert pay.inputs["spec"] == {
         "ingressClassName": "avi-lb",
-        "rules": [{"host": "pay.corp.example.net", "http": {"paths": [
-            {"path": "/api", "pathType": "Prefix",
-             "backend": {"service": {"name": "payments", "port": {"number": 9000}}}}]}}],
-        "tls": [{"hosts": ["pay.corp.example.net"], "secretName": "pay-corp-example-net-tls"}]}
+        "rules": [
+            {
+                "host": "pay.corp.example.net",
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/api",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": "payments", "port": {"number": 9000}}},
+                        }
+                    ]
+                },
+            }
+        ],
+        "tls": [{"hosts": ["pay.corp.example.net"], "secretName": "pay-corp-example-net-tls"}],
+    }
     assert "tls" not in ingresses[("portal", "portal-portal-corp-example-net")].inputs["spec"]
     assert {"ako-chart", "avi-edge-tls-payments-pay-corp-example-net-tls"} <= set(pay.dependencies)
-    assert run.outputs["akoIngresses"] == ["portal/portal-portal-corp-example-net",
-                                           "payments/payments-api-pay-corp-example-net",
-                                           "portal/portal-admin-admin-corp-example-net"]
+    assert run.outputs["akoIngresses"] == [
+        "portal/portal-portal-corp-example-net",
+        "payments/payments-api-pay-corp-example-net",
+        "portal/portal-admin-admin-corp-example-net",
+    ]
     # AKO builds the layout: the program declares no virtual service, pool or VsVip of its own.
-    assert not [r for r in run.resources if r.type.startswith("pulumi-python:dynamic/avi:")
-                and r.type.rsplit(":", 1)[-1] in ("VirtualService", "Pool", "VsVip", "HttpPolicySet")]
+    assert not [
+        r
+        for r in run.resources
+        if r.type.startswith("pulumi-python:dynamic/avi:")
+        and r.type.rsplit(":", 1)[-1] in ("VirtualService", "Pool", "VsVip", "HttpPolicySet")
+    ]
 
 
 def test_ako_manager_host_certificates_are_tls_secrets(run_stack):
@@ -286,8 +397,11 @@ def test_ako_manager_mesh_wiring(run_stack):
 
 def test_ako_manager_no_secret_in_plaintext(run_stack):
     run = run_stack("onprem-ako")
-    keys = [r.inputs["stringData"].value["tls.key"] for r in run.of_type("kubernetes:core/v1:Secret")
-            if r.inputs.get("type") == "kubernetes.io/tls"]
+    keys = [
+        r.inputs["stringData"].value["tls.key"]
+        for r in run.of_type("kubernetes:core/v1:Secret")
+        if r.inputs.get("type") == "kubernetes.io/tls"
+    ]
     assert keys
     for resource in run.resources:
         visible = json.dumps(redact(resource.inputs), default=str)
@@ -297,25 +411,36 @@ def test_ako_manager_no_secret_in_plaintext(run_stack):
 
 # ----- controller egress variants --------------------------------------------------------------
 
-IP_CONTROLLER = {"controller": "https://10.10.0.5", "username": "pulumi-automation", "tenant": "admin",
-                 "version": "22.1.3"}
+IP_CONTROLLER = {
+    "controller": "https://10.10.0.5",
+    "username": "pulumi-automation",
+    "tenant": "admin",
+    "version": "22.1.3",
+}
 NO_EGRESS_GATEWAY = {"outboundTrafficPolicy": "REGISTRY_ONLY", "mtls": "STRICT", "egressGateway": {"enabled": False}}
 
 
 def controller_route_objects(run) -> list[tuple[str, str, str]]:
     """(kind, namespace, name) of every Istio networking object the Ako component declares."""
-    return sorted((r.type.rsplit(":", 1)[1], r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"])
-                  for r in run.resources
-                  if r.type.startswith("kubernetes:networking.istio.io/") and r.name.startswith("ako-"))
+    return sorted(
+        (r.type.rsplit(":", 1)[1], r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"])
+        for r in run.resources
+        if r.type.startswith("kubernetes:networking.istio.io/") and r.name.startswith("ako-")
+    )
 
 
 def test_an_ip_address_controller_gets_a_static_entry_and_goes_direct(run_stack):
     run = run_stack("onprem", overrides={"mesh-platform:avi": IP_CONTROLLER})
     entry = crs(run, "ServiceEntry")[("avi-system", "avi-controller-10-10-0-5")]
-    assert entry["spec"] == {"hosts": ["avi-controller.avi-system.external"],
-                             "addresses": ["10.10.0.5"], "location": "MESH_EXTERNAL", "resolution": "STATIC",
-                             "endpoints": [{"address": "10.10.0.5"}],
-                             "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}], "exportTo": ["."]}
+    assert entry["spec"] == {
+        "hosts": ["avi-controller.avi-system.external"],
+        "addresses": ["10.10.0.5"],
+        "location": "MESH_EXTERNAL",
+        "resolution": "STATIC",
+        "endpoints": [{"address": "10.10.0.5"}],
+        "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}],
+        "exportTo": ["."],
+    }
     # No SNI to match on: nothing routes the controller through the egress gateway, though the stack has one.
     assert controller_route_objects(run) == [("ServiceEntry", "avi-system", "avi-controller-10-10-0-5")]
     assert "ako-serviceentry-avi-system-avi-controller-10-10-0-5" in run.named("ako-chart").dependencies
@@ -327,8 +452,13 @@ def test_registry_only_without_egress_gateway_lets_the_sidecar_go_straight_to_th
     run = run_stack("onprem", overrides={"mesh-platform:istio": NO_EGRESS_GATEWAY})
     assert controller_route_objects(run) == [("ServiceEntry", "avi-system", "avi-corp-example-net")]
     entry = crs(run, "ServiceEntry")[("avi-system", "avi-corp-example-net")]
-    assert entry["spec"] == {"hosts": ["avi.corp.example.net"], "location": "MESH_EXTERNAL", "resolution": "DNS",
-                             "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}], "exportTo": ["."]}
+    assert entry["spec"] == {
+        "hosts": ["avi.corp.example.net"],
+        "location": "MESH_EXTERNAL",
+        "resolution": "DNS",
+        "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}],
+        "exportTo": ["."],
+    }
     assert ("istio-system", "avi-corp-example-net") not in crs(run, "ServiceEntry")
     assert "ako-serviceentry-avi-system-avi-corp-example-net" in run.named("ako-chart").dependencies
     assert_valid_against_pinned_crds(run)
@@ -346,8 +476,9 @@ def assert_valid_against_pinned_crds(run) -> None:
             continue
         api, kind = resource.type.split(":", 1)[1].rsplit(":", 1)
         group, _, version = api.rpartition("/")
-        body = _numbers_as_written(reveal({k: v for k, v in resource.inputs.items()
-                                           if k in ("apiVersion", "kind", "metadata", "spec")}))
+        body = _numbers_as_written(
+            reveal({k: v for k, v in resource.inputs.items() if k in ("apiVersion", "kind", "metadata", "spec")})
+        )
         schema = resource_schema(pinned_crds()[(group, version, kind)])
         errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(body)]
         assert not errors, f"{resource.name}: {errors}"

@@ -23,8 +23,10 @@ from tools.mockrun import PROJECT_DIR, reveal
 
 CACHE = Path(os.environ.get("MESH_PLATFORM_UPSTREAM") or PROJECT_DIR / ".upstream-cache")
 HELM, CHART = CACHE / "bin" / "helm", CACHE / "charts" / f"ako-{AKO_CHART.version}"
-pytestmark = pytest.mark.skipif(not (HELM.is_file() and CHART.is_dir()),
-                                reason=f"no Helm and AKO chart {AKO_CHART.version} in the upstream cache {CACHE}")
+pytestmark = pytest.mark.skipif(
+    not (HELM.is_file() and CHART.is_dir()),
+    reason=f"no Helm and AKO chart {AKO_CHART.version} in the upstream cache {CACHE}",
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +35,13 @@ def rendered(run_stack, tmp_path_factory) -> dict[str, dict]:
     values["nodePortSelector"] = {"key": "node-role.example.net/edge", "value": "true"}
     path = tmp_path_factory.mktemp("ako") / "values.json"
     path.write_text(json.dumps(values))
-    out = subprocess.run([str(HELM), "template", "ako", str(CHART), "--namespace", "avi-system", "-f", str(path)],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [str(HELM), "template", "ako", str(CHART), "--namespace", "avi-system", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     return {f"{d['kind']}/{d['metadata']['name']}": d for d in yaml.safe_load_all(out) if d}
 
 
@@ -46,12 +53,26 @@ def _volume_names_resolve(statefulset: dict) -> bool:
 
 def test_the_chart_takes_every_value_the_program_sets(rendered):
     data = rendered["ConfigMap/avi-k8s-config"]["data"]
-    expected = {"clusterName": "onprem-ako", "layer7Only": "false", "istioEnabled": "true", "deleteConfig": "false",
-                "disableStaticRouteSync": "true", "controllerIP": "avi.corp.example.net",
-                "controllerVersion": "22.1.3", "tenantName": "admin", "cloudName": "Default-Cloud",
-                "serviceEngineGroupName": "Default-Group", "vrfName": "", "shardVSSize": "SMALL",
-                "passthroughShardSize": "SMALL", "serviceType": "NodePort", "defaultIngController": "false",
-                "nodeKey": "node-role.example.net/edge", "nodeValue": "true", "cniPlugin": "calico"}
+    expected = {
+        "clusterName": "onprem-ako",
+        "layer7Only": "false",
+        "istioEnabled": "true",
+        "deleteConfig": "false",
+        "disableStaticRouteSync": "true",
+        "controllerIP": "avi.corp.example.net",
+        "controllerVersion": "22.1.3",
+        "tenantName": "admin",
+        "cloudName": "Default-Cloud",
+        "serviceEngineGroupName": "Default-Group",
+        "vrfName": "",
+        "shardVSSize": "SMALL",
+        "passthroughShardSize": "SMALL",
+        "serviceType": "NodePort",
+        "defaultIngController": "false",
+        "nodeKey": "node-role.example.net/edge",
+        "nodeValue": "true",
+        "cniPlugin": "calico",
+    }
     assert {k: data.get(k) for k in expected} == expected
     assert json.loads(data["vipNetworkList"]) == [{"networkName": "vip-net-onprem", "cidr": "10.50.0.0/24"}]
     assert json.loads(data["nodeNetworkList"]) == []
@@ -84,8 +105,9 @@ def test_cluster_role_keeps_no_secret_writes(rendered):
     writes = [r for r in role["rules"] if "secrets" in r["resources"] and set(r["verbs"]) - {"get", "list", "watch"}]
     assert writes, "the chart grants Secret writes cluster-wide"
     narrowed = ako_model.narrow_secret_rules("ClusterRole", role)
-    assert [r for r in narrowed["rules"] if "secrets" in r["resources"]
-            and set(r["verbs"]) - {"get", "list", "watch"}] == []
+    assert [
+        r for r in narrowed["rules"] if "secrets" in r["resources"] and set(r["verbs"]) - {"get", "list", "watch"}
+    ] == []
     assert {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "watch", "list"]} in narrowed["rules"]
     assert len(narrowed["rules"]) == len(role["rules"])
     kubernetes_validate.validate(narrowed, "1.33", strict=True)

@@ -13,8 +13,11 @@ from components.config.errors import keys_of
 from providers.avi.controller_config import SECTION_KEYS, ControllerSection
 from providers.avi.settings import ControllerSettings
 
-ATTRIBUTES = {"caBundle": "ca_bundle", "allowPlainHttp": "allow_plain_http",
-              "maxConcurrentRequests": "max_concurrent_requests"}
+ATTRIBUTES = {
+    "caBundle": "ca_bundle",
+    "allowPlainHttp": "allow_plain_http",
+    "maxConcurrentRequests": "max_concurrent_requests",
+}
 
 
 class StackConfigSource:
@@ -41,14 +44,29 @@ def test_the_provider_fills_in_the_models_defaults():
 
 
 def test_a_validated_section_reads_back_as_the_model_holds_it():
-    model = AviControllerConfig.model_validate({
-        "controller": "https://10.10.0.5:8443", "username": "svc", "tenant": "team-a", "version": "30.2.1",
-        "caBundle": "/etc/avi/ca.pem", "insecure": True, "allowPlainHttp": False, "maxConcurrentRequests": 24})
+    model = AviControllerConfig.model_validate(
+        {
+            "controller": "https://10.10.0.5:8443",
+            "username": "svc",
+            "tenant": "team-a",
+            "version": "30.2.1",
+            "caBundle": "/etc/avi/ca.pem",
+            "insecure": True,
+            "allowPlainHttp": False,
+            "maxConcurrentRequests": 24,
+        }
+    )
     dumped = json.dumps(model.model_dump(by_alias=True, mode="json"))
     section = ControllerSection.from_config(dumped)
-    assert section == ControllerSection(controller="https://10.10.0.5:8443", username="svc", tenant="team-a",
-                                        version="30.2.1", ca_bundle="/etc/avi/ca.pem", insecure=True,
-                                        max_concurrent_requests=24)
+    assert section == ControllerSection(
+        controller="https://10.10.0.5:8443",
+        username="svc",
+        tenant="team-a",
+        version="30.2.1",
+        ca_bundle="/etc/avi/ca.pem",
+        insecure=True,
+        max_concurrent_requests=24,
+    )
 
 
 def test_no_section_is_none():
@@ -60,24 +78,45 @@ def test_a_section_repr_never_shows_the_url():
     assert "svc:secret" not in repr(ControllerSection(controller="https://svc:secret@avi.example.com"))
 
 
-@pytest.mark.parametrize("name, value", [("AVI_USERNAME", "env-user"), ("AVI_TENANT", "env-tenant"),
-                                         ("AVI_VERSION", "31.1.1"), ("AVI_CA_BUNDLE", "/env/ca.pem"),
-                                         ("AVI_INSECURE", "1")])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("AVI_USERNAME", "env-user"),
+        ("AVI_TENANT", "env-tenant"),
+        ("AVI_VERSION", "31.1.1"),
+        ("AVI_CA_BUNDLE", "/env/ca.pem"),
+        ("AVI_INSECURE", "1"),
+    ],
+)
 def test_a_stack_section_is_whole_environment_variables_do_not_patch_it(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     settings = ControllerSettings.resolve(StackConfigSource({"controller": "https://avi.example.com"}))
     model = AviControllerConfig(controller="https://avi.example.com")
-    assert (settings.username, settings.tenant, settings.version, settings.ca_bundle, settings.insecure) == \
-        (model.username, model.tenant, model.version, model.ca_bundle, model.insecure)
+    assert (settings.username, settings.tenant, settings.version, settings.ca_bundle, settings.insecure) == (
+        model.username,
+        model.tenant,
+        model.version,
+        model.ca_bundle,
+        model.insecure,
+    )
 
 
 def test_without_a_section_the_environment_stands_in(monkeypatch):
-    for name, value in (("AVI_CONTROLLER", "https://avi.example.com/"), ("AVI_USERNAME", "env-user"),
-                        ("AVI_TENANT", "env-tenant"), ("AVI_PASSWORD", "env-pw")):
+    for name, value in (
+        ("AVI_CONTROLLER", "https://avi.example.com/"),
+        ("AVI_USERNAME", "env-user"),
+        ("AVI_TENANT", "env-tenant"),
+        ("AVI_PASSWORD", "env-pw"),
+    ):
         monkeypatch.setenv(name, value)
     settings = ControllerSettings.resolve(StackConfigSource(None, password=None))
-    assert (settings.controller, settings.username, settings.tenant, settings.password, settings.from_environment) \
-        == ("https://avi.example.com", "env-user", "env-tenant", "env-pw", True)
+    assert (settings.controller, settings.username, settings.tenant, settings.password, settings.from_environment) == (
+        "https://avi.example.com",
+        "env-user",
+        "env-tenant",
+        "env-pw",
+        True,
+    )
 
 
 def test_the_stack_password_wins_over_the_environment(monkeypatch):
@@ -92,6 +131,7 @@ def test_max_concurrent_requests_is_an_integer_from_1_to_64(value):
 
 
 def test_the_provider_takes_max_concurrent_requests_from_the_section():
-    settings = ControllerSettings.resolve(StackConfigSource({"controller": "https://avi.example.com",
-                                                             "maxConcurrentRequests": 16.0}))
+    settings = ControllerSettings.resolve(
+        StackConfigSource({"controller": "https://avi.example.com", "maxConcurrentRequests": 16.0})
+    )
     assert settings.max_concurrent_requests == 16

@@ -11,9 +11,14 @@ from components.cluster.eks import kubeconfig_document, plan_subnets
 from tools.mockrun import Secret
 
 CLUSTER_TYPES_EKS = {
-    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:iam/role:Role",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pulumi:providers:kubernetes",
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:eks/cluster:Cluster",
+    "aws:eks/nodeGroup:NodeGroup",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "pulumi:providers:kubernetes",
 }
 
 
@@ -33,8 +38,10 @@ def _under_cluster(run):
 def test_plan_subnets_gives_each_zone_a_public_and_a_private_block():
     plans = plan_subnets("10.100.0.0/16", ("eu-west-1a", "eu-west-1b", "eu-west-1c"))
     assert [(p.public_cidr, p.private_cidr) for p in plans] == [
-        ("10.100.0.0/20", "10.100.128.0/20"), ("10.100.16.0/20", "10.100.144.0/20"),
-        ("10.100.32.0/20", "10.100.160.0/20")]
+        ("10.100.0.0/20", "10.100.128.0/20"),
+        ("10.100.16.0/20", "10.100.144.0/20"),
+        ("10.100.32.0/20", "10.100.160.0/20"),
+    ]
     with pytest.raises(ValueError):
         plan_subnets("10.0.0.0/16", tuple(f"eu-west-1{c}" for c in "abcdefghi"))
 
@@ -70,12 +77,17 @@ def test_eks_new_vpc_graph(run_stack):
 
 def test_eks_iam_roles_and_policies(run_stack):
     run = run_stack("eks")
-    roles = {r.name: json.loads(r.inputs["assumeRolePolicy"]) for r in run.of_type("aws:iam/role:Role")
-             if r.name in ("cluster-cluster-role", "cluster-node-role")}
+    roles = {
+        r.name: json.loads(r.inputs["assumeRolePolicy"])
+        for r in run.of_type("aws:iam/role:Role")
+        if r.name in ("cluster-cluster-role", "cluster-node-role")
+    }
     assert roles["cluster-cluster-role"]["Statement"][0]["Principal"] == {"Service": "eks.amazonaws.com"}
     assert roles["cluster-node-role"]["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
-    attached = {(a.parent, a.inputs["policyArn"].rsplit("/", 1)[-1])
-                for a in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    attached = {
+        (a.parent, a.inputs["policyArn"].rsplit("/", 1)[-1])
+        for a in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    }
     assert ("cluster-cluster-role", "AmazonEKSClusterPolicy") in attached
     for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"):
         assert ("cluster-node-role", policy) in attached
@@ -100,11 +112,23 @@ def test_eks_cluster_node_group_and_oidc(run_stack):
 
 
 def test_eks_with_existing_vpc_creates_no_network(run_stack):
-    run = run_stack("eks", overrides={"mesh-platform:cluster": {
-        "kind": "eks", "name": "mesh-prod",
-        "eks": {"publicAccessCidrs": ["203.0.113.0/24"],
-                "vpc": {"vpcId": "vpc-0123", "publicSubnetIds": ["subnet-a", "subnet-b"],
-                        "privateSubnetIds": ["subnet-c", "subnet-d"]}}}})
+    run = run_stack(
+        "eks",
+        overrides={
+            "mesh-platform:cluster": {
+                "kind": "eks",
+                "name": "mesh-prod",
+                "eks": {
+                    "publicAccessCidrs": ["203.0.113.0/24"],
+                    "vpc": {
+                        "vpcId": "vpc-0123",
+                        "publicSubnetIds": ["subnet-a", "subnet-b"],
+                        "privateSubnetIds": ["subnet-c", "subnet-d"],
+                    },
+                },
+            }
+        },
+    )
     assert not run.of_type("aws:ec2/vpc:Vpc") and not run.of_type("aws:ec2/subnet:Subnet")
     assert run.named("cluster-eks").inputs["vpcConfig"]["subnetIds"] == ["subnet-c", "subnet-d", "subnet-a", "subnet-b"]
     assert run.named("cluster-nodes").inputs["subnetIds"] == ["subnet-c", "subnet-d"]
@@ -114,8 +138,11 @@ def test_eks_with_existing_vpc_creates_no_network(run_stack):
 def test_aks_graph(run_stack):
     run = run_stack("aks")
     types = {r.type for r in _under_cluster(run)}
-    assert types == {"azure-native:resources:ResourceGroup", "azure-native:containerservice:ManagedCluster",
-                     "pulumi:providers:kubernetes"}
+    assert types == {
+        "azure-native:resources:ResourceGroup",
+        "azure-native:containerservice:ManagedCluster",
+        "pulumi:providers:kubernetes",
+    }
     aks = run.named("cluster-aks")
     assert aks.inputs["identity"] == {"type": "SystemAssigned"}
     assert aks.inputs["kubernetesVersion"] == "1.35"
@@ -172,10 +199,13 @@ users:
 """
 
 
-@pytest.mark.parametrize("stack, endpoint", [
-    ("eks", "https://mesh-prod.gr7.eu-west-1.eks.amazonaws.com"),
-    ("aks", "https://mesh-staging.hcp.westeurope.azmk8s.io"),
-])
+@pytest.mark.parametrize(
+    "stack, endpoint",
+    [
+        ("eks", "https://mesh-prod.gr7.eu-west-1.eks.amazonaws.com"),
+        ("aks", "https://mesh-staging.hcp.westeurope.azmk8s.io"),
+    ],
+)
 def test_cloud_clusters_export_their_api_endpoint(run_stack, stack, endpoint):
     run = run_stack(stack)
     assert run.outputs["clusterApiEndpoint"] == endpoint

@@ -26,11 +26,14 @@ def test_eks_authentication_mode_api_with_access_entries_for_admin_roles(run_sta
     run = run_stack("eks")
     assert run.named("cluster-eks").inputs["accessConfig"]["authenticationMode"] == "API"
     entries = {e.inputs["principalArn"] for e in run.of_type("aws:eks/accessEntry:AccessEntry")}
-    assert entries == {"arn:aws:iam::123456789012:role/platform-admins",
-                       "arn:aws:iam::123456789012:role/platform-deployer"}  # admins + the kubeconfig's role
+    assert entries == {
+        "arn:aws:iam::123456789012:role/platform-admins",
+        "arn:aws:iam::123456789012:role/platform-deployer",
+    }  # admins + the kubeconfig's role
     policies = run.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     assert {p.inputs["policyArn"] for p in policies} == {
-        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"}
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    }
     assert all(p.inputs["accessScope"] == {"type": "cluster"} for p in policies)
 
 
@@ -41,9 +44,12 @@ def test_eks_endpoint_cidrs_from_config_with_private_access(run_stack):
 
 
 def test_eks_public_endpoint_needs_cidrs():
-    found = problems_of({"cluster": {"kind": "eks", "eks": {"vpc": {"availabilityZones": ["eu-west-1a",
-                                                                                         "eu-west-1b"]}}},
-                         "edge": {"kind": "emissary"}})
+    found = problems_of(
+        {
+            "cluster": {"kind": "eks", "eks": {"vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}},
+            "edge": {"kind": "emissary"},
+        }
+    )
     assert found[0].startswith("mesh-platform:cluster.eks.publicAccessCidrs: required while endpointPublicAccess")
 
 
@@ -66,9 +72,14 @@ def test_eks_kubeconfig_profile_goes_into_the_exec_environment(run_stack):
 def test_eks_one_nat_gateway_per_zone_unless_single(run_stack):
     nats = run_stack("eks").of_type("aws:ec2/natGateway:NatGateway")
     assert len(nats) == 3
-    cluster = {"kind": "eks", "name": "mesh-prod", "eks": {
-        "publicAccessCidrs": ["203.0.113.0/24"],
-        "vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"], "natGateways": "single"}}}
+    cluster = {
+        "kind": "eks",
+        "name": "mesh-prod",
+        "eks": {
+            "publicAccessCidrs": ["203.0.113.0/24"],
+            "vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"], "natGateways": "single"},
+        },
+    }
     run = run_stack("eks", overrides={"mesh-platform:cluster": cluster})
     assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 1
     associations = run.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
@@ -97,11 +108,19 @@ def test_aks_vnet_mode_has_no_pod_cidr(run_stack):
     aks = {"kind": "aks", "name": "mesh-staging", "aks": {"location": "westeurope", "networkPluginMode": "vnet"}}
     profile = run_stack("aks", overrides={"mesh-platform:cluster": aks}).named("cluster-aks").inputs["networkProfile"]
     assert "podCidr" not in profile and "networkPluginMode" not in profile
-    found = problems_of({"cluster": {"kind": "aks", "aks": {"location": "westeurope", "networkPluginMode": "vnet",
-                                                            "podCidr": "10.244.0.0/16"}},
-                         "edge": {"kind": "azure-ip"}})
-    assert found == ["mesh-platform:cluster.aks.podCidr: only with networkPluginMode: overlay (vnet mode gives pods "
-                     "node-subnet addresses)"]
+    found = problems_of(
+        {
+            "cluster": {
+                "kind": "aks",
+                "aks": {"location": "westeurope", "networkPluginMode": "vnet", "podCidr": "10.244.0.0/16"},
+            },
+            "edge": {"kind": "azure-ip"},
+        }
+    )
+    assert found == [
+        "mesh-platform:cluster.aks.podCidr: only with networkPluginMode: overlay (vnet mode gives pods "
+        "node-subnet addresses)"
+    ]
 
 
 # -- gateways ------------------------------------------------------------------------------
@@ -126,39 +145,80 @@ def test_dev_gateway_single_replica_no_budget_no_autoscaler(run_stack):
 
 
 def test_existing_cluster_with_metrics_server_gets_the_autoscaler(run_stack):
-    run = run_stack("dev", overrides={"mesh-platform:cluster": {"kind": "existing", "name": "dev",
-                                                                "existing": {"metricsServer": True}}})
+    run = run_stack(
+        "dev",
+        overrides={"mesh-platform:cluster": {"kind": "existing", "name": "dev", "existing": {"metricsServer": True}}},
+    )
     assert release(run, "istio-ingressgateway").inputs["values"]["autoscaling"]["enabled"] is True
 
 
 def test_single_gateway_replica_refused_on_cloud_clusters():
-    found = problems_of({"cluster": {"kind": "aks", "aks": {"location": "westeurope"}}, "edge": {"kind": "azure-ip"},
-                         "istio": {"outboundTrafficPolicy": "REGISTRY_ONLY", "ingressGateway": {"replicas": 1},
-                                   "egressGateway": {"replicas": 1}}})
+    found = problems_of(
+        {
+            "cluster": {"kind": "aks", "aks": {"location": "westeurope"}},
+            "edge": {"kind": "azure-ip"},
+            "istio": {
+                "outboundTrafficPolicy": "REGISTRY_ONLY",
+                "ingressGateway": {"replicas": 1},
+                "egressGateway": {"replicas": 1},
+            },
+        }
+    )
     assert [f.split(":", 2)[1] for f in found] == ["istio.ingressGateway.replicas", "istio.egressGateway.replicas"]
     assert "PodDisruptionBudget" in found[0]
 
 
 def test_availability_values():
     assert mesh_model.availability_values(3, False, 5) == {
-        "replicaCount": 3, "autoscaling": {"enabled": False}, "podDisruptionBudget": {"minAvailable": 1}}
+        "replicaCount": 3,
+        "autoscaling": {"enabled": False},
+        "podDisruptionBudget": {"minAvailable": 1},
+    }
     assert mesh_model.availability_values(2, True, 5)["autoscaling"] == {
-        "enabled": True, "minReplicas": 2, "maxReplicas": 5}
+        "enabled": True,
+        "minReplicas": 2,
+        "maxReplicas": 5,
+    }
 
 
 # -- VM sizes ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size,gib", [
-    ("Standard_F2as_v6", 8), ("Standard_F2ams_v6", 16), ("Standard_F2als_v6", 4), ("Standard_F64as_v6", 256),
-    ("Standard_F4ams_v6", 32), ("Standard_F8as_v7", 32), ("Standard_F2s_v2", 4), ("Standard_F16s_v2", 32),
-    ("Standard_B2s_v2", 8), ("Standard_B2ls_v2", 4), ("Standard_B2ts_v2", 1), ("Standard_B4ls_v2", 8),
-    ("Standard_B2as_v2", 8), ("Standard_B2als_v2", 4), ("Standard_B2ats_v2", 1),
-    ("Standard_B2ps_v2", 8), ("Standard_B2pls_v2", 4), ("Standard_B2pts_v2", 1), ("Standard_B16ps_v2", 64),
-    ("Standard_D4s_v5", 16), ("Standard_D2ls_v5", 4), ("Standard_D2ps_v6", 8), ("Standard_D2pls_v6", 4),
-    ("Standard_D2plds_v6", 4), ("Standard_E4as_v5", 32), ("Standard_E8-4ds_v5", 64), ("Standard_B2s", 4),
-    ("Standard_D2_v2", 7), ("Standard_DC4as_v5", 16), ("Standard_EC8ads_v5", 64),
-])
+@pytest.mark.parametrize(
+    "size,gib",
+    [
+        ("Standard_F2as_v6", 8),
+        ("Standard_F2ams_v6", 16),
+        ("Standard_F2als_v6", 4),
+        ("Standard_F64as_v6", 256),
+        ("Standard_F4ams_v6", 32),
+        ("Standard_F8as_v7", 32),
+        ("Standard_F2s_v2", 4),
+        ("Standard_F16s_v2", 32),
+        ("Standard_B2s_v2", 8),
+        ("Standard_B2ls_v2", 4),
+        ("Standard_B2ts_v2", 1),
+        ("Standard_B4ls_v2", 8),
+        ("Standard_B2as_v2", 8),
+        ("Standard_B2als_v2", 4),
+        ("Standard_B2ats_v2", 1),
+        ("Standard_B2ps_v2", 8),
+        ("Standard_B2pls_v2", 4),
+        ("Standard_B2pts_v2", 1),
+        ("Standard_B16ps_v2", 64),
+        ("Standard_D4s_v5", 16),
+        ("Standard_D2ls_v5", 4),
+        ("Standard_D2ps_v6", 8),
+        ("Standard_D2pls_v6", 4),
+        ("Standard_D2plds_v6", 4),
+        ("Standard_E4as_v5", 32),
+        ("Standard_E8-4ds_v5", 64),
+        ("Standard_B2s", 4),
+        ("Standard_D2_v2", 7),
+        ("Standard_DC4as_v5", 16),
+        ("Standard_EC8ads_v5", 64),
+    ],
+)
 def test_vm_sizes_decode_every_current_family(size, gib):
     assert azure_vm_memory_gib(size) == gib
 
@@ -176,8 +236,17 @@ def test_small_b_v2_and_bp_sizes_are_refused():
         assert "GiB of memory; Istio needs nodes with more than 4 GiB" in found
 
 
-@pytest.mark.parametrize("size", ["Standard_L8s_v3", "Standard_M32ms_v2", "Standard_D11_v2", "Standard_NC6s_v3",
-                                  "Standard_FC2_v6", "Standard_B2ms_v2"])
+@pytest.mark.parametrize(
+    "size",
+    [
+        "Standard_L8s_v3",
+        "Standard_M32ms_v2",
+        "Standard_D11_v2",
+        "Standard_NC6s_v3",
+        "Standard_FC2_v6",
+        "Standard_B2ms_v2",
+    ],
+)
 def test_sizes_no_rule_covers_are_unknown(size):
     assert azure_vm_memory_gib(size) is None
 
@@ -185,8 +254,10 @@ def test_sizes_no_rule_covers_are_unknown(size):
 def test_unknown_size_is_an_error_that_says_how_to_state_its_memory():
     cluster = {"kind": "aks", "aks": {"location": "westeurope", "nodePool": {"vmSize": "Standard_L8s_v3"}}}
     (found,) = problems_of({"cluster": cluster, "edge": {"kind": "azure-ip"}})
-    assert found == ("mesh-platform:cluster.aks.nodePool.vmSize: Standard_L8s_v3 is not in the project's size "
-                     "table, so the 4 GiB memory floor cannot be checked; state its memory from the Azure size page "
-                     "as nodePool.memoryGiB (e.g. memoryGiB: 16)")
+    assert found == (
+        "mesh-platform:cluster.aks.nodePool.vmSize: Standard_L8s_v3 is not in the project's size "
+        "table, so the 4 GiB memory floor cannot be checked; state its memory from the Azure size page "
+        "as nodePool.memoryGiB (e.g. memoryGiB: 16)"
+    )
     cluster["aks"]["nodePool"]["memoryGiB"] = 64
     assert load({"cluster": cluster, "edge": {"kind": "azure-ip"}}).cluster.aks.node_pool.memory_gib == 64

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from components.mesh import model as istio_values
-from components.stack.loader import load_stack_config
-from components.mesh.config import ISTIO_VERSION, is_istio_version
 from components.config.errors import ConfigError
+from components.mesh import model as istio_values
+from components.mesh.config import ISTIO_VERSION, is_istio_version
+from components.stack.loader import load_stack_config
 from tools.mockrun import PROJECT_DIR, ProgramRun, read_stack_file
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -24,8 +24,11 @@ APP_NAMESPACES = {
 
 def releases(run: ProgramRun) -> dict[str, dict]:
     """Istio-chart releases by release name."""
-    return {r.inputs["name"]: r for r in run.of_type(RELEASE)
-            if r.inputs["repositoryOpts"]["repo"].startswith("https://istio-release")}
+    return {
+        r.inputs["name"]: r
+        for r in run.of_type(RELEASE)
+        if r.inputs["repositoryOpts"]["repo"].startswith("https://istio-release")
+    }
 
 
 def depends_on(run: ProgramRun, name: str, other: str) -> bool:
@@ -64,8 +67,10 @@ def test_istio_charts_install_in_order_with_pinned_versions(run_stack, stack):
 
 
 def test_chart_version_and_repository_are_overridable(run_stack):
-    run = run_stack("dev", overrides={"mesh-platform:istio": {
-        "version": "1.29.6", "repository": "https://charts.example.internal/istio"}})
+    run = run_stack(
+        "dev",
+        overrides={"mesh-platform:istio": {"version": "1.29.6", "repository": "https://charts.example.internal/istio"}},
+    )
     found = releases(run)
     assert found == {}  # the repository moved, so none is from the public one
     istio = [r for r in run.of_type(RELEASE) if r.inputs["repositoryOpts"]["repo"].endswith("/istio")]
@@ -117,8 +122,11 @@ def test_permissive_mtls_is_selectable(run_stack):
 @pytest.mark.parametrize("stack", ALL_STACKS)
 def test_app_namespaces_are_labelled_for_injection(run_stack, stack):
     run = run_stack(stack)
-    namespaces = {r.inputs["metadata"]["name"]: r for r in run.resources
-                  if r.type in ("kubernetes:core/v1:Namespace", "kubernetes:core/v1:NamespacePatch")}
+    namespaces = {
+        r.inputs["metadata"]["name"]: r
+        for r in run.resources
+        if r.type in ("kubernetes:core/v1:Namespace", "kubernetes:core/v1:NamespacePatch")
+    }
     for name in APP_NAMESPACES[stack]:
         assert namespaces[name].inputs["metadata"]["labels"]["istio-injection"] == "enabled"
     # The built-in namespace is adopted (patched), never created or deleted.
@@ -143,7 +151,8 @@ def test_mesh_config_from_stack(run_stack):
     assert aks["enableTracing"] is True
     # No zipkinAddress in the stack: the collector the stack installs (Jaeger's Zipkin API).
     assert aks["extensionProviders"] == [
-        {"name": "zipkin", "zipkin": {"service": "jaeger.istio-system.svc.cluster.local", "port": 9411}}]
+        {"name": "zipkin", "zipkin": {"service": "jaeger.istio-system.svc.cluster.local", "port": 9411}}
+    ]
     assert aks["defaultProviders"] == {"tracing": ["zipkin"]}
     (telemetry,) = aks_run.of_type("kubernetes:telemetry.istio.io/v1:Telemetry")
     assert telemetry.inputs["metadata"]["namespace"] == "istio-system"
@@ -155,12 +164,19 @@ def test_nodeport_gateway_has_fixed_node_ports(run_stack, stack):
     service = releases(run_stack(stack))["istio-ingressgateway"].inputs["values"]["service"]
     assert service["type"] == "NodePort"
     assert {p["name"]: p["nodePort"] for p in service["ports"]} == {
-        "status-port": 30021, "http2": 30080, "https": 30443}
+        "status-port": 30021,
+        "http2": 30080,
+        "https": 30443,
+    }
 
 
 def test_node_ports_follow_config(run_stack):
-    run = run_stack("dev", overrides={"mesh-platform:istio": {"ingressGateway": {
-        "nodePorts": {"http": 31080, "https": 31443, "status": 31021}}}})
+    run = run_stack(
+        "dev",
+        overrides={
+            "mesh-platform:istio": {"ingressGateway": {"nodePorts": {"http": 31080, "https": 31443, "status": 31021}}}
+        },
+    )
     ports = releases(run)["istio-ingressgateway"].inputs["values"]["service"]["ports"]
     assert [p["nodePort"] for p in ports] == [31021, 31080, 31443]
 
@@ -173,7 +189,11 @@ def test_gateway_selector_label_matches_release_name(run_stack):
 
 def test_service_type_per_edge():
     assert {kind: istio_values.gateway_service_type(kind) for kind in ("alb", "avi", "azure-ip", "emissary")} == {
-        "alb": "NodePort", "avi": "NodePort", "azure-ip": "LoadBalancer", "emissary": "ClusterIP"}
+        "alb": "NodePort",
+        "avi": "NodePort",
+        "azure-ip": "LoadBalancer",
+        "emissary": "ClusterIP",
+    }
 
 
 def test_gateway_values_by_service_type():

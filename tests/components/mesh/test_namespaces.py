@@ -12,9 +12,13 @@ NAMESPACE = "kubernetes:core/v1:Namespace"
 
 
 def app_namespaces(run):
-    return {r.inputs["metadata"]["name"]: r for r in run.resources
-            if r.type in (PATCH, NAMESPACE) and r.parent == "mesh"
-            and r.inputs["metadata"]["name"] not in ("istio-system", "istio-ingress")}
+    return {
+        r.inputs["metadata"]["name"]: r
+        for r in run.resources
+        if r.type in (PATCH, NAMESPACE)
+        and r.parent == "mesh"
+        and r.inputs["metadata"]["name"] not in ("istio-system", "istio-ingress")
+    }
 
 
 def test_an_existing_namespace_is_adopted_never_owned(run_stack):
@@ -38,8 +42,7 @@ def test_retain_on_delete_false_lets_destroy_remove_them(run_stack):
     assert found["default"].type == PATCH  # built-in: always adopted
 
 
-@pytest.mark.parametrize("reserved", ["kube-system", "kube-public", "kube-node-lease", "istio-system",
-                                      "istio-ingress"])
+@pytest.mark.parametrize("reserved", ["kube-system", "kube-public", "kube-node-lease", "istio-system", "istio-ingress"])
 def test_reserved_namespaces_are_refused(reserved):
     found = problems_of({"namespaces": ["default", "prod", reserved]})
     assert len(found) == 1 and found[0].startswith(f'mesh-platform:namespaces[2]: "{reserved}" is ')
@@ -47,15 +50,22 @@ def test_reserved_namespaces_are_refused(reserved):
 
 
 def test_akos_and_kialis_namespaces_are_reserved_when_they_are_on():
-    found = problems_of({"namespaces": ["prod", "avi-system", "kiali-operator"],
-                         "cluster": {"kind": "existing", "kubernetesVersion": "1.34"},
-                         "ako": {"enabled": True}, "avi": {"controller": "https://avi.example.com"},
-                         "observability": {"kiali": {"addon": True}}}, secrets={"aviPassword": "pw"})
+    found = problems_of(
+        {
+            "namespaces": ["prod", "avi-system", "kiali-operator"],
+            "cluster": {"kind": "existing", "kubernetesVersion": "1.34"},
+            "ako": {"enabled": True},
+            "avi": {"controller": "https://avi.example.com"},
+            "observability": {"kiali": {"addon": True}},
+        },
+        secrets={"aviPassword": "pw"},
+    )
     assert found == [
         'mesh-platform:namespaces[1]: "avi-system" is AKO\'s namespace, not an app namespace; list only '
         "namespaces that hold apps",
         'mesh-platform:namespaces[2]: "kiali-operator" is the Kiali operator\'s namespace, not an app namespace; '
-        "list only namespaces that hold apps"]
+        "list only namespaces that hold apps",
+    ]
 
 
 def test_default_stays_an_app_namespace():
@@ -64,5 +74,6 @@ def test_default_stays_an_app_namespace():
 
 def test_adopted_namespaces_must_be_listed():
     found = problems_of({"namespacePolicy": {"existing": ["payments"]}})
-    assert found == ['mesh-platform:namespacePolicy.existing[0]: "payments" is not in mesh-platform:namespaces; '
-                     "list it there too"]
+    assert found == [
+        'mesh-platform:namespacePolicy.existing[0]: "payments" is not in mesh-platform:namespaces; list it there too'
+    ]

@@ -12,8 +12,10 @@ from tools.mockrun import Secret
 
 GRAFANA_PLAINTEXT = "Grafana-Known-Plaintext-7q2"
 KIALI_PLAINTEXT = "Kiali-Known-Plaintext-9x4"
-KNOWN_PASSWORDS = {"mesh-platform:grafanaPassword": Secret(GRAFANA_PLAINTEXT),
-                   "mesh-platform:kialiPassword": Secret(KIALI_PLAINTEXT)}
+KNOWN_PASSWORDS = {
+    "mesh-platform:grafanaPassword": Secret(GRAFANA_PLAINTEXT),
+    "mesh-platform:kialiPassword": Secret(KIALI_PLAINTEXT),
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,10 @@ def test_grafana_uses_the_secret_as_admin_credentials(aks):
     assert release.inputs["repositoryOpts"] == {"repo": "https://grafana-community.github.io/helm-charts"}
     assert release.inputs["namespace"] == "istio-system"
     assert release.inputs["values"]["admin"] == {
-        "existingSecret": "grafana", "userKey": "username", "passwordKey": "passphrase"}
+        "existingSecret": "grafana",
+        "userKey": "username",
+        "passwordKey": "passphrase",
+    }
     assert "observability-grafana-credentials" in release.dependencies
 
 
@@ -103,5 +108,9 @@ def test_render_cli_keeps_stack_file_secrets_out(tmp_path):
 
 def test_grafana_loads_labelled_dashboards_from_the_istio_namespace(aks):
     sidecar = aks.named("observability-grafana").inputs["values"]["sidecar"]["dashboards"]
-    assert sidecar == {"enabled": True, "label": "grafana_dashboard", "labelValue": "1",
-                       "searchNamespace": "istio-system"}
+    assert sidecar == {
+        "enabled": True,
+        "label": "grafana_dashboard",
+        "labelValue": "1",
+        "searchNamespace": "istio-system",
+    }

@@ -3,7 +3,7 @@ that nothing serves: each is either installed by the stack or named in its confi
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
@@ -16,19 +16,28 @@ KIALI = "kubernetes:kiali.io/v1alpha1:Kiali"
 TRACING_SERVICE = "kubernetes:getambassador.io/v3alpha1:TracingService"
 CHART_PORTS = {"prometheus": None, "jaeger": (9411, 16685, 16686), "grafana": (80,)}
 
-OBSERVABILITY_ON = {"mesh-platform:observability": {"grafana": {"addon": True}, "kiali": {"addon": True}},
-                    "mesh-platform:grafanaPassword": Secret("pw")}
+OBSERVABILITY_ON = {
+    "mesh-platform:observability": {"grafana": {"addon": True}, "kiali": {"addon": True}},
+    "mesh-platform:grafanaPassword": Secret("pw"),
+}
 TRACING_ON = {"mesh-platform:istio": {"tracing": {"enabled": True}}}
 EXISTING = {
     "mesh-platform:istio": {"tracing": {"enabled": True, "zipkinAddress": "otel-collector.tracing:9411"}},
-    "mesh-platform:observability": {"grafana": {"addon": True}, "kiali": {"addon": True},
-                                    "prometheus": {"url": "http://prometheus-server.monitoring:80"},
-                                    "tracing": {"queryUrl": "http://jaeger-query.tracing:16686"}},
+    "mesh-platform:observability": {
+        "grafana": {"addon": True},
+        "kiali": {"addon": True},
+        "prometheus": {"url": "http://prometheus-server.monitoring:80"},
+        "tracing": {"queryUrl": "http://jaeger-query.tracing:16686"},
+    },
     "mesh-platform:grafanaPassword": Secret("pw"),
 }
 VARIANTS = [(stack, None) for stack in STACK_NAMES] + [
-    ("dev", OBSERVABILITY_ON), ("dev", TRACING_ON), ("dev", {**OBSERVABILITY_ON, **TRACING_ON}), ("eks", EXISTING),
-    ("ambassador", EXISTING)]
+    ("dev", OBSERVABILITY_ON),
+    ("dev", TRACING_ON),
+    ("dev", {**OBSERVABILITY_ON, **TRACING_ON}),
+    ("eks", EXISTING),
+    ("ambassador", EXISTING),
+]
 
 
 def short(host: str) -> str:
@@ -59,7 +68,10 @@ def named_in_config(overrides) -> set[tuple[str, int]]:
         host, port = tracing["zipkinAddress"].rsplit(":", 1)
         found.add((host, int(port)))
     observability = overrides.get("mesh-platform:observability") or {}
-    for url in ((observability.get("prometheus") or {}).get("url"), (observability.get("tracing") or {}).get("queryUrl")):
+    for url in (
+        (observability.get("prometheus") or {}).get("url"),
+        (observability.get("tracing") or {}).get("queryUrl"),
+    ):
         if url:
             found.add(address(url))
     return found
@@ -116,8 +128,12 @@ def test_kiali_reads_the_installed_trace_store_over_grpc(run_stack):
     run = run_stack("aks")
     (kiali,) = run.of_type(KIALI)
     tracing = kiali.inputs["spec"]["external_services"]["tracing"]
-    assert tracing == {"enabled": True, "provider": "jaeger", "internal_url": "http://jaeger.istio-system:16685",
-                       "use_grpc": True}
+    assert tracing == {
+        "enabled": True,
+        "provider": "jaeger",
+        "internal_url": "http://jaeger.istio-system:16685",
+        "use_grpc": True,
+    }
     assert {"observability-prometheus", "observability-jaeger"} <= set(kiali.dependencies)
 
 
@@ -131,8 +147,10 @@ def test_existing_endpoints_install_nothing(run_stack):
 
 
 def test_existing_collector_without_query_url_leaves_kiali_tracing_off(run_stack):
-    overrides = {**OBSERVABILITY_ON, "mesh-platform:istio": {
-        "tracing": {"enabled": True, "zipkinAddress": "otel-collector.tracing:9411"}}}
+    overrides = {
+        **OBSERVABILITY_ON,
+        "mesh-platform:istio": {"tracing": {"enabled": True, "zipkinAddress": "otel-collector.tracing:9411"}},
+    }
     (kiali,) = run_stack("dev", overrides=overrides).of_type(KIALI)
     assert kiali.inputs["spec"]["external_services"]["tracing"] == {"enabled": False}
 
@@ -144,7 +162,10 @@ def test_nothing_observability_installed_when_nothing_reads_it(run_stack):
 
 def test_query_url_needs_an_existing_collector():
     from tests.components.stack.test_config import problems_of
+
     found = problems_of({"observability": {"tracing": {"queryUrl": "http://jaeger-query.tracing:16686"}}})
-    assert found == ["mesh-platform:observability.tracing.queryUrl: only for an existing collector: set "
-                     "istio.tracing.enabled and istio.tracing.zipkinAddress (the stack's own collector is queried "
-                     "without it)"]
+    assert found == [
+        "mesh-platform:observability.tracing.queryUrl: only for an existing collector: set "
+        "istio.tracing.enabled and istio.tracing.zipkinAddress (the stack's own collector is queried "
+        "without it)"
+    ]

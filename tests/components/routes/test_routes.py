@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from components.config.errors import ConfigError
 from components.routes import model
 from components.routes.config import AppConfig, AppNamespaceConfig, ExternalHostConfig, ExternalPort
-from components.config.errors import ConfigError
 from tools import render
 from tools.mockrun import PROJECT_DIR, ProgramRun
 
@@ -27,10 +27,16 @@ def gateway_bound(run: ProgramRun) -> dict[tuple[str, str], dict]:
     return {key: vs for key, vs in crs(run, VS).items() if "istio-ingress/mesh-ingress" in vs["spec"]["gateways"]}
 
 
-APP = AppConfig(virtual_name="web", service="web-svc", port=8080, namespaces=(
-    AppNamespaceConfig(name="prod", hosts=("web.example.com", "web-svc.prod.svc.cluster.local")),
-    AppNamespaceConfig(name="stage", hosts=("web-stage.example.com",)),
-), prefixes=("/", "/api"))
+APP = AppConfig(
+    virtual_name="web",
+    service="web-svc",
+    port=8080,
+    namespaces=(
+        AppNamespaceConfig(name="prod", hosts=("web.example.com", "web-svc.prod.svc.cluster.local")),
+        AppNamespaceConfig(name="stage", hosts=("web-stage.example.com",)),
+    ),
+    prefixes=("/", "/api"),
+)
 INGRESS = model.GatewayRef("mesh-ingress", "istio-ingress", {"istio": "ingressgateway"}, "istio-ingressgateway")
 
 
@@ -55,13 +61,20 @@ def test_https_server_accepts_any_name_from_app_namespaces():
 
 
 def test_no_gateway_without_public_hosts():
-    internal_only = AppConfig(virtual_name="db", service="db", port=5432, namespaces=(AppNamespaceConfig(name="prod", hosts=("db.prod.svc.cluster.local",)),))
+    internal_only = AppConfig(
+        virtual_name="db",
+        service="db",
+        port=5432,
+        namespaces=(AppNamespaceConfig(name="prod", hosts=("db.prod.svc.cluster.local",)),),
+    )
     assert model.ingress_gateway(INGRESS, [internal_only]) is None
 
 
 def test_virtual_services_split_public_and_internal_hosts():
-    services = {(v["metadata"]["namespace"], v["metadata"]["name"]): v["spec"]
-                for v in model.app_virtual_services([APP], INGRESS)}
+    services = {
+        (v["metadata"]["namespace"], v["metadata"]["name"]): v["spec"]
+        for v in model.app_virtual_services([APP], INGRESS)
+    }
     # The app's own service name gets no mesh-only VirtualService: it would add nothing.
     assert set(services) == {("prod", "web"), ("stage", "web")}
     public = services[("prod", "web")]
@@ -70,38 +83,59 @@ def test_virtual_services_split_public_and_internal_hosts():
     assert public["exportTo"] == ["istio-ingress"]
     assert public["http"][0]["match"] == [{"uri": {"prefix": "/"}}, {"uri": {"prefix": "/api"}}]
     assert public["http"][0]["route"] == [
-        {"destination": {"host": "web-svc.prod.svc.cluster.local", "port": {"number": 8080}}}]
-    assert services[("stage", "web")]["http"][0]["route"][0]["destination"]["host"] == \
-        "web-svc.stage.svc.cluster.local"
+        {"destination": {"host": "web-svc.prod.svc.cluster.local", "port": {"number": 8080}}}
+    ]
+    assert services[("stage", "web")]["http"][0]["route"][0]["destination"]["host"] == "web-svc.stage.svc.cluster.local"
 
 
 def test_repeated_virtual_name_in_a_namespace_is_refused():
-    other = AppConfig(virtual_name="web", service="other", port=80, namespaces=(AppNamespaceConfig(name="prod", hosts=("other.example.com",)),))
+    other = AppConfig(
+        virtual_name="web",
+        service="other",
+        port=80,
+        namespaces=(AppNamespaceConfig(name="prod", hosts=("other.example.com",)),),
+    )
     with pytest.raises(ValueError, match="prod/web"):
         model.app_virtual_services([APP, other], INGRESS)
 
 
 def test_service_entries_are_private_to_each_namespace():
-    external = ExternalHostConfig(host="api.example.net", ports=(ExternalPort(number=443, protocol="TLS", name="tls-443"),))
-    wildcard = ExternalHostConfig(host="*.blob.example.net", ports=(ExternalPort(number=443, protocol="TLS", name="tls-443"),))
+    external = ExternalHostConfig(
+        host="api.example.net", ports=(ExternalPort(number=443, protocol="TLS", name="tls-443"),)
+    )
+    wildcard = ExternalHostConfig(
+        host="*.blob.example.net", ports=(ExternalPort(number=443, protocol="TLS", name="tls-443"),)
+    )
     entries = model.service_entries([external, wildcard], ["a", "b", "a"])
     assert [(e["metadata"]["namespace"], e["metadata"]["name"]) for e in entries] == [
-        ("a", "api-example-net"), ("a", "wildcard-blob-example-net"),
-        ("b", "api-example-net"), ("b", "wildcard-blob-example-net")]
+        ("a", "api-example-net"),
+        ("a", "wildcard-blob-example-net"),
+        ("b", "api-example-net"),
+        ("b", "wildcard-blob-example-net"),
+    ]
     assert all(e["spec"]["exportTo"] == ["."] for e in entries)
     assert entries[0]["spec"]["resolution"] == "DNS" and entries[1]["spec"]["resolution"] == "NONE"
     assert entries[0]["spec"]["location"] == "MESH_EXTERNAL"
 
 
 def test_egress_objects_route_http_and_tls_through_the_egress_gateway():
-    egress = model.GatewayRef("istio-egressgateway", "istio-system", {"istio": "egressgateway"},
-                              "istio-egressgateway")
-    external = ExternalHostConfig(host="edition.cnn.com", ports=(ExternalPort(number=80, protocol="HTTP", name="http-80"),
-                                                      ExternalPort(number=443, protocol="TLS", name="tls-443")))
-    objects = {(o["kind"], o["metadata"]["namespace"]): o["spec"]
-               for o in model.egress_objects(external, egress, ["shop"])}
-    assert set(objects) == {("Gateway", "istio-system"), ("DestinationRule", "istio-system"),
-                            ("VirtualService", "istio-system"), ("VirtualService", "shop")}
+    egress = model.GatewayRef("istio-egressgateway", "istio-system", {"istio": "egressgateway"}, "istio-egressgateway")
+    external = ExternalHostConfig(
+        host="edition.cnn.com",
+        ports=(
+            ExternalPort(number=80, protocol="HTTP", name="http-80"),
+            ExternalPort(number=443, protocol="TLS", name="tls-443"),
+        ),
+    )
+    objects = {
+        (o["kind"], o["metadata"]["namespace"]): o["spec"] for o in model.egress_objects(external, egress, ["shop"])
+    }
+    assert set(objects) == {
+        ("Gateway", "istio-system"),
+        ("DestinationRule", "istio-system"),
+        ("VirtualService", "istio-system"),
+        ("VirtualService", "shop"),
+    }
     servers = objects[("Gateway", "istio-system")]["servers"]
     assert [s["port"]["protocol"] for s in servers] == ["HTTP", "TLS"]
     assert servers[1]["tls"] == {"mode": "PASSTHROUGH"}
@@ -119,8 +153,20 @@ def test_egress_objects_route_http_and_tls_through_the_egress_gateway():
 
 def test_wildcard_and_tcp_only_hosts_stay_direct():
     egress = model.GatewayRef("istio-egressgateway", "istio-system", {"istio": "egressgateway"}, "x")
-    assert model.egress_objects(ExternalHostConfig(host="*.a.com", ports=(ExternalPort(number=443, protocol="TLS", name="t"),)), egress, []) == []
-    assert model.egress_objects(ExternalHostConfig(host="db.a.com", ports=(ExternalPort(number=5432, protocol="TCP", name="t"),)), egress, []) == []
+    assert (
+        model.egress_objects(
+            ExternalHostConfig(host="*.a.com", ports=(ExternalPort(number=443, protocol="TLS", name="t"),)), egress, []
+        )
+        == []
+    )
+    assert (
+        model.egress_objects(
+            ExternalHostConfig(host="db.a.com", ports=(ExternalPort(number=5432, protocol="TCP", name="t"),)),
+            egress,
+            [],
+        )
+        == []
+    )
 
 
 # -- the program under mocks -----------------------------------------------------------
@@ -140,8 +186,12 @@ def test_one_gateway_bound_virtual_service_per_app_and_namespace(run_stack, stac
     run = run_stack(stack)
     bound = gateway_bound(run)
     apps = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]["mesh-platform:apps"]
-    expected = [(ns["name"], app["virtualName"]) for app in apps for ns in app["namespaces"]
-                if any(not h.endswith(".svc.cluster.local") for h in ns["hosts"])]
+    expected = [
+        (ns["name"], app["virtualName"])
+        for app in apps
+        for ns in app["namespaces"]
+        if any(not h.endswith(".svc.cluster.local") for h in ns["hosts"])
+    ]
     assert sorted(bound) == sorted(expected)
     for vs in bound.values():
         assert vs["spec"]["exportTo"] == ["istio-ingress"]  # visible to the gateway's namespace
@@ -160,8 +210,9 @@ def test_seed_002_example_in_the_dev_stack(run_stack):
         spec = bound[(namespace, "app1-virtual-svc")]["spec"]
         assert spec["hosts"] == [host]
         assert spec["http"][0]["match"] == [{"uri": {"prefix": "/"}}]
-        assert spec["http"][0]["route"] == [{"destination": {
-            "host": f"app1-service.{namespace}.svc.cluster.local", "port": {"number": 8000}}}]
+        assert spec["http"][0]["route"] == [
+            {"destination": {"host": f"app1-service.{namespace}.svc.cluster.local", "port": {"number": 8000}}}
+        ]
         # app1-service's own name: sidecars reach it on every port and path without a VirtualService.
         assert not [key for key, vs in crs(run, VS).items() if "mesh" in vs["spec"]["gateways"]]
 
@@ -171,14 +222,19 @@ def test_eks_orders_app_routes_both_prefixes(run_stack):
     assert spec["hosts"] == ["shop.example.com"]
     assert spec["http"][0]["match"] == [{"uri": {"prefix": "/orders"}}, {"uri": {"prefix": "/cart"}}]
     assert spec["http"][0]["route"][0]["destination"] == {
-        "host": "orders.prod.svc.cluster.local", "port": {"number": 8080}}
+        "host": "orders.prod.svc.cluster.local",
+        "port": {"number": 8080},
+    }
 
 
-@pytest.mark.parametrize("stack,namespaces", [
-    ("eks", {"default", "pre-prod", "prod", "istio-system"}),
-    ("aks", {"default", "shop", "istio-system"}),
-    ("onprem", {"payments", "portal", "istio-system", "avi-system"}),  # avi-system: AKO reaches its controller
-])
+@pytest.mark.parametrize(
+    "stack,namespaces",
+    [
+        ("eks", {"default", "pre-prod", "prod", "istio-system"}),
+        ("aks", {"default", "shop", "istio-system"}),
+        ("onprem", {"payments", "portal", "istio-system", "avi-system"}),  # avi-system: AKO reaches its controller
+    ],
+)
 def test_service_entries_per_namespace_export_to_dot(run_stack, stack, namespaces):
     entries = crs(run_stack(stack), SERVICE_ENTRY)
     assert {ns for ns, _ in entries} == namespaces
@@ -196,8 +252,12 @@ def test_egress_gateway_routing_in_aks(run_stack):
 
 
 def test_no_egress_objects_without_the_egress_gateway(run_stack):
-    run = run_stack("aks", overrides={"mesh-platform:istio": {"outboundTrafficPolicy": "REGISTRY_ONLY",
-                                                              "egressGateway": {"enabled": False}}})
+    run = run_stack(
+        "aks",
+        overrides={
+            "mesh-platform:istio": {"outboundTrafficPolicy": "REGISTRY_ONLY", "egressGateway": {"enabled": False}}
+        },
+    )
     assert run.of_type(DESTINATION_RULE) == []
     assert [key for key in crs(run, GATEWAY)] == [("istio-ingress", "mesh-ingress")]
     assert {ns for ns, _ in crs(run, SERVICE_ENTRY)} == {"default", "shop"}
@@ -228,12 +288,27 @@ def test_other_edges_serve_plain_http_on_the_gateway(run_stack, stack):
 # -- validation at preview ---------------------------------------------------------------
 
 BROKEN_APPS = [
-    {"virtualName": "app1", "name": "app1", "port": 8000,
-     "namespaces": [{"name": "prod", "hosts": ["app1.example.com"]}], "prefixes": ["/"]},
-    {"virtualName": "app2", "name": "app2", "port": 8000,
-     "namespaces": [{"name": "prod", "hosts": ["app1.example.com", "Bad_Host!.example.com"]}], "prefixes": ["/"]},
-    {"virtualName": "app3", "name": "app3", "port": 8000,
-     "namespaces": [{"name": "billing", "hosts": ["billing.example.com"]}], "prefixes": ["/"]},
+    {
+        "virtualName": "app1",
+        "name": "app1",
+        "port": 8000,
+        "namespaces": [{"name": "prod", "hosts": ["app1.example.com"]}],
+        "prefixes": ["/"],
+    },
+    {
+        "virtualName": "app2",
+        "name": "app2",
+        "port": 8000,
+        "namespaces": [{"name": "prod", "hosts": ["app1.example.com", "Bad_Host!.example.com"]}],
+        "prefixes": ["/"],
+    },
+    {
+        "virtualName": "app3",
+        "name": "app3",
+        "port": 8000,
+        "namespaces": [{"name": "billing", "hosts": ["billing.example.com"]}],
+        "prefixes": ["/"],
+    },
 ]
 
 
@@ -267,7 +342,12 @@ def test_render_exits_2_listing_every_problem(tmp_path, capsys):
 
 def test_port_rules(run_stack):
     apps = [
-        {"virtualName": "a", "name": "api", "port": 70000, "namespaces": [{"name": "prod", "hosts": ["a.example.com"]}]},
+        {
+            "virtualName": "a",
+            "name": "api",
+            "port": 70000,
+            "namespaces": [{"name": "prod", "hosts": ["a.example.com"]}],
+        },
         {"virtualName": "b", "name": "web", "port": 80, "namespaces": [{"name": "prod", "hosts": ["b.example.com"]}]},
         {"virtualName": "c", "name": "web", "port": 81, "namespaces": [{"name": "prod", "hosts": ["c.example.com"]}]},
     ]
@@ -280,10 +360,20 @@ def test_port_rules(run_stack):
 
 def test_same_host_with_different_prefixes_is_fine(run_stack):
     apps = [
-        {"virtualName": "a", "name": "a", "port": 80, "namespaces": [{"name": "prod", "hosts": ["x.example.com"]}],
-         "prefixes": ["/a"]},
-        {"virtualName": "b", "name": "b", "port": 80, "namespaces": [{"name": "prod", "hosts": ["x.example.com"]}],
-         "prefixes": ["/b"]},
+        {
+            "virtualName": "a",
+            "name": "a",
+            "port": 80,
+            "namespaces": [{"name": "prod", "hosts": ["x.example.com"]}],
+            "prefixes": ["/a"],
+        },
+        {
+            "virtualName": "b",
+            "name": "b",
+            "port": 80,
+            "namespaces": [{"name": "prod", "hosts": ["x.example.com"]}],
+            "prefixes": ["/b"],
+        },
     ]
     run = run_stack("eks", overrides={"mesh-platform:apps": apps})
     assert set(gateway_bound(run)) == {("prod", "a"), ("prod", "b")}
@@ -291,9 +381,13 @@ def test_same_host_with_different_prefixes_is_fine(run_stack):
 
 # -- mesh-only VirtualServices touch only the app's port and never cause a 404 ------------
 
-ALIAS_APP = AppConfig(virtual_name="orders", service="orders", port=8080, namespaces=(
-    AppNamespaceConfig(name="prod", hosts=("shop.example.com", "legacy-orders.prod.svc.cluster.local")),
-), prefixes=("/orders", "/cart"))
+ALIAS_APP = AppConfig(
+    virtual_name="orders",
+    service="orders",
+    port=8080,
+    namespaces=(AppNamespaceConfig(name="prod", hosts=("shop.example.com", "legacy-orders.prod.svc.cluster.local")),),
+    prefixes=("/orders", "/cart"),
+)
 
 
 def test_an_alias_host_gets_a_port_scoped_mesh_virtual_service():
@@ -303,13 +397,20 @@ def test_an_alias_host_gets_a_port_scoped_mesh_virtual_service():
     assert spec["hosts"] == ["legacy-orders.prod.svc.cluster.local"] and spec["exportTo"] == ["."]
     # Every match is on the app's port: other ports of the host are untouched.
     assert all(match["port"] == 8080 for route in spec["http"] for match in route["match"])
-    assert spec["http"][0]["match"] == [{"uri": {"prefix": "/orders"}, "port": 8080},
-                                        {"uri": {"prefix": "/cart"}, "port": 8080}]
-    assert spec["http"][0]["route"][0]["destination"] == {"host": "orders.prod.svc.cluster.local",
-                                                          "port": {"number": 8080}}
+    assert spec["http"][0]["match"] == [
+        {"uri": {"prefix": "/orders"}, "port": 8080},
+        {"uri": {"prefix": "/cart"}, "port": 8080},
+    ]
+    assert spec["http"][0]["route"][0]["destination"] == {
+        "host": "orders.prod.svc.cluster.local",
+        "port": {"number": 8080},
+    }
     # Paths outside the prefixes stay with the host they were sent to (no 404).
-    assert spec["http"][1] == {"name": "orders-other-paths", "match": [{"port": 8080}], "route": [
-        {"destination": {"host": "legacy-orders.prod.svc.cluster.local", "port": {"number": 8080}}}]}
+    assert spec["http"][1] == {
+        "name": "orders-other-paths",
+        "match": [{"port": 8080}],
+        "route": [{"destination": {"host": "legacy-orders.prod.svc.cluster.local", "port": {"number": 8080}}}],
+    }
 
 
 def test_no_path_on_the_app_port_is_left_without_a_route():
@@ -318,15 +419,18 @@ def test_no_path_on_the_app_port_is_left_without_a_route():
         for vs in model.app_virtual_services([app], INGRESS):
             if vs["spec"]["gateways"] != ["mesh"]:
                 continue
-            catch_all = [r for r in vs["spec"]["http"]
-                         if any("uri" not in m or m["uri"] == {"prefix": "/"} for m in r["match"])]
+            catch_all = [
+                r for r in vs["spec"]["http"] if any("uri" not in m or m["uri"] == {"prefix": "/"} for m in r["match"])
+            ]
             assert catch_all, prefixes
 
 
 @pytest.mark.parametrize("stack", ALL_STACKS)
 def test_stacks_declare_no_mesh_virtual_service_for_an_apps_own_service(run_stack, stack):
-    for (namespace, _), vs in crs(run_stack(stack), VS).items():
+    for (_namespace, _), vs in crs(run_stack(stack), VS).items():
         if "mesh" in vs["spec"]["gateways"] and not vs["metadata"]["name"].startswith("egress-"):
             for route in vs["spec"]["http"]:
-                assert all(dest["destination"]["host"] != vs["spec"]["hosts"][0] or route["name"].endswith(
-                    "-other-paths") for dest in route["route"])
+                assert all(
+                    dest["destination"]["host"] != vs["spec"]["hosts"][0] or route["name"].endswith("-other-paths")
+                    for dest in route["route"]
+                )

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Optional
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from components.stack.loader import load_stack_config
+from components.cluster.vm_sizes import azure_vm_memory_gib
 from components.config.errors import ConfigError
 from components.config.types import is_hostname
-from components.cluster.vm_sizes import azure_vm_memory_gib
+from components.stack.loader import load_stack_config
 
 
 class DictSource:
     """A ConfigSource over plain dicts; secrets are returned as tagged strings."""
 
-    def __init__(self, values: dict[str, Any], secrets: Optional[dict[str, str]] = None, stack: str = "test"):
+    def __init__(self, values: dict[str, Any], secrets: dict[str, str] | None = None, stack: str = "test"):
         self.values, self.secrets, self.stack = values, secrets or {}, stack
 
     def value(self, key: str) -> Any:
@@ -36,12 +37,18 @@ BASE = {
     "cluster": {"kind": "existing", "name": "dev"},
     "namespaces": ["default", "prod"],
     "edge": {"kind": "ambassador"},
-    "apps": [{"virtualName": "app1", "name": "app1-service", "port": 8000,
-              "namespaces": [{"name": "prod", "hosts": ["app1.example.com"]}]}],
+    "apps": [
+        {
+            "virtualName": "app1",
+            "name": "app1-service",
+            "port": 8000,
+            "namespaces": [{"name": "prod", "hosts": ["app1.example.com"]}],
+        }
+    ],
 }
 
 
-def load(changes: dict[str, Any], secrets: Optional[dict[str, str]] = None, drop: tuple[str, ...] = ()):
+def load(changes: dict[str, Any], secrets: dict[str, str] | None = None, drop: tuple[str, ...] = ()):
     values = {**copy.deepcopy(BASE), **changes}
     for key in drop:
         values.pop(key, None)
@@ -87,13 +94,15 @@ def test_unknown_setting_is_a_typo_not_silence():
 
 def test_enum_is_case_sensitive():
     assert problems_of({"istio": {"mtls": "strict"}}) == [
-        'mesh-platform:istio.mtls: expected one of STRICT, PERMISSIVE; got "strict"']
+        'mesh-platform:istio.mtls: expected one of STRICT, PERMISSIVE; got "strict"'
+    ]
 
 
 def test_cluster_name_must_be_a_dns_label():
     found = problems_of({"cluster": {"kind": "existing", "name": "Dev_Cluster"}})
-    assert found == ["mesh-platform:cluster.name: expected a DNS label (lower-case letters, digits, '-'); "
-                     'got "Dev_Cluster"']
+    assert found == [
+        "mesh-platform:cluster.name: expected a DNS label (lower-case letters, digits, '-'); got \"Dev_Cluster\""
+    ]
 
 
 def test_kubernetes_version_format():
@@ -106,16 +115,19 @@ def test_settings_for_another_cluster_kind_are_rejected():
     assert found == ['mesh-platform:cluster.eks: settings for "eks" given but cluster.kind is "existing"']
 
 
-EKS = {"kind": "eks", "eks": {"publicAccessCidrs": ["203.0.113.0/24"],
-                              "vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}}
+EKS = {
+    "kind": "eks",
+    "eks": {"publicAccessCidrs": ["203.0.113.0/24"], "vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}},
+}
 
 
 def test_eks_new_vpc_needs_two_zones():
     cluster = copy.deepcopy(EKS)
     cluster["eks"]["vpc"]["availabilityZones"] = ["eu-west-1a"]
     found = problems_of({"cluster": cluster, "edge": {"kind": "alb", "alb": {"certificateArn": ARN}}})
-    assert found == ["mesh-platform:cluster.eks.vpc.availabilityZones: expected at least two zones "
-                     "(EKS needs subnets in two)"]
+    assert found == [
+        "mesh-platform:cluster.eks.vpc.availabilityZones: expected at least two zones (EKS needs subnets in two)"
+    ]
 
 
 def test_eks_node_group_sizes_must_be_ordered():
@@ -126,12 +138,15 @@ def test_eks_node_group_sizes_must_be_ordered():
 
 
 def test_eks_existing_vpc_needs_two_private_subnets_and_no_cidr():
-    cluster = {"kind": "eks", "eks": {"vpc": {"vpcId": "vpc-0abc", "privateSubnetIds": ["subnet-1"],
-                                              "cidr": "10.0.0.0/16"}}}
+    cluster = {
+        "kind": "eks",
+        "eks": {"vpc": {"vpcId": "vpc-0abc", "privateSubnetIds": ["subnet-1"], "cidr": "10.0.0.0/16"}},
+    }
     found = problems_of({"cluster": cluster, "edge": {"kind": "alb", "alb": {"certificateArn": ARN}}})
     assert "mesh-platform:cluster.eks.vpc.cidr: only for a new VPC; remove it or remove vpcId" in found
-    assert ("mesh-platform:cluster.eks.vpc.privateSubnetIds: EKS needs at least two private subnets "
-            "in different zones") in found
+    assert (
+        "mesh-platform:cluster.eks.vpc.privateSubnetIds: EKS needs at least two private subnets in different zones"
+    ) in found
 
 
 def test_eks_subnet_ids_are_checked_one_by_one():
@@ -143,8 +158,10 @@ def test_eks_subnet_ids_are_checked_one_by_one():
 def test_aks_rejects_nodes_with_four_gib_or_less():
     cluster = {"kind": "aks", "aks": {"location": "westeurope", "nodePool": {"vmSize": "Standard_B2s"}}}
     found = problems_of({"cluster": cluster, "edge": {"kind": "azure-ip"}})
-    assert found == ["mesh-platform:cluster.aks.nodePool.vmSize: Standard_B2s has 4 GiB of memory; Istio needs "
-                     "nodes with more than 4 GiB (AKS reserves part of it for the system), e.g. Standard_D4s_v5"]
+    assert found == [
+        "mesh-platform:cluster.aks.nodePool.vmSize: Standard_B2s has 4 GiB of memory; Istio needs "
+        "nodes with more than 4 GiB (AKS reserves part of it for the system), e.g. Standard_D4s_v5"
+    ]
 
 
 def test_aks_accepts_eight_gib_nodes():
@@ -157,28 +174,43 @@ def test_aks_location_is_required():
     assert found == ['mesh-platform:cluster.aks.location: required; expected an Azure region such as "westeurope"']
 
 
-@pytest.mark.parametrize("size, gib", [
-    ("Standard_B2s", 4), ("Standard_B2ms", 8), ("Standard_D2s_v3", 8), ("Standard_D4s_v5", 16),
-    ("Standard_D2ls_v5", 4), ("Standard_E2s_v5", 16), ("Standard_F2s_v2", 4), ("Standard_DS2_v2", 7),
-    ("Standard_A2_v2", 4), ("Standard_NC6", None),
-])
+@pytest.mark.parametrize(
+    "size, gib",
+    [
+        ("Standard_B2s", 4),
+        ("Standard_B2ms", 8),
+        ("Standard_D2s_v3", 8),
+        ("Standard_D4s_v5", 16),
+        ("Standard_D2ls_v5", 4),
+        ("Standard_E2s_v5", 16),
+        ("Standard_F2s_v2", 4),
+        ("Standard_DS2_v2", 7),
+        ("Standard_A2_v2", 4),
+        ("Standard_NC6", None),
+    ],
+)
 def test_azure_vm_memory_table(size, gib):
     assert azure_vm_memory_gib(size) == gib
 
 
 def test_existing_kubeconfig_path_must_exist(tmp_path):
     found = problems_of({"cluster": {"kind": "existing", "existing": {"kubeconfigPath": str(tmp_path / "nope")}}})
-    assert found == [f'mesh-platform:cluster.existing.kubeconfigPath: no kubeconfig file at "{tmp_path / "nope"}"; '
-                     "expected a readable file, or set mesh-platform:kubeconfig as a secret instead"]
+    assert found == [
+        f'mesh-platform:cluster.existing.kubeconfigPath: no kubeconfig file at "{tmp_path / "nope"}"; '
+        "expected a readable file, or set mesh-platform:kubeconfig as a secret instead"
+    ]
 
 
 def test_existing_kubeconfig_secret_and_path_are_exclusive(tmp_path):
     path = tmp_path / "kubeconfig"
     path.write_text("apiVersion: v1\n")
-    found = problems_of({"cluster": {"kind": "existing", "existing": {"kubeconfigPath": str(path)}}},
-                        secrets={"kubeconfig": "x"})
-    assert found == ["mesh-platform:cluster.existing.kubeconfigPath: give either mesh-platform:kubeconfig (secret) "
-                     "or cluster.existing.kubeconfigPath, not both"]
+    found = problems_of(
+        {"cluster": {"kind": "existing", "existing": {"kubeconfigPath": str(path)}}}, secrets={"kubeconfig": "x"}
+    )
+    assert found == [
+        "mesh-platform:cluster.existing.kubeconfigPath: give either mesh-platform:kubeconfig (secret) "
+        "or cluster.existing.kubeconfigPath, not both"
+    ]
 
 
 ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
@@ -191,8 +223,10 @@ def test_alb_edge_needs_eks():
 
 def test_alb_certificate_arn_is_required_and_checked():
     found = problems_of({"cluster": EKS, "edge": {"kind": "alb", "alb": {"certificateArn": "arn:aws:acm:bad"}}})
-    assert found == ['mesh-platform:edge.alb.certificateArn: expected an ACM certificate ARN '
-                     '"arn:aws:acm:<region>:<account>:certificate/<id>"; got "arn:aws:acm:bad"']
+    assert found == [
+        "mesh-platform:edge.alb.certificateArn: expected an ACM certificate ARN "
+        '"arn:aws:acm:<region>:<account>:certificate/<id>"; got "arn:aws:acm:bad"'
+    ]
 
 
 def test_settings_for_another_edge_are_rejected():
@@ -200,63 +234,84 @@ def test_settings_for_another_edge_are_rejected():
     assert found == ['mesh-platform:edge.alb: settings for the "alb" edge given but edge.kind is "ambassador"']
 
 
-AVI_EDGE = {"vipNetwork": "10.10.10.0/24", "vipNetworkName": "vip-net", "nodes": [{"name": "n1", "address": "10.0.0.11"}]}
+AVI_EDGE = {
+    "vipNetwork": "10.10.10.0/24",
+    "vipNetworkName": "vip-net",
+    "nodes": [{"name": "n1", "address": "10.0.0.11"}],
+}
 
 
 def test_avi_edge_needs_controller_and_password():
     found = problems_of({"edge": {"kind": "avi", "avi": AVI_EDGE}})
-    assert found == ["mesh-platform:avi: required for the avi edge; expected an object with controller, username, tenant, version"]
+    assert found == [
+        "mesh-platform:avi: required for the avi edge; expected an object with controller, username, tenant, version"
+    ]
     found = problems_of({"edge": {"kind": "avi", "avi": AVI_EDGE}, "avi": {"controller": "https://avi.example.com"}})
-    assert found == ["mesh-platform:aviPassword: required for the avi edge; set it with "
-                     "`pulumi config set --secret aviPassword ...`"]
+    assert found == [
+        "mesh-platform:aviPassword: required for the avi edge; set it with `pulumi config set --secret aviPassword ...`"
+    ]
 
 
 def test_avi_edge_needs_a_vip_source_and_nodes():
-    found = problems_of({"edge": {"kind": "avi", "avi": {}}, "avi": {"controller": "https://avi.example.com"}},
-                        secrets={"aviPassword": "pw"})
+    found = problems_of(
+        {"edge": {"kind": "avi", "avi": {}}, "avi": {"controller": "https://avi.example.com"}},
+        secrets={"aviPassword": "pw"},
+    )
     assert found == [
         "mesh-platform:edge.avi: expected vipAddress or vipNetwork (where the controller allocates VIPs)",
         "mesh-platform:edge.avi.nodes: expected at least one node {name, address}: the pools send traffic to the "
-        "ingress gateway's node ports there"]
+        "ingress gateway's node ports there",
+    ]
 
 
 def test_avi_fixed_vip_needs_a_single_shard():
     edge = {"kind": "avi", "avi": {**AVI_EDGE, "vipAddress": "10.10.10.5", "shardSize": "LARGE"}}
-    found = problems_of({"edge": edge, "avi": {"controller": "https://avi.example.com"}},
-                        secrets={"aviPassword": "pw"})
-    assert found == ["mesh-platform:edge.avi.vipAddress: one fixed VIP serves one shard; use shardSize SMALL, or "
-                     "leave vipAddress out and let the controller allocate VIPs from vipNetwork"]
+    found = problems_of({"edge": edge, "avi": {"controller": "https://avi.example.com"}}, secrets={"aviPassword": "pw"})
+    assert found == [
+        "mesh-platform:edge.avi.vipAddress: one fixed VIP serves one shard; use shardSize SMALL, or "
+        "leave vipAddress out and let the controller allocate VIPs from vipNetwork"
+    ]
 
 
 def test_avi_static_routes_are_validated():
     edge = {"kind": "avi", "avi": {**AVI_EDGE, "staticRoutes": [{"prefix": "10.0.0.0/33", "nextHop": "10.0.0.11"}]}}
-    found = problems_of({"edge": edge, "avi": {"controller": "https://avi.example.com"}},
-                        secrets={"aviPassword": "pw"})
-    assert found == ['mesh-platform:edge.avi.staticRoutes[0].prefix: expected a CIDR such as 10.244.1.0/24; '
-                     'got "10.0.0.0/33"']
+    found = problems_of({"edge": edge, "avi": {"controller": "https://avi.example.com"}}, secrets={"aviPassword": "pw"})
+    assert found == [
+        'mesh-platform:edge.avi.staticRoutes[0].prefix: expected a CIDR such as 10.244.1.0/24; got "10.0.0.0/33"'
+    ]
 
 
 def test_grafana_addon_needs_a_password():
     found = problems_of({"observability": {"grafana": {"addon": True}}})
-    assert found == ["mesh-platform:grafanaPassword: required when observability.grafana.addon is true; set it "
-                     "with `pulumi config set --secret grafanaPassword ...`"]
+    assert found == [
+        "mesh-platform:grafanaPassword: required when observability.grafana.addon is true; set it "
+        "with `pulumi config set --secret grafanaPassword ...`"
+    ]
 
 
 def test_ingress_node_ports_range():
     found = problems_of({"istio": {"ingressGateway": {"nodePorts": {"http": 80}}}})
-    assert found == ["mesh-platform:istio.ingressGateway.nodePorts.http: expected an integer from 30000 to 32767; "
-                     "got 80"]
+    assert found == [
+        "mesh-platform:istio.ingressGateway.nodePorts.http: expected an integer from 30000 to 32767; got 80"
+    ]
 
 
 def test_ingress_node_ports_must_differ():
     found = problems_of({"istio": {"ingressGateway": {"nodePorts": {"https": 30443, "status": 30443}}}})
-    assert found == ["mesh-platform:istio.ingressGateway.nodePorts: node ports must differ; got http=30080, "
-                     "https=30443, status=30443"]
+    assert found == [
+        "mesh-platform:istio.ingressGateway.nodePorts: node ports must differ; got http=30080, "
+        "https=30443, status=30443"
+    ]
 
 
 def test_app_port_out_of_range_and_bad_prefix():
-    app = {"virtualName": "app1", "name": "app1-service", "port": 70000, "prefixes": ["api"],
-           "namespaces": [{"name": "prod", "hosts": ["app1.example.com"]}]}
+    app = {
+        "virtualName": "app1",
+        "name": "app1-service",
+        "port": 70000,
+        "prefixes": ["api"],
+        "namespaces": [{"name": "prod", "hosts": ["app1.example.com"]}],
+    }
     found = problems_of({"apps": [app]})
     assert "mesh-platform:apps[0].port: expected an integer from 1 to 65535; got 70000" in found
     assert 'mesh-platform:apps[0].prefixes[0]: expected a path prefix such as "/api"; got "api"' in found
@@ -266,16 +321,23 @@ def test_three_route_mistakes_are_reported_together():
     apps = [
         {"virtualName": "a", "name": "a", "port": 80, "namespaces": [{"name": "prod", "hosts": ["x.example.com"]}]},
         {"virtualName": "b", "name": "b", "port": 80, "namespaces": [{"name": "prod", "hosts": ["x.example.com"]}]},
-        {"virtualName": "c", "name": "c", "port": 80,
-         "namespaces": [{"name": "staging", "hosts": ["Bad_Host.example.com"]}]},
+        {
+            "virtualName": "c",
+            "name": "c",
+            "port": 80,
+            "namespaces": [{"name": "staging", "hosts": ["Bad_Host.example.com"]}],
+        },
     ]
     found = problems_of({"apps": apps})
     assert len(found) == 3, found
-    assert any("apps[1].namespaces[0].hosts" in p and '"x.example.com"' in p and "already routed by a in prod" in p
-               for p in found)
+    assert any(
+        "apps[1].namespaces[0].hosts" in p and '"x.example.com"' in p and "already routed by a in prod" in p
+        for p in found
+    )
     assert 'mesh-platform:apps[2].namespaces[0].hosts[0]: expected a DNS host name; got "Bad_Host.example.com"' in found
-    assert any(p.startswith("mesh-platform:apps[2].namespaces[0].name: namespace \"staging\" is not declared")
-               for p in found)
+    assert any(
+        p.startswith('mesh-platform:apps[2].namespaces[0].name: namespace "staging" is not declared') for p in found
+    )
 
 
 def test_one_service_one_port_per_namespace():
@@ -285,13 +347,24 @@ def test_one_service_one_port_per_namespace():
     ]
     assert problems_of({"apps": apps}) == [
         'mesh-platform:apps[1].port: service "svc" in namespace "prod" is already declared with port 80; '
-        "one service has one port here"]
+        "one service has one port here"
+    ]
 
 
-@pytest.mark.parametrize("host, ok", [
-    ("app1.public.domain", True), ("*.example.com", True), ("a", True), ("example.com.", False),
-    ("UPPER.example.com", False), ("a..b", False), ("*", False), ("x.*.example.com", False), ("-a.example.com", False),
-])
+@pytest.mark.parametrize(
+    "host, ok",
+    [
+        ("app1.public.domain", True),
+        ("*.example.com", True),
+        ("a", True),
+        ("example.com.", False),
+        ("UPPER.example.com", False),
+        ("a..b", False),
+        ("*", False),
+        ("x.*.example.com", False),
+        ("-a.example.com", False),
+    ],
+)
 def test_hostname_rule(host, ok):
     assert is_hostname(host) is ok
 
@@ -303,26 +376,35 @@ def test_virtual_service_names_are_unique_per_namespace():
     ]
     assert problems_of({"apps": apps}) == [
         'mesh-platform:apps[1].virtualName: "web" is already used by apps[0] in namespace "prod"; '
-        "virtual service names must be unique per namespace"]
+        "virtual service names must be unique per namespace"
+    ]
 
 
 def test_emissary_needs_a_namespace_of_its_own():
     found = problems_of({"edge": {"kind": "ambassador", "ambassador": {"namespace": "prod"}}})
-    assert found == ['mesh-platform:edge.ambassador.namespace: "prod" is already used by Istio or the apps; '
-                     "Emissary gets a namespace of its own (its pods carry a sidecar that intercepts nothing)"]
+    assert found == [
+        'mesh-platform:edge.ambassador.namespace: "prod" is already used by Istio or the apps; '
+        "Emissary gets a namespace of its own (its pods carry a sidecar that intercepts nothing)"
+    ]
 
 
 def test_ako_needs_a_namespace_of_its_own():
-    found = problems_of({"ako": {"enabled": True, "namespace": "istio-system"},
-                         "cluster": {"kind": "existing", "kubernetesVersion": "1.34"},
-                         "avi": {"controller": "https://avi.example.com"}}, secrets={"aviPassword": "pw"})
+    found = problems_of(
+        {
+            "ako": {"enabled": True, "namespace": "istio-system"},
+            "cluster": {"kind": "existing", "kubernetesVersion": "1.34"},
+            "avi": {"controller": "https://avi.example.com"},
+        },
+        secrets={"aviPassword": "pw"},
+    )
     assert found == ['mesh-platform:ako.namespace: "istio-system" is already used; AKO gets a namespace of its own']
 
 
 def test_passwords_come_only_from_the_secret_keys():
     found = problems_of({"observability": {"grafana": {"password": "hunter2"}}})
-    assert found == ["mesh-platform:observability.grafana.password: unknown setting; expected one of username, "
-                     "addon, chartVersion"]
+    assert found == [
+        "mesh-platform:observability.grafana.password: unknown setting; expected one of username, addon, chartVersion"
+    ]
     config = load({"observability": {"grafana": {"addon": True}}}, secrets={"grafanaPassword": "pw"})
     assert config.observability.grafana.password == "secret:pw"
     assert config.observability.kiali.password is None
@@ -333,20 +415,23 @@ def test_emissary_edge_under_its_name_and_its_older_name():
     old = load({"edge": {"kind": "ambassador", "ambassador": {"replicas": 1}}}).edge
     assert new == old and new.kind == "emissary" and new.emissary.replicas == 1
     assert problems_of({"edge": {"kind": "emissary", "emissary": {}, "ambassador": {}}}) == [
-        "mesh-platform:edge.ambassador: give either emissary or its older name ambassador, not both"]
+        "mesh-platform:edge.ambassador: give either emissary or its older name ambassador, not both"
+    ]
 
 
 def test_models_are_frozen():
     config = load({})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         config.istio.mtls = "PERMISSIVE"
 
 
 def test_wrong_types_read_as_written_never_as_python_reprs():
     found = problems_of({"cluster": "existing", "namespaces": "prod", "istio": {"accessLogging": "yes"}})
-    assert found == ['mesh-platform:cluster: expected an object; got "existing"',
-                     'mesh-platform:istio.accessLogging: expected true or false; got "yes"',
-                     'mesh-platform:namespaces: expected a list; got "prod"']
+    assert found == [
+        'mesh-platform:cluster: expected an object; got "existing"',
+        'mesh-platform:istio.accessLogging: expected true or false; got "yes"',
+        'mesh-platform:namespaces: expected a list; got "prod"',
+    ]
 
 
 def test_a_bad_entry_under_the_older_emissary_name_is_reported_where_it_was_written():

@@ -30,12 +30,18 @@ config:
 
 
 def render(path: Path, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tools.render", "--config", str(path), "--out", str(out)],
-                          cwd=PROJECT_DIR, capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "tools.render", "--config", str(path), "--out", str(out)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
 
 
 def stale_output(tmp_path: Path) -> Path:
     """An output directory a previous, successful render left behind (marked as tools.render's)."""
+
     def fill(staging: Path) -> None:
         (staging / "manifests").mkdir()
         (staging / "manifests" / "999-stale.yaml").write_text("stale: true\n")
@@ -50,37 +56,58 @@ MISTAKES = {
     "misspelt top-level key": (
         GOOD + "  mesh-platform:observabilty:\n    grafana: {addon: false}\n",
         "mesh-platform:observabilty: unknown setting; expected one of environment, cluster,",
-        "did you mean observability?"),
+        "did you mean observability?",
+    ),
     "misspelt namespace": (
         GOOD + "  mesh-platfrom:istio:\n    mtls: STRICT\n",
-        'mesh-platfrom:istio: unknown namespace "mesh-platfrom"; did you mean mesh-platform:istio?', ""),
+        'mesh-platfrom:istio: unknown namespace "mesh-platfrom"; did you mean mesh-platform:istio?',
+        "",
+    ),
     "namespace in the wrong case": (
         GOOD + "  Mesh-platform:istio:\n    mtls: STRICT\n",
-        'Mesh-platform:istio: unknown namespace "Mesh-platform"; did you mean mesh-platform:istio?', ""),
+        'Mesh-platform:istio: unknown namespace "Mesh-platform"; did you mean mesh-platform:istio?',
+        "",
+    ),
     "key in the wrong case": (
         GOOD + "  mesh-platform:Istio:\n    mtls: STRICT\n",
-        "mesh-platform:Istio: unknown setting;", "did you mean istio?"),
+        "mesh-platform:Istio: unknown setting;",
+        "did you mean istio?",
+    ),
     "misspelt nested key": (
         GOOD + "  mesh-platform:istio:\n    mtlsMode: STRICT\n",
-        "mesh-platform:istio.mtlsMode: unknown setting; expected one of version,", "did you mean mtls?"),
+        "mesh-platform:istio.mtlsMode: unknown setting; expected one of version,",
+        "did you mean mtls?",
+    ),
     "singular of a list key": (
         GOOD + "  mesh-platform:externalHost:\n    - host: api.example.com\n",
-        "mesh-platform:externalHost: unknown setting;", "did you mean externalHosts?"),
+        "mesh-platform:externalHost: unknown setting;",
+        "did you mean externalHosts?",
+    ),
     "YAML syntax error": (
         "config:\n  mesh-platform:cluster:\n    kind: [existing\n",
-        "Pulumi.mistake.yaml:4:1: invalid YAML:", ""),
+        "Pulumi.mistake.yaml:4:1: invalid YAML:",
+        "",
+    ),
     "duplicated key": (
         GOOD + "  mesh-platform:edge:\n    kind: avi\n",
-        'Pulumi.mistake.yaml:6:3: key "mesh-platform:edge" is given twice (first on line 4); keep one', ""),
+        'Pulumi.mistake.yaml:6:3: key "mesh-platform:edge" is given twice (first on line 4); keep one',
+        "",
+    ),
     "duplicated nested key": (
         "config:\n  mesh-platform:cluster:\n    kind: existing\n    kind: eks\n",
-        'Pulumi.mistake.yaml:4:5: key "kind" is given twice (first on line 3); keep one', ""),
+        'Pulumi.mistake.yaml:4:5: key "kind" is given twice (first on line 3); keep one',
+        "",
+    ),
     "file is a list": (
         "- config:\n    mesh-platform:cluster: {kind: existing}\n",
-        "Pulumi.mistake.yaml:1:1: expected a mapping of keys (such as `config:`); got a list", ""),
+        "Pulumi.mistake.yaml:1:1: expected a mapping of keys (such as `config:`); got a list",
+        "",
+    ),
     "config is a list": (
         "config:\n  - mesh-platform:cluster: {kind: existing}\n",
-        "Pulumi.mistake.yaml:2:3: `config:` must be a mapping of keys to values; got a list", ""),
+        "Pulumi.mistake.yaml:2:3: `config:` must be a mapping of keys to values; got a list",
+        "",
+    ),
 }
 
 
@@ -123,7 +150,8 @@ def test_missing_cluster_kind_reads_without_python_reprs():
     with pytest.raises(ConfigError) as error:
         load_stack_config(source)
     assert [str(p) for p in error.value.problems] == [
-        "mesh-platform:cluster.kind: required; expected one of eks, aks, existing"]
+        "mesh-platform:cluster.kind: required; expected one of eks, aks, existing"
+    ]
 
 
 class _EnvSource:
@@ -147,11 +175,13 @@ class _EnvSource:
 def test_under_the_pulumi_cli_every_namespace_is_checked(monkeypatch):
     """The CLI hands the program its config through the SDK runtime: here the PULUMI_CONFIG
     environment the language host sets, read through `PulumiConfigSource`."""
-    config = {"mesh-platform:cluster": json.dumps({"kind": "existing"}),
-              "mesh-platform:edge": json.dumps({"kind": "ambassador"}),
-              "mesh-platform:observabilty": json.dumps({"grafana": {"addon": True}}),
-              "mesh-platfrom:istio": json.dumps({"mtls": "STRICT"}),
-              "aws:region": "eu-west-1"}
+    config = {
+        "mesh-platform:cluster": json.dumps({"kind": "existing"}),
+        "mesh-platform:edge": json.dumps({"kind": "ambassador"}),
+        "mesh-platform:observabilty": json.dumps({"grafana": {"addon": True}}),
+        "mesh-platfrom:istio": json.dumps({"mtls": "STRICT"}),
+        "aws:region": "eu-west-1",
+    }
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
     source = PulumiConfigSource()
     assert set(source.keys()) == set(config)
@@ -174,13 +204,22 @@ def test_under_the_mock_runtime_every_namespace_is_checked(run_stack):
 
 
 def test_other_namespaces_are_left_alone():
-    source = _EnvSource({"mesh-platform:cluster": {"kind": "existing"}, "mesh-platform:edge": {"kind": "emissary"},
-                         "aws:region": "eu-west-1", "kubernetes:context": "kind", "azure-native:location": "x"})
+    source = _EnvSource(
+        {
+            "mesh-platform:cluster": {"kind": "existing"},
+            "mesh-platform:edge": {"kind": "emissary"},
+            "aws:region": "eu-west-1",
+            "kubernetes:context": "kind",
+            "azure-native:location": "x",
+        }
+    )
     assert load_stack_config(source).edge.kind == "emissary"
 
 
-PLAIN_SECRET = ("mesh-platform:grafanaPassword: a secret stored as plain text; store it encrypted with "
-                "`pulumi config set --secret grafanaPassword <value>` (it replaces the plain value)")
+PLAIN_SECRET = (
+    "mesh-platform:grafanaPassword: a secret stored as plain text; store it encrypted with "
+    "`pulumi config set --secret grafanaPassword <value>` (it replaces the plain value)"
+)
 
 
 def test_a_secret_given_as_plain_text_is_refused_by_render(tmp_path):
@@ -196,10 +235,12 @@ def test_a_secret_given_as_plain_text_is_refused_by_render(tmp_path):
 def test_a_secret_given_as_plain_text_is_refused_under_the_pulumi_cli(monkeypatch):
     """The language host lists the stack's encrypted keys in PULUMI_CONFIG_SECRET_KEYS: a
     secret key missing from it was written without --secret."""
-    config = {"mesh-platform:cluster": json.dumps({"kind": "existing"}),
-              "mesh-platform:edge": json.dumps({"kind": "emissary"}),
-              "mesh-platform:grafanaPassword": "hunter2",
-              "mesh-platform:kialiPassword": "kept-secret"}
+    config = {
+        "mesh-platform:cluster": json.dumps({"kind": "existing"}),
+        "mesh-platform:edge": json.dumps({"kind": "emissary"}),
+        "mesh-platform:grafanaPassword": "hunter2",
+        "mesh-platform:kialiPassword": "kept-secret",
+    }
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
     monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["mesh-platform:kialiPassword"]))
     with pytest.raises(ConfigError) as error:

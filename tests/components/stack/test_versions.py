@@ -9,14 +9,16 @@ import pytest
 
 from components.cluster.config import KUBERNETES_VERSION
 from components.config.errors import ConfigError
+from components.mesh.config import ISTIO_VERSION
 from components.stack.loader import load_stack_config
 from components.stack.support import AKS_SUPPORT, EKS_SUPPORT, ISTIO_KUBERNETES, istio_minor, minor_of
-from components.mesh.config import ISTIO_VERSION
 from tests.components.stack.test_config import DictSource
 
 TODAY = date(2026, 11, 22)
-EKS = {"kind": "eks", "eks": {"publicAccessCidrs": ["203.0.113.0/24"],
-                              "vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}}
+EKS = {
+    "kind": "eks",
+    "eks": {"publicAccessCidrs": ["203.0.113.0/24"], "vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}},
+}
 AKS = {"kind": "aks", "aks": {"location": "westeurope"}}
 ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 
@@ -47,8 +49,10 @@ def test_defaults_are_inside_every_table_today():
 def test_eks_132_is_refused_with_the_date_and_the_cost_of_extended_support():
     cluster = {**copy.deepcopy(EKS), "kubernetesVersion": "1.32"}
     (found,) = problems(stack(cluster))
-    assert found.startswith("mesh-platform:cluster.kubernetesVersion: EKS standard support for Kubernetes 1.32 "
-                            "ended on 2026-03-23 (https://docs.aws.amazon.com/eks/latest/userguide/")
+    assert found.startswith(
+        "mesh-platform:cluster.kubernetesVersion: EKS standard support for Kubernetes 1.32 "
+        "ended on 2026-03-23 (https://docs.aws.amazon.com/eks/latest/userguide/"
+    )
     assert "cluster.extendedSupport: true" in found and "until 2027-03-23" in found
     assert "costs extra" in found and "https://aws.amazon.com/eks/pricing/" in found
     assert "1.35, 1.36" in found  # the minors in standard support that day
@@ -57,9 +61,13 @@ def test_eks_132_is_refused_with_the_date_and_the_cost_of_extended_support():
 def test_extended_support_switch_accepts_it_and_asks_eks_for_extended_support(run_stack):
     cluster = {**copy.deepcopy(EKS), "kubernetesVersion": "1.32", "extendedSupport": True}
     assert loads(stack(cluster)).cluster.extended_support is True
-    stack_cluster = {"kind": "eks", "name": "mesh-prod", "kubernetesVersion": "1.33", "extendedSupport": True,
-                     "eks": {"publicAccessCidrs": ["203.0.113.0/24"],
-                             "vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}}
+    stack_cluster = {
+        "kind": "eks",
+        "name": "mesh-prod",
+        "kubernetesVersion": "1.33",
+        "extendedSupport": True,
+        "eks": {"publicAccessCidrs": ["203.0.113.0/24"], "vpc": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}},
+    }
     run = run_stack("eks", overrides={"mesh-platform:cluster": stack_cluster})
     assert run.named("cluster-eks").inputs["upgradePolicy"] == {"supportType": "EXTENDED"}
     assert run_stack("eks").named("cluster-eks").inputs["upgradePolicy"] == {"supportType": "STANDARD"}
@@ -83,8 +91,13 @@ def test_aks_lts_switch_names_its_cost_and_sets_premium_tier(run_stack):
     (found,) = problems(stack(cluster))
     assert "AKS standard support for Kubernetes 1.33 ended on 2026-07-31" in found
     assert "long-term support (LTS)" in found and "Premium tier" in found
-    aks = {"kind": "aks", "name": "mesh-staging", "kubernetesVersion": "1.33", "extendedSupport": True,
-           "aks": {"location": "westeurope", "resourceGroupName": "mesh-staging-rg"}}
+    aks = {
+        "kind": "aks",
+        "name": "mesh-staging",
+        "kubernetesVersion": "1.33",
+        "extendedSupport": True,
+        "aks": {"location": "westeurope", "resourceGroupName": "mesh-staging-rg"},
+    }
     run = run_stack("aks", overrides={"mesh-platform:cluster": aks})
     managed = run.named("cluster-aks").inputs
     assert managed["supportPlan"] == "AKSLongTermSupport" and managed["sku"] == {"name": "Base", "tier": "Premium"}
@@ -94,10 +107,12 @@ def test_aks_lts_switch_names_its_cost_and_sets_premium_tier(run_stack):
 def test_istio_kubernetes_mismatch_is_refused_with_the_range_and_source():
     cluster = {**copy.deepcopy(EKS), "kubernetesVersion": "1.36"}
     (found,) = problems(stack(cluster, istio={"version": "1.29.6"}))
-    assert found == ("mesh-platform:cluster.kubernetesVersion: Kubernetes 1.36 is outside Istio 1.29's supported "
-                     "range 1.31-1.35 (https://istio.io/latest/docs/releases/supported-releases/ "
-                     "(data/compatibility/supportStatus.yml)); pick a minor in that range or an Istio release that "
-                     "supports 1.36")
+    assert found == (
+        "mesh-platform:cluster.kubernetesVersion: Kubernetes 1.36 is outside Istio 1.29's supported "
+        "range 1.31-1.35 (https://istio.io/latest/docs/releases/supported-releases/ "
+        "(data/compatibility/supportStatus.yml)); pick a minor in that range or an Istio release that "
+        "supports 1.36"
+    )
 
 
 def test_an_istio_minor_without_data_is_refused():
@@ -106,8 +121,12 @@ def test_an_istio_minor_without_data_is_refused():
 
 
 def test_ako_on_a_newer_minor_needs_the_acknowledgement():
-    values = {"cluster": {"kind": "existing", "kubernetesVersion": "1.35"}, "edge": {"kind": "emissary"},
-              "ako": {"enabled": True}, "avi": {"controller": "https://avi.example.com"}}
+    values = {
+        "cluster": {"kind": "existing", "kubernetesVersion": "1.35"},
+        "edge": {"kind": "emissary"},
+        "ako": {"enabled": True},
+        "avi": {"controller": "https://avi.example.com"},
+    }
     (found,) = problems(values, secrets={"aviPassword": "pw"})
     assert found.startswith("mesh-platform:cluster.kubernetesVersion: AKO states support for Kubernetes 1.19-1.34")
     assert "cluster.akoOutsideSupportedKubernetes: true" in found
@@ -129,6 +148,8 @@ def test_istio_near_its_end_of_life_is_announced_not_refused():
     (warning,) = version_warnings(config, TODAY)
     assert warning.startswith("Istio 1.30 reaches end of life expected around 2026-11-30 (https://istio.io/")
     assert version_warnings(config, date(2026, 9, 1)) == []
-    old = loads(stack({**copy.deepcopy(EKS), "kubernetesVersion": "1.34"}, istio={"version": "1.28.10"}),
-                today=date(2026, 11, 22))
+    old = loads(
+        stack({**copy.deepcopy(EKS), "kubernetesVersion": "1.34"}, istio={"version": "1.28.10"}),
+        today=date(2026, 11, 22),
+    )
     assert version_warnings(old, TODAY)[0].startswith("Istio 1.28 reached end of life on 2026-07-01")

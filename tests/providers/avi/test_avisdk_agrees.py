@@ -6,23 +6,39 @@ from urllib.parse import urlsplit
 
 from avi.sdk.avi_api import ApiSession
 
-from tests.support.avi_support import PASSWORD, USER
 from providers.avi.kinds import OWNER_INPUT
+from tests.support.avi_support import PASSWORD, USER
 
 
 def test_avisdk_reads_back_provider_objects(emulator, provider_for):
     pools = provider_for("pool")
-    pool = pools.create(pools.check({}, {
-        "name": "sdk-pool", "default_server_port": 30080, OWNER_INPUT: "o/sdk",
-        "servers": [{"ip": {"addr": "10.2.0.1", "type": "V4"}, "port": 30080}]}).inputs)
+    pool = pools.create(
+        pools.check(
+            {},
+            {
+                "name": "sdk-pool",
+                "default_server_port": 30080,
+                OWNER_INPUT: "o/sdk",
+                "servers": [{"ip": {"addr": "10.2.0.1", "type": "V4"}, "port": 30080}],
+            },
+        ).inputs
+    )
     vss = provider_for("virtualservice")
-    vs = vss.create(vss.check({}, {"name": "sdk-vs", "pool_ref": "/api/pool?name=sdk-pool",
-                                   "services": [{"port": 80}], OWNER_INPUT: "o/sdk-vs"}).inputs)
+    vs = vss.create(
+        vss.check(
+            {},
+            {
+                "name": "sdk-vs",
+                "pool_ref": "/api/pool?name=sdk-pool",
+                "services": [{"port": 80}],
+                OWNER_INPUT: "o/sdk-vs",
+            },
+        ).inputs
+    )
 
     parts = urlsplit(emulator.url)
     ApiSession.clear_cached_sessions()
-    api = ApiSession(f"http://{parts.hostname}", USER, PASSWORD, tenant="admin",
-                     api_version="22.1.3", port=parts.port)
+    api = ApiSession(f"http://{parts.hostname}", USER, PASSWORD, tenant="admin", api_version="22.1.3", port=parts.port)
     try:
         got = api.get_object_by_name("pool", "sdk-pool")
         assert got["uuid"] == pool.id

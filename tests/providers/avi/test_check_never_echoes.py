@@ -8,13 +8,11 @@ import logging
 import traceback
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from providers.avi.errors import AviApiError, redact
 from providers.avi.kinds import KINDS, OWNER_INPUT
 from providers.avi.provider import AviObjectProvider
-
-from cryptography.hazmat.primitives import serialization
-
 from tests.support.avi_support import self_signed
 
 CANARY = "CANARY-KEY-5f3a"
@@ -22,8 +20,11 @@ CANARY_PASS = "CANARY-PASS-5f3a"
 CANARY_NUMBER = 5_300_917_453  # a wrong-typed number is a value too
 CANARIES = (CANARY, CANARY_PASS, str(CANARY_NUMBER), "5f3a")
 CERT, KEY, _, KEY_OBJ = self_signed("canary.example")
-LOCKED_KEY = KEY_OBJ.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                   serialization.BestAvailableEncryption(b"the-real-one")).decode()
+LOCKED_KEY = KEY_OBJ.private_bytes(
+    serialization.Encoding.PEM,
+    serialization.PrivateFormat.PKCS8,
+    serialization.BestAvailableEncryption(b"the-real-one"),
+).decode()
 
 
 def pem(kind: str, body: str) -> str:
@@ -31,9 +32,16 @@ def pem(kind: str, body: str) -> str:
 
 
 WRONG_VALUES = [
-    CANARY, pem("PRIVATE KEY", CANARY), pem("ENCRYPTED PRIVATE KEY", CANARY),
-    {"pem": CANARY}, [CANARY], [{"nested": [CANARY]}], CANARY_NUMBER, float(CANARY_NUMBER) + 0.5,
-    True, CANARY * 70_000,
+    CANARY,
+    pem("PRIVATE KEY", CANARY),
+    pem("ENCRYPTED PRIVATE KEY", CANARY),
+    {"pem": CANARY},
+    [CANARY],
+    [{"nested": [CANARY]}],
+    CANARY_NUMBER,
+    float(CANARY_NUMBER) + 0.5,
+    True,
+    CANARY * 70_000,
 ]
 
 
@@ -67,13 +75,13 @@ def assert_no_canary_in(caplog, *texts: str) -> None:
 
 
 def test_every_secret_field_is_covered():
-    assert {(k, f) for k, f, _ in secret_cases()} == {
-        (k, f) for k, spec in KINDS.items() for f in spec.secret}
+    assert {(k, f) for k, f, _ in secret_cases()} == {(k, f) for k, spec in KINDS.items() for f in spec.secret}
     assert ("sslkeyandcertificate", "key") in {(k, f) for k, f, _ in secret_cases()}
 
 
-@pytest.mark.parametrize("kind, field, value", secret_cases(),
-                         ids=lambda v: type(v).__name__ if not isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    "kind, field, value", secret_cases(), ids=lambda v: type(v).__name__ if not isinstance(v, str) else None
+)
 def test_check_never_shows_a_secret(kind, field, value, caplog):
     caplog.set_level(logging.DEBUG)
     result = AviObjectProvider(kind).check({}, body_with(kind, field, value))
@@ -84,26 +92,37 @@ def test_check_never_shows_a_secret(kind, field, value, caplog):
 
 def test_check_never_shows_a_pem_field_or_long_value(caplog):
     caplog.set_level(logging.DEBUG)
-    body = {"name": "canary", "certificate": {"certificate": pem("CERTIFICATE", CANARY)},
-            "key": KEY}
-    pki = {"name": "canary", "ca_certs": [{"certificate": pem("CERTIFICATE", CANARY)},
-                                          {"certificate": {"x": CANARY}}],
-           "description": "x\x00" + CANARY}
+    body = {"name": "canary", "certificate": {"certificate": pem("CERTIFICATE", CANARY)}, "key": KEY}
+    pki = {
+        "name": "canary",
+        "ca_certs": [{"certificate": pem("CERTIFICATE", CANARY)}, {"certificate": {"x": CANARY}}],
+        "description": "x\x00" + CANARY,
+    }
     found = AviObjectProvider("sslkeyandcertificate").check({}, body).failures
     found += AviObjectProvider("pkiprofile").check({}, pki).failures
-    assert {f.property for f in found} == {"certificate.certificate", "ca_certs[0].certificate",
-                                           "ca_certs[1].certificate", "description"}
+    assert {f.property for f in found} == {
+        "certificate.certificate",
+        "ca_certs[0].certificate",
+        "ca_certs[1].certificate",
+        "description",
+    }
     assert_no_canary_in(caplog, *(f.reason for f in found))
 
 
 def test_model_messages_describe_values_by_type():
-    result = AviObjectProvider("pool").check({}, {"name": "p", "servers": CANARY,
-                                                  "lb_algorithm": CANARY, "enabled": CANARY,
-                                                  "default_server_port": CANARY,
-                                                  "health_monitor_refs": [CANARY]})
+    result = AviObjectProvider("pool").check(
+        {},
+        {
+            "name": "p",
+            "servers": CANARY,
+            "lb_algorithm": CANARY,
+            "enabled": CANARY,
+            "default_server_port": CANARY,
+            "health_monitor_refs": [CANARY],
+        },
+    )
     reasons = {f.property: f.reason for f in result.failures}
-    assert set(reasons) == {"servers", "lb_algorithm", "enabled", "default_server_port",
-                            "health_monitor_refs[0]"}
+    assert set(reasons) == {"servers", "lb_algorithm", "enabled", "default_server_port", "health_monitor_refs[0]"}
     assert "got a string of 15 characters" in reasons["servers"]
     assert_no_canary_in(None, *reasons.values())
 
@@ -114,16 +133,28 @@ def _raised(call) -> str:
     return str(caught.value) + "".join(traceback.format_exception(caught.value))
 
 
-@pytest.mark.parametrize("field, value", [
-    ("key", pem("PRIVATE KEY", CANARY)), ("key", {"pem": CANARY}), ("key", CANARY_NUMBER),
-    ("key_passphrase", {"p": CANARY_PASS}), ("key_passphrase", [CANARY_PASS])])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("key", pem("PRIVATE KEY", CANARY)),
+        ("key", {"pem": CANARY}),
+        ("key", CANARY_NUMBER),
+        ("key_passphrase", {"p": CANARY_PASS}),
+        ("key_passphrase", [CANARY_PASS]),
+    ],
+)
 def test_create_and_update_errors_never_show_a_secret(provider_for, field, value, caplog):
     """The emulator refuses these (500 Import error, 400 wrong type): the error that reaches
     `pulumi up` names the object and the problem, not the value."""
     caplog.set_level(logging.DEBUG)
     provider = provider_for("sslkeyandcertificate")
-    body = {"name": "canary", "certificate": {"certificate": CERT}, "key": KEY,
-            "type": "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE", OWNER_INPUT: "o/c"}
+    body = {
+        "name": "canary",
+        "certificate": {"certificate": CERT},
+        "key": KEY,
+        "type": "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
+        OWNER_INPUT: "o/c",
+    }
     bad = {**body, field: value}
     created_text = _raised(lambda: provider.create(bad))
     good = provider.create(body)
@@ -140,17 +171,29 @@ def test_a_controller_that_echoes_the_request_is_redacted(provider_for, monkeypa
 
     monkeypatch.setattr(crud.ObjectApi, "create", echoing_create)
     provider = provider_for("sslkeyandcertificate")
-    text = _raised(lambda: provider.create({
-        "name": "canary", "certificate": {"certificate": CERT}, OWNER_INPUT: "o/c",
-        "key": {"pem": CANARY}, "key_passphrase": CANARY_PASS}))
+    text = _raised(
+        lambda: provider.create(
+            {
+                "name": "canary",
+                "certificate": {"certificate": CERT},
+                OWNER_INPUT: "o/c",
+                "key": {"pem": CANARY},
+                "key_passphrase": CANARY_PASS,
+            }
+        )
+    )
     assert "<secret key redacted>" in text and "<secret key_passphrase redacted>" in text
     assert_no_canary_in(caplog, text)
 
 
 def test_pem_blocks_are_redacted_from_any_provider_error():
-    error = AviApiError("SSLKeyAndCertificate", "c", 500,
-                        f"Import error for {pem('RSA PRIVATE KEY', CANARY)!r} and "
-                        f"{pem('CERTIFICATE', 'AAAA')} and -----BEGIN PRIVATE KEY-----{CANARY}")
+    error = AviApiError(
+        "SSLKeyAndCertificate",
+        "c",
+        500,
+        f"Import error for {pem('RSA PRIVATE KEY', CANARY)!r} and "
+        f"{pem('CERTIFICATE', 'AAAA')} and -----BEGIN PRIVATE KEY-----{CANARY}",
+    )
     assert shown(str(error)) == []
     assert "<rsa private key PEM redacted>" in str(error)
     assert "<certificate PEM redacted>" in str(error)

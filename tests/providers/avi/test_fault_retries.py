@@ -7,12 +7,17 @@ and is never re-sent blindly; a failed update reads the object back and either c
 from __future__ import annotations
 
 import email.utils
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from providers.avi.client import (MAX_BACKOFF, RETRY_AFTER_CAP, AviSession,
-                                  read_timeout_from_environment, retry_after_seconds)
+from providers.avi.client import (
+    MAX_BACKOFF,
+    RETRY_AFTER_CAP,
+    AviSession,
+    read_timeout_from_environment,
+    retry_after_seconds,
+)
 from providers.avi.crud import CREATE_ATTEMPTS
 from providers.avi.errors import AviApiError
 from providers.avi.kinds import OWNER_INPUT
@@ -49,8 +54,12 @@ def pool_provider(proxy, waits) -> AviObjectProvider:
 
 
 def pool_inputs(name: str, port: int = 30000) -> dict:
-    return {"name": name, "default_server_port": port, OWNER_INPUT: f"test/{name}",
-            "servers": [{"ip": {"addr": "10.9.0.1", "type": "V4"}}]}
+    return {
+        "name": name,
+        "default_server_port": port,
+        OWNER_INPUT: f"test/{name}",
+        "servers": [{"ip": {"addr": "10.9.0.1", "type": "V4"}}],
+    }
 
 
 def pools_named(raw: RawClient, name: str) -> list[dict]:
@@ -59,11 +68,21 @@ def pools_named(raw: RawClient, name: str) -> list[dict]:
 
 # ----- Retry-After and backoff ------------------------------------------------------------
 
-@pytest.mark.parametrize("header, seconds", [
-    ("7", 7.0), (" 0 ", 0.0),
-    (email.utils.formatdate(NOW + 30, usegmt=True), 30.0),   # an HTTP-date 30 s ahead
-    (email.utils.formatdate(NOW - 30, usegmt=True), 0.0),    # already past: at once
-    ("soon", None), ("-3", None), ("", None), (None, None), ("1.5", None)])
+
+@pytest.mark.parametrize(
+    "header, seconds",
+    [
+        ("7", 7.0),
+        (" 0 ", 0.0),
+        (email.utils.formatdate(NOW + 30, usegmt=True), 30.0),  # an HTTP-date 30 s ahead
+        (email.utils.formatdate(NOW - 30, usegmt=True), 0.0),  # already past: at once
+        ("soon", None),
+        ("-3", None),
+        ("", None),
+        (None, None),
+        ("1.5", None),
+    ],
+)
 def test_retry_after_is_read_as_seconds_or_an_http_date(header, seconds):
     assert retry_after_seconds(header, NOW) == seconds
 
@@ -71,8 +90,7 @@ def test_retry_after_is_read_as_seconds_or_an_http_date(header, seconds):
 def test_waits_honour_retry_after_up_to_a_cap_and_back_off_with_jitter():
     waits: list[float] = []
     settings = ControllerSettings(controller="http://127.0.0.1:9", username="u", password="p")
-    session = AviSession(settings, backoff=0.1, sleep=waits.append, clock=lambda: NOW,
-                         jitter=lambda: 1.0)
+    session = AviSession(settings, backoff=0.1, sleep=waits.append, clock=lambda: NOW, jitter=lambda: 1.0)
     session.pause(1, "3")
     session.pause(1, "86400")
     session.pause(1, email.utils.formatdate(NOW + 5, usegmt=True))
@@ -80,7 +98,7 @@ def test_waits_honour_retry_after_up_to_a_cap_and_back_off_with_jitter():
     waits.clear()
     for attempt in range(1, 8):
         session.pause(attempt)
-    assert waits == [pytest.approx(min(MAX_BACKOFF, 0.1 * 2 ** a) * 1.5) for a in range(1, 8)]
+    assert waits == [pytest.approx(min(MAX_BACKOFF, 0.1 * 2**a) * 1.5) for a in range(1, 8)]
     session._jitter = lambda: 0.0
     session.pause(2)
     assert waits[-1] == pytest.approx(0.2)  # jitter spans 0.5x to 1.5x of the step
@@ -100,11 +118,11 @@ def test_a_bad_request_timeout_is_one_clear_line(monkeypatch, value):
     monkeypatch.setenv("AVI_REQUEST_TIMEOUT", value)
     with pytest.raises(SettingsError) as caught:
         read_timeout_from_environment()
-    assert str(caught.value) == ("AVI_REQUEST_TIMEOUT must be a number of seconds from 0.1 to "
-                                 f"600, got {value!r}")
+    assert str(caught.value) == (f"AVI_REQUEST_TIMEOUT must be a number of seconds from 0.1 to 600, got {value!r}")
 
 
 # ----- idempotent calls ---------------------------------------------------------------------
+
 
 def test_get_is_retried_on_500_and_on_429_after_retry_after(pool_provider, proxy, waits):
     created = pool_provider.create(pool_inputs("retry-get"))
@@ -135,6 +153,7 @@ def test_delete_whose_answer_is_lost_is_repeated_and_done(pool_provider, proxy, 
 
 
 # ----- create: never re-sent blindly ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("fault", [Fault.ERROR_AFTER, Fault.DROP_AFTER, Fault.SLOW_AFTER])
 def test_create_with_an_unknown_outcome_adopts_its_own_object(pool_provider, proxy, raw, fault):
@@ -184,6 +203,7 @@ def test_create_of_a_foreign_object_after_a_lost_answer_is_refused(pool_provider
 
 
 # ----- update: read back after a failure --------------------------------------------------------
+
 
 def _updated(provider, created, port: int):
     news = provider.check(created.outs, pool_inputs(created.outs["name"], port)).inputs
@@ -236,14 +256,13 @@ def test_merge_update_whose_put_answer_is_lost_is_done(pool_provider, proxy, raw
 
 def test_secret_update_that_failed_is_never_assumed_done(proxy, waits):
     from tests.support.avi_support import self_signed
+
     provider = fast(configured(AviObjectProvider("sslkeyandcertificate"), proxy.url), waits)
     cert, key, _, _ = self_signed("rb.example.com")
-    inputs = {"name": "rb-cert", "certificate": {"certificate": cert}, "key": key,
-              OWNER_INPUT: "test/rb-cert"}
+    inputs = {"name": "rb-cert", "certificate": {"certificate": cert}, "key": key, OWNER_INPUT: "test/rb-cert"}
     created = provider.create(provider.check({}, inputs).inputs)
     cert2, key2, _, _ = self_signed("rb.example.com")
-    news = provider.check(created.outs, {**inputs, "certificate": {"certificate": cert2},
-                                         "key": key2}).inputs
+    news = provider.check(created.outs, {**inputs, "certificate": {"certificate": cert2}, "key": key2}).inputs
     proxy.add(Fault.ERROR_BEFORE, "PATCH", times=100)
     with pytest.raises(AviApiError) as caught:
         provider.update(created.id, created.outs, news)

@@ -10,8 +10,9 @@ controller holds."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import grpc
 import pulumi
@@ -32,20 +33,28 @@ PREFIX = "soak-"
 def _declare_pools() -> dict[str, dict[str, Any]]:
     """The program's inputs for COUNT pools, ``__provider`` blob included, under mocks."""
     from providers.avi.resources import AviPool
+
     mocks = CapturingMocks()
     pulumi.runtime.set_mocks(mocks, project="mesh-platform", stack="soak", preview=False)
 
     @pulumi.runtime.test
     def program():
-        pools = [AviPool(f"pool-{i:03d}", name=f"{PREFIX}{i:03d}", default_server_port=30000,
-                         servers=[{"ip": {"addr": f"10.50.{i // 250}.{i % 250 + 1}",
-                                          "type": "V4"}}])
-                 for i in range(COUNT)]
+        pools = [
+            AviPool(
+                f"pool-{i:03d}",
+                name=f"{PREFIX}{i:03d}",
+                default_server_port=30000,
+                servers=[{"ip": {"addr": f"10.50.{i // 250}.{i % 250 + 1}", "type": "V4"}}],
+            )
+            for i in range(COUNT)
+        ]
         return pulumi.Output.all(*[p.urn for p in pools])
 
     program()
-    return {name: {k: rpc.unwrap_rpc_secret(v) if isinstance(v, dict) else v
-                   for k, v in inputs.items()} for name, inputs in mocks.inputs.items()}
+    return {
+        name: {k: rpc.unwrap_rpc_secret(v) if isinstance(v, dict) else v for k, v in inputs.items()}
+        for name, inputs in mocks.inputs.items()
+    }
 
 
 class Soak:
@@ -63,22 +72,23 @@ class Soak:
 
     def check(self, name: str, port: int, olds: Any = None):
         news = {**self.declared[name], "default_server_port": port}
-        checked = self.stub.Check(provider_pb2.CheckRequest(
-            urn=self.urn(name), olds=olds if olds is not None else struct({}), news=struct(news)))
+        checked = self.stub.Check(
+            provider_pb2.CheckRequest(
+                urn=self.urn(name), olds=olds if olds is not None else struct({}), news=struct(news)
+            )
+        )
         assert list(checked.failures) == [], name
         return checked.inputs
 
     def create(self, name: str) -> None:
         inputs = self.check(name, 30000)
-        created = self.stub.Create(provider_pb2.CreateRequest(urn=self.urn(name),
-                                                              properties=inputs))
+        created = self.stub.Create(provider_pb2.CreateRequest(urn=self.urn(name), properties=inputs))
         with self.lock:
             self.state[name] = (created.id, inputs, created.properties)
 
     def refresh(self, name: str) -> None:
         id_, inputs, outputs = self.state[name]
-        read = self.stub.Read(provider_pb2.ReadRequest(id=id_, urn=self.urn(name),
-                                                       properties=outputs, inputs=inputs))
+        read = self.stub.Read(provider_pb2.ReadRequest(id=id_, urn=self.urn(name), properties=outputs, inputs=inputs))
         assert read.id == id_, name
         with self.lock:
             self.state[name] = (id_, inputs, read.properties)
@@ -87,20 +97,17 @@ class Soak:
         self.refresh(name)  # Pulumi.yaml: options.refresh: always
         id_, inputs, outputs = self.state[name]
         news = self.check(name, 31000, inputs)
-        diff = self.stub.Diff(provider_pb2.DiffRequest(id=id_, urn=self.urn(name), olds=outputs,
-                                                       news=news))
+        diff = self.stub.Diff(provider_pb2.DiffRequest(id=id_, urn=self.urn(name), olds=outputs, news=news))
         if diff.changes == provider_pb2.DiffResponse.DIFF_NONE:
             return  # an earlier round's update did land (and refresh saw it)
         assert list(diff.replaces) == [], name
-        updated = self.stub.Update(provider_pb2.UpdateRequest(id=id_, urn=self.urn(name),
-                                                              olds=outputs, news=news))
+        updated = self.stub.Update(provider_pb2.UpdateRequest(id=id_, urn=self.urn(name), olds=outputs, news=news))
         with self.lock:
             self.state[name] = (id_, news, updated.properties)
 
     def delete(self, name: str) -> None:
         id_, _, outputs = self.state[name]
-        self.stub.Delete(provider_pb2.DeleteRequest(id=id_, urn=self.urn(name),
-                                                    properties=outputs))
+        self.stub.Delete(provider_pb2.DeleteRequest(id=id_, urn=self.urn(name), properties=outputs))
         with self.lock:
             del self.state[name]
 
@@ -131,7 +138,7 @@ def _rounds(names: list[str], op: Callable[[str], None], soak: Soak, raw: RawCli
     for round_ in range(1, ROUNDS + 1):
         failed: list[str] = []
 
-        def run(name: str) -> None:
+        def run(name: str, failed: list[str] = failed) -> None:
             try:
                 op(name)
             except grpc.RpcError:
@@ -143,8 +150,7 @@ def _rounds(names: list[str], op: Callable[[str], None], soak: Soak, raw: RawCli
         pending = failed
         if not pending:
             return round_
-    raise AssertionError(f"{len(pending)} operations still failing after {ROUNDS} rounds: "
-                         f"{pending[:5]}")
+    raise AssertionError(f"{len(pending)} operations still failing after {ROUNDS} rounds: {pending[:5]}")
 
 
 @pytest.mark.slow
@@ -153,10 +159,11 @@ def test_soak_through_the_engine_with_every_fault_kind(emulator, monkeypatch):
     assert all(isinstance(inputs["__provider"], str) for inputs in declared.values())
     monkeypatch.setenv("AVI_REQUEST_TIMEOUT", "0.5")  # the provider process's read timeout
     raw = RawClient(emulator.url)
-    with FaultProxy(emulator.url, rate=0.10, slow_seconds=1.0, retry_after="1",
-                    seed=20240601) as proxy, dynamic_provider_server() as stub:
-        stub.Configure(provider_pb2.ConfigureRequest(args=struct(stack_config(proxy.url)),
-                                                     acceptSecrets=False))
+    with (
+        FaultProxy(emulator.url, rate=0.10, slow_seconds=1.0, retry_after="1", seed=20240601) as proxy,
+        dynamic_provider_server() as stub,
+    ):
+        stub.Configure(provider_pb2.ConfigureRequest(args=struct(stack_config(proxy.url)), acceptSecrets=False))
         soak = Soak(stub, declared)
         names = sorted(declared)
         _rounds(names, soak.create, soak, raw)

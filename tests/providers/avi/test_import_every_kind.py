@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.avi_programs import declarations
 from providers.avi.kinds import KINDS
+from tests.support.avi_programs import declarations
 
 ORDER = list(declarations("x"))
 
@@ -41,15 +41,18 @@ def test_import_after_out_of_band_create_diffs_clean(provider_for, raw):
         assert provider.diff(uuid, imported.outs, again.inputs).changes is False, kind
 
 
-@pytest.mark.parametrize("kind, change", [
-    ("pool", {"default_server_port": 30081}),
-    ("healthmonitor", {"monitor_port": 31022}),
-    ("virtualservice", {"services": [{"port": 80}]}),
-    ("pkiprofile", {"crl_check": True}),
-])
+@pytest.mark.parametrize(
+    "kind, change",
+    [
+        ("pool", {"default_server_port": 30081}),
+        ("healthmonitor", {"monitor_port": 31022}),
+        ("virtualservice", {"services": [{"port": 80}]}),
+        ("pkiprofile", {"crl_check": True}),
+    ],
+)
 def test_import_still_sees_real_differences(provider_for, raw, kind, change):
     bodies = declarations(f"real-{kind}")
-    for dependency in ORDER[:ORDER.index(kind)]:
+    for dependency in ORDER[: ORDER.index(kind)]:
         assert raw("POST", f"/api/{dependency}", bodies[dependency]).status_code == 201
     uuid = raw("POST", f"/api/{kind}", bodies[kind]).json()["uuid"]
     provider = provider_for(kind)
@@ -60,6 +63,7 @@ def test_import_still_sees_real_differences(provider_for, raw, kind, change):
 
 def test_imported_certificate_with_another_key_is_a_change(provider_for, raw):
     from tests.support.avi_support import self_signed
+
     bodies = declarations("keyed")
     uuid = raw("POST", "/api/sslkeyandcertificate", bodies["sslkeyandcertificate"]).json()["uuid"]
     provider = provider_for("sslkeyandcertificate")

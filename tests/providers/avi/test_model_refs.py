@@ -25,8 +25,12 @@ BODY = {
 
 def test_references_are_found_at_any_depth_and_nowhere_else():
     assert list(refs.iter_refs(BODY)) == [
-        "https://avi.example.com/api/pool/pool-1#web", "/api/vsvip/vsvip-1", "/api/httppolicyset/hps-1",
-        "/api/pkiprofile/pki-1", "/api/pkiprofile/pki-2"]
+        "https://avi.example.com/api/pool/pool-1#web",
+        "/api/vsvip/vsvip-1",
+        "/api/httppolicyset/hps-1",
+        "/api/pkiprofile/pki-1",
+        "/api/pkiprofile/pki-2",
+    ]
     assert list(refs.iter_refs([BODY, {"x": [BODY]}])) == list(refs.iter_refs(BODY)) * 2
 
 
@@ -38,8 +42,13 @@ def test_reference_fields_are_named_by_their_suffix():
 def test_cleanup_and_emulator_read_references_the_one_way():
     assert emulator_refs.iter_refs is refs.iter_refs
     owned = sweep.Owned("virtualservice", {"uuid": "vs-1", **BODY})
-    assert owned.refers_to() == {("pool", "pool-1"), ("vsvip", "vsvip-1"), ("httppolicyset", "hps-1"),
-                                 ("pkiprofile", "pki-1"), ("pkiprofile", "pki-2")}
+    assert owned.refers_to() == {
+        ("pool", "pool-1"),
+        ("vsvip", "vsvip-1"),
+        ("httppolicyset", "hps-1"),
+        ("pkiprofile", "pki-1"),
+        ("pkiprofile", "pki-2"),
+    }
 
 
 def test_diff_treats_reference_fields_as_references():

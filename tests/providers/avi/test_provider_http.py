@@ -9,16 +9,19 @@ from pulumi.runtime import rpc
 from providers.avi.errors import AviApiError
 from providers.avi.kinds import KINDS, OWNER_INPUT
 from providers.avi.provider import AviObjectProvider
-
 from tests.support.avi_support import RawClient, configured, self_signed
 
 OWNER = "mesh-platform/test/pool/web"
 
 
 def pool_inputs(name: str = "web-pool", port: int = 30080) -> dict:
-    return {"name": name, "default_server_port": port, "lb_algorithm": "LB_ALGORITHM_ROUND_ROBIN",
-            "servers": [{"ip": {"addr": "10.0.0.5", "type": "V4"}, "port": port}],
-            OWNER_INPUT: OWNER}
+    return {
+        "name": name,
+        "default_server_port": port,
+        "lb_algorithm": "LB_ALGORITHM_ROUND_ROBIN",
+        "servers": [{"ip": {"addr": "10.0.0.5", "type": "V4"}, "port": port}],
+        OWNER_INPUT: OWNER,
+    }
 
 
 def checked(provider, news: dict, olds: dict | None = None) -> dict:
@@ -53,8 +56,7 @@ def lifecycle(provider, raw: RawClient, kind: str, inputs: dict, change: dict) -
     updated = provider.update(created.id, read.outs, news)
     for key, value in change.items():
         assert updated.outs[key] == value
-    assert provider.diff(created.id, provider.read(created.id, updated.outs).outs,
-                         news).changes is False
+    assert provider.diff(created.id, provider.read(created.id, updated.outs).outs, news).changes is False
 
     provider.delete(created.id, updated.outs)
     assert raw("GET", f"/api/{kind}/{created.id}").status_code == 404
@@ -68,8 +70,7 @@ def test_pool_lifecycle(provider_for, raw):
 
 
 def test_vsvip_lifecycle(provider_for, raw):
-    inputs = {"name": "edge-vip", "vip": [{"ip_address": {"addr": "10.90.64.10", "type": "V4"}}],
-              OWNER_INPUT: "o/vip"}
+    inputs = {"name": "edge-vip", "vip": [{"ip_address": {"addr": "10.90.64.10", "type": "V4"}}], OWNER_INPUT: "o/vip"}
     # a new address must replace the VsVip instead (test_vip_changes_replace.py)
     change = {"dns_info": [{"fqdn": "edge.example.com"}]}
     lifecycle(provider_for("vsvip"), raw, "vsvip", inputs, change)
@@ -77,36 +78,56 @@ def test_vsvip_lifecycle(provider_for, raw):
 
 def test_virtualservice_lifecycle(provider_for, raw):
     pool = provider_for("pool").create(checked(provider_for("pool"), pool_inputs("vs-pool")))
-    vip = provider_for("vsvip").create({"name": "vs-vip", OWNER_INPUT: "o/vsvip", "vip": [
-        {"ip_address": {"addr": "10.90.64.20", "type": "V4"}}]})
-    inputs = {"name": "edge-vs", "services": [{"port": 443, "enable_ssl": True}],
-              "vsvip_ref": vip.outs["url"], "pool_ref": "/api/pool?name=vs-pool",
-              "application_profile_ref": "/api/applicationprofile/?name=System-Secure-HTTP",
-              OWNER_INPUT: "o/vs"}
-    lifecycle(provider_for("virtualservice"), raw, "virtualservice", inputs,
-              {"services": [{"port": 443, "enable_ssl": True}, {"port": 80}]})
+    vip = provider_for("vsvip").create(
+        {"name": "vs-vip", OWNER_INPUT: "o/vsvip", "vip": [{"ip_address": {"addr": "10.90.64.20", "type": "V4"}}]}
+    )
+    inputs = {
+        "name": "edge-vs",
+        "services": [{"port": 443, "enable_ssl": True}],
+        "vsvip_ref": vip.outs["url"],
+        "pool_ref": "/api/pool?name=vs-pool",
+        "application_profile_ref": "/api/applicationprofile/?name=System-Secure-HTTP",
+        OWNER_INPUT: "o/vs",
+    }
+    lifecycle(
+        provider_for("virtualservice"),
+        raw,
+        "virtualservice",
+        inputs,
+        {"services": [{"port": 443, "enable_ssl": True}, {"port": 80}]},
+    )
     assert pool.id
 
 
 def test_pkiprofile_and_certificate_lifecycle(provider_for, raw):
     ca_pem, _, ca_cert, ca_key = self_signed("mesh-ca", is_ca=True)
-    lifecycle(provider_for("pkiprofile"), raw, "pkiprofile",
-              {"name": "mesh-ca", "crl_check": False, "ca_certs": [{"certificate": ca_pem}],
-               OWNER_INPUT: "o/pki"}, {"crl_check": True})
+    lifecycle(
+        provider_for("pkiprofile"),
+        raw,
+        "pkiprofile",
+        {"name": "mesh-ca", "crl_check": False, "ca_certs": [{"certificate": ca_pem}], OWNER_INPUT: "o/pki"},
+        {"crl_check": True},
+    )
     cert_pem, key_pem, _, _ = self_signed("app.example.com", ca=(ca_cert, ca_key))
     cert2_pem, key2_pem, _, _ = self_signed("app.example.com", ca=(ca_cert, ca_key))
-    lifecycle(provider_for("sslkeyandcertificate"), raw, "sslkeyandcertificate",
-              {"name": "app-cert", "certificate": {"certificate": cert_pem}, "key": key_pem,
-               OWNER_INPUT: "o/cert"},
-              {"certificate": {"certificate": cert2_pem}, "key": key2_pem})
+    lifecycle(
+        provider_for("sslkeyandcertificate"),
+        raw,
+        "sslkeyandcertificate",
+        {"name": "app-cert", "certificate": {"certificate": cert_pem}, "key": key_pem, OWNER_INPUT: "o/cert"},
+        {"certificate": {"certificate": cert2_pem}, "key": key2_pem},
+    )
 
 
 def test_certificate_key_is_kept_from_state_not_read_back(provider_for, raw):
     provider = provider_for("sslkeyandcertificate")
     cert_pem, key_pem, _, _ = self_signed("secret.example.com")
-    created = provider.create(checked(provider, {
-        "name": "secret-cert", "certificate": {"certificate": cert_pem}, "key": key_pem,
-        OWNER_INPUT: "o/secret"}))
+    created = provider.create(
+        checked(
+            provider,
+            {"name": "secret-cert", "certificate": {"certificate": cert_pem}, "key": key_pem, OWNER_INPUT: "o/secret"},
+        )
+    )
     assert raw("GET", f"/api/sslkeyandcertificate/{created.id}").json()["key"] == "<sensitive>"
     read = provider.read(created.id, created.outs)
     assert read.outs["key"] == key_pem
@@ -114,30 +135,51 @@ def test_certificate_key_is_kept_from_state_not_read_back(provider_for, raw):
 
 
 def test_httppolicyset_lifecycle(provider_for, raw):
-    rule = {"name": "to-https", "index": 1, "enable": True,
-            "match": {"protocol": {"match_criteria": "IS_IN", "protocols": "HTTP"}},
-            "redirect_action": {"protocol": "HTTPS", "port": 443,
-                                "status_code": "HTTP_REDIRECT_STATUS_CODE_302"}}
-    moved = {**rule, "redirect_action": {**rule["redirect_action"],
-                                         "status_code": "HTTP_REDIRECT_STATUS_CODE_301"}}
-    lifecycle(provider_for("httppolicyset"), raw, "httppolicyset",
-              {"name": "redirect", "http_request_policy": {"rules": [rule]},
-               OWNER_INPUT: "o/hps"}, {"http_request_policy": {"rules": [moved]}})
+    rule = {
+        "name": "to-https",
+        "index": 1,
+        "enable": True,
+        "match": {"protocol": {"match_criteria": "IS_IN", "protocols": "HTTP"}},
+        "redirect_action": {"protocol": "HTTPS", "port": 443, "status_code": "HTTP_REDIRECT_STATUS_CODE_302"},
+    }
+    moved = {**rule, "redirect_action": {**rule["redirect_action"], "status_code": "HTTP_REDIRECT_STATUS_CODE_301"}}
+    lifecycle(
+        provider_for("httppolicyset"),
+        raw,
+        "httppolicyset",
+        {"name": "redirect", "http_request_policy": {"rules": [rule]}, OWNER_INPUT: "o/hps"},
+        {"http_request_policy": {"rules": [moved]}},
+    )
 
 
 def test_check_reports_every_problem_and_tolerates_unknowns(provider_for):
     provider = provider_for("pool")
-    bad = provider.check({}, {"name": "bad#name", "default_server_port": 70000,
-                              "lb_algorithm": "LB_ALGORITHM_SOMETIMES", "uuid": "pool-1",
-                              "servers": [{"ip": {"addr": "10.0.0.300", "type": "V4"}}]})
+    bad = provider.check(
+        {},
+        {
+            "name": "bad#name",
+            "default_server_port": 70000,
+            "lb_algorithm": "LB_ALGORITHM_SOMETIMES",
+            "uuid": "pool-1",
+            "servers": [{"ip": {"addr": "10.0.0.300", "type": "V4"}}],
+        },
+    )
     props = {f.property for f in bad.failures}
-    assert props == {"name", "default_server_port", "lb_algorithm", "uuid",
-                     "servers[0].ip.addr"}, [(f.property, f.reason) for f in bad.failures]
-    preview = provider.check({}, {"name": rpc.UNKNOWN, "default_server_port": rpc.UNKNOWN,
-                                  "servers": [{"ip": {"addr": rpc.UNKNOWN, "type": "V4"}}]})
+    assert props == {"name", "default_server_port", "lb_algorithm", "uuid", "servers[0].ip.addr"}, [
+        (f.property, f.reason) for f in bad.failures
+    ]
+    preview = provider.check(
+        {},
+        {
+            "name": rpc.UNKNOWN,
+            "default_server_port": rpc.UNKNOWN,
+            "servers": [{"ip": {"addr": rpc.UNKNOWN, "type": "V4"}}],
+        },
+    )
     assert preview.failures == []
-    diff = provider.diff("pool-x", {**pool_inputs(), "uuid": "pool-x"},
-                         {**pool_inputs(), "default_server_port": rpc.UNKNOWN})
+    diff = provider.diff(
+        "pool-x", {**pool_inputs(), "uuid": "pool-x"}, {**pool_inputs(), "default_server_port": rpc.UNKNOWN}
+    )
     assert diff.changes is True and diff.replaces == []
 
 
@@ -146,8 +188,7 @@ def test_diff_replaces_immutable_fields_only(provider_for):
     old = {**pool_inputs(), "vrf_ref": "/api/vrfcontext?name=global"}
     diff = provider.diff("pool-x", old, {**old, "vrf_ref": "/api/vrfcontext?name=management"})
     assert diff.replaces == ["vrf_ref"] and diff.delete_before_replace is True
-    same = provider.diff("pool-x", {**old, "vrf_ref": "https://c/api/vrfcontext/vrf-1#global"},
-                         old)
+    same = provider.diff("pool-x", {**old, "vrf_ref": "https://c/api/vrfcontext/vrf-1#global"}, old)
     assert same.changes is False
 
 
@@ -173,8 +214,11 @@ def test_drift_after_out_of_band_edit_then_update_keeps_foreign_fields(provider_
 
 
 def test_import_by_uuid_reads_live_fields(provider_for, raw):
-    made = raw("POST", "/api/pool", {"name": "legacy", "default_server_port": 8080,
-                                      "servers": [{"ip": {"addr": "10.1.1.1", "type": "V4"}}]})
+    made = raw(
+        "POST",
+        "/api/pool",
+        {"name": "legacy", "default_server_port": 8080, "servers": [{"ip": {"addr": "10.1.1.1", "type": "V4"}}]},
+    )
     uuid = made.json()["uuid"]
     provider = provider_for("pool")
     result = provider.read(uuid, {})
@@ -182,8 +226,7 @@ def test_import_by_uuid_reads_live_fields(provider_for, raw):
     assert result.inputs["name"] == "legacy" and result.inputs["default_server_port"] == 8080
     assert "uuid" not in result.inputs and "_last_modified" not in result.inputs
     assert result.outs["url"].endswith(f"/api/pool/{uuid}")
-    program = {"name": "legacy", "default_server_port": 8080,
-               "servers": [{"ip": {"addr": "10.1.1.1", "type": "V4"}}]}
+    program = {"name": "legacy", "default_server_port": 8080, "servers": [{"ip": {"addr": "10.1.1.1", "type": "V4"}}]}
     diff = provider.diff(uuid, result.outs, program)
     assert diff.replaces == []
 
@@ -209,6 +252,7 @@ def test_create_retried_after_lost_response_adopts_its_own_object(provider_for, 
     emulator.faults.rate, emulator.faults.seed = 1.0, None
     decide = emulator.faults.decide
     from tools.avi_emulator.faults import Fault
+
     calls = []
 
     def drop_first_post(*_request):
@@ -249,6 +293,7 @@ def test_419_expiry_is_handled_like_401(make_emulator):
     provider = configured(AviObjectProvider("pool"), emu.url)
     created = provider.create(checked(provider, pool_inputs("p419")))
     import time
+
     time.sleep(0.3)
     assert provider.read(created.id, created.outs).id == created.id
     assert provider._session().logins == 2
@@ -276,6 +321,7 @@ def test_tls_verification_is_on_by_default(make_emulator, tmp_path):
 
 def test_provider_pickles_without_settings_or_session(provider_for):
     import dill
+
     provider = provider_for("pool")
     provider._session()
     clone = dill.loads(dill.dumps(provider, recurse=True))
@@ -286,6 +332,7 @@ def test_provider_pickles_without_settings_or_session(provider_for):
 
 def test_healthmonitor_lifecycle_and_drift(provider_for, raw):
     from tests.support.avi_programs import ISTIO_READY
+
     provider = provider_for("healthmonitor")
     inputs = {**ISTIO_READY, OWNER_INPUT: "o/hm"}
     lifecycle(provider, raw, "healthmonitor", inputs, {"monitor_port": 31099})

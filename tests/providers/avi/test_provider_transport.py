@@ -17,9 +17,7 @@ from providers.avi.errors import AviApiError
 from providers.avi.kinds import OWNER_INPUT
 from providers.avi.provider import AviObjectProvider
 from providers.avi.settings import ControllerSettings, SettingsError
-from providers.avi.urls import (carries_credentials, controller_host, is_loopback_host, scrub_userinfo,
-                                without_userinfo)
-
+from providers.avi.urls import carries_credentials, controller_host, is_loopback_host, scrub_userinfo, without_userinfo
 from tests.support.avi_support import PASSWORD, configured
 
 CANARY = "canary-url-secret-Zq81"
@@ -62,6 +60,7 @@ def warnings_given(capsys, caplog) -> str:
 
 # ----- the URL helpers ---------------------------------------------------------------------
 
+
 def test_userinfo_is_removed_from_urls_and_from_text():
     assert without_userinfo(f"https://svc:{CANARY}@avi.example.com:8443/api") == "https://avi.example.com:8443/api"
     assert without_userinfo("https://avi.example.com") == "https://avi.example.com"
@@ -71,15 +70,29 @@ def test_userinfo_is_removed_from_urls_and_from_text():
     assert carries_credentials(f"https://svc:pa/{CANARY}@h") and not carries_credentials("https://h/x")
 
 
-@pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("127.200.1.9", True), ("::1", True),
-                                            ("[::1]", True), ("localhost", True), ("LocalHost", True),
-                                            ("128.0.0.1", False), ("10.0.0.1", False), ("::2", False),
-                                            ("localhost.example.com", False), ("", False), (None, False)])
+@pytest.mark.parametrize(
+    "host, loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.200.1.9", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("LocalHost", True),
+        ("128.0.0.1", False),
+        ("10.0.0.1", False),
+        ("::2", False),
+        ("localhost.example.com", False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_loopback_hosts(host, loopback):
     assert is_loopback_host(host) is loopback
 
 
 # ----- insecure ----------------------------------------------------------------------------
+
 
 def test_insecure_from_the_environment_warns_once_naming_the_host(monkeypatch, capsys, caplog):
     caplog.set_level(logging.WARNING)
@@ -106,6 +119,7 @@ def test_no_insecure_no_warning(monkeypatch, capsys, caplog):
 
 
 # ----- plain http ---------------------------------------------------------------------------
+
 
 def test_plain_http_from_the_environment_off_loopback_is_refused(monkeypatch):
     with pytest.raises(SettingsError) as caught:
@@ -153,9 +167,15 @@ def test_loopback_http_emulator_still_serves_the_provider(emulator):
 
 # ----- credentials in the URL ---------------------------------------------------------------
 
-@pytest.mark.parametrize("controller", [f"https://svc:{CANARY}@avi.example.com",
-                                        f"http://svc:{CANARY}@127.0.0.1:9443",
-                                        f"https://svc:pa/{CANARY}@avi.example.com"])
+
+@pytest.mark.parametrize(
+    "controller",
+    [
+        f"https://svc:{CANARY}@avi.example.com",
+        f"http://svc:{CANARY}@127.0.0.1:9443",
+        f"https://svc:pa/{CANARY}@avi.example.com",
+    ],
+)
 def test_credentials_in_an_environment_url_are_refused_without_echo(monkeypatch, controller):
     with pytest.raises(SettingsError) as caught:
         from_env(monkeypatch, controller)
@@ -173,26 +193,30 @@ def test_credentials_in_a_stack_url_are_refused_without_echo():
 
 
 def test_settings_repr_never_shows_userinfo_or_password():
-    settings = ControllerSettings(controller=f"https://svc:{CANARY}@avi.example.com", username="svc",
-                                  password=CANARY)
+    settings = ControllerSettings(controller=f"https://svc:{CANARY}@avi.example.com", username="svc", password=CANARY)
     assert CANARY not in repr(settings) and CANARY not in str(settings)
     assert "https://avi.example.com" in repr(settings)
 
 
 # ----- connection errors ---------------------------------------------------------------------
 
+
 def _all_text(error: BaseException) -> str:
     return "".join(traceback.format_exception(error)) + repr(error)
 
 
-@pytest.mark.parametrize("url", [
-    "http://svc:{canary}@127.0.0.1:{port}",     # refused connection
-    "http://svc:{canary}@127.0.0.1:99999",      # a port the HTTP library cannot parse
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://svc:{canary}@127.0.0.1:{port}",  # refused connection
+        "http://svc:{canary}@127.0.0.1:99999",  # a port the HTTP library cannot parse
+    ],
+)
 def test_connection_errors_never_show_userinfo(url):
     # Settings built directly, past validate(): the session itself must not leak the URL's userinfo.
-    settings = ControllerSettings(controller=url.format(canary=CANARY, port=closed_port()),
-                                  username="svc", password=CANARY)
+    settings = ControllerSettings(
+        controller=url.format(canary=CANARY, port=closed_port()), username="svc", password=CANARY
+    )
     session = AviSession(settings, connect_timeout=1.0, read_timeout=1.0, attempts=2, backoff=0.01)
     with pytest.raises(AviApiError) as caught:
         session.call("GET", "/api/pool", kind="pool")
@@ -217,4 +241,5 @@ def test_provider_against_a_closed_port_says_so_without_the_password(monkeypatch
 
 def _configure_request(controller: str):
     from pulumi.dynamic import Config, ConfigureRequest
+
     return ConfigureRequest(Config({"mesh-platform:avi": json.dumps({"controller": controller})}, "mesh-platform"))

@@ -13,7 +13,8 @@ import json
 import logging
 import socket
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -23,10 +24,9 @@ from providers.avi.errors import AviApiError
 from providers.avi.kinds import OWNER_INPUT
 from providers.avi.provider import AviObjectProvider
 from providers.avi.settings import SettingsError
+from tests.support.avi_support import USER, configured, self_signed
 from tools.avi_emulator import Emulator, EmulatorConfig
 from tools.mockrun import PROJECT_DIR, Secret, read_stack_file, redact, run_program
-
-from tests.support.avi_support import USER, configured, self_signed
 
 PASSWORD = "canary-controller-password-41fe"
 ENV_PASSWORD = "canary-env-password-9b0c"
@@ -45,8 +45,11 @@ def pem_body_lines(pem: str) -> list[str]:
 
 
 def encrypted_key(key: Any, passphrase: str) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.BestAvailableEncryption(passphrase.encode())).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase.encode()),
+    ).decode()
 
 
 def closed_port() -> int:
@@ -75,8 +78,12 @@ class Sightings:
 
     def assert_clean(self) -> None:
         captured = self.capsys.readouterr()
-        seen = [captured.out, captured.err, *self.texts,
-                *(f"{r.name} {r.getMessage()} {r.args!r}" for r in self.caplog.records)]
+        seen = [
+            captured.out,
+            captured.err,
+            *self.texts,
+            *(f"{r.name} {r.getMessage()} {r.args!r}" for r in self.caplog.records),
+        ]
         for canary in self.canaries:
             for text in seen:
                 assert canary not in text, f"canary {canary[:24]}... shown in: {text[:400]}"
@@ -84,26 +91,44 @@ class Sightings:
 
 # ----- config: the program under mocks --------------------------------------------------------
 
+
 def kubeconfig() -> str:
-    return json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "onprem",
-                       "clusters": [{"name": "onprem", "cluster": {"server": "https://10.0.0.1:6443"}}],
-                       "contexts": [{"name": "onprem", "context": {"cluster": "onprem", "user": "admin"}}],
-                       "users": [{"name": "admin", "user": {"token": KUBE_TOKEN,
-                                                            "client-key-data": base64.b64encode(
-                                                                KUBE_KEY.encode()).decode()}}]})
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "onprem",
+            "clusters": [{"name": "onprem", "cluster": {"server": "https://10.0.0.1:6443"}}],
+            "contexts": [{"name": "onprem", "context": {"cluster": "onprem", "user": "admin"}}],
+            "users": [
+                {
+                    "name": "admin",
+                    "user": {"token": KUBE_TOKEN, "client-key-data": base64.b64encode(KUBE_KEY.encode()).decode()},
+                }
+            ],
+        }
+    )
 
 
 def program_secrets(edge_key: str) -> dict[str, Any]:
     cert_pem, _, _, _ = self_signed("pay.example.com")
-    return {"mesh-platform:aviPassword": Secret(PASSWORD),
-            "mesh-platform:kubeconfig": Secret(kubeconfig()),
-            "mesh-platform:edgeCertificates": Secret(json.dumps({"pay": {"certificate": cert_pem,
-                                                                         "key": edge_key}}))}
+    return {
+        "mesh-platform:aviPassword": Secret(PASSWORD),
+        "mesh-platform:kubeconfig": Secret(kubeconfig()),
+        "mesh-platform:edgeCertificates": Secret(json.dumps({"pay": {"certificate": cert_pem, "key": edge_key}})),
+    }
 
 
 def onprem_avi(**changes: Any) -> dict[str, Any]:
-    return {"mesh-platform:avi": {"controller": "https://avi.corp.example.net", "username": "pulumi-automation",
-                                  "tenant": "admin", "version": "22.1.3", **changes}}
+    return {
+        "mesh-platform:avi": {
+            "controller": "https://avi.corp.example.net",
+            "username": "pulumi-automation",
+            "tenant": "admin",
+            "version": "22.1.3",
+            **changes,
+        }
+    }
 
 
 def assert_only_secret_markers_hold(run, canaries: list[str]) -> None:
@@ -126,33 +151,42 @@ def test_program_run_with_canary_secrets_shows_none(monkeypatch, capsys, caplog)
     canaries = [PASSWORD, ENV_PASSWORD, KUBE_TOKEN, KUBE_KEY, *pem_body_lines(key_pem)]
     seen = Sightings(capsys, caplog, canaries)
     for preview in (True, False):
-        run = seen.attempt(lambda: run_program(read_stack_file(ONPREM, {**program_secrets(key_pem),
-                                                                        **onprem_avi(insecure=True)}),
-                                               preview=preview))
+        run = seen.attempt(
+            lambda preview=preview: run_program(
+                read_stack_file(ONPREM, {**program_secrets(key_pem), **onprem_avi(insecure=True)}), preview=preview
+            )
+        )
         assert run is not None and run.of_type("pulumi-python:dynamic/avi:SslKeyAndCertificate")
         assert_only_secret_markers_hold(run, canaries)
     assert any("avi.insecure is true" in r.getMessage() for r in caplog.records)
     seen.assert_clean()
 
 
-@pytest.mark.parametrize("avi_changes", [
-    {"controller": f"https://pulumi-automation:{URL_PASSWORD}@avi.corp.example.net"},
-    {"controller": f"http://pulumi-automation:{URL_PASSWORD}@avi.corp.example.net", "insecure": "yes"},
-    {"controller": f"https://u:{URL_PASSWORD}@avi.corp.example.net", "version": "old", "username": 7},
-])
+@pytest.mark.parametrize(
+    "avi_changes",
+    [
+        {"controller": f"https://pulumi-automation:{URL_PASSWORD}@avi.corp.example.net"},
+        {"controller": f"http://pulumi-automation:{URL_PASSWORD}@avi.corp.example.net", "insecure": "yes"},
+        {"controller": f"https://u:{URL_PASSWORD}@avi.corp.example.net", "version": "old", "username": 7},
+    ],
+)
 def test_program_refusing_a_url_with_credentials_shows_none(avi_changes, capsys, caplog):
     seen = Sightings(capsys, caplog, [URL_PASSWORD, PASSWORD, KUBE_TOKEN, KUBE_KEY])
     _, key_pem, _, _ = self_signed("pay.example.com")
-    seen.attempt(lambda: run_program(read_stack_file(ONPREM, {**program_secrets(key_pem),
-                                                              **onprem_avi(**avi_changes)})))
+    seen.attempt(
+        lambda: run_program(read_stack_file(ONPREM, {**program_secrets(key_pem), **onprem_avi(**avi_changes)}))
+    )
     assert seen.failures == 1 and "mesh-platform:avi.controller: the URL carries credentials" in seen.texts[0]
     seen.assert_clean()
 
 
-@pytest.mark.parametrize("edge_key", [
-    BAD_KEY_BODY,                                                                  # not a PEM
-    f"-----BEGIN PRIVATE KEY-----\n{BAD_KEY_BODY}\n-----END PRIVATE KEY-----\n",   # armour, no key
-])
+@pytest.mark.parametrize(
+    "edge_key",
+    [
+        BAD_KEY_BODY,  # not a PEM
+        f"-----BEGIN PRIVATE KEY-----\n{BAD_KEY_BODY}\n-----END PRIVATE KEY-----\n",  # armour, no key
+    ],
+)
 def test_program_with_an_unusable_edge_key_shows_none(edge_key, capsys, caplog):
     seen = Sightings(capsys, caplog, [BAD_KEY_BODY, PASSWORD, KUBE_TOKEN, KUBE_KEY])
     run = seen.attempt(lambda: run_program(read_stack_file(ONPREM, {**program_secrets(edge_key), **onprem_avi()})))
@@ -162,6 +196,7 @@ def test_program_with_an_unusable_edge_key_shows_none(edge_key, capsys, caplog):
 
 
 # ----- create, update and connection errors: the provider against the emulator ----------------
+
 
 @pytest.fixture
 def canary_controller(monkeypatch):
@@ -174,8 +209,10 @@ def canary_controller(monkeypatch):
 
 
 def canary_provider(url: str, kind: str = "sslkeyandcertificate") -> AviObjectProvider:
-    from tests.support.avi_support import stack_config
     from pulumi.dynamic import Config, ConfigureRequest
+
+    from tests.support.avi_support import stack_config
+
     config = {**stack_config(url), "mesh-platform:aviPassword": PASSWORD}
     provider = AviObjectProvider(kind)
     provider.configure(ConfigureRequest(Config(config, "mesh-platform")))
@@ -213,7 +250,7 @@ def test_create_and_update_under_faults_show_no_secret(canary_controller, capsys
     emu.faults.rate = 0.5
     for attempt in range(6):  # bounded: some calls fail, some get through
         seen.attempt(lambda: provider.update(created.id, created.outs, new_cert))
-        seen.attempt(lambda: provider.create({**second, "name": f"canary-mixed-{attempt}"}))
+        seen.attempt(lambda attempt=attempt: provider.create({**second, "name": f"canary-mixed-{attempt}"}))
     emu.faults.rate = 0.0
     assert sum(emu.faults.injected.values()) > 0
     assert seen.failures >= 2
@@ -227,17 +264,24 @@ def test_keys_the_controller_refuses_show_no_secret(canary_controller, capsys, c
     wrong["key_passphrase"] = WRONG_PASSPHRASE
     unparsable, _ = certificate("canary-unparsable", passphrase=None)
     unparsable["key"] = f"-----BEGIN PRIVATE KEY-----\n{BAD_KEY_BODY}\n-----END PRIVATE KEY-----\n"
-    seen = Sightings(capsys, caplog, [PASSWORD, ENV_PASSWORD, URL_PASSWORD, PASSPHRASE, WRONG_PASSPHRASE,
-                                      BAD_KEY_BODY, *wrong_key])
+    seen = Sightings(
+        capsys, caplog, [PASSWORD, ENV_PASSWORD, URL_PASSWORD, PASSPHRASE, WRONG_PASSPHRASE, BAD_KEY_BODY, *wrong_key]
+    )
     for inputs in (wrong, unparsable):  # create() straight away: the controller's 500 is the refusal here
-        assert seen.attempt(lambda: provider.create(inputs)) is None
+        assert seen.attempt(lambda inputs=inputs: provider.create(inputs)) is None
     assert len(seen.texts) == 2 and all("HTTP 500" in text for text in seen.texts)
 
     good, good_key = certificate("canary-good")
     created = provider.create(good)
     seen.canaries += good_key
-    assert seen.attempt(lambda: provider.update(created.id, created.outs, {**good, "key": unparsable["key"],
-                                                                           "key_passphrase": None})) is None
+    assert (
+        seen.attempt(
+            lambda: provider.update(
+                created.id, created.outs, {**good, "key": unparsable["key"], "key_passphrase": None}
+            )
+        )
+        is None
+    )
     seen.assert_clean()
 
 

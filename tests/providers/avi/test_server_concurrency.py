@@ -29,9 +29,12 @@ LATENCY_MS = 150
 IN_FLIGHT = 12
 # The SDK's server run with pulumi's installed version reported as another one.
 OTHER_PULUMI = "3.999.0"
-AS_ANOTHER_PULUMI = ("-c", "import importlib.metadata as m, runpy; real = m.version; "
-                           f"m.version = lambda name: {OTHER_PULUMI!r} if name == 'pulumi' else real(name); "
-                           "runpy.run_module('pulumi.dynamic', run_name='__main__', alter_sys=True)")
+AS_ANOTHER_PULUMI = (
+    "-c",
+    "import importlib.metadata as m, runpy; real = m.version; "
+    f"m.version = lambda name: {OTHER_PULUMI!r} if name == 'pulumi' else real(name); "
+    "runpy.run_module('pulumi.dynamic', run_name='__main__', alter_sys=True)",
+)
 
 
 def _operations(stub: provider_pb2_grpc.ResourceProviderStub, count: int) -> None:
@@ -44,12 +47,20 @@ def _operations(stub: provider_pb2_grpc.ResourceProviderStub, count: int) -> Non
         if i == count:
             kind, body = "HealthMonitor", {**ISTIO_READY, "name": "conc-ready", "__provider": monitor_blob}
         else:
-            kind, body = "Pool", {"name": f"conc-{i:03d}", "default_server_port": 30080, "__provider": pool_blob,
-                                  "servers": [{"ip": {"addr": f"10.61.0.{i + 1}", "type": "V4"}, "port": 30080}]}
+            kind, body = (
+                "Pool",
+                {
+                    "name": f"conc-{i:03d}",
+                    "default_server_port": 30080,
+                    "__provider": pool_blob,
+                    "servers": [{"ip": {"addr": f"10.61.0.{i + 1}", "type": "V4"}, "port": 30080}],
+                },
+            )
         urn = f"urn:pulumi:test::mesh-platform::pulumi-python:dynamic/avi:{kind}::c{i}"
-        checked = stub.Check(provider_pb2.CheckRequest(urn=urn, olds=struct({}),
-                                                       news=struct({**body, OWNER_INPUT: f"conc/{i}"})),
-                             timeout=60)
+        checked = stub.Check(
+            provider_pb2.CheckRequest(urn=urn, olds=struct({}), news=struct({**body, OWNER_INPUT: f"conc/{i}"})),
+            timeout=60,
+        )
         assert list(checked.failures) == []
         made = stub.Create(provider_pb2.CreateRequest(urn=urn, properties=checked.inputs), timeout=60)
         assert made.id
@@ -96,9 +107,11 @@ def test_another_pulumi_keeps_the_sdks_four_and_says_so_once(make_emulator, tmp_
     assert emu.take_peak_inflight() <= SDK_CAP
     assert len(emu.store.all_of("pool")) == 2 * IN_FLIGHT
     said = [line for line in log.read_text().splitlines() if "operations at once" in line]
-    assert said == [f"warning: the Avi provider serves at most 4 operations at once, not the 10 "
-                    f"avi.maxConcurrentRequests asks for: pulumi {OTHER_PULUMI} is not a version this was "
-                    f"checked against ({', '.join(sorted(VERIFIED_PULUMI_VERSIONS))}), so its server is left alone"]
+    assert said == [
+        f"warning: the Avi provider serves at most 4 operations at once, not the 10 "
+        f"avi.maxConcurrentRequests asks for: pulumi {OTHER_PULUMI} is not a version this was "
+        f"checked against ({', '.join(sorted(VERIFIED_PULUMI_VERSIONS))}), so its server is left alone"
+    ]
 
 
 def test_the_locked_and_installed_pulumi_is_the_verified_one():

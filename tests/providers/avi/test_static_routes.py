@@ -72,23 +72,26 @@ def test_concurrent_writers_keep_every_route(route_provider, raw):
 
     def ours(i: int) -> None:
         try:
-            inputs = route_provider.check({}, route_inputs(
-                f"ours-{i}", prefix=f"10.{100 + i}.0.0/16")).inputs
+            inputs = route_provider.check({}, route_inputs(f"ours-{i}", prefix=f"10.{100 + i}.0.0/16")).inputs
             route_provider.create(inputs)
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
     def foreign(i: int) -> None:
         from tests.support.avi_support import RawClient
+
         client = RawClient(raw.url)
         for _ in range(20):
             vrf = client("GET", "/api/vrfcontext", params={"name": "global"}).json()["results"][0]
-            route = {"route_id": f"ako-{i}", "prefix": {"ip_addr": {
-                "addr": f"10.{200 + i}.0.0", "type": "V4"}, "mask": 16},
+            route = {
+                "route_id": f"ako-{i}",
+                "prefix": {"ip_addr": {"addr": f"10.{200 + i}.0.0", "type": "V4"}, "mask": 16},
                 "next_hop": {"addr": "10.0.0.1", "type": "V4"},
-                "labels": [{"key": "clustername", "value": "other"}]}
-            vrf["static_routes"] = [r for r in vrf.get("static_routes") or []
-                                    if r["route_id"] != route["route_id"]] + [route]
+                "labels": [{"key": "clustername", "value": "other"}],
+            }
+            vrf["static_routes"] = [r for r in vrf.get("static_routes") or [] if r["route_id"] != route["route_id"]] + [
+                route
+            ]
             if client("PUT", f"/api/vrfcontext/{vrf['uuid']}", vrf).status_code == 200:
                 return
         errors.append(AssertionError(f"foreign writer {i} never got through"))

@@ -20,9 +20,19 @@ def _vip(addr: str, vip_id: str = "0") -> dict:
 
 def _allocated(network: str, cidr: str) -> dict:
     base, mask = cidr.split("/")
-    return {"name": "moving-vip", "vip": [{"vip_id": "0", "auto_allocate_ip": True, "ipam_network_subnet": {
-        "network_ref": f"/api/network?name={network}",
-        "subnet": {"ip_addr": {"addr": base, "type": "V4"}, "mask": int(mask)}}}]}
+    return {
+        "name": "moving-vip",
+        "vip": [
+            {
+                "vip_id": "0",
+                "auto_allocate_ip": True,
+                "ipam_network_subnet": {
+                    "network_ref": f"/api/network?name={network}",
+                    "subnet": {"ip_addr": {"addr": base, "type": "V4"}, "mask": int(mask)},
+                },
+            }
+        ],
+    }
 
 
 def _checked(provider, news: dict, olds: dict | None = None) -> dict:
@@ -31,10 +41,14 @@ def _checked(provider, news: dict, olds: dict | None = None) -> dict:
     return result.inputs
 
 
-@pytest.mark.parametrize("changed, paths", [
-    (_vip("10.3.0.101"), ["vip[0].ip_address"]),
-    (_vip("10.3.0.100", vip_id="1"), ["vip[0].vip_id"]),
-], ids=["address", "vip_id"])
+@pytest.mark.parametrize(
+    "changed, paths",
+    [
+        (_vip("10.3.0.101"), ["vip[0].ip_address"]),
+        (_vip("10.3.0.100", vip_id="1"), ["vip[0].vip_id"]),
+    ],
+    ids=["address", "vip_id"],
+)
 def test_a_vip_address_or_id_change_replaces_the_vsvip(provider_for, raw, changed, paths):
     provider = provider_for("vsvip")
     created = provider.create(_checked(provider, _vip("10.3.0.100")))
@@ -51,8 +65,12 @@ def test_a_vip_network_change_replaces_the_vsvip(provider_for, raw):
     add_vip_network(raw, "vip-net-b", "10.52.0.0/24")
     provider = provider_for("vsvip")
     created = provider.create(_checked(provider, _allocated("vip-net-a", "10.51.0.0/24")))
-    assert provider.diff(created.id, created.outs, _checked(
-        provider, _allocated("vip-net-a", "10.51.0.0/24"), created.outs)).changes is False
+    assert (
+        provider.diff(
+            created.id, created.outs, _checked(provider, _allocated("vip-net-a", "10.51.0.0/24"), created.outs)
+        ).changes
+        is False
+    )
     moved = _checked(provider, _allocated("vip-net-b", "10.52.0.0/24"), created.outs)
     diff = provider.diff(created.id, created.outs, moved)
     assert diff.replaces == ["vip", "vip[0].ipam_network_subnet"], diff.replaces
@@ -65,8 +83,9 @@ def test_switching_between_a_fixed_and_an_allocated_address_replaces_the_vsvip(p
     add_vip_network(raw, "vip-net-a", "10.51.0.0/24")
     provider = provider_for("vsvip")
     fixed = provider.create(_checked(provider, _vip("10.51.0.7")))
-    to_allocated = provider.diff(fixed.id, fixed.outs, _checked(
-        provider, _allocated("vip-net-a", "10.51.0.0/24"), fixed.outs))
+    to_allocated = provider.diff(
+        fixed.id, fixed.outs, _checked(provider, _allocated("vip-net-a", "10.51.0.0/24"), fixed.outs)
+    )
     assert to_allocated.replaces == ["vip", "vip[0].auto_allocate_ip", "vip[0].ipam_network_subnet"]
     provider.delete(fixed.id, fixed.outs)
     allocated = provider.create(_checked(provider, _allocated("vip-net-a", "10.51.0.0/24")))
@@ -83,8 +102,12 @@ def test_vsvip_changes_a_controller_applies_in_place_stay_updates(provider_for, 
     second["vip"].append({"vip_id": "1", "ip_address": {"addr": "10.3.0.102", "type": "V4"}})
     added = provider.diff(created.id, created.outs, _checked(provider, second, created.outs))
     assert added.changes and added.replaces == []  # a new VIP next to the kept one
-    assert raw("PUT", f"/api/vsvip/{created.id}", {**raw("GET", f"/api/vsvip/{created.id}").json(),
-                                                    "vip": second["vip"]}).status_code == 200
+    assert (
+        raw(
+            "PUT", f"/api/vsvip/{created.id}", {**raw("GET", f"/api/vsvip/{created.id}").json(), "vip": second["vip"]}
+        ).status_code
+        == 200
+    )
     disabled = _vip("10.3.0.100")
     disabled["vip"][0]["enabled"] = False
     assert provider.diff(created.id, created.outs, _checked(provider, disabled, created.outs)).replaces == []
@@ -95,8 +118,11 @@ def test_vip_fields_unknown_during_preview_plan_a_replacement(provider_for):
     old = {**_vip("10.3.0.100"), "uuid": "vsvip-x", "url": "https://c/api/vsvip/vsvip-x"}
     unknown_list = provider.diff("vsvip-x", old, {"name": "moving-vip", "vip": rpc.UNKNOWN})
     assert unknown_list.replaces == ["vip"]
-    unknown_addr = provider.diff("vsvip-x", old, {"name": "moving-vip", "vip": [
-        {"vip_id": "0", "ip_address": {"addr": rpc.UNKNOWN, "type": "V4"}}]})
+    unknown_addr = provider.diff(
+        "vsvip-x",
+        old,
+        {"name": "moving-vip", "vip": [{"vip_id": "0", "ip_address": {"addr": rpc.UNKNOWN, "type": "V4"}}]},
+    )
     assert unknown_addr.replaces == ["vip", "vip[0].ip_address"]
 
 
@@ -105,8 +131,13 @@ def test_a_virtual_service_follows_the_replacement_of_its_vsvip_or_parent(provid
     to unknown: a virtual service then answers "replace" so it goes before its VsVip (or its VH
     parent); a known new reference is an ordinary update."""
     provider = provider_for("virtualservice")
-    old = {"name": "vs", "services": [{"port": 80}], "vsvip_ref": "https://c/api/vsvip/vsvip-1",
-           "uuid": "virtualservice-1", "url": "https://c/api/virtualservice/virtualservice-1"}
+    old = {
+        "name": "vs",
+        "services": [{"port": 80}],
+        "vsvip_ref": "https://c/api/vsvip/vsvip-1",
+        "uuid": "virtualservice-1",
+        "url": "https://c/api/virtualservice/virtualservice-1",
+    }
     inputs = {k: v for k, v in old.items() if k not in ("uuid", "url")}
     followed = provider.diff("virtualservice-1", old, {**inputs, "vsvip_ref": rpc.UNKNOWN})
     assert followed.replaces == ["vsvip_ref"] and followed.delete_before_replace is True
@@ -114,12 +145,17 @@ def test_a_virtual_service_follows_the_replacement_of_its_vsvip_or_parent(provid
     assert over_grpc.replaces == ["vsvip_ref"]
     moved = provider.diff("virtualservice-1", old, {**inputs, "vsvip_ref": "https://c/api/vsvip/vsvip-2"})
     assert moved.changes and moved.replaces == []
-    child = {"name": "child", "type": "VS_TYPE_VH_CHILD", "vh_domain_name": ["a.example.com"],
-             "vh_parent_vs_ref": "https://c/api/virtualservice/virtualservice-1"}
+    child = {
+        "name": "child",
+        "type": "VS_TYPE_VH_CHILD",
+        "vh_domain_name": ["a.example.com"],
+        "vh_parent_vs_ref": "https://c/api/virtualservice/virtualservice-1",
+    }
     orphaned = provider.diff("virtualservice-2", child, {**child, "vh_parent_vs_ref": rpc.UNKNOWN})
     assert orphaned.replaces == ["vh_parent_vs_ref"]
-    fresh = provider.diff("virtualservice-3", {k: v for k, v in inputs.items() if k != "vsvip_ref"},
-                          {**inputs, "vsvip_ref": rpc.UNKNOWN})
+    fresh = provider.diff(
+        "virtualservice-3", {k: v for k, v in inputs.items() if k != "vsvip_ref"}, {**inputs, "vsvip_ref": rpc.UNKNOWN}
+    )
     assert fresh.changes and fresh.replaces == []  # a reference the VS never had: nothing to follow
 
 
@@ -140,9 +176,13 @@ def _run_onprem(**edge_changes):
     edge = copy.deepcopy(config["mesh-platform:edge"])
     edge["avi"].update(edge_changes)
     cert, key, _, _ = self_signed("pay.corp.example.net")
-    return run_stack_file(PROJECT_DIR / "Pulumi.onprem.yaml", overrides={
-        "mesh-platform:edge": edge,
-        "mesh-platform:edgeCertificates": Secret(json.dumps({"pay": {"certificate": cert, "key": key}}))})
+    return run_stack_file(
+        PROJECT_DIR / "Pulumi.onprem.yaml",
+        overrides={
+            "mesh-platform:edge": edge,
+            "mesh-platform:edgeCertificates": Secret(json.dumps({"pay": {"certificate": cert, "key": key}})),
+        },
+    )
 
 
 def _live(raw, kind: str) -> dict[str, dict]:
@@ -158,8 +198,9 @@ def test_a_vip_network_change_replaces_the_vsvips_and_their_virtual_services_in_
         engine = Engine(stub, emulator.url)
         engine.deploy(_run_onprem())
         before = {kind: _live(raw, kind) for kind in ONPREM_KINDS}
-        assert before["vsvip"] and all(v["vip"][0]["ip_address"]["addr"].startswith("10.50.0.")
-                                       for v in before["vsvip"].values())
+        assert before["vsvip"] and all(
+            v["vip"][0]["ip_address"]["addr"].startswith("10.50.0.") for v in before["vsvip"].values()
+        )
 
         moved = _run_onprem(vipNetwork="10.70.0.0/24", vipNetworkName="vip-net-moved")
         changes = engine.deploy(moved)
@@ -204,8 +245,7 @@ def test_a_fixed_vip_address_change_moves_the_virtual_service_in_one_deploy(emul
         engine = Engine(stub, emulator.url)
         engine.deploy(dev("10.10.10.50"))
         changes = engine.deploy(dev("10.10.10.51"))
-        assert {tuple(keys) for keys in changes.replace_keys.values()} == {("vip", "vip[0].ip_address"),
-                                                                           ("vsvip_ref",)}
+        assert {tuple(keys) for keys in changes.replace_keys.values()} == {("vip", "vip[0].ip_address"), ("vsvip_ref",)}
         vsvips = raw("GET", "/api/vsvip").json()["results"]
         assert [v["vip"][0]["ip_address"]["addr"] for v in vsvips] == ["10.10.10.51"]
         services = [vs for vs in raw("GET", "/api/virtualservice").json()["results"] if vs.get("vsvip_ref")]

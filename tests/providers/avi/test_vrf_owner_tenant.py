@@ -4,8 +4,8 @@ within the provider process, and every write is read back (412 or an overwrite: 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
 
 import pytest
 
@@ -30,20 +30,23 @@ def routes_provider(url: str, **extra) -> AviStaticRouteProvider:
 
 
 def route(route_id: str, third: int = 1) -> dict:
-    return {"vrf": "global", "route_id": route_id, "prefix": f"10.244.{third}.0/24",
-            "next_hop": "10.0.0.21"}
+    return {"vrf": "global", "route_id": route_id, "prefix": f"10.244.{third}.0/24", "next_hop": "10.0.0.21"}
 
 
 def global_vrf(raw: RawClient) -> dict:
     return raw("GET", "/api/vrfcontext", params={"name": "global"}).json()["results"][0]
 
 
-@pytest.mark.parametrize("ref, owner", [
-    ("https://ctl/api/tenant/admin#admin", "admin"),
-    ("https://ctl/api/tenant/tenant-1f2e#team%20a", "team a"),
-    ("/api/tenant/admin", "admin"),
-    ("/api/tenant/tenant-1f2e", "configured"),  # a uuid without its name: cannot tell
-    (None, "configured")])
+@pytest.mark.parametrize(
+    "ref, owner",
+    [
+        ("https://ctl/api/tenant/admin#admin", "admin"),
+        ("https://ctl/api/tenant/tenant-1f2e#team%20a", "team a"),
+        ("/api/tenant/admin", "admin"),
+        ("/api/tenant/tenant-1f2e", "configured"),  # a uuid without its name: cannot tell
+        (None, "configured"),
+    ],
+)
 def test_owner_tenant_comes_from_the_tenant_ref(ref, owner):
     assert owner_tenant({"tenant_ref": ref}, "configured") == owner
 
@@ -66,8 +69,7 @@ def test_writes_to_one_vrf_go_one_at_a_time(proxy, raw):
     inputs = [provider.check({}, route(f"pods-{i}", i)).inputs for i in range(12)]
     with ThreadPoolExecutor(max_workers=12) as pool:
         list(pool.map(provider.create, inputs))
-    assert sorted(r["route_id"] for r in global_vrf(raw)["static_routes"]) == \
-        sorted(f"pods-{i}" for i in range(12))
+    assert sorted(r["route_id"] for r in global_vrf(raw)["static_routes"]) == sorted(f"pods-{i}" for i in range(12))
     # without the lock, concurrent read-modify-writes of one VRF refuse each other with 412
     assert [w.status for w in proxy.requests("PUT", VRF_PUT)] == [200] * 12
 
@@ -81,8 +83,13 @@ def test_a_write_overwritten_by_another_writer_is_applied_again(proxy, raw):
             overwritten.append(status)
             vrf = global_vrf(raw)
             vrf.pop("_last_modified", None)
-            vrf["static_routes"] = [{"route_id": "theirs", "next_hop": {"addr": "10.0.0.9", "type": "V4"},
-                                     "prefix": {"ip_addr": {"addr": "10.99.0.0", "type": "V4"}, "mask": 16}}]
+            vrf["static_routes"] = [
+                {
+                    "route_id": "theirs",
+                    "next_hop": {"addr": "10.0.0.9", "type": "V4"},
+                    "prefix": {"ip_addr": {"addr": "10.99.0.0", "type": "V4"}, "mask": 16},
+                }
+            ]
             assert raw("PUT", f"/api/vrfcontext/{vrf['uuid']}", vrf).status_code == 200
 
     proxy.after_forward = other_writer
@@ -101,8 +108,13 @@ def test_a_stale_write_is_refused_then_reapplied_to_a_fresh_copy(proxy, raw):
         if method == "GET" and path.startswith("/api/vrfcontext/") and not changed:
             changed.append(True)
             vrf = global_vrf(raw)
-            vrf["static_routes"] = [{"route_id": "theirs", "next_hop": {"addr": "10.0.0.9", "type": "V4"},
-                                     "prefix": {"ip_addr": {"addr": "10.99.0.0", "type": "V4"}, "mask": 16}}]
+            vrf["static_routes"] = [
+                {
+                    "route_id": "theirs",
+                    "next_hop": {"addr": "10.0.0.9", "type": "V4"},
+                    "prefix": {"ip_addr": {"addr": "10.99.0.0", "type": "V4"}, "mask": 16},
+                }
+            ]
             assert raw("PUT", f"/api/vrfcontext/{vrf['uuid']}", vrf).status_code == 200
 
     proxy.after_forward = other_writer
@@ -112,8 +124,7 @@ def test_a_stale_write_is_refused_then_reapplied_to_a_fresh_copy(proxy, raw):
     assert sorted(r["route_id"] for r in global_vrf(raw)["static_routes"]) == ["mine", "theirs"]
 
 
-@pytest.mark.parametrize("fault", [Fault.ERROR_AFTER, Fault.DROP_AFTER, Fault.ERROR_BEFORE,
-                                   Fault.THROTTLE])
+@pytest.mark.parametrize("fault", [Fault.ERROR_AFTER, Fault.DROP_AFTER, Fault.ERROR_BEFORE, Fault.THROTTLE])
 def test_a_vrf_write_whose_answer_is_lost_ends_with_the_route_once(proxy, raw, fault):
     proxy.add(fault, "PUT", VRF_PUT)
     provider = routes_provider(proxy.url)

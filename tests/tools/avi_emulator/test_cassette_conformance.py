@@ -16,15 +16,37 @@ import pytest
 
 from tests.support.avi_support import CASSETTES, PASSWORD, USER, RawClient
 
-pytestmark = pytest.mark.skipif(not CASSETTES.is_dir(),
-                                reason=f"recordings not present at {CASSETTES}")
+pytestmark = pytest.mark.skipif(not CASSETTES.is_dir(), reason=f"recordings not present at {CASSETTES}")
 
-REPLAYED = ["test_basic_vs", "test_ssl_vs", "test_clone_vs", "test_force_uuid",
-            "test_multiple_tenants", "test_session_reset", "test_retry_unauth_api",
-            "test_timeout", "test_basic_auth", "test_context_sharing", "test_user_login"]
-RUNTIME_ONLY = {"vip_runtime", "redis_db", "redis_port", "tls_ticket_key", "version",
-                "marked_for_delete", "self_se_election", "vs_refs", "text", "days_until_expire",
-                "ui_property", "sslkeyandcertificate_refs", "sslprofile_ref", "public_key"}
+REPLAYED = [
+    "test_basic_vs",
+    "test_ssl_vs",
+    "test_clone_vs",
+    "test_force_uuid",
+    "test_multiple_tenants",
+    "test_session_reset",
+    "test_retry_unauth_api",
+    "test_timeout",
+    "test_basic_auth",
+    "test_context_sharing",
+    "test_user_login",
+]
+RUNTIME_ONLY = {
+    "vip_runtime",
+    "redis_db",
+    "redis_port",
+    "tls_ticket_key",
+    "version",
+    "marked_for_delete",
+    "self_se_election",
+    "vs_refs",
+    "text",
+    "days_until_expire",
+    "ui_property",
+    "sslkeyandcertificate_refs",
+    "sslprofile_ref",
+    "public_key",
+}
 _UUID = re.compile(r"\b([a-z]+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b")
 _NAMED_REF = re.compile(r"https://avi-controller/api/([a-z]+)/([a-z]+-[0-9a-f-]{36})#([^\"]+)")
 _REF_WITH_NAME = re.compile(r"https://avi-controller/api/([a-z]+)/[a-z]+-[0-9a-f-]{36}#([^\"]+)")
@@ -60,7 +82,7 @@ def _compare(recorded: Any, ours: Any, path: str, problems: list[str]) -> None:
         if not isinstance(ours, list) or len(ours) != len(recorded):
             problems.append(f"{path}: {ours!r} vs recorded {recorded!r}")
             return
-        for i, (r, o) in enumerate(zip(recorded, ours)):
+        for i, (r, o) in enumerate(zip(recorded, ours, strict=False)):
             _compare(r, o, f"{path}[{i}]", problems)
     elif recorded != ours:
         problems.append(f"{path}: {ours!r} vs recorded {recorded!r}")
@@ -94,8 +116,7 @@ class Replayer:
         if _header(headers, "X-CSRFToken") == "invalid":
             extra["X-CSRFToken"] = "invalid"
         if _header(headers, "Authorization"):
-            extra["Authorization"] = "Basic " + base64.b64encode(
-                f"{USER}:{PASSWORD}".encode()).decode()
+            extra["Authorization"] = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
             extra["Cookie"] = ""
         hdrs = self.client.headers(**extra)
         if "X-Avi-Version" not in extra:
@@ -103,8 +124,7 @@ class Replayer:
         if "X-Avi-Tenant" not in extra:
             hdrs.pop("X-Avi-Tenant", None)
         body = self._map(req["body"]) if req["body"] else None
-        return self.client.http.request(req["method"], self.url + path, data=body,
-                                        headers=hdrs, timeout=10)
+        return self.client.http.request(req["method"], self.url + path, data=body, headers=hdrs, timeout=10)
 
     def learn_names(self, recorded_text: str) -> None:
         """Map the recording's uuids of objects named in ``#name`` refs to ours by name."""
@@ -120,15 +140,14 @@ class Replayer:
             if isinstance(recorded.get("uuid"), str) and isinstance(ours.get("uuid"), str):
                 self.uuids.setdefault(recorded["uuid"], ours["uuid"])
             for key in ("results",):
-                for r, o in zip(recorded.get(key) or [], ours.get(key) or []):
+                for r, o in zip(recorded.get(key) or [], ours.get(key) or [], strict=False):
                     self.learn(r, o)
 
 
 @pytest.mark.parametrize("cassette", REPLAYED)
 def test_replay_matches_recording(cassette, emulator):
     replay = Replayer(emulator.url)
-    enable_basic = any(_header(i["request"]["headers"], "Authorization") for i in
-                       _load(cassette))
+    enable_basic = any(_header(i["request"]["headers"], "Authorization") for i in _load(cassette))
     if enable_basic:
         config = replay.client("GET", "/api/systemconfiguration").json()
         config["portal_configuration"]["allow_basic_authentication"] = True
@@ -137,8 +156,7 @@ def test_replay_matches_recording(cassette, emulator):
     replayed = 0
     for n, interaction in enumerate(_load(cassette)):
         req, rec = interaction["request"], interaction["response"]
-        if not req["uri"].startswith("https://avi-controller/api/") or \
-                "/api/useraccount" in req["uri"]:
+        if not req["uri"].startswith("https://avi-controller/api/") or "/api/useraccount" in req["uri"]:
             continue
         replay.learn_names(rec["body"]["string"] or "")
         if any(u not in replay.uuids for u in _UUID.findall(req["uri"])):
@@ -149,13 +167,11 @@ def test_replay_matches_recording(cassette, emulator):
         replayed += 1
         where = f"{cassette}#{n} {req['method']} {req['uri']}"
         if resp.status_code != rec["status"]["code"]:
-            problems.append(f"{where}: status {resp.status_code} vs {rec['status']['code']}"
-                            f" ({resp.text[:200]})")
+            problems.append(f"{where}: status {resp.status_code} vs {rec['status']['code']} ({resp.text[:200]})")
             continue
         version = _header(rec["headers"], "AVI_API_VERSION")
         if version and resp.headers.get("AVI_API_VERSION") != version:
-            problems.append(f"{where}: AVI_API_VERSION {resp.headers.get('AVI_API_VERSION')}"
-                            f" vs {version}")
+            problems.append(f"{where}: AVI_API_VERSION {resp.headers.get('AVI_API_VERSION')} vs {version}")
         text = rec["body"]["string"]
         try:
             recorded = json.loads(text) if text else None
@@ -176,8 +192,8 @@ def test_replay_matches_recording(cassette, emulator):
 
 def test_form_login_like_the_python_sdk(emulator):
     import requests
-    resp = requests.post(f"{emulator.url}/login", data={"username": USER, "password": PASSWORD},
-                         timeout=5)
+
+    resp = requests.post(f"{emulator.url}/login", data={"username": USER, "password": PASSWORD}, timeout=5)
     assert resp.status_code == 200
     assert resp.headers["AVI_API_VERSION"] == "16_4_2"
     cookies = resp.headers["Set-Cookie"]
@@ -185,6 +201,5 @@ def test_form_login_like_the_python_sdk(emulator):
         assert name in cookies
     assert "Max-Age=31449600" in cookies and "HttpOnly; Max-Age=86400" in cookies
     assert resp.json()["session_cookie_name"] == "avi-sessionid"
-    bad = requests.post(f"{emulator.url}/login", data={"username": USER, "password": "x"},
-                        timeout=5)
+    bad = requests.post(f"{emulator.url}/login", data={"username": USER, "password": "x"}, timeout=5)
     assert bad.status_code == 401 and bad.json() == {"error": "Invalid credentials"}

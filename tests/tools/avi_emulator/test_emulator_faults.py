@@ -57,8 +57,12 @@ def test_slow_after_commits_and_answers_late(make_emulator):
     _, raw = _emu(make_emulator, "slow-after,method=PUT,delay_ms=1500")
     made = raw("POST", "/api/pool", {"name": "a"}).json()
     with pytest.raises(requests.exceptions.ReadTimeout):
-        raw.http.put(f"{raw.url}/api/pool/{made['uuid']}", json={"name": "a", "default_server_port": 81},
-                     headers=raw.headers(), timeout=0.3)
+        raw.http.put(
+            f"{raw.url}/api/pool/{made['uuid']}",
+            json={"name": "a", "default_server_port": 81},
+            headers=raw.headers(),
+            timeout=0.3,
+        )
     for _ in range(50):  # the change is in before the late answer
         if raw("GET", f"/api/pool/{made['uuid']}").json()["default_server_port"] == 81:
             break
@@ -84,15 +88,18 @@ def test_rates_are_drawn_per_matching_request(make_emulator):
     assert emu.faults.counts()["injected"]["500"] == statuses.count(500)
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("boom", "fault kind: 'boom' is not one of"),
-    ("500:2", "fault rate: 2.0 is not between 0 and 1"),
-    ("500:x", "fault rate: 'x' is not a number"),
-    ("429,method=FETCH", "fault method: FETCH is not one of"),
-    ("500,colour=red", "fault option: 'colour' is not one of"),
-    ("error-after,status=200", "fault status: 200 is not an error status"),
-    ("500,path", "fault option: 'path' is not key=value"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("boom", "fault kind: 'boom' is not one of"),
+        ("500:2", "fault rate: 2.0 is not between 0 and 1"),
+        ("500:x", "fault rate: 'x' is not a number"),
+        ("429,method=FETCH", "fault method: FETCH is not one of"),
+        ("500,colour=red", "fault option: 'colour' is not one of"),
+        ("error-after,status=200", "fault status: 200 is not an error status"),
+        ("500,path", "fault option: 'path' is not key=value"),
+    ],
+)
 def test_bad_fault_specs_say_what_is_wrong(spec, message):
     with pytest.raises(FaultSpecError, match=message.replace("(", r"\(")):
         FaultRule.parse(spec)
@@ -106,13 +113,34 @@ def test_the_legacy_fail_rate_still_splits_before_and_after():
 
 @pytest.mark.emulator
 def test_command_line_takes_fault_rules_and_refuses_bad_ones():
-    bad = subprocess.run([sys.executable, "-m", "tools.avi_emulator", "--password", "x", "--fault", "500:7"],
-                         cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "tools.avi_emulator", "--password", "x", "--fault", "500:7"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "argument --fault: '500:7': fault rate: 7.0 is not between 0 and 1" in bad.stderr
-    proc = subprocess.Popen([sys.executable, "-m", "tools.avi_emulator", "--port", "0", "--username", USER,
-                             "--password", PASSWORD, "--fault", "429,method=POST,retry_after=2"],
-                            cwd=str(REPO), stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tools.avi_emulator",
+            "--port",
+            "0",
+            "--username",
+            USER,
+            "--password",
+            PASSWORD,
+            "--fault",
+            "429,method=POST,retry_after=2",
+        ],
+        cwd=str(REPO),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = proc.stdout.readline().strip()
         answer = RawClient(url)("POST", "/api/pool", {"name": "a"})

@@ -18,8 +18,11 @@ def https_emulator(tmp_path):
     cert_pem, key_pem, _, _ = self_signed("127.0.0.1", san_ip="127.0.0.1")
     (tmp_path / "cert.pem").write_text(cert_pem)
     (tmp_path / "key.pem").write_text(key_pem)
-    with Emulator(EmulatorConfig(username=USER, password=PASSWORD, tls_cert=str(tmp_path / "cert.pem"),
-                                 tls_key=str(tmp_path / "key.pem"))) as emu:
+    with Emulator(
+        EmulatorConfig(
+            username=USER, password=PASSWORD, tls_cert=str(tmp_path / "cert.pem"), tls_key=str(tmp_path / "key.pem")
+        )
+    ) as emu:
         yield emu
 
 
@@ -27,12 +30,18 @@ def https_emulator(tmp_path):
 def test_https_writes_need_a_matching_referer(https_emulator):
     raw = RawClient(https_emulator.url)
     assert raw("POST", "/api/pool", {"name": "with-referer"}).status_code == 201
-    cases = [({"Referer": ""}, "Referer checking failed - no Referer."),
-             ({"Referer": "nonsense"}, "Referer checking failed - Referer is malformed."),
-             ({"Referer": raw.url.replace("https:", "http:")},
-              "Referer checking failed - Referer is insecure while host is secure."),
-             ({"Referer": "https://elsewhere.example"},
-              "Referer checking failed - https://elsewhere.example does not match any trusted origins.")]
+    cases = [
+        ({"Referer": ""}, "Referer checking failed - no Referer."),
+        ({"Referer": "nonsense"}, "Referer checking failed - Referer is malformed."),
+        (
+            {"Referer": raw.url.replace("https:", "http:")},
+            "Referer checking failed - Referer is insecure while host is secure.",
+        ),
+        (
+            {"Referer": "https://elsewhere.example"},
+            "Referer checking failed - https://elsewhere.example does not match any trusted origins.",
+        ),
+    ]
     for n, (headers, reason) in enumerate(cases):
         refused = raw("POST", "/api/pool", {"name": f"p{n}"}, **headers)
         assert (refused.status_code, refused.text) == (401, reason)
@@ -58,9 +67,15 @@ def test_known_api_versions_are_served(raw, version):
     assert answer.status_code == 200 and answer.headers["AVI_API_VERSION"] == version
 
 
-@pytest.mark.parametrize("kind, body", [("pool", {"name": "p"}), ("healthmonitor", {"name": "m", "type": "HEALTH_MONITOR_TCP"}),
-                                        ("httppolicyset", {"name": "h"}), ("vsvip", {"name": "v", "vip": [
-                                            {"vip_id": "0", "ip_address": {"addr": "10.2.0.1", "type": "V4"}}]})])
+@pytest.mark.parametrize(
+    "kind, body",
+    [
+        ("pool", {"name": "p"}),
+        ("healthmonitor", {"name": "m", "type": "HEALTH_MONITOR_TCP"}),
+        ("httppolicyset", {"name": "h"}),
+        ("vsvip", {"name": "v", "vip": [{"vip_id": "0", "ip_address": {"addr": "10.2.0.1", "type": "V4"}}]}),
+    ],
+)
 def test_a_stale_last_modified_is_refused_on_every_kind(raw, kind, body):
     made = raw("POST", f"/api/{kind}", body).json()
     assert raw("PUT", f"/api/{kind}/{made['uuid']}", made).status_code == 200
@@ -86,8 +101,10 @@ def _raw_request(url: str, head: str, body: bytes = b"") -> bytes:
 
 
 def test_a_body_over_the_bound_is_refused_unread(raw):
-    head = (f"POST /api/pool HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {MAX_BODY_BYTES + 1}\r\n\r\n")
+    head = (
+        f"POST /api/pool HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {MAX_BODY_BYTES + 1}\r\n\r\n"
+    )
     answer = _raw_request(raw.url, head)
     assert answer.startswith(b"HTTP/1.1 413")
     assert f"larger than {MAX_BODY_BYTES} bytes".encode() in answer

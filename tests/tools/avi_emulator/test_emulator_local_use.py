@@ -37,8 +37,9 @@ def test_https_cookies_stay_secure(tmp_path):
     cert_pem, key_pem, _, _ = self_signed("127.0.0.1")
     (tmp_path / "cert.pem").write_text(cert_pem)
     (tmp_path / "key.pem").write_text(key_pem)
-    config = EmulatorConfig(username=USER, password=PASSWORD, tls_cert=str(tmp_path / "cert.pem"),
-                            tls_key=str(tmp_path / "key.pem"))
+    config = EmulatorConfig(
+        username=USER, password=PASSWORD, tls_cert=str(tmp_path / "cert.pem"), tls_key=str(tmp_path / "key.pem")
+    )
     with Emulator(config) as emu:
         reply = _login(requests.Session(), emu.url, verify=False)
         cookies = reply.raw.headers.getlist("Set-Cookie")
@@ -47,8 +48,13 @@ def test_https_cookies_stay_secure(tmp_path):
 
 def test_a_busy_port_is_a_one_line_error(emulator):
     port = emulator.url.rsplit(":", 1)[1]
-    result = subprocess.run([sys.executable, "-m", "tools.avi_emulator", "--port", port, "--password", "x"],
-                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.avi_emulator", "--port", port, "--password", "x"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()

@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.avi_support import PASSWORD, RawClient, configured
 from providers.avi.errors import AviApiError
 from providers.avi.kinds import KINDS, OWNER_INPUT
 from providers.avi.provider import AviObjectProvider
-from tools.avi_emulator.faults import Fault
-
 from tests.support.avi_programs import declarations
+from tests.support.avi_support import PASSWORD, RawClient, configured
+from tools.avi_emulator.faults import Fault
 
 
 def test_unknown_fields_are_dropped_and_never_stored(raw):
-    made = raw("POST", "/api/pool", {"name": "typo", "default_server_prot": 8080,
-                                     "servers": [{"ip": {"addr": "10.0.0.1", "type": "V4"},
-                                                  "prot": 1}]})
+    made = raw(
+        "POST",
+        "/api/pool",
+        {
+            "name": "typo",
+            "default_server_prot": 8080,
+            "servers": [{"ip": {"addr": "10.0.0.1", "type": "V4"}, "prot": 1}],
+        },
+    )
     assert made.status_code == 201
     got = raw("GET", f"/api/pool/{made.json()['uuid']}").json()
     assert "default_server_prot" not in got and "prot" not in got["servers"][0]
@@ -37,26 +42,31 @@ def test_reject_mode_refuses_fields_a_kind_does_not_have(make_emulator):
     assert raw("POST", "/api/pool", {"name": "p", "created_by": "me"}).status_code == 201
 
 
-@pytest.mark.parametrize("body, words", [
-    ({"name": "p", "servers": "10.0.0.1"}, "servers"),
-    ({"name": "p", "default_server_port": 70000}, "default_server_port"),
-    ({"name": "p", "lb_algorithm": "LB_ALGORITHM_SOMETIMES"}, "lb_algorithm"),
-    ({"name": "p", "enabled": "yes"}, "enabled"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"name": "p", "servers": "10.0.0.1"}, "servers"),
+        ({"name": "p", "default_server_port": 70000}, "default_server_port"),
+        ({"name": "p", "lb_algorithm": "LB_ALGORITHM_SOMETIMES"}, "lb_algorithm"),
+        ({"name": "p", "enabled": "yes"}, "enabled"),
+    ],
+)
 def test_wrong_types_and_ranges_are_refused(raw, body, words):
     reply = raw("POST", "/api/pool", body)
     assert reply.status_code == 400 and words in reply.json()["error"]
 
 
 def test_typed_strings_are_stored_typed(raw):
-    made = raw("POST", "/api/pool", {"name": "s", "default_server_port": "8080",
-                                     "enabled": "false"}).json()
+    made = raw("POST", "/api/pool", {"name": "s", "default_server_port": "8080", "enabled": "false"}).json()
     assert made["default_server_port"] == 8080 and made["enabled"] is False
 
 
 def test_health_monitor_rules(raw):
-    bad = raw("POST", "/api/healthmonitor", {"name": "m", "type": "HEALTH_MONITOR_HTTP",
-                                             "send_interval": 3, "receive_timeout": 4})
+    bad = raw(
+        "POST",
+        "/api/healthmonitor",
+        {"name": "m", "type": "HEALTH_MONITOR_HTTP", "send_interval": 3, "receive_timeout": 4},
+    )
     assert bad.status_code == 400 and "receive_timeout" in bad.json()["error"]
     made = raw("POST", "/api/healthmonitor", {"name": "m", "type": "HEALTH_MONITOR_HTTP"})
     body = made.json()
@@ -70,6 +80,7 @@ def _lose_first_post(emulator):
     def decide(*_request):
         calls.append(1)
         return (Fault.DROP_AFTER, 0) if len(calls) == 1 else (Fault.NONE, 0)
+
     return decide
 
 
@@ -80,7 +91,7 @@ def test_lost_create_response_is_adopted_for_every_kind(make_emulator, kind):
     emu = make_emulator(unknown_fields="reject")
     raw = RawClient(emu.url)
     bodies = declarations(f"adopt-{kind}")
-    for dependency in list(bodies)[:list(bodies).index(kind)]:
+    for dependency in list(bodies)[: list(bodies).index(kind)]:
         assert raw("POST", f"/api/{dependency}", bodies[dependency]).status_code == 201
     provider = configured(AviObjectProvider(kind), emu.url)
     inputs = provider.check({}, {**bodies[kind], OWNER_INPUT: f"o/{kind}"}).inputs
@@ -121,7 +132,9 @@ def test_a_session_that_keeps_expiring_is_reported_as_such(make_emulator, status
 
 def test_bad_credentials_are_reported_as_such(emulator):
     from pulumi.dynamic import Config, ConfigureRequest
+
     from tests.support.avi_support import stack_config
+
     config = stack_config(emulator.url)
     config["mesh-platform:aviPassword"] = PASSWORD + "-wrong"
     provider = AviObjectProvider("pool")

@@ -13,8 +13,11 @@ def _global_vrf(raw) -> dict:
 
 
 def _route(route_id: str, prefix: str, hop: str, **label: str) -> dict:
-    route = {"route_id": route_id, "prefix": {"ip_addr": {"addr": prefix, "type": "V4"}, "mask": 24},
-             "next_hop": {"addr": hop, "type": "V4"}}
+    route = {
+        "route_id": route_id,
+        "prefix": {"ip_addr": {"addr": prefix, "type": "V4"}, "mask": 24},
+        "next_hop": {"addr": hop, "type": "V4"},
+    }
     if label:
         route["labels"] = [{"key": k, "value": v} for k, v in label.items()]
     return route
@@ -28,8 +31,12 @@ def test_a_vrf_is_written_only_from_the_tenant_that_owns_it(raw):
     assert refused.status_code == 400
     assert refused.json()["error"].startswith("Cannot modify VrfContext")
     assert "belongs to tenant admin" in refused.json()["error"]
-    patched = raw("PATCH", f"/api/vrfcontext/{vrf['uuid']}", {"add": {"static_routes": vrf["static_routes"]}},
-                  **{"X-Avi-Tenant": "team-a"})
+    patched = raw(
+        "PATCH",
+        f"/api/vrfcontext/{vrf['uuid']}",
+        {"add": {"static_routes": vrf["static_routes"]}},
+        **{"X-Avi-Tenant": "team-a"},
+    )
     assert patched.status_code == 400 and patched.json()["error"].startswith("Cannot modify VrfContext")
     assert "static_routes" not in _global_vrf(raw) or not _global_vrf(raw)["static_routes"]
     assert raw("PUT", f"/api/vrfcontext/{vrf['uuid']}", vrf).status_code == 200  # from admin, its owner
@@ -50,9 +57,16 @@ def _login_as(url: str, name: str, password: str) -> RawClient:
 
 def test_an_application_admin_cannot_write_vrfs_or_se_groups(raw, emulator):
     role = raw("GET", "/api/role", params={"name": "Application-Admin"}).json()["results"][0]
-    made = raw("POST", "/api/user", {"name": "automation", "username": "automation", "password": "app-pass",
-                                     "access": [{"role_ref": f"/api/role/{role['uuid']}",
-                                                 "tenant_ref": "/api/tenant/admin"}]})
+    made = raw(
+        "POST",
+        "/api/user",
+        {
+            "name": "automation",
+            "username": "automation",
+            "password": "app-pass",
+            "access": [{"role_ref": f"/api/role/{role['uuid']}", "tenant_ref": "/api/tenant/admin"}],
+        },
+    )
     assert made.status_code == 201, made.text
     assert "password" not in made.json() and "app-pass" not in made.text
     app = _login_as(emulator.url, "automation", "app-pass")
@@ -75,12 +89,20 @@ def test_configured_users_get_their_role(make_emulator):
 
 
 def test_labelled_routes_reach_only_se_groups_with_the_label(raw):
-    assert raw("POST", "/api/serviceenginegroup", {"name": "edge-group", "labels": [
-        {"key": "clustername", "value": "onprem"}]}).status_code == 201
+    assert (
+        raw(
+            "POST",
+            "/api/serviceenginegroup",
+            {"name": "edge-group", "labels": [{"key": "clustername", "value": "onprem"}]},
+        ).status_code
+        == 201
+    )
     vrf = _global_vrf(raw)
-    vrf["static_routes"] = [_route("open", "10.1.0.0", "10.60.0.1"),
-                            _route("onprem-1", "10.244.0.0", "10.60.0.11", clustername="onprem"),
-                            _route("other-1", "10.245.0.0", "10.60.0.21", clustername="other")]
+    vrf["static_routes"] = [
+        _route("open", "10.1.0.0", "10.60.0.1"),
+        _route("onprem-1", "10.244.0.0", "10.60.0.11", clustername="onprem"),
+        _route("other-1", "10.245.0.0", "10.60.0.21", clustername="other"),
+    ]
     assert raw("PUT", f"/api/vrfcontext/{vrf['uuid']}", vrf).status_code == 200
     listed = raw("GET", "/api/_emulator/serviceengine-routes").json()["results"]
     reach = {(r["se_group"], r["vrf"]): [x["route_id"] for x in r["routes"]] for r in listed}

@@ -13,8 +13,11 @@ def _vsvip(raw, name: str, addr: str, **extra):
 
 
 def _vs(raw, name: str, vip: str, *ports: int):
-    return raw("POST", "/api/virtualservice", {"name": name, "vsvip_ref": f"/api/vsvip?name={vip}",
-                                               "services": [{"port": p} for p in ports]})
+    return raw(
+        "POST",
+        "/api/virtualservice",
+        {"name": name, "vsvip_ref": f"/api/vsvip?name={vip}", "services": [{"port": p} for p in ports]},
+    )
 
 
 def test_a_second_vsvip_on_an_address_is_refused_within_a_vrf(raw):
@@ -32,11 +35,16 @@ def test_two_virtual_services_on_one_ip_and_port_are_refused(raw):
     assert _vs(raw, "web", "shared", 80, 443).status_code == 201
     clash = _vs(raw, "tls", "shared", 443)
     assert clash.status_code == 400
-    assert clash.json()["error"] == ("Virtual service tls: 10.1.0.6:443 is already served by virtual service web; "
-                                     "two virtual services cannot listen on one IP and port")
+    assert clash.json()["error"] == (
+        "Virtual service tls: 10.1.0.6:443 is already served by virtual service web; "
+        "two virtual services cannot listen on one IP and port"
+    )
     assert _vs(raw, "ssh", "shared", 22).status_code == 201  # another port on the shared VIP is fine
-    ranged = raw("POST", "/api/virtualservice", {"name": "range", "vsvip_ref": "/api/vsvip?name=shared",
-                                                 "services": [{"port": 20, "port_range_end": 30}]})
+    ranged = raw(
+        "POST",
+        "/api/virtualservice",
+        {"name": "range", "vsvip_ref": "/api/vsvip?name=shared", "services": [{"port": 20, "port_range_end": 30}]},
+    )
     assert ranged.status_code == 400 and "10.1.0.6:22" in ranged.json()["error"]
 
 
@@ -48,10 +56,17 @@ def test_an_address_or_vip_id_cannot_change_in_place(raw):
     renumbered = raw("PUT", f"/api/vsvip/{made['uuid']}", {"name": "a", "vip": [_fixed("10.1.0.7", "1")]})
     assert renumbered.status_code == 400
     assert renumbered.json() == {"error": "Changing an existing VIP's vip_id is not supported"}
-    same = raw("PUT", f"/api/vsvip/{made['uuid']}", {"name": "a", "vip": [_fixed("10.1.0.7")],
-                                                     "dns_info": [{"fqdn": "a.example.com"}]})
+    same = raw(
+        "PUT",
+        f"/api/vsvip/{made['uuid']}",
+        {"name": "a", "vip": [_fixed("10.1.0.7")], "dns_info": [{"fqdn": "a.example.com"}]},
+    )
     assert same.status_code == 200, same.text
-    added = raw("PUT", f"/api/vsvip/{made['uuid']}", {"name": "a", "vip": [_fixed("10.1.0.7"), _fixed("10.1.0.9", "1")]})
+    added = raw(
+        "PUT", f"/api/vsvip/{made['uuid']}", {"name": "a", "vip": [_fixed("10.1.0.7"), _fixed("10.1.0.9", "1")]}
+    )
     assert added.status_code == 200, added.text  # a new VIP next to the kept one is not a change
     assert [v["ip_address"]["addr"] for v in raw("GET", f"/api/vsvip/{made['uuid']}").json()["vip"]] == [
-        "10.1.0.7", "10.1.0.9"]
+        "10.1.0.7",
+        "10.1.0.9",
+    ]

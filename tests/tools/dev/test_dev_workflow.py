@@ -28,7 +28,7 @@ import pytest
 
 from tools.mockrun import PROJECT_DIR
 
-STAND_IN = r'''#!{python}
+STAND_IN = r"""#!{python}
 import json, os, sys
 from pathlib import Path
 STATE = Path(os.environ["STAND_IN_STATE"])
@@ -69,7 +69,7 @@ elif TOOL == "pulumi":
     if "--config-file" in args:
         config = Path(args[args.index("--config-file") + 1])
         (STATE / "config-file-seen").write_text(config.read_text())
-'''
+"""
 
 
 def free_port() -> int:
@@ -105,15 +105,26 @@ class DevSandbox:
         path.chmod(0o755)
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {"PATH": f"{self.bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.root),
-               "STAND_IN_STATE": str(self.state), "DEV_DIR": str(self.dev_dir),
-               "TOOLS_DIR": str(self.root / "tools")}
+        env = {
+            "PATH": f"{self.bin}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.root),
+            "STAND_IN_STATE": str(self.state),
+            "DEV_DIR": str(self.dev_dir),
+            "TOOLS_DIR": str(self.root / "tools"),
+        }
         env.update(extra)
         return env
 
     def make(self, *args: str, **env: str) -> subprocess.CompletedProcess:
-        command = ["make", "--no-print-directory", "-C", str(PROJECT_DIR), *args, f"VENV={self.venv}",
-                   f"EMULATOR_PORT={self.port}"]
+        command = [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(PROJECT_DIR),
+            *args,
+            f"VENV={self.venv}",
+            f"EMULATOR_PORT={self.port}",
+        ]
         return subprocess.run(command, env=self.env(**env), capture_output=True, text=True, timeout=120)
 
     def calls(self, tool: str | None = None) -> list[dict]:
@@ -172,7 +183,9 @@ def test_up_then_up_again_then_down(sandbox):
     assert {c["passphrase"] for c in pulumi} == {"mesh-platform-dev"}
     creates = [c["args"] for c in sandbox.calls("kind") if c["args"][:2] == ["create", "cluster"]]
     assert len(creates) == 1 and str(PROJECT_DIR / "tools/dev/kind-cluster.yaml") in creates[0]
-    assert ["stack", "init", "dev", "--secrets-provider", "passphrase", "--non-interactive"] in _pulumi_commands(sandbox)
+    assert ["stack", "init", "dev", "--secrets-provider", "passphrase", "--non-interactive"] in _pulumi_commands(
+        sandbox
+    )
     up = [a for a in _pulumi_commands(sandbox) if a[:1] == ["up"]]
     assert len(up) == 1 and up[0][1:4] == ["--stack", "dev", "--yes"]
     assert "mesh-platform:edge.avi.nodes[0].name=mesh-dev-control-plane" in up[0]
@@ -298,21 +311,55 @@ def test_a_busy_emulator_port_stops_up_with_the_emulators_error(sandbox):
 COMMITTED_CHECKSUMS = PROJECT_DIR / "tools" / "dev" / "checksums.txt"
 LIB = PROJECT_DIR / "tools" / "dev" / "lib.sh"
 PULUMI_VERSION, KIND_VERSION, KUBECTL_VERSION = "3.272.0", "v0.32.0", "v1.36.1"
-FAKE_CLI = "#!/bin/sh\necho \"project-local pulumi $*\"\n"
+FAKE_CLI = '#!/bin/sh\necho "project-local pulumi $*"\n'
 
 # What the scripts run, linked into a directory of their own so that PATH holds no kind,
 # kubectl or pulumi (this machine may have them in /usr/bin).
-SYSTEM_TOOLS = ("bash", "sh", "env", "dirname", "basename", "mkdir", "rm", "rmdir", "mv", "chmod", "cat",
-                "tar", "gzip", "curl", "sha256sum", "shasum", "cut", "awk", "grep", "ps", "seq", "sleep",
-                "tail", "head", "touch", "ls", "tr", "sed", "printf", "readlink")
+SYSTEM_TOOLS = (
+    "bash",
+    "sh",
+    "env",
+    "dirname",
+    "basename",
+    "mkdir",
+    "rm",
+    "rmdir",
+    "mv",
+    "chmod",
+    "cat",
+    "tar",
+    "gzip",
+    "curl",
+    "sha256sum",
+    "shasum",
+    "cut",
+    "awk",
+    "grep",
+    "ps",
+    "seq",
+    "sleep",
+    "tail",
+    "head",
+    "touch",
+    "ls",
+    "tr",
+    "sed",
+    "printf",
+    "readlink",
+)
 # uname as the scripts ask it: -s for the OS, -m for the CPU.
-FAKE_UNAME = "#!/bin/sh\ncase \"$1\" in -s) echo \"$FAKE_UNAME_S\" ;; -m) echo \"$FAKE_UNAME_M\" ;; esac\n"
-PLATFORMS = {("linux", "amd64"): ("Linux", "x86_64"), ("linux", "arm64"): ("Linux", "aarch64"),
-             ("darwin", "amd64"): ("Darwin", "x86_64"), ("darwin", "arm64"): ("Darwin", "arm64")}
+FAKE_UNAME = '#!/bin/sh\ncase "$1" in -s) echo "$FAKE_UNAME_S" ;; -m) echo "$FAKE_UNAME_M" ;; esac\n'
+PLATFORMS = {
+    ("linux", "amd64"): ("Linux", "x86_64"),
+    ("linux", "arm64"): ("Linux", "aarch64"),
+    ("darwin", "amd64"): ("Darwin", "x86_64"),
+    ("darwin", "arm64"): ("Darwin", "arm64"),
+}
 
 
-def _download_env(box: DevSandbox, url: str, platform: tuple[str, str] = ("linux", "amd64"),
-                  checksums: Path = COMMITTED_CHECKSUMS) -> dict[str, str]:
+def _download_env(
+    box: DevSandbox, url: str, platform: tuple[str, str] = ("linux", "amd64"), checksums: Path = COMMITTED_CHECKSUMS
+) -> dict[str, str]:
     system = box.root / "system-bin"
     system.mkdir(exist_ok=True)
     for tool in SYSTEM_TOOLS:
@@ -323,15 +370,24 @@ def _download_env(box: DevSandbox, url: str, platform: tuple[str, str] = ("linux
     uname.write_text(FAKE_UNAME)
     uname.chmod(0o755)
     uname_s, uname_m = PLATFORMS[platform]
-    return box.env(PATH=f"{box.bin}:{system}", FAKE_UNAME_S=uname_s, FAKE_UNAME_M=uname_m,
-                   PULUMI_DOWNLOAD=url, KIND_DOWNLOAD=url, KUBECTL_DOWNLOAD=url, TOOL_CHECKSUMS=str(checksums))
+    return box.env(
+        PATH=f"{box.bin}:{system}",
+        FAKE_UNAME_S=uname_s,
+        FAKE_UNAME_M=uname_m,
+        PULUMI_DOWNLOAD=url,
+        KIND_DOWNLOAD=url,
+        KUBECTL_DOWNLOAD=url,
+        TOOL_CHECKSUMS=str(checksums),
+    )
 
 
 def _checksums_file(tmp_path: Path, entries: dict[str, bytes]) -> Path:
     """A checksum file in the committed format for the given names and contents."""
     path = tmp_path / "checksums.txt"
-    path.write_text("# test checksums\n" + "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in entries.items()))
+    path.write_text(
+        "# test checksums\n"
+        + "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in entries.items())
+    )
     return path
 
 
@@ -404,12 +460,16 @@ def test_a_pulumi_release_that_fails_its_committed_checksum_is_refused(tmp_path,
     url, files, _ = release_server
     box = DevSandbox(tmp_path, tools=())
     release = _release(PULUMI_VERSION)
-    (path, tarball), = release.items()
+    ((path, tarball),) = release.items()
     checksums = _checksums_file(tmp_path, {f"pulumi-v{PULUMI_VERSION}-linux-x64": tarball})
     files[path] = tarball + b"tampered"
-    result = subprocess.run([str(PROJECT_DIR / "tools/dev/stack.sh"), "preview", "eks"],
-                            env=_download_env(box, url, checksums=checksums), capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [str(PROJECT_DIR / "tools/dev/stack.sh"), "preview", "eks"],
+        env=_download_env(box, url, checksums=checksums),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and "checksum mismatch" in result.stderr
     assert f"{checksums} has {hashlib.sha256(tarball).hexdigest()}" in result.stderr
     assert _leftovers(tmp_path / "tools") == [], "nothing installed, the download removed"
@@ -419,8 +479,13 @@ def test_pulumi_without_a_committed_checksum_is_refused_before_any_download(tmp_
     url, files, requested = release_server
     box = DevSandbox(tmp_path, tools=())
     files.update(_release(PULUMI_VERSION))
-    result = subprocess.run([str(PROJECT_DIR / "tools/dev/stack.sh"), "preview", "eks"],
-                            env=_download_env(box, url), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(PROJECT_DIR / "tools/dev/stack.sh"), "preview", "eks"],
+        env=_download_env(box, url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"error: no verified checksum for pulumi-v{PULUMI_VERSION}-linux-x64 in")
@@ -429,10 +494,16 @@ def test_pulumi_without_a_committed_checksum_is_refused_before_any_download(tmp_
 
 
 SINGLE_BINARIES = {
-    "kind": (f"/{KIND_VERSION}/kind-{{os}}-{{arch}}", f"kind-{KIND_VERSION}-{{os}}-{{arch}}",
-             f"bin/kind-{KIND_VERSION}"),
-    "kubectl": (f"/{KUBECTL_VERSION}/bin/{{os}}/{{arch}}/kubectl", f"kubectl-{KUBECTL_VERSION}-{{os}}-{{arch}}",
-                f"bin/kubectl-{KUBECTL_VERSION}"),
+    "kind": (
+        f"/{KIND_VERSION}/kind-{{os}}-{{arch}}",
+        f"kind-{KIND_VERSION}-{{os}}-{{arch}}",
+        f"bin/kind-{KIND_VERSION}",
+    ),
+    "kubectl": (
+        f"/{KUBECTL_VERSION}/bin/{{os}}/{{arch}}/kubectl",
+        f"kubectl-{KUBECTL_VERSION}-{{os}}-{{arch}}",
+        f"bin/kubectl-{KUBECTL_VERSION}",
+    ),
 }
 
 
@@ -466,8 +537,11 @@ def test_a_binary_that_matches_its_checksum_is_installed(tmp_path, release_serve
 
 
 def _committed() -> dict[str, str]:
-    lines = [line.split() for line in COMMITTED_CHECKSUMS.read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line.split()
+        for line in COMMITTED_CHECKSUMS.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     return {name: value for value, name in lines}
 
 

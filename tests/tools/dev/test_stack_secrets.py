@@ -10,8 +10,17 @@ import pytest
 import yaml
 
 from tests.conftest import STACK_NAMES
-from tools.dev.passphrase import (DEV_PASSPHRASE, PassphraseError, decrypt, decrypt_stack_file, derive_key,
-                                  encrypt, key_from_encryption_salt, new_encryption_salt, secure_values)
+from tools.dev.passphrase import (
+    DEV_PASSPHRASE,
+    PassphraseError,
+    decrypt,
+    decrypt_stack_file,
+    derive_key,
+    encrypt,
+    key_from_encryption_salt,
+    new_encryption_salt,
+    secure_values,
+)
 from tools.mockrun import PROJECT_DIR, declared_secrets, read_stack_file, run_program
 
 DEV_FILE = PROJECT_DIR / "Pulumi.dev.yaml"
@@ -44,12 +53,15 @@ def test_key_derivation_agrees_with_a_salt_pulumi_wrote():
         key_from_encryption_salt("password123", PULUMI_WRITTEN_SALT)
 
 
-@pytest.mark.parametrize("value", [
-    "v1:" + base64.b64encode(b"dev-emulator-password").decode(),  # base64 of the plaintext
-    "v1:AAAAAAAAAAAAAAAA:" + base64.b64encode(b"x" * 32).decode(),  # right shape, not ciphertext
-    "v2:AAAAAAAAAAAAAAAA:AAAA",
-    "v1:AAAA:AAAA",  # short nonce
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "v1:" + base64.b64encode(b"dev-emulator-password").decode(),  # base64 of the plaintext
+        "v1:AAAAAAAAAAAAAAAA:" + base64.b64encode(b"x" * 32).decode(),  # right shape, not ciphertext
+        "v2:AAAAAAAAAAAAAAAA:AAAA",
+        "v1:AAAA:AAAA",  # short nonce
+    ],
+)
 def test_anything_but_ciphertext_is_refused(value):
     key = derive_key(DEV_PASSPHRASE, b"\x00" * 8)
     with pytest.raises(PassphraseError):
@@ -74,9 +86,14 @@ def test_round_trip_with_a_fresh_salt():
 
 
 def test_the_check_command_reports_each_value():
-    result = subprocess.run([sys.executable, "-m", "tools.dev.passphrase", "check", str(DEV_FILE)],
-                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
-                            env={"PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.dev.passphrase", "check", str(DEV_FILE)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     assert "mesh-platform:aviPassword: decrypts" in result.stdout
 
@@ -94,9 +111,14 @@ def test_examples_carry_no_ciphertext_and_list_their_secrets(stack):
 
 def test_secrets_the_examples_need_are_declared():
     assert set(declared_secrets((PROJECT_DIR / "Pulumi.aks.yaml").read_text())) == {
-        "mesh-platform:grafanaPassword", "mesh-platform:kialiPassword"}
+        "mesh-platform:grafanaPassword",
+        "mesh-platform:kialiPassword",
+    }
     assert set(declared_secrets((PROJECT_DIR / "Pulumi.onprem.yaml").read_text())) == {
-        "mesh-platform:kubeconfig", "mesh-platform:aviPassword", "mesh-platform:edgeCertificates"}
+        "mesh-platform:kubeconfig",
+        "mesh-platform:aviPassword",
+        "mesh-platform:edgeCertificates",
+    }
     assert declared_secrets((PROJECT_DIR / "Pulumi.eks.yaml").read_text()) == []
 
 
@@ -109,7 +131,8 @@ def test_without_stand_ins_the_program_names_the_missing_secret(stack):
 
 
 def test_overrides_replace_the_stand_in():
-    stack_file = read_stack_file(PROJECT_DIR / "Pulumi.aks.yaml",
-                                 overrides={"mesh-platform:grafanaPassword": {"secure": "given"}})
+    stack_file = read_stack_file(
+        PROJECT_DIR / "Pulumi.aks.yaml", overrides={"mesh-platform:grafanaPassword": {"secure": "given"}}
+    )
     assert stack_file.stood_in == ("mesh-platform:kialiPassword",)
     assert "mesh-platform:grafanaPassword" in stack_file.secret_keys

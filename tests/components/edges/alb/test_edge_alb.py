@@ -7,8 +7,8 @@ import json
 import pytest
 
 from components.edges.alb import iam_policies
-from components.edges.alb.config import AlbEdgeConfig
 from components.edges.alb import model as alb_model
+from components.edges.alb.config import AlbEdgeConfig
 
 ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 PREFIX = "alb.ingress.kubernetes.io"
@@ -36,22 +36,38 @@ def test_ingress_annotations():
 def test_trust_policy_names_only_the_controller_service_account():
     policy = iam_policies.irsa_trust_policy(
         "arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-        "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC", "kube-system", "aws-load-balancer-controller")
+        "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+        "kube-system",
+        "aws-load-balancer-controller",
+    )
     (statement,) = policy["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement["Principal"] == {"Federated": "arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"}
-    assert statement["Condition"] == {"StringEquals": {
-        "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:kube-system:aws-load-balancer-controller",
-        "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com"}}
+    assert statement["Principal"] == {
+        "Federated": "arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"
+    }
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": (
+                "system:serviceaccount:kube-system:aws-load-balancer-controller"
+            ),
+            "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com",
+        }
+    }
 
 
 def test_controller_policy_limits_mutations_to_owned_resources():
     policy = iam_policies.load_balancer_controller_policy("aws-cn")
     statements = policy["Statement"]
     actions = {a for s in statements for a in s["Action"]}
-    for needed in ("elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:RegisterTargets",
-                   "ec2:CreateSecurityGroup", "ec2:DescribeSubnets", "acm:DescribeCertificate",
-                   "iam:CreateServiceLinkedRole", "elasticloadbalancing:DeleteLoadBalancer"):
+    for needed in (
+        "elasticloadbalancing:CreateLoadBalancer",
+        "elasticloadbalancing:RegisterTargets",
+        "ec2:CreateSecurityGroup",
+        "ec2:DescribeSubnets",
+        "acm:DescribeCertificate",
+        "iam:CreateServiceLinkedRole",
+        "elasticloadbalancing:DeleteLoadBalancer",
+    ):
         assert needed in actions
     deleting = [s for s in statements if "elasticloadbalancing:DeleteLoadBalancer" in s["Action"]]
     assert deleting[0]["Condition"] == {"Null": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}}
@@ -68,8 +84,10 @@ def test_controller_role_policy_and_release(eks):
     role = eks.named("alb-edge-controller-role")
     trust = json.loads(role.inputs["assumeRolePolicy"])
     condition = trust["Statement"][0]["Condition"]["StringEquals"]
-    assert condition["oidc.eks.eu-west-1.amazonaws.com/id/MOCK0123456789:sub"] == \
-        "system:serviceaccount:kube-system:aws-load-balancer-controller"
+    assert (
+        condition["oidc.eks.eu-west-1.amazonaws.com/id/MOCK0123456789:sub"]
+        == "system:serviceaccount:kube-system:aws-load-balancer-controller"
+    )
     assert trust["Statement"][0]["Principal"]["Federated"].endswith("/id/MOCK0123456789")
     attachment = eks.named("alb-edge-controller-policy-attachment")
     assert attachment.inputs["role"] == "alb-edge-controller-role"
@@ -83,8 +101,10 @@ def test_controller_role_policy_and_release(eks):
     assert values["clusterName"] == "mesh-prod"
     assert values["region"] == "eu-west-1"
     assert values["serviceAccount"]["name"] == "aws-load-balancer-controller"
-    assert values["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"] == \
-        "arn:aws:iam::123456789012:role/alb-edge-controller-role"
+    assert (
+        values["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]
+        == "arn:aws:iam::123456789012:role/alb-edge-controller-role"
+    )
     assert "alb-edge-controller-policy-attachment" in release.dependencies
     assert release.provider == "cluster-k8s"
 
@@ -96,8 +116,7 @@ def test_ingress_fronts_the_nodeport_gateway(eks):
     annotations = ingress.inputs["metadata"]["annotations"]
     assert annotations == alb_model.ingress_annotations(AlbEdgeConfig(certificate_arn=ARN))
     (rule,) = ingress.inputs["spec"]["rules"]
-    assert rule["http"]["paths"][0]["backend"] == {
-        "service": {"name": "istio-ingressgateway", "port": {"number": 443}}}
+    assert rule["http"]["paths"][0]["backend"] == {"service": {"name": "istio-ingressgateway", "port": {"number": 443}}}
     assert {"alb-edge-controller", "mesh-ingress-gateway"} <= set(ingress.dependencies)
     gateway = eks.named("mesh-ingress-gateway").inputs["values"]["service"]
     assert gateway["type"] == "NodePort"
@@ -106,8 +125,9 @@ def test_ingress_fronts_the_nodeport_gateway(eks):
 
 def test_scheme_and_certificate_follow_config(run_stack):
     other = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
-    run = run_stack("eks", overrides={"mesh-platform:edge": {"kind": "alb", "alb": {
-        "certificateArn": other, "scheme": "internal"}}})
+    run = run_stack(
+        "eks", overrides={"mesh-platform:edge": {"kind": "alb", "alb": {"certificateArn": other, "scheme": "internal"}}}
+    )
     (ingress,) = run.of_type("kubernetes:networking.k8s.io/v1:Ingress")
     annotations = ingress.inputs["metadata"]["annotations"]
     assert annotations[f"{PREFIX}/scheme"] == "internal"

@@ -19,8 +19,15 @@ from tests.support.avi_support import add_vip_network, self_signed
 from tools.mockrun import PROJECT_DIR, ProgramRun, Secret, run_stack_file
 from tools.stack_files import read_mapping
 
-OWNED_KINDS = ("virtualservice", "vsvip", "pool", "httppolicyset", "sslkeyandcertificate", "pkiprofile",
-               "healthmonitor")
+OWNED_KINDS = (
+    "virtualservice",
+    "vsvip",
+    "pool",
+    "httppolicyset",
+    "sslkeyandcertificate",
+    "pkiprofile",
+    "healthmonitor",
+)
 ONPREM = read_mapping(PROJECT_DIR / "Pulumi.onprem.yaml")["config"]
 
 
@@ -36,8 +43,10 @@ CERTIFICATES = _certificates()
 def run_onprem(**edge_changes: Any) -> ProgramRun:
     edge = copy.deepcopy(ONPREM["mesh-platform:edge"])
     edge["avi"].update(edge_changes)
-    return run_stack_file(PROJECT_DIR / "Pulumi.onprem.yaml", overrides={
-        "mesh-platform:edge": edge, "mesh-platform:edgeCertificates": Secret(CERTIFICATES)})
+    return run_stack_file(
+        PROJECT_DIR / "Pulumi.onprem.yaml",
+        overrides={"mesh-platform:edge": edge, "mesh-platform:edgeCertificates": Secret(CERTIFICATES)},
+    )
 
 
 def ours(raw) -> dict[str, set[str]]:
@@ -52,9 +61,15 @@ def ours(raw) -> dict[str, set[str]]:
 
 
 def declared(run: ProgramRun) -> dict[str, set[str]]:
-    kinds = {"VirtualService": "virtualservice", "VsVip": "vsvip", "Pool": "pool", "HttpPolicySet": "httppolicyset",
-             "SslKeyAndCertificate": "sslkeyandcertificate", "PkiProfile": "pkiprofile",
-             "HealthMonitor": "healthmonitor"}
+    kinds = {
+        "VirtualService": "virtualservice",
+        "VsVip": "vsvip",
+        "Pool": "pool",
+        "HttpPolicySet": "httppolicyset",
+        "SslKeyAndCertificate": "sslkeyandcertificate",
+        "PkiProfile": "pkiprofile",
+        "HealthMonitor": "healthmonitor",
+    }
     found: dict[str, set[str]] = {kind: set() for kind in OWNED_KINDS}
     found["route"] = set()
     for r in run.resources:
@@ -84,19 +99,24 @@ def test_onprem_deploys_converges_across_sizes_and_destroys(engine, raw, emulato
     assert engine.deploy(small).none  # an unchanged second deploy changes nothing
 
     from avi.sdk.avi_api import ApiSession  # the vendor's client reads the result back
+
     ApiSession.clear_cached_sessions()
     address = urlsplit(emulator.url)
-    api = ApiSession(f"http://{address.hostname}", "admin", "emulator-pass", tenant="admin", api_version="22.1.3",
-                     port=address.port)
+    api = ApiSession(
+        f"http://{address.hostname}", "admin", "emulator-pass", tenant="admin", api_version="22.1.3", port=address.port
+    )
     parent = api.get_object_by_name("virtualservice", "onprem--Shared-L7-0")
     child = api.get_object_by_name("virtualservice", "onprem--pay.corp.example.net")
     assert child["vh_parent_vs_ref"].split("#")[0].endswith(parent["uuid"])
     vip = api.get_object_by_name("vsvip", "onprem--Shared-L7-0")["vip"][0]["ip_address"]["addr"]
     assert vip.startswith("10.50.0.")
     pool = api.get_object_by_name("pool", "onprem--payments-pay.corp.example.net_api-payments-api")
-    assert pool["pki_profile_ref"].endswith(api.get_object_by_name("pkiprofile", "istio-pki-onprem-istio-ingress")["uuid"])
+    assert pool["pki_profile_ref"].endswith(
+        api.get_object_by_name("pkiprofile", "istio-pki-onprem-istio-ingress")["uuid"]
+    )
     assert pool["health_monitor_refs"][0].endswith(
-        api.get_object_by_name("healthmonitor", "onprem--istio-gateway-ready")["uuid"])
+        api.get_object_by_name("healthmonitor", "onprem--istio-gateway-ready")["uuid"]
+    )
     ApiSession.clear_cached_sessions()
 
     for size in ("MEDIUM", "LARGE", "SMALL"):
@@ -127,25 +147,33 @@ def test_removing_a_node_removes_only_its_route(engine, raw):
     assert ours(raw) == {kind: set() for kind in (*OWNED_KINDS, "route")}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 finding: the edge labels its static routes clustername=onprem but "
-                                       "never labels the SE group, and a controller pushes a labelled route only to "
-                                       "SEs of an SE group with the same label, so no SE receives the routes")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 18 finding: the edge labels its static routes clustername=onprem but "
+    "never labels the SE group, and a controller pushes a labelled route only to "
+    "SEs of an SE group with the same label, so no SE receives the routes",
+)
 def test_the_edges_routes_reach_the_service_engines_of_its_se_group(engine, raw):
     engine.deploy(run_onprem())
     try:
         routes = ours(raw)["route"]
         assert routes  # the onprem stack writes one route per node with a podCidr
-        reach = {(r["se_group"], r["vrf"]): {x["route_id"] for x in r["routes"]}
-                 for r in raw("GET", "/api/_emulator/serviceengine-routes").json()["results"]}
+        reach = {
+            (r["se_group"], r["vrf"]): {x["route_id"] for x in r["routes"]}
+            for r in raw("GET", "/api/_emulator/serviceengine-routes").json()["results"]
+        }
         assert reach[("Default-Group", "global")] >= routes
     finally:
         engine.destroy()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 finding: with a fixed vipAddress the L7 and the passthrough shard "
-                                       "each get a VsVip on that one address, and a controller refuses the second "
-                                       "(both would also listen on 443); the program renders it and `up` fails "
-                                       "half-applied instead of refusing the configuration")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 18 finding: with a fixed vipAddress the L7 and the passthrough shard "
+    "each get a VsVip on that one address, and a controller refuses the second "
+    "(both would also listen on 443); the program renders it and `up` fails "
+    "half-applied instead of refusing the configuration",
+)
 def test_a_fixed_vip_address_with_a_passthrough_host_deploys_or_is_refused_up_front(engine, raw):
     try:
         run = run_onprem(vipAddress="10.50.0.50")

@@ -41,8 +41,9 @@ def test_cluster_identity_is_network_contributor_on_the_ip_group(aks):
     (role,) = aks.of_type("azure-native:authorization:RoleAssignment")
     assert role.inputs["principalId"] == CLUSTER_PRINCIPAL
     assert role.inputs["principalType"] == "ServicePrincipal"
-    assert role.inputs["roleDefinitionId"] == (f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/"
-                                               f"roleDefinitions/{NETWORK_CONTRIBUTOR_ROLE}")
+    assert role.inputs["roleDefinitionId"] == (
+        f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{NETWORK_CONTRIBUTOR_ROLE}"
+    )
     assert role.inputs["scope"] == "azure-ip-edge-rg-id"
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Optional
+from typing import Any
 
 import kubernetes_validate
 import pytest
 import yaml
 
-from components.stack.loader import load_stack_config
-from components.edges.emissary.config import EMISSARY_VERSION
 from components.config.errors import ConfigError
+from components.edges.emissary.config import EMISSARY_VERSION
+from components.stack.loader import load_stack_config
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, Secret, read_stack_file, redact, reveal
 from tools.render import write_render
 
@@ -22,8 +22,14 @@ CR = "kubernetes:getambassador.io/v3alpha1:"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-EDGE_COMPONENT_TYPES = {"mesh-platform:alb:AlbEdge", "mesh-platform:azure_ip:AzureIpEdge", EDGE_TYPE,
-                        "mesh-platform:avi:AviEdge", "mesh-platform:avi:AviMeshTls", "mesh-platform:ako:AkoManagedEdge"}
+EDGE_COMPONENT_TYPES = {
+    "mesh-platform:alb:AlbEdge",
+    "mesh-platform:azure_ip:AzureIpEdge",
+    EDGE_TYPE,
+    "mesh-platform:avi:AviEdge",
+    "mesh-platform:avi:AviMeshTls",
+    "mesh-platform:ako:AkoManagedEdge",
+}
 
 
 def under_edge(resource: RecordedResource) -> bool:
@@ -95,8 +101,13 @@ def test_release_values_carry_the_istio_integration_and_metrics(amb):
 
 def test_every_emissary_resource_waits_for_crds_and_release(amb):
     resources = [r for r in amb.resources if r.type.startswith(CR)]
-    assert {r.type.removeprefix(CR) for r in resources} == {"TLSContext", "Listener", "Host", "Mapping",
-                                                            "TracingService"}
+    assert {r.type.removeprefix(CR) for r in resources} == {
+        "TLSContext",
+        "Listener",
+        "Host",
+        "Mapping",
+        "TracingService",
+    }
     for resource in resources:
         assert resource.inputs["apiVersion"] == "getambassador.io/v3alpha1"
         assert {"emissary-edge-crds", "emissary-edge-release"} <= set(resource.dependencies), resource.name
@@ -113,11 +124,15 @@ def test_tls_context_and_listeners(amb):
 
 def test_one_mapping_per_app_host_and_prefix_over_istio_mtls(amb):
     mappings = {(m["spec"]["hostname"], m["spec"]["prefix"]): m["spec"] for m in crs(amb, "Mapping")}
-    assert set(mappings) == {("app1.example.com", "/"), ("app1-pre.staging.example.net", "/"),
-                             ("shop.example.com", "/orders"), ("shop.example.com", "/cart")}
+    assert set(mappings) == {
+        ("app1.example.com", "/"),
+        ("app1-pre.staging.example.net", "/"),
+        ("shop.example.com", "/orders"),
+        ("shop.example.com", "/cart"),
+    }
     assert mappings[("shop.example.com", "/cart")]["service"] == "orders.prod:8080"
     assert mappings[("app1-pre.staging.example.net", "/")]["service"] == "app1-service.pre-prod:8000"
-    for (host, prefix), spec in mappings.items():
+    for (_host, prefix), spec in mappings.items():
         assert spec["tls"] == "istio-upstream" and spec["rewrite"] == prefix
     assert all(m["metadata"]["namespace"] == "emissary" for m in crs(amb, "Mapping"))
 
@@ -137,19 +152,31 @@ def test_hosts_cover_every_mapping_and_use_the_generated_certificate(amb):
 
 
 def test_a_configured_secret_replaces_the_generated_certificate(run_stack):
-    run = run_stack("ambassador", overrides={"mesh-platform:edge": {
-        "kind": "ambassador", "ambassador": {"tlsSecretName": "edge-cert", "hostnames": ["*.example.com"]}}})
+    run = run_stack(
+        "ambassador",
+        overrides={
+            "mesh-platform:edge": {
+                "kind": "ambassador",
+                "ambassador": {"tlsSecretName": "edge-cert", "hostnames": ["*.example.com"]},
+            }
+        },
+    )
     assert {h["spec"]["tlsSecret"]["name"] for h in crs(run, "Host")} == {"edge-cert"}
     assert not run.of_type("tls:index/privateKey:PrivateKey")
     assert not [r for r in run.of_type("kubernetes:core/v1:Secret") if r.parent == "emissary-edge"]
 
 
 def test_node_port_edge_without_hostnames_gets_one_host_per_app_host(run_stack):
-    run = run_stack("ambassador", overrides={"mesh-platform:edge": {
-        "kind": "ambassador", "ambassador": {"serviceType": "NodePort"}}})
+    run = run_stack(
+        "ambassador",
+        overrides={"mesh-platform:edge": {"kind": "ambassador", "ambassador": {"serviceType": "NodePort"}}},
+    )
     assert release(run, "emissary-ingress").inputs["values"]["service"]["type"] == "NodePort"
     assert sorted(h["spec"]["hostname"] for h in crs(run, "Host")) == [
-        "app1-pre.staging.example.net", "app1.example.com", "shop.example.com"]
+        "app1-pre.staging.example.net",
+        "app1.example.com",
+        "shop.example.com",
+    ]
     assert run.outputs["emissaryAddress"] is None
 
 
@@ -168,18 +195,26 @@ def test_tracing_service_and_dashboard(amb):
 
 
 def test_no_tracing_service_or_dashboard_when_both_are_off(run_stack):
-    run = run_stack("ambassador", overrides={
-        "mesh-platform:istio": {"mtls": "STRICT", "tracing": {"enabled": False}},
-        "mesh-platform:observability": {"grafana": {"addon": False}}})
+    run = run_stack(
+        "ambassador",
+        overrides={
+            "mesh-platform:istio": {"mtls": "STRICT", "tracing": {"enabled": False}},
+            "mesh-platform:observability": {"grafana": {"addon": False}},
+        },
+    )
     assert not crs(run, "TracingService")
     assert not [r for r in run.of_type("kubernetes:core/v1:ConfigMap") if r.parent == "emissary-edge"]
-    assert release(run, "emissary-ingress").inputs["values"]["podAnnotations"][
-        "mesh-platform/tracing-service"] == "none"
+    assert (
+        release(run, "emissary-ingress").inputs["values"]["podAnnotations"]["mesh-platform/tracing-service"] == "none"
+    )
 
 
 def test_permissive_mesh_keeps_mtls_mappings(run_stack, amb):
-    run = run_stack("ambassador", overrides={"mesh-platform:istio": {
-        "mtls": "PERMISSIVE", "tracing": {"enabled": True, "samplingPercent": 10}}})
+    run = run_stack(
+        "ambassador",
+        overrides={"mesh-platform:istio": {"mtls": "PERMISSIVE", "tracing": {"enabled": True, "samplingPercent": 10}}},
+    )
+
     def specs(r):
         return sorted(json.dumps(m["spec"], sort_keys=True) for m in crs(r, "Mapping"))
 
@@ -201,7 +236,8 @@ def test_render_writes_the_policy_examples_out_of_the_outputs(amb, tmp_path):
     policy = yaml.safe_load((tmp_path / "out" / "examples" / "allow-emissary-prod.yaml").read_text())
     assert policy["metadata"] == {"name": "allow-emissary", "namespace": "prod"}
     assert policy["spec"]["rules"][0]["from"][0]["source"]["principals"] == [
-        "cluster.local/ns/emissary/sa/emissary-ingress"]
+        "cluster.local/ns/emissary/sa/emissary-ingress"
+    ]
     assert amb.outputs["emissaryHostnames"] == ["*.example.com", "app1-pre.staging.example.net"]
 
 
@@ -218,8 +254,7 @@ REQUIRED: dict[str, dict[str, Any]] = {
     # field -> type, or a set of allowed values (getambassador.io/v3alpha1 CRD schemas, Emissary 4.1)
     "Mapping": {"prefix": str, "service": str, "hostname": str},
     "Host": {"hostname": str, "tlsSecret": dict},
-    "Listener": {"port": int, "protocol": LISTENER_PROTOCOLS, "securityModel": SECURITY_MODELS,
-                 "hostBinding": dict},
+    "Listener": {"port": int, "protocol": LISTENER_PROTOCOLS, "securityModel": SECURITY_MODELS, "hostBinding": dict},
     "TLSContext": {"secret": str},
     "TracingService": {"service": str, "driver": TRACING_DRIVERS},
 }
@@ -245,11 +280,17 @@ def emissary_problems(body: dict) -> list[str]:
         problems.append("spec.service needs an explicit port with tls")
     if kind == "Host" and not (spec.get("tlsSecret") or {}).get("name"):
         problems.append("spec.tlsSecret.name")
-    if kind == "Host" and spec.get("requestPolicy", {}).get("insecure", {}).get("action", "Redirect") \
-            not in INSECURE_ACTIONS:
+    if (
+        kind == "Host"
+        and spec.get("requestPolicy", {}).get("insecure", {}).get("action", "Redirect") not in INSECURE_ACTIONS
+    ):
         problems.append("spec.requestPolicy.insecure.action")
     if kind == "Listener" and spec.get("hostBinding", {}).get("namespace", {}).get("from") not in (
-            None, "SELF", "ALL", "SELECTOR"):
+        None,
+        "SELF",
+        "ALL",
+        "SELECTOR",
+    ):
         problems.append("spec.hostBinding.namespace.from")
     return problems
 
@@ -261,23 +302,36 @@ def test_emissary_resources_have_their_required_fields(amb):
         assert emissary_problems(body) == [], body["metadata"]["name"]
 
 
-@pytest.mark.parametrize("kind, spec, problem", [
-    ("Mapping", {"prefix": "/", "service": "svc.ns", "hostname": "a", "tls": "istio-upstream"},
-     "spec.service needs an explicit port with tls"),
-    ("Mapping", {"service": "svc.ns:80", "hostname": "a"}, "spec.prefix"),
-    ("Listener", {"port": 8080, "protocol": "HTTP", "securityModel": "MAYBE", "hostBinding": {}}, "spec.securityModel"),
-    ("Host", {"hostname": "a", "tlsSecret": {}}, "spec.tlsSecret"),
-    ("TracingService", {"service": "zipkin:9411", "driver": "lightstep"}, "spec.driver"),
-])
+@pytest.mark.parametrize(
+    "kind, spec, problem",
+    [
+        (
+            "Mapping",
+            {"prefix": "/", "service": "svc.ns", "hostname": "a", "tls": "istio-upstream"},
+            "spec.service needs an explicit port with tls",
+        ),
+        ("Mapping", {"service": "svc.ns:80", "hostname": "a"}, "spec.prefix"),
+        (
+            "Listener",
+            {"port": 8080, "protocol": "HTTP", "securityModel": "MAYBE", "hostBinding": {}},
+            "spec.securityModel",
+        ),
+        ("Host", {"hostname": "a", "tlsSecret": {}}, "spec.tlsSecret"),
+        ("TracingService", {"service": "zipkin:9411", "driver": "lightstep"}, "spec.driver"),
+    ],
+)
 def test_the_required_field_checks_catch_broken_bodies(kind, spec, problem):
-    body = {"apiVersion": "getambassador.io/v3alpha1", "kind": kind,
-            "metadata": {"name": "x", "namespace": "emissary"}, "spec": spec}
+    body = {
+        "apiVersion": "getambassador.io/v3alpha1",
+        "kind": kind,
+        "metadata": {"name": "x", "namespace": "emissary"},
+        "spec": spec,
+    }
     assert problem in emissary_problems(body)
 
 
 def test_plain_kubernetes_manifests_pass_kubernetes_validate(amb):
-    manifests = [reveal(r.inputs) for r in edge_resources(amb)
-                 if r.type.startswith("kubernetes:core/") and r.custom]
+    manifests = [reveal(r.inputs) for r in edge_resources(amb) if r.type.startswith("kubernetes:core/") and r.custom]
     assert {m["kind"] for m in manifests} == {"Namespace", "Secret", "ConfigMap"}
     for manifest in manifests:
         kubernetes_validate.validate(manifest, "1.32.0", strict=True)
@@ -306,8 +360,11 @@ def _outside_edges(run: ProgramRun) -> dict[tuple[str, str], RecordedResource]:
 
 
 GATEWAY_TYPE = "kubernetes:networking.istio.io/v1:Gateway"
-REENCRYPT_CREDENTIAL_TYPES = {"tls:index/privateKey:PrivateKey", "tls:index/selfSignedCert:SelfSignedCert",
-                              "kubernetes:core/v1:Secret"}
+REENCRYPT_CREDENTIAL_TYPES = {
+    "tls:index/privateKey:PrivateKey",
+    "tls:index/selfSignedCert:SelfSignedCert",
+    "kubernetes:core/v1:Secret",
+}
 
 
 @pytest.mark.parametrize("stack", ["eks", "dev", "onprem"])
@@ -334,8 +391,11 @@ def test_switching_to_ambassador_changes_only_edge_resources(run_stack, stack):
         if paths:
             changed[key] = paths
 
-    gateway_release = [k for k, r in outside_before.items()
-                       if k[0] == RELEASE and r.inputs.get("name") == config.istio.ingress_gateway.name]
+    gateway_release = [
+        k
+        for k, r in outside_before.items()
+        if k[0] == RELEASE and r.inputs.get("name") == config.istio.ingress_gateway.name
+    ]
     for key in gateway_release:
         assert all(p[:2] == ("values", "service") for p in changed.pop(key, [])), key
         assert outside_after[key].inputs["values"]["service"]["type"] == "ClusterIP"
@@ -356,11 +416,13 @@ def test_switching_to_ambassador_changes_only_edge_resources(run_stack, stack):
     if config.edge.kind not in ("alb", "avi"):
         assert gone == []
     else:
-        assert {r.type for r in gone} == (REENCRYPT_CREDENTIAL_TYPES if config.edge.kind == "alb"
-                                          else {"kubernetes:core/v1:Secret"})
+        assert {r.type for r in gone} == (
+            REENCRYPT_CREDENTIAL_TYPES if config.edge.kind == "alb" else {"kubernetes:core/v1:Secret"}
+        )
         assert len({r.parent for r in gone}) == 1
-        assert {r.inputs["metadata"]["name"] for r in gone if r.type == "kubernetes:core/v1:Secret"} \
-            == removed_credentials
+        assert {
+            r.inputs["metadata"]["name"] for r in gone if r.type == "kubernetes:core/v1:Secret"
+        } == removed_credentials
 
     assert not [r for r in before.resources if EDGE_TYPE in r.urn]
     assert [r for r in after.resources if r.type == EDGE_TYPE]
@@ -376,7 +438,7 @@ class DictSource:
     def value(self, key: str) -> Any:
         return copy.deepcopy(self.values.get(key))
 
-    def secret(self, key: str) -> Optional[str]:
+    def secret(self, key: str) -> str | None:
         return "placeholder" if key in self.secret_keys else None
 
     def keys(self) -> list[str]:
@@ -406,16 +468,23 @@ def load_stack_config_for(run: ProgramRun):
 
 
 def load_edge(ambassador: dict[str, Any]):
-    return load_stack_config(DictSource({
-        "cluster": {"kind": "existing", "name": "dev"},
-        "edge": {"kind": "ambassador", "ambassador": ambassador},
-    })).edge.ambassador
+    return load_stack_config(
+        DictSource(
+            {
+                "cluster": {"kind": "existing", "name": "dev"},
+                "edge": {"kind": "ambassador", "ambassador": ambassador},
+            }
+        )
+    ).edge.ambassador
 
 
 def test_config_defaults_pin_emissary_4_on_ghcr():
     edge = load_edge({})
     assert (edge.chart.chart, edge.chart.version, edge.chart.repository) == (
-        "emissary-ingress", EMISSARY_VERSION, "oci://ghcr.io/emissary-ingress")
+        "emissary-ingress",
+        EMISSARY_VERSION,
+        "oci://ghcr.io/emissary-ingress",
+    )
     assert (edge.crds_chart.chart, edge.crds_chart.version) == ("emissary-crds-chart", EMISSARY_VERSION)
     assert edge.replicas == 2 and edge.service_type == "LoadBalancer"
 

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import json
 
+from components.edges.emissary import dashboard, model
 from components.edges.emissary.config import EmissaryEdgeConfig
 from components.mesh.config import TracingConfig
 from components.routes.config import AppConfig, AppNamespaceConfig
-from components.edges.emissary import model
 
 APPS = (
-    AppConfig(virtual_name="app1-virtual-svc", service="app1-service", port=8000, namespaces=(
-        AppNamespaceConfig(name="prod", hosts=("app1.example.com", "app1-service.prod.svc.cluster.local")),
-        AppNamespaceConfig(name="pre-prod", hosts=("app1-pre.example.net",)),
-    )),
-    AppConfig(virtual_name="orders-virtual-svc", service="orders", port=8080,
-              namespaces=(AppNamespaceConfig(name="prod", hosts=("shop.example.com",)),), prefixes=("/orders", "/cart")),
+    AppConfig(
+        virtual_name="app1-virtual-svc",
+        service="app1-service",
+        port=8000,
+        namespaces=(
+            AppNamespaceConfig(name="prod", hosts=("app1.example.com", "app1-service.prod.svc.cluster.local")),
+            AppNamespaceConfig(name="pre-prod", hosts=("app1-pre.example.net",)),
+        ),
+    ),
+    AppConfig(
+        virtual_name="orders-virtual-svc",
+        service="orders",
+        port=8080,
+        namespaces=(AppNamespaceConfig(name="prod", hosts=("shop.example.com",)),),
+        prefixes=("/orders", "/cart"),
+    ),
 )
 
 
@@ -36,8 +46,21 @@ def test_one_route_per_public_host_and_prefix_internal_names_left_out():
 
 
 def test_route_names_that_would_collide_or_overflow_get_a_hash():
-    apps = (AppConfig(virtual_name="a", service="svc", port=80, namespaces=(AppNamespaceConfig(name="ns", hosts=("x.example.com",)),), prefixes=("/v1", "/v1/")),
-            AppConfig(virtual_name="b" * 40, service="svc2", port=80, namespaces=(AppNamespaceConfig(name="ns", hosts=("very-long-host-name.example.com",)),)))
+    apps = (
+        AppConfig(
+            virtual_name="a",
+            service="svc",
+            port=80,
+            namespaces=(AppNamespaceConfig(name="ns", hosts=("x.example.com",)),),
+            prefixes=("/v1", "/v1/"),
+        ),
+        AppConfig(
+            virtual_name="b" * 40,
+            service="svc2",
+            port=80,
+            namespaces=(AppNamespaceConfig(name="ns", hosts=("very-long-host-name.example.com",)),),
+        ),
+    )
     names = [r.name for r in model.edge_routes(apps)]
     assert len(set(names)) == 3
     assert names[0] != names[1] and names[0].startswith("a-ns-x-example-com-v1-")
@@ -57,7 +80,9 @@ def test_identity_is_the_service_accounts_spiffe_name():
     assert model.spiffe_id("edge") == "spiffe://cluster.local/ns/edge/sa/emissary-ingress"
     policy = model.authorization_policy("prod", "edge")
     assert policy["metadata"]["namespace"] == "prod"
-    assert policy["spec"]["rules"][0]["from"][0]["source"]["principals"] == ["cluster.local/ns/edge/sa/emissary-ingress"]
+    assert policy["spec"]["rules"][0]["from"][0]["source"]["principals"] == [
+        "cluster.local/ns/edge/sa/emissary-ingress"
+    ]
 
 
 def test_helm_values_make_the_sidecar_a_certificate_writer_only():
@@ -67,7 +92,8 @@ def test_helm_values_make_the_sidecar_a_certificate_writer_only():
     assert annotations["traffic.sidecar.istio.io/includeOutboundIPRanges"] == ""
     assert "OUTPUT_CERTS: /etc/istio-certs" in annotations["proxy.istio.io/config"]
     assert json.loads(annotations["sidecar.istio.io/userVolumeMount"]) == [
-        {"name": "istio-certs", "mountPath": "/etc/istio-certs"}]
+        {"name": "istio-certs", "mountPath": "/etc/istio-certs"}
+    ]
     assert values["volumes"] == [{"name": "istio-certs", "emptyDir": {"medium": "Memory"}}]
     assert values["volumeMounts"][0] == {"name": "istio-certs", "mountPath": "/etc/istio-certs", "readOnly": True}
     assert values["env"] == {"AMBASSADOR_ISTIO_SECRET_DIR": "/etc/istio-certs", "AMBASSADOR_ENVOY_BASE_ID": "1"}
@@ -79,22 +105,29 @@ def test_helm_values_make_the_sidecar_a_certificate_writer_only():
 
 def test_metrics_are_scraped_from_the_admin_port_without_istio_merging():
     annotations = model.helm_values(EmissaryEdgeConfig())["podAnnotations"]
-    assert (annotations["prometheus.io/scrape"], annotations["prometheus.io/port"],
-            annotations["prometheus.io/path"]) == ("true", "8877", "/metrics")
+    assert (
+        annotations["prometheus.io/scrape"],
+        annotations["prometheus.io/port"],
+        annotations["prometheus.io/path"],
+    ) == ("true", "8877", "/metrics")
     assert annotations["prometheus.istio.io/merge-metrics"] == "false"
 
 
 def test_a_tracing_change_changes_the_pod_template():
     on = model.tracing_service("emissary", TracingConfig(enabled=True, sampling_percent=5))
     other = model.tracing_service("emissary", TracingConfig(enabled=True, sampling_percent=20))
-    checksums = {model.helm_values(EmissaryEdgeConfig(), body)["podAnnotations"][model.TRACING_CHECKSUM_ANNOTATION]
-                 for body in (None, on, other)}
+    checksums = {
+        model.helm_values(EmissaryEdgeConfig(), body)["podAnnotations"][model.TRACING_CHECKSUM_ANNOTATION]
+        for body in (None, on, other)
+    }
     assert len(checksums) == 3
 
 
 def test_tracing_service_points_at_the_mesh_collector():
     assert model.tracing_service("emissary", TracingConfig(enabled=False)) is None
-    body = model.tracing_service("emissary", TracingConfig(enabled=True, zipkin_address="zipkin.observability:9411", sampling_percent=0.5))
+    body = model.tracing_service(
+        "emissary", TracingConfig(enabled=True, zipkin_address="zipkin.observability:9411", sampling_percent=0.5)
+    )
     assert body["apiVersion"] == "getambassador.io/v3alpha1" and body["kind"] == "TracingService"
     assert body["spec"]["service"] == "zipkin.observability:9411" and body["spec"]["driver"] == "zipkin"
     assert body["spec"]["sampling"] == {"overall": 1}  # the CRD wants an integer; never round down to 0
@@ -103,8 +136,13 @@ def test_tracing_service_points_at_the_mesh_collector():
 def test_mapping_originates_istio_mtls_and_keeps_the_path():
     route = model.edge_routes(APPS)[2]
     spec = model.mapping("emissary", route)["spec"]
-    assert spec == {"hostname": "shop.example.com", "prefix": "/orders", "rewrite": "/orders",
-                    "service": "orders.prod:8080", "tls": "istio-upstream"}
+    assert spec == {
+        "hostname": "shop.example.com",
+        "prefix": "/orders",
+        "rewrite": "/orders",
+        "service": "orders.prod:8080",
+        "tls": "istio-upstream",
+    }
 
 
 def test_tls_context_listeners_and_hosts():
@@ -122,16 +160,18 @@ def test_tls_context_listeners_and_hosts():
 
 def test_crds_chart_runs_without_the_conversion_webhook():
     assert model.crds_values(EmissaryEdgeConfig(namespace="edge")) == {
-        "enableLegacyVersions": False, "emissary": {"namespace": "edge"}}
+        "enableLegacyVersions": False,
+        "emissary": {"namespace": "edge"},
+    }
 
 
 def test_dashboard_config_map_is_labelled_and_queries_only_emissary_pods():
-    body = model.dashboard_config_map("istio-system", "edge")
+    body = dashboard.dashboard_config_map("istio-system", "edge")
     assert body["metadata"]["labels"]["grafana_dashboard"] == "1"
-    dashboard = json.loads(body["data"]["emissary.json"])
-    assert dashboard["uid"] == model.DASHBOARD_UID
-    pod_variable = next(v for v in dashboard["templating"]["list"] if v["name"] == "pod")
+    board = json.loads(body["data"]["emissary.json"])
+    assert board["uid"] == dashboard.DASHBOARD_UID
+    pod_variable = next(v for v in board["templating"]["list"] if v["name"] == "pod")
     assert 'ambassador_diagnostics_info{namespace="edge"}' in pod_variable["query"]
-    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    exprs = [t["expr"] for p in board["panels"] for t in p["targets"]]
     assert exprs and all('pod=~"$pod"' in e for e in exprs)
-    assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
+    assert len({p["id"] for p in board["panels"]}) == len(board["panels"])

@@ -9,8 +9,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import grpc
 import pulumi
@@ -19,12 +20,21 @@ import requests
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from providers.avi.ako_cleanup import kube
+from providers.avi.ako_cleanup.provider import AkoCleanup, AkoCleanupProvider
 from tests.support.avi_engine import struct
 from tests.support.avi_programs import CapturingMocks
 from tests.support.avi_support import REPO, configured, stack_config
-from tests.support.fake_kube import FakeAko, TlsMaterial, b64, kubeconfig, record_pulumi_log, serve, tls_kubeconfig, url_of
-from providers.avi.ako_cleanup import kube
-from providers.avi.ako_cleanup.provider import AkoCleanup, AkoCleanupProvider
+from tests.support.fake_kube import (
+    FakeAko,
+    TlsMaterial,
+    b64,
+    kubeconfig,
+    record_pulumi_log,
+    serve,
+    tls_kubeconfig,
+    url_of,
+)
 
 CLUSTER = "onprem-ako"
 TOKEN_CANARY = "canary-token-7f3a9c1e5b"
@@ -90,9 +100,13 @@ def test_trust_is_the_kubeconfig_ca_alone(tls, tls_server, monkeypatch, tmp_path
     bundle = tmp_path / "bundle.pem"
     bundle.write_text(tls.ca_pem)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))  # requests would add it to any context
-    api = kube.KubeApi.from_kubeconfig(kubeconfig(url, {"client-certificate-data": b64(tls.client_pem),
-                                                        "client-key-data": b64(tls.client_key)},
-                                                  {"certificate-authority-data": b64(stranger.ca_pem)}))
+    api = kube.KubeApi.from_kubeconfig(
+        kubeconfig(
+            url,
+            {"client-certificate-data": b64(tls.client_pem), "client-key-data": b64(tls.client_key)},
+            {"certificate-authority-data": b64(stranger.ca_pem)},
+        )
+    )
     with pytest.raises(requests.exceptions.SSLError):
         api.call("GET", "/api/v1/namespaces/avi-system/configmaps/avi-k8s-config")
     assert api.tls.cert_store_stats()["x509_ca"] == 1
@@ -103,12 +117,18 @@ def test_bad_tls_fields_are_named_and_never_echoed(tls):
     bad_key = f"-----BEGIN PRIVATE KEY-----\n{KEY_CANARY}\n-----END PRIVATE KEY-----\n"
     other_key = TlsMaterial.make().client_key
     cases = {
-        "not base64": ({"client-certificate-data": b64(tls.client_pem), "client-key-data": f"%%{KEY_CANARY}%%"},
-                       "client-key-data is not base64"),
-        "not a key": ({"client-certificate-data": b64(tls.client_pem), "client-key-data": b64(bad_key)},
-                      "are not a PEM certificate and its key"),
-        "another key": ({"client-certificate-data": b64(tls.client_pem), "client-key-data": b64(other_key)},
-                        "are not a PEM certificate and its key"),
+        "not base64": (
+            {"client-certificate-data": b64(tls.client_pem), "client-key-data": f"%%{KEY_CANARY}%%"},
+            "client-key-data is not base64",
+        ),
+        "not a key": (
+            {"client-certificate-data": b64(tls.client_pem), "client-key-data": b64(bad_key)},
+            "are not a PEM certificate and its key",
+        ),
+        "another key": (
+            {"client-certificate-data": b64(tls.client_pem), "client-key-data": b64(other_key)},
+            "are not a PEM certificate and its key",
+        ),
     }
     for name, (user, expected) in cases.items():
         with pytest.raises(kube.KubeError) as caught:
@@ -118,11 +138,18 @@ def test_bad_tls_fields_are_named_and_never_echoed(tls):
         for secret in (KEY_CANARY, b64(bad_key)[:40], "".join(other_key.splitlines()[1:3]), TOKEN_CANARY):
             assert secret not in message, name
     with pytest.raises(kube.KubeError, match="certificate-authority is not a PEM certificate"):
-        kube.KubeApi.from_kubeconfig(kubeconfig("https://127.0.0.1:1", cluster={
-            "certificate-authority-data": b64("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")}))
+        kube.KubeApi.from_kubeconfig(
+            kubeconfig(
+                "https://127.0.0.1:1",
+                cluster={
+                    "certificate-authority-data": b64("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+                },
+            )
+        )
 
 
 # ----- the engine path: the provider process is stopped mid-cleanup -----------------------------
+
 
 def declared_cleanup(text: str) -> dict[str, Any]:
     """The AkoCleanup's inputs as the program registers them, `__provider` blob included."""
@@ -131,12 +158,12 @@ def declared_cleanup(text: str) -> dict[str, Any]:
 
     @pulumi.runtime.test
     def program():
-        return AkoCleanup("ako-cleanup", cluster_name=CLUSTER, namespace="avi-system", timeout_seconds=600,
-                          kubeconfig=text).urn
+        return AkoCleanup(
+            "ako-cleanup", cluster_name=CLUSTER, namespace="avi-system", timeout_seconds=600, kubeconfig=text
+        ).urn
 
     program()
-    inputs = {k: rpc.unwrap_rpc_secret(v) if isinstance(v, dict) else v
-              for k, v in mocks.inputs["ako-cleanup"].items()}
+    inputs = {k: rpc.unwrap_rpc_secret(v) if isinstance(v, dict) else v for k, v in mocks.inputs["ako-cleanup"].items()}
     assert isinstance(inputs["__provider"], str) and len(inputs["__provider"]) > 40
     return {**inputs, "kubeconfig": text}
 
@@ -152,28 +179,40 @@ def test_provider_stopped_mid_cleanup_leaves_no_key_material(emulator, tls, tls_
         (home / sub).mkdir(parents=True)
     logs = tmp_path / "provider-logs"
     logs.mkdir()
-    env = {**os.environ, "TMPDIR": str(home / "tmp"), "HOME": str(home / "home"), "KUBECONFIG": "",
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-           "PULUMI_PROJECT": "mesh-platform"}
+    env = {
+        **os.environ,
+        "TMPDIR": str(home / "tmp"),
+        "HOME": str(home / "home"),
+        "KUBECONFIG": "",
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        "PULUMI_PROJECT": "mesh-platform",
+    }
     with open(logs / "stdout", "wb") as out, open(logs / "stderr", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "pulumi.dynamic"], cwd=str(home / "work"), env=env,
-                                stdout=subprocess.PIPE, stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pulumi.dynamic"],
+            cwd=str(home / "work"),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+        )
         try:
             port = int(proc.stdout.readline().decode().strip())
             channel = grpc.insecure_channel(f"127.0.0.1:{port}")
             grpc.channel_ready_future(channel).result(timeout=20)
             stub = provider_pb2_grpc.ResourceProviderStub(channel)
-            stub.Configure(provider_pb2.ConfigureRequest(args=struct(stack_config(emulator.url)),
-                                                         acceptSecrets=False))
-            checked = stub.Check(provider_pb2.CheckRequest(urn="urn:ako-cleanup", olds=struct({}),
-                                                           news=struct(props)))
+            stub.Configure(provider_pb2.ConfigureRequest(args=struct(stack_config(emulator.url)), acceptSecrets=False))
+            checked = stub.Check(provider_pb2.CheckRequest(urn="urn:ako-cleanup", olds=struct({}), news=struct(props)))
             assert list(checked.failures) == []
             outcome: dict[str, Any] = {}
 
             def delete() -> None:
                 try:
-                    stub.Delete(provider_pb2.DeleteRequest(id=f"avi-system/{CLUSTER}", urn="urn:ako-cleanup",
-                                                           properties=struct(props)), timeout=90)
+                    stub.Delete(
+                        provider_pb2.DeleteRequest(
+                            id=f"avi-system/{CLUSTER}", urn="urn:ako-cleanup", properties=struct(props)
+                        ),
+                        timeout=90,
+                    )
                 except grpc.RpcError as exc:
                     outcome["error"] = exc.code()
 
@@ -202,6 +241,7 @@ def test_provider_stopped_mid_cleanup_leaves_no_key_material(emulator, tls, tls_
 
 # ----- canaries: no token or key in any message or log line ----------------------------------------
 
+
 def test_canaries_never_reach_a_message_or_log(emulator, tls, tmp_path, capsys, monkeypatch):
     messages = record_pulumi_log(monkeypatch)
 
@@ -222,41 +262,65 @@ def test_canaries_never_reach_a_message_or_log(emulator, tls, tmp_path, capsys, 
         # ... and the same through the provider: destroy fails on a foreign user, naming AKO's verdict
         from tests.support.ako_objects import create_ako_objects
         from tests.support.avi_support import RawClient
+
         raw = RawClient(emulator.url)
         create_ako_objects(raw, CLUSTER)
         pool = raw("GET", "/api/pool", params={"name": f"{CLUSTER}--default-web-TCP-80"}).json()["results"][0]
         raw("POST", "/api/virtualservice", {"name": "borrower", "pool_ref": pool["url"], "services": [{"port": 81}]})
         provider = configured(AkoCleanupProvider(), emulator.url)
-        props = {"cluster_name": CLUSTER, "namespace": "avi-system", "timeout_seconds": 5,
-                 "kubeconfig": kubeconfig(url_of(server), {"token": TOKEN_CANARY})}
+        props = {
+            "cluster_name": CLUSTER,
+            "namespace": "avi-system",
+            "timeout_seconds": 5,
+            "kubeconfig": kubeconfig(url_of(server), {"token": TOKEN_CANARY}),
+        }
         expect_failure(provider.delete, f"avi-system/{CLUSTER}", props)
         assert "HTTP 403" in messages[-1] and "<credential>" in messages[-1]
     finally:
         server.shutdown()
 
     # an exec plugin that fails, with the canary in its arguments, environment and output
-    plugin = {"command": sys.executable, "args": ["-c", f"import sys; print('{TOKEN_CANARY}', file=sys.stderr); "
-                                                        f"print('{KEY_CANARY}'); sys.exit(3)", TOKEN_CANARY],
-              "env": [{"name": "PLUGIN_SECRET", "value": KEY_CANARY}]}
+    plugin = {
+        "command": sys.executable,
+        "args": [
+            "-c",
+            f"import sys; print('{TOKEN_CANARY}', file=sys.stderr); print('{KEY_CANARY}'); sys.exit(3)",
+            TOKEN_CANARY,
+        ],
+        "env": [{"name": "PLUGIN_SECRET", "value": KEY_CANARY}],
+    }
     expect_failure(kube.KubeApi.from_kubeconfig, kubeconfig("https://127.0.0.1:1", {"exec": plugin}))
     assert "exit status 3" in messages[-1]
-    plugin["args"] = ["-c", f"print('{{\"status\": \"{TOKEN_CANARY}\"}}')"]
+    plugin["args"] = ["-c", f'print(\'{{"status": "{TOKEN_CANARY}"}}\')']
     expect_failure(kube.KubeApi.from_kubeconfig, kubeconfig("https://127.0.0.1:1", {"exec": plugin}))
     assert "not an ExecCredential" in messages[-1]
 
     # a key that does not load; a kubeconfig that is not one
-    bad = {"client-certificate-data": b64(tls.client_pem),
-           "client-key-data": b64(f"-----BEGIN PRIVATE KEY-----\n{KEY_CANARY}\n-----END PRIVATE KEY-----\n"),
-           "token": TOKEN_CANARY}
+    bad = {
+        "client-certificate-data": b64(tls.client_pem),
+        "client-key-data": b64(f"-----BEGIN PRIVATE KEY-----\n{KEY_CANARY}\n-----END PRIVATE KEY-----\n"),
+        "token": TOKEN_CANARY,
+    }
     expect_failure(kube.KubeApi.from_kubeconfig, kubeconfig("https://127.0.0.1:1", bad))
     expect_failure(kube.KubeApi.from_kubeconfig, f"users: [{{token: {TOKEN_CANARY}, key: {KEY_CANARY}")
 
     # check(): a wrong-typed kubeconfig names its type only
-    failures = AkoCleanupProvider().check({}, {"cluster_name": CLUSTER, "namespace": "avi-system",
-                                               "timeout_seconds": 5,
-                                               "kubeconfig": {"token": TOKEN_CANARY, "key": KEY_CANARY}}).failures
+    failures = (
+        AkoCleanupProvider()
+        .check(
+            {},
+            {
+                "cluster_name": CLUSTER,
+                "namespace": "avi-system",
+                "timeout_seconds": 5,
+                "kubeconfig": {"token": TOKEN_CANARY, "key": KEY_CANARY},
+            },
+        )
+        .failures
+    )
     assert [(f.property, f.reason) for f in failures] == [
-        ("kubeconfig", "kubeconfig must be the kubeconfig's YAML text (a secret string) or absent, got dict")]
+        ("kubeconfig", "kubeconfig must be the kubeconfig's YAML text (a secret string) or absent, got dict")
+    ]
     messages += [f.reason for f in failures]
 
     printed = capsys.readouterr()
@@ -266,14 +330,26 @@ def test_canaries_never_reach_a_message_or_log(emulator, tls, tmp_path, capsys, 
 
 
 def test_check_names_each_unusable_input():
-    failures = AkoCleanupProvider().check({}, {"cluster_name": "", "namespace": "Avi_System",
-                                               "timeout_seconds": 3601, "kubeconfig": "  ", "context": ""}).failures
+    failures = (
+        AkoCleanupProvider()
+        .check(
+            {},
+            {"cluster_name": "", "namespace": "Avi_System", "timeout_seconds": 3601, "kubeconfig": "  ", "context": ""},
+        )
+        .failures
+    )
     assert {f.property: f.reason for f in failures} == {
         "cluster_name": "cluster_name must be AKO's clusterName: 1-255 of A-Z a-z 0-9 _ -, got ''",
         "namespace": "namespace must be a Kubernetes namespace name (DNS label), got 'Avi_System'",
         "timeout_seconds": "timeout_seconds must be a whole number of seconds from 0 to 3600, got 3601",
         "kubeconfig": "kubeconfig must be the kubeconfig's YAML text (a secret string) or absent, got str (empty)",
-        "context": "context must be a kubeconfig context name or absent, got str"}
-    ok = {"cluster_name": CLUSTER, "namespace": "avi-system", "timeout_seconds": 600.0, "kubeconfig": None,
-          "context": rpc.UNKNOWN}
+        "context": "context must be a kubeconfig context name or absent, got str",
+    }
+    ok = {
+        "cluster_name": CLUSTER,
+        "namespace": "avi-system",
+        "timeout_seconds": 600.0,
+        "kubeconfig": None,
+        "context": rpc.UNKNOWN,
+    }
     assert AkoCleanupProvider().check({}, ok).failures == []

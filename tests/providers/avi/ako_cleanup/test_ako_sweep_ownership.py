@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import pytest
 
+from providers.avi.ako_cleanup.provider import MAX_NAMED, AkoCleanupProvider, not_ours_message
+from providers.avi.ako_cleanup.sweep import is_owned
 from tests.support.ako_objects import create_ako_objects
 from tests.support.avi_support import RawClient, configured
 from tests.support.fake_kube import record_pulumi_log
-from providers.avi.ako_cleanup.provider import MAX_NAMED, AkoCleanupProvider, not_ours_message
-from providers.avi.ako_cleanup.sweep import is_owned
 from tools.avi_emulator import __main__ as emulator_cli
 from tools.avi_emulator.api import LIST_FILTERS
 
 CLUSTER = "onprem-ako"
-FOREIGN_CLUSTERS = {"other-cluster": "other.example.com",
-                    "onprem": "twin.example.com",         # a prefix of ours: `onprem--...`
-                    f"{CLUSTER}-": "dash.example.com"}    # ours plus "-": its VsVips are `onprem-ako---...`
-KINDS = ("virtualservice", "vsvip", "pool", "poolgroup", "httppolicyset", "vsdatascriptset", "l4policyset",
-         "sslkeyandcertificate", "pkiprofile")
+FOREIGN_CLUSTERS = {
+    "other-cluster": "other.example.com",
+    "onprem": "twin.example.com",  # a prefix of ours: `onprem--...`
+    f"{CLUSTER}-": "dash.example.com",
+}  # ours plus "-": its VsVips are `onprem-ako---...`
+KINDS = (
+    "virtualservice",
+    "vsvip",
+    "pool",
+    "poolgroup",
+    "httppolicyset",
+    "vsdatascriptset",
+    "l4policyset",
+    "sslkeyandcertificate",
+    "pkiprofile",
+)
 TENANTS = ("admin", "team-a")
 
 
@@ -41,16 +52,47 @@ def populate(url: str) -> set[tuple[str, str, str]]:
         ours |= {(tenant, *made.split("/", 1)) for made in create_ako_objects(raw, CLUSTER)}
         for cluster, host in FOREIGN_CLUSTERS.items():
             create_ako_objects(raw, cluster, host=host)
-        pool = raw("POST", "/api/pool", {"name": "payments-pool", "created_by": "admin", "servers": [
-            {"ip": {"addr": "10.9.0.5", "type": "V4"}, "port": 443}]}).json()
-        raw("POST", "/api/pool", {"name": f"{CLUSTER}--handmade-pool", "servers": [  # our prefix, no created_by
-            {"ip": {"addr": "10.9.0.6", "type": "V4"}, "port": 443}]})
+        pool = raw(
+            "POST",
+            "/api/pool",
+            {
+                "name": "payments-pool",
+                "created_by": "admin",
+                "servers": [{"ip": {"addr": "10.9.0.5", "type": "V4"}, "port": 443}],
+            },
+        ).json()
+        raw(
+            "POST",
+            "/api/pool",
+            {
+                "name": f"{CLUSTER}--handmade-pool",
+                "servers": [  # our prefix, no created_by
+                    {"ip": {"addr": "10.9.0.6", "type": "V4"}, "port": 443}
+                ],
+            },
+        )
         raw("POST", "/api/pkiprofile", {"name": "people-pki", "crl_check": False, "created_by": f"ako-{CLUSTER}-x"})
         vip = raw("POST", "/api/vsvip", {"name": "payments-vip", "vip": [{"vip_id": "0", "auto_allocate_ip": True}]})
-        raw("POST", "/api/vsvip", {"name": f"{CLUSTER}--imported", "markers": [
-            {"key": "clustername", "values": ["other-cluster"]}], "vip": [{"vip_id": "0", "auto_allocate_ip": True}]})
-        raw("POST", "/api/virtualservice", {"name": "payments", "pool_ref": pool["url"], "created_by": "admin",
-                                            "vsvip_ref": vip.json()["url"], "services": [{"port": 443}]})
+        raw(
+            "POST",
+            "/api/vsvip",
+            {
+                "name": f"{CLUSTER}--imported",
+                "markers": [{"key": "clustername", "values": ["other-cluster"]}],
+                "vip": [{"vip_id": "0", "auto_allocate_ip": True}],
+            },
+        )
+        raw(
+            "POST",
+            "/api/virtualservice",
+            {
+                "name": "payments",
+                "pool_ref": pool["url"],
+                "created_by": "admin",
+                "vsvip_ref": vip.json()["url"],
+                "services": [{"port": 443}],
+            },
+        )
     return ours
 
 
@@ -62,13 +104,16 @@ def test_destroy_leaves_every_foreign_object_whatever_the_list_returns(make_emul
     before = everything(emulator.url)
     foreign = before - ours
     assert {t for t, _, _ in ours} == set(TENANTS) and len(foreign) > len(ours)
-    listed = RawClient(emulator.url)("GET", "/api/pool", params={"created_by": f"ako-{CLUSTER}", "page_size": 200},
-                                     **{"X-Avi-Tenant": "*"}).json()["results"]
+    listed = RawClient(emulator.url)(
+        "GET", "/api/pool", params={"created_by": f"ako-{CLUSTER}", "page_size": 200}, **{"X-Avi-Tenant": "*"}
+    ).json()["results"]
     assert ("payments-pool" in {o["name"] for o in listed}) == bool(ignored)  # the switch does what it says
 
     provider = configured(AkoCleanupProvider(), emulator.url)
-    provider.delete(f"avi-system/{CLUSTER}", {"cluster_name": CLUSTER, "namespace": "avi-system",
-                                              "timeout_seconds": 0, "kubeconfig": None})
+    provider.delete(
+        f"avi-system/{CLUSTER}",
+        {"cluster_name": CLUSTER, "namespace": "avi-system", "timeout_seconds": 0, "kubeconfig": None},
+    )
 
     after = everything(emulator.url)
     assert after == foreign  # every foreign object is still there, in every tenant, and none of ours
@@ -91,10 +136,16 @@ def test_ownership_is_exact():
     marked_other = [{"key": "clustername", "values": ["other-cluster"]}]
     assert not is_owned("pool", {"name": "p", "created_by": f"ako-{CLUSTER}", "markers": marked_other}, CLUSTER)
     assert is_owned("vsvip", {"name": f"{CLUSTER}--Shared-L7-0"}, CLUSTER)
-    assert is_owned("vsvip", {"name": f"{CLUSTER}--default-web", "markers": [
-        {"key": "clustername", "values": [CLUSTER]}]}, CLUSTER)
-    for name in (f"{CLUSTER}---default-web", f"x-{CLUSTER}--default-web", "onprem--Shared-L7-0", f"{CLUSTER}-web",
-                 None):
+    assert is_owned(
+        "vsvip", {"name": f"{CLUSTER}--default-web", "markers": [{"key": "clustername", "values": [CLUSTER]}]}, CLUSTER
+    )
+    for name in (
+        f"{CLUSTER}---default-web",
+        f"x-{CLUSTER}--default-web",
+        "onprem--Shared-L7-0",
+        f"{CLUSTER}-web",
+        None,
+    ):
         assert not is_owned("vsvip", {"name": name}, CLUSTER), name
     assert not is_owned("vsvip", {"name": f"{CLUSTER}--imported", "markers": marked_other}, CLUSTER)
 
@@ -109,8 +160,9 @@ def test_the_skipped_objects_line_names_objects_only_and_is_bounded():
 
 def test_the_emulator_switch_covers_every_list_filter(emulator, capsys):
     assert set(emulator.controller.filters({"uuid": "u", "name": "n"})) == set(LIST_FILTERS)
-    assert emulator_cli._parse(["--password", "p", "--ignore-filter", "created_by", "--ignore-filter",
-                                "name.contains"]).ignored_filters == ("created_by", "name.contains")
+    assert emulator_cli._parse(
+        ["--password", "p", "--ignore-filter", "created_by", "--ignore-filter", "name.contains"]
+    ).ignored_filters == ("created_by", "name.contains")
     with pytest.raises(SystemExit) as refused:
         emulator_cli._parse(["--password", "p", "--ignore-filter", "created-by"])
     assert refused.value.code == 2 and "--ignore-filter: invalid choice: 'created-by'" in capsys.readouterr().err
