@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -91,18 +92,18 @@ def _anything(_: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Checked(Expect):
+class Checked(Expect, ABC):
     """An `Expect` that also checks the value strictly, before pydantic's own validation, and
     states the JSON Schema of what it accepts: one marker makes a field type
     (`Annotated[str, Text("a DNS label", is_dns_label, DNS_LABEL_PATTERN)]`)."""
 
+    @abstractmethod
     def check(self, value: Any) -> Any:
         """The value as accepted, or the project's `invalid_value` error."""
-        raise NotImplementedError
 
+    @abstractmethod
     def json_schema(self) -> dict[str, Any]:
         """What an editor validates the key with."""
-        raise NotImplementedError
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         return core_schema.no_info_before_validator_function(self.check, handler(source))
