@@ -149,7 +149,8 @@ def test_removing_a_node_removes_only_its_route(engine, raw):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 18 finding: the edge labels its static routes clustername=onprem but "
+    reason="strict-emulator finding, fixed by issue 19: "
+    "the edge labels its static routes clustername=onprem but "
     "never labels the SE group, and a controller pushes a labelled route only to "
     "SEs of an SE group with the same label, so no SE receives the routes",
 )
@@ -169,7 +170,8 @@ def test_the_edges_routes_reach_the_service_engines_of_its_se_group(engine, raw)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 18 finding: with a fixed vipAddress the L7 and the passthrough shard "
+    reason="strict-emulator finding, fixed by issue 19: "
+    "with a fixed vipAddress the L7 and the passthrough shard "
     "each get a VsVip on that one address, and a controller refuses the second "
     "(both would also listen on 443); the program renders it and `up` fails "
     "half-applied instead of refusing the configuration",
