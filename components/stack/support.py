@@ -48,8 +48,9 @@ class CloudSupport:
 ISTIO_SOURCE = "https://istio.io/latest/docs/releases/supported-releases/ (data/compatibility/supportStatus.yml)"
 ISTIO_RELEASES = "https://github.com/istio/istio/releases (1.30.4 on 2026-08-27, 1.31.0 on 2026-08-31)"
 ISTIO_POLICY_EOL = "support policy: six weeks after 1.31.0 (2026-08-31, https://github.com/istio/istio/releases)"
-ISTIO_READ_ON = date(2026, 7, 17)
-"""supportStatus.yml as copied by endoflife.date (products/istio.md, last changed 2026-07-17)."""
+ISTIO_READ_ON = date(2026, 8, 22)
+"""supportStatus.yml as copied by endoflife.date (products/istio.md, unchanged from 2026-07-17 to the
+snapshot read, dated 2026-08-22)."""
 ISTIO_RELEASES_READ_ON = date(2026, 8, 31)
 ISTIO_KUBERNETES: dict[str, MinorRange] = {
     "1.27": MinorRange(29, 33, ISTIO_SOURCE, ISTIO_READ_ON, date(2026, 4, 7)),
@@ -75,8 +76,9 @@ AKO_KUBERNETES = MinorRange(19, 34, AKO_SOURCE, date(2026, 8, 22))
 """Kubernetes minors AKO (chart 2.2.1) states it supports."""
 
 EKS_SOURCE = "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html"
-EKS_READ_ON = date(2026, 7, 8)
-"""The EKS release calendar as copied by endoflife.date (products/amazon-eks.md, last changed 2026-07-08)."""
+EKS_READ_ON = date(2026, 8, 22)
+"""The EKS release calendar as copied by endoflife.date (products/amazon-eks.md, unchanged from
+2026-07-08 to the snapshot read, dated 2026-08-22); the awsdocs repository readable here stops in 2024."""
 EKS_SUPPORT: dict[int, CloudSupport] = {
     31: CloudSupport(date(2025, 11, 26), date(2026, 11, 26), EKS_SOURCE, EKS_READ_ON),
     32: CloudSupport(date(2026, 3, 23), date(2027, 3, 23), EKS_SOURCE, EKS_READ_ON),
@@ -92,8 +94,9 @@ EKS_EXTENDED_COST = (
 )
 
 AKS_SOURCE = "https://learn.microsoft.com/azure/aks/supported-kubernetes-versions"
-AKS_READ_ON = date(2026, 8, 5)
-"""MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md, ms.date 08/05/2026."""
+AKS_READ_ON = date(2026, 8, 21)
+"""MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md (ms.date 08/05/2026), in the
+snapshot read, dated 2026-08-21."""
 AKS_SUPPORT: dict[int, CloudSupport] = {
     31: CloudSupport(date(2025, 11, 1), date(2026, 11, 30), AKS_SOURCE, AKS_READ_ON),
     32: CloudSupport(date(2026, 3, 31), date(2027, 3, 31), AKS_SOURCE, AKS_READ_ON),
