@@ -47,8 +47,9 @@ VpcCidr = Annotated[str, Text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^
 KubernetesVersion = Annotated[
     str, Text('a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")
 ]
-KUBERNETES_VERSION = "1.35"
-"""Default minor: in standard support on EKS and AKS until March 2027, inside Istio 1.30's range."""
+KUBERNETES_VERSION = "1.36"
+"""Default minor: in standard support on EKS (to 2027-08-02) and AKS (to 2027-06-30), inside
+Istio 1.30's and 1.31's range."""
 IamRoleArn = Annotated[
     str,
     Text(

@@ -23,7 +23,8 @@ from components.config.types import (
 )
 
 ISTIO_VERSION = "1.30.3"
-"""The newest Istio release whose chart sources the project checks its values against."""
+"""The newest Istio release whose chart sources the project checks its values against: the newest
+stable tag in the istio/istio snapshot readable here (1.30.4 and 1.31.0 were released after it)."""
 ISTIO_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
 OUTBOUND_POLICIES = ("ALLOW_ANY", "REGISTRY_ONLY")
 MTLS_MODES = ("STRICT", "PERMISSIVE")
@@ -116,6 +117,13 @@ class IstioConfig(ConfigModel):
     """The mesh: charts, mesh-wide policy and the gateways."""
 
     version: IstioVersion = ISTIO_VERSION
+    allow_unlisted_version: Bool = Field(
+        default=False,
+        description=(
+            "acknowledge an Istio minor newer than the project's compatibility table: rendered with a "
+            "warning, its Kubernetes range unchecked (for a security release the table has not caught up with)"
+        ),
+    )
     repository: ChartRepository = ISTIO_REPOSITORY
     namespace: NamespaceName = "istio-system"
     outbound_traffic_policy: OutboundTrafficPolicy = "ALLOW_ANY"

@@ -1,5 +1,7 @@
 """Preview-time version checks: Kubernetes inside the pinned Istio's and AKO's ranges, and the
-cluster's minor still in standard support on EKS/AKS on the day of the preview.
+cluster's minor still in standard support on EKS/AKS on the day of the preview. An Istio minor
+newer than the table is refused unless the stack acknowledges it (`istio.allowUnlistedVersion`),
+then rendered with a warning: a stale table must never block a security upgrade.
 
 The data lives in `components.stack.support`; each message names the source it came from.
 """
@@ -14,10 +16,14 @@ from components.stack.support import (
     AKO_KUBERNETES,
     CLOUD_SUPPORT,
     ISTIO_KUBERNETES,
+    ISTIO_SOURCE,
+    MAX_DATA_AGE,
     PAID_TAIL,
     CloudSupport,
     istio_minor,
     minor_of,
+    newest_istio_minor,
+    stale_tables,
 )
 
 if TYPE_CHECKING:  # model.py imports the rules, which import this module
@@ -30,19 +36,53 @@ def version_rules(config: StackConfig, today: date) -> Problems:
 
 
 EOL_NOTICE = timedelta(days=45)
+ACKNOWLEDGE_UNLISTED = "istio.allowUnlistedVersion: true"
 
 
 def version_warnings(config: StackConfig, today: date) -> list[str]:
-    """Things to say at preview that are not errors: the pinned Istio minor at or near its end of life."""
+    """Things to say at preview that are not errors: the pinned Istio minor at or near its end of
+    life, an acknowledged Istio minor newer than the table, and support data gone stale."""
+    return [*_istio_lifecycle(config, today), *_unlisted_istio(config), *_stale_support_data(today)]
+
+
+def _istio_lifecycle(config: StackConfig, today: date) -> list[str]:
     minor = istio_minor(config.istio.version)
     row = ISTIO_KUBERNETES.get(minor)
     if row is None or row.end_of_life is None or today + EOL_NOTICE < row.end_of_life:
         return []
     when = "expected around" if row.projected else "on"
     state = "reaches" if today < row.end_of_life else "reached"
+    newer = [m for m in ISTIO_KUBERNETES if minor_of(m) > minor_of(minor)]
+    move = f"move istio.version to {newer[-1]}.x" if newer else "move istio.version to a supported minor"
+    source = row.end_of_life_source or row.source
+    return [f"Istio {minor} {state} end of life {when} {row.end_of_life.isoformat()} ({source}); {move}"]
+
+
+def _is_newer_than_table(version: str) -> bool:
+    return minor_of(version) > minor_of(newest_istio_minor())
+
+
+def _unlisted_istio(config: StackConfig) -> list[str]:
+    version = config.istio.version
+    if istio_minor(version) in ISTIO_KUBERNETES or not _is_newer_than_table(version):
+        return []
     return [
-        f"Istio {minor} {state} end of life {when} {row.end_of_life.isoformat()} ({row.source}); "
-        "plan the move to a supported minor with istio.version"
+        f"Istio {version} is newer than the project's compatibility table (newest row: "
+        f"{newest_istio_minor()}); rendered because of {ACKNOWLEDGE_UNLISTED}, without checking its "
+        f"Kubernetes range or its chart values against upstream; add its row to components/stack/support.py"
+    ]
+
+
+def _stale_support_data(today: date) -> list[str]:
+    stale = stale_tables(today)
+    if not stale:
+        return []
+    oldest = min(stale.values())
+    tables = ", ".join(f"{name} (read {when.isoformat()})" for name, when in stale.items())
+    return [
+        f"the version support data is {(today - oldest).days} days old, more than "
+        f"{MAX_DATA_AGE.days}: {tables}; vendors may have moved dates or added minors since, so "
+        "refresh components/stack/support.py from the sources each row names"
     ]
 
 
@@ -50,15 +90,7 @@ def _istio_covers_kubernetes(config: StackConfig) -> Problems:
     kubernetes, istio = config.cluster.kubernetes_version, config.istio.version
     supported = ISTIO_KUBERNETES.get(istio_minor(istio))
     if supported is None:
-        known = ", ".join(ISTIO_KUBERNETES)
-        return [
-            (
-                "istio.version",
-                f"Istio {istio_minor(istio)} is not in the project's compatibility table (known: "
-                f"{known}); pick one of those minors, or add a row with its Kubernetes range "
-                f"from {next(iter(ISTIO_KUBERNETES.values())).source}",
-            )
-        ]
+        return _unlisted_istio_problems(config)
     if not supported.covers(minor_of(kubernetes)):
         return [
             (
@@ -69,6 +101,31 @@ def _istio_covers_kubernetes(config: StackConfig) -> Problems:
             )
         ]
     return []
+
+
+def _unlisted_istio_problems(config: StackConfig) -> Problems:
+    """A minor newer than the table passes once acknowledged (a security release must never be
+    blocked by a stale table); an older one has no data and no such excuse."""
+    istio = config.istio.version
+    known = ", ".join(ISTIO_KUBERNETES)
+    if not _is_newer_than_table(istio):
+        return [
+            (
+                "istio.version",
+                f"Istio {istio_minor(istio)} is not in the project's compatibility table (known: "
+                f"{known}); pick one of those minors",
+            )
+        ]
+    if config.istio.allow_unlisted_version:
+        return []
+    return [
+        (
+            "istio.version",
+            f"Istio {istio_minor(istio)} is newer than the project's compatibility table (known: {known}); "
+            f"set {ACKNOWLEDGE_UNLISTED} to install it with a warning (its Kubernetes range unchecked), "
+            f"or add its row with its Kubernetes range from {ISTIO_SOURCE}",
+        )
+    ]
 
 
 def _cloud_support(config: StackConfig, today: date) -> Problems:

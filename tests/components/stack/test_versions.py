@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -11,7 +11,17 @@ from components.cluster.config import KUBERNETES_VERSION
 from components.config.errors import ConfigError
 from components.mesh.config import ISTIO_VERSION
 from components.stack.loader import load_stack_config
-from components.stack.support import AKS_SUPPORT, EKS_SUPPORT, ISTIO_KUBERNETES, istio_minor, minor_of
+from components.stack.support import (
+    AKS_SUPPORT,
+    EKS_SUPPORT,
+    ISTIO_KUBERNETES,
+    SUPPORT_TABLES,
+    istio_minor,
+    minor_of,
+    newest_istio_minor,
+    read_on,
+)
+from components.stack.version_rules import version_warnings
 from tests.components.stack.test_config import DictSource
 
 TODAY = date(2026, 11, 22)
@@ -38,12 +48,78 @@ def loads(values: dict, today: date = TODAY, secrets=None):
     return load_stack_config(DictSource(values, secrets), today=today)
 
 
+ISSUE_DAY = date(2026, 12, 4)
+"""The day the tables were last refreshed against the sources readable here."""
+
+
 def test_defaults_are_inside_every_table_today():
-    assert ISTIO_KUBERNETES[istio_minor(ISTIO_VERSION)].covers(minor_of(KUBERNETES_VERSION))
-    for table in (EKS_SUPPORT, AKS_SUPPORT):
-        assert table[minor_of(KUBERNETES_VERSION)].standard_until > TODAY
-    assert loads(stack(EKS)).cluster.kubernetes_version == "1.35"
-    assert loads(stack(AKS)).cluster.kubernetes_version == "1.35"
+    assert KUBERNETES_VERSION == "1.36"
+    for today in (TODAY, ISSUE_DAY):
+        for table in (EKS_SUPPORT, AKS_SUPPORT):
+            row = table[minor_of(KUBERNETES_VERSION)]
+            assert row.standard_until > today and not row.projected
+        assert loads(stack(EKS), today=today).cluster.kubernetes_version == "1.36"
+        assert loads(stack(AKS), today=today).cluster.kubernetes_version == "1.36"
+    pinned = ISTIO_KUBERNETES[istio_minor(ISTIO_VERSION)]
+    assert pinned.covers(minor_of(KUBERNETES_VERSION))
+    # The newest listed minor covers the default Kubernetes too, so the way off the pin is open.
+    assert ISTIO_KUBERNETES[newest_istio_minor()].covers(minor_of(KUBERNETES_VERSION))
+
+
+def test_the_pins_end_of_life_names_the_way_off():
+    """1.30's end of life is only projected (six weeks after 1.32.0, not in any source read here);
+    the warning says so and names the newer listed minor rather than leaving the stack stuck."""
+    config = loads(stack(copy.deepcopy(EKS)), today=ISSUE_DAY)
+    (warning,) = [w for w in version_warnings(config, ISSUE_DAY) if w.startswith("Istio ")]
+    assert warning.startswith("Istio 1.30 reached end of life expected around 2026-11-30")
+    assert warning.endswith("move istio.version to 1.31.x")
+    newer = loads(stack(copy.deepcopy(EKS), istio={"version": "1.31.0"}), today=ISSUE_DAY)
+    assert not [w for w in version_warnings(newer, ISSUE_DAY) if w.startswith("Istio ")]
+
+
+def test_a_newer_unlisted_minor_is_refused_without_the_acknowledgement():
+    (found,) = problems(stack(copy.deepcopy(EKS), istio={"version": "1.32.0"}), today=ISSUE_DAY)
+    assert found.startswith(
+        "mesh-platform:istio.version: Istio 1.32 is newer than the project's compatibility table (known: "
+    )
+    assert "set istio.allowUnlistedVersion: true to install it with a warning" in found
+
+
+def test_a_newer_unlisted_minor_renders_with_a_warning_once_acknowledged(run_stack):
+    istio = {"version": "1.32.1", "allowUnlistedVersion": True}
+    config = loads(stack(copy.deepcopy(EKS), istio=istio), today=ISSUE_DAY)
+    assert config.istio.version == "1.32.1"
+    (warning,) = [w for w in version_warnings(config, ISSUE_DAY) if w.startswith("Istio 1.32.1")]
+    assert "newer than the project's compatibility table (newest row: 1.31)" in warning
+    assert "istio.allowUnlistedVersion: true" in warning and "Kubernetes range" in warning
+    run = run_stack("eks", overrides={"mesh-platform:istio": istio})
+    charts = [r for r in run.resources if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "istiod"]
+    assert charts and all(r.inputs["version"] == "1.32.1" for r in charts)
+
+
+def test_the_acknowledgement_does_not_admit_an_older_minor():
+    istio = {"version": "1.26.4", "allowUnlistedVersion": True}
+    (found,) = problems(stack(copy.deepcopy(EKS), istio=istio))
+    assert found.startswith("mesh-platform:istio.version: Istio 1.26 is not in the project's compatibility table")
+
+
+def test_support_data_older_than_90_days_gets_a_preview_warning():
+    config = loads(stack(copy.deepcopy(EKS), istio={"version": "1.31.0"}), today=date(2026, 9, 1))
+    newest = max(read_on(rows) for rows in SUPPORT_TABLES.values())
+    oldest = min(read_on(rows) for rows in SUPPORT_TABLES.values())
+    assert version_warnings(config, oldest + timedelta(days=90)) == []
+    (stale,) = version_warnings(config, oldest + timedelta(days=91))
+    assert stale.startswith("the version support data is 91 days old, more than 90: ")
+    assert "components/stack/support.py" in stale
+    late = version_warnings(config, newest + timedelta(days=91))
+    assert len(late) == 1 and all(f"{name} (read " in late[0] for name in SUPPORT_TABLES)
+
+
+def test_every_row_names_its_source_and_date():
+    for rows in SUPPORT_TABLES.values():
+        for row in rows:
+            assert row.source.startswith("https://")
+            assert date(2026, 1, 1) <= row.read_on <= ISSUE_DAY
 
 
 def test_eks_132_is_refused_with_the_date_and_the_cost_of_extended_support():
@@ -136,16 +212,9 @@ def test_ako_on_a_newer_minor_needs_the_acknowledgement():
     assert loads(values, secrets={"aviPassword": "pw"}).ako.enabled
 
 
-def test_every_row_names_its_source():
-    for table in (EKS_SUPPORT, AKS_SUPPORT, ISTIO_KUBERNETES):
-        assert all(row.source.startswith("https://") for row in table.values())
-
-
 def test_istio_near_its_end_of_life_is_announced_not_refused():
-    from components.stack.version_rules import version_warnings
-
     config = loads(stack(copy.deepcopy(EKS)))
-    (warning,) = version_warnings(config, TODAY)
+    (warning,) = [w for w in version_warnings(config, TODAY) if w.startswith("Istio ")]
     assert warning.startswith("Istio 1.30 reaches end of life expected around 2026-11-30 (https://istio.io/")
     assert version_warnings(config, date(2026, 9, 1)) == []
     old = loads(
@@ -153,3 +222,4 @@ def test_istio_near_its_end_of_life_is_announced_not_refused():
         today=date(2026, 11, 22),
     )
     assert version_warnings(old, TODAY)[0].startswith("Istio 1.28 reached end of life on 2026-07-01")
+    assert version_warnings(old, TODAY)[0].endswith("move istio.version to 1.31.x")
