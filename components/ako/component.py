@@ -33,7 +33,11 @@ class AkoMesh:
     """What AKO needs to know about the mesh it runs in."""
 
     istiod: pulumi.Resource
-    """AKO's pod needs sidecar injection, so istiod comes first."""
+    """The default revision's istiod: its webhook validates AKO's Istio resources."""
+    injector: pulumi.Resource
+    """AKO's pod needs sidecar injection, so the mesh's injector (istiod, the revision tag) comes first."""
+    injection_labels: dict[str, str]
+    """The label that puts AKO's namespace on the mesh (`istio.io/rev=<tag>` or `istio-injection`)."""
     mtls: str
     """The mesh-wide mTLS mode; AuthorizationPolicies only under STRICT."""
     served_namespaces: tuple[str, ...]
@@ -97,8 +101,8 @@ class Ako(pulumi.ComponentResource):
         ns_name = args.ako.namespace
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=ns_name, labels={"istio-injection": "enabled"}),
-            opts=self._opts([args.mesh.istiod]),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=ns_name, labels=args.mesh.injection_labels),
+            opts=self._opts([args.mesh.injector]),
         )
         credentials = k8s.core.v1.Secret(
             f"{name}-credentials",
@@ -141,7 +145,7 @@ class Ako(pulumi.ComponentResource):
             version=chart.version,
             namespace=ns_name,
             values=ako_model.ako_values(args.settings, args.ako, args.avi.controller),
-            opts=self._opts([*before_ako, args.mesh.istiod], transforms=[_repair]),
+            opts=self._opts([*before_ako, args.mesh.injector], transforms=[_repair]),
         )
         ingresses = [
             self._ingress(manifest, [release, *args.ingress_depends_on], args.mesh.namespace_resources)

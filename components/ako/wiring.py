@@ -17,6 +17,7 @@ from components.ako.component import Ako, AkoArgs, AkoMesh
 from components.ako.effective import resolve
 from components.ako.ingresses import ako_ingresses, served_namespaces
 from components.mesh.component import IstioMesh
+from components.mesh.revisions import namespace_injection_labels
 from components.routes.model import GatewayRef
 
 if TYPE_CHECKING:  # the root model sits in the stack layer above; a type-only import makes no cycle
@@ -53,6 +54,8 @@ def ako_args(
         avi=config.avi,
         mesh=AkoMesh(
             istiod=mesh.istiod,
+            injector=mesh.injector,
+            injection_labels=namespace_injection_labels(istio),
             mtls=istio.mtls,
             served_namespaces=(
                 served_namespaces(config.apps) if settings.manager == "ako" else tuple(config.namespaces)

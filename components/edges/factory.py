@@ -162,7 +162,7 @@ def build_edge(
                 grafana_enabled=config.observability.grafana_addon,
                 dashboard_namespace=mesh.istio_namespace,
             ),
-            opts=pulumi.ResourceOptions.merge(k8s, pulumi.ResourceOptions(depends_on=[mesh.istiod])),
+            opts=pulumi.ResourceOptions.merge(k8s, pulumi.ResourceOptions(depends_on=[mesh.injector])),
         )
         return BuiltEdge(
             emissary,

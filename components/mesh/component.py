@@ -1,8 +1,9 @@
-"""The Istio mesh: base -> istiod -> gateways, app namespaces with injection, mesh-wide mTLS.
+"""The Istio mesh: base -> istiod (one per revision) -> revision tag -> gateways, app namespaces with
+injection, mesh-wide mTLS.
 
 Installed from the official charts as `helm.v3.Release`s chained with `depends_on`, so
 nothing that istiod's validation webhook checks exists before istiod is ready. The
-values and manifests come from `components/mesh/model.py`.
+values and manifests come from `components/mesh/model.py`, the revisions from `revisions.py`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pulumi_kubernetes as k8s
 from components.config.types import HelmChartConfig
 from components.helm import pinned_release
 from components.mesh import model as values
+from components.mesh import revisions
 from components.mesh.config import IstioConfig, NamespacePolicyConfig
 from components.resource_options import renamed_from
 
@@ -69,7 +71,15 @@ class IstioMesh(pulumi.ComponentResource):
     base: k8s.helm.v3.Release
     """The `base` chart (CRDs, cluster roles)."""
     istiod: k8s.helm.v3.Release
-    """The control plane; every Istio custom resource must depend on it."""
+    """The control plane of `istio.revision`, the default revision whose webhook validates Istio
+    resources; every Istio custom resource must depend on it."""
+    control_planes: dict[str, k8s.helm.v3.Release]
+    """Every istiod release by revision (two during a canary upgrade)."""
+    revision_tag: k8s.admissionregistration.v1.MutatingWebhookConfiguration | None
+    """The revision tag's injection webhook; None under legacy injection."""
+    injector: pulumi.Resource
+    """What a namespace labelled for injection waits for: the revision tag (which waits for every
+    control plane), or istiod under legacy injection."""
     ingress_gateway: k8s.helm.v3.Release
     """The ingress gateway release."""
     egress_gateway: k8s.helm.v3.Release | None
@@ -94,27 +104,48 @@ class IstioMesh(pulumi.ComponentResource):
         if self.ingress_namespace != istio.namespace:
             ingress_ns = self._namespace(f"{name}-ns-{self.ingress_namespace}", {"name": self.ingress_namespace})
 
+        base_chart = HelmChartConfig("base", revisions.base_chart_version(istio), istio.repository)
+        self.base = self._release(
+            f"{name}-base", "istio-base", base_chart, istio.namespace, values.base_values(istio), [system_ns]
+        )
+        self.control_planes = {
+            plane.revision: self._release(
+                plane.resource_name(name),
+                plane.release_name,
+                HelmChartConfig("istiod", plane.version, istio.repository),
+                istio.namespace,
+                values.istiod_values(istio, plane),
+                [self.base],
+            )
+            for plane in revisions.control_planes(istio)
+        }
+        self.istiod = self.control_planes[istio.revision]
+        tagged = revisions.tagged_control_plane(istio)
+        self.revision_tag = None
+        self.injector = self.istiod
+        if istio.injection == "revision":
+            self.revision_tag = self._revision_tag(f"{name}-revision-tag", revisions.revision_tag_webhook(istio))
+            self.injector = self.revision_tag
+
         policy = args.namespace_policy
+        injection_labels = revisions.namespace_injection_labels(istio)
         self.namespaces = {
             ns: self._namespace(
                 f"{name}-ns-{ns}",
-                values.app_namespace_metadata(ns, args.environment),
+                values.app_namespace_metadata(ns, args.environment, injection_labels),
                 adopt=values.adopts_namespace(ns, policy.existing),
                 retain=policy.retain_on_delete,
+                depends_on=[self.revision_tag] if self.revision_tag is not None else [],
             )
             for ns in args.app_namespaces
         }
 
-        self.base = self._release(
-            f"{name}-base", "istio-base", istio.chart("base"), istio.namespace, values.base_values(istio), [system_ns]
-        )
-        self.istiod = self._release(
-            f"{name}-istiod", "istiod", istio.chart("istiod"), istio.namespace, values.istiod_values(istio), [self.base]
-        )
+        gateway_chart = HelmChartConfig("gateway", tagged.version, istio.repository)
+        gateway_plane = self.control_planes[tagged.revision]
         self.ingress_gateway = self._release(
             f"{name}-ingress-gateway",
             istio.ingress_gateway.name,
-            istio.chart("gateway"),
+            gateway_chart,
             self.ingress_namespace,
             values.ingress_gateway_values(
                 istio,
@@ -124,7 +155,7 @@ class IstioMesh(pulumi.ComponentResource):
                 args.metrics_server,
                 node_local=args.gateway_node_local,
             ),
-            [self.istiod, ingress_ns],
+            [gateway_plane, ingress_ns],
         )
         self.egress_gateway = None
         self.egress_namespace = self.egress_service_name = self.egress_selector = None
@@ -135,10 +166,10 @@ class IstioMesh(pulumi.ComponentResource):
             self.egress_gateway = self._release(
                 f"{name}-egress-gateway",
                 values.EGRESS_GATEWAY_NAME,
-                istio.chart("gateway"),
+                gateway_chart,
                 istio.namespace,
                 values.egress_gateway_values(istio, args.metrics_server),
-                [self.istiod],
+                [gateway_plane],
             )
 
         self.peer_authentication = self._custom_resource(
@@ -158,9 +189,16 @@ class IstioMesh(pulumi.ComponentResource):
         )
 
     def _namespace(
-        self, resource_name: str, metadata: dict[str, Any], adopt: bool = False, retain: bool = False
+        self,
+        resource_name: str,
+        metadata: dict[str, Any],
+        adopt: bool = False,
+        retain: bool = False,
+        depends_on: list[pulumi.Resource] | None = None,
     ) -> pulumi.CustomResource:
-        opts = pulumi.ResourceOptions(parent=self)
+        # A namespace labelled with the tag waits for the tag's webhook: a pod admitted before it
+        # exists would start without a sidecar.
+        opts = pulumi.ResourceOptions(parent=self, depends_on=depends_on or [])
         if adopt:
             # An existing namespace must outlive the stack: server-side apply patches the labels
             # only, and destroy removes just those fields again.
@@ -188,6 +226,18 @@ class IstioMesh(pulumi.ComponentResource):
     ) -> k8s.helm.v3.Release:
         return pinned_release(
             resource_name, release_name, chart, namespace, chart_values, parent=self, depends_on=depends_on
+        )
+
+    def _revision_tag(
+        self, resource_name: str, manifest: dict[str, Any]
+    ) -> k8s.admissionregistration.v1.MutatingWebhookConfiguration:
+        # It waits for every control plane: the one it serves now, and the other one it may move to
+        # or from in the same update.
+        return k8s.admissionregistration.v1.MutatingWebhookConfiguration(
+            resource_name,
+            metadata=manifest["metadata"],
+            webhooks=manifest["webhooks"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.control_planes.values())),
         )
 
     def _custom_resource(self, resource_name: str, manifest: dict[str, Any]) -> k8s.apiextensions.CustomResource:

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from components.config.base import ConfigModel, check
 from components.config.types import (
+    DNS_LABEL_PATTERN,
     Bool,
     ChartRepository,
     DnsLabel,
@@ -19,6 +20,8 @@ from components.config.types import (
     OneOf,
     Replicas,
     Text,
+    dns_label,
+    is_dns_label,
     is_semver,
 )
 
@@ -109,6 +112,40 @@ class EgressGatewayConfig(ConfigModel):
     replicas: Replicas = 2
 
 
+# ---- Revisions and canary upgrades (components/mesh/revisions.py turns these into control planes) ----
+
+DEFAULT_REVISION = "default"
+"""The non-revisioned control plane (Helm release `istiod`, chart `revision: ""`), as Istio itself names it."""
+INJECTION_MODES = ("revision", "legacy")
+MAX_REVISION_LENGTH = 46
+"""`istiod-<revision>` must fit Helm's 53-character release names."""
+
+
+def is_revision(value: str) -> bool:
+    """A DNS label short enough that `istiod-<revision>` is a valid Helm release name."""
+    return is_dns_label(value) and len(value) <= MAX_REVISION_LENGTH
+
+
+Revision = Annotated[
+    str,
+    Text(
+        f'a revision: a DNS label of at most {MAX_REVISION_LENGTH} characters such as "1-30", or "default" '
+        "for the non-revisioned control plane",
+        is_revision,
+        DNS_LABEL_PATTERN,
+    ),
+]
+RevisionTag = Annotated[str, dns_label('a revision tag (a DNS label such as "prod-stable")')]
+InjectionMode = Annotated[str, OneOf(INJECTION_MODES)]
+
+
+class CanaryConfig(ConfigModel):
+    """A second control plane installed beside `istio.revision` while the mesh moves to it."""
+
+    version: IstioVersion
+    revision: Revision
+
+
 OutboundTrafficPolicy = Annotated[str, OneOf(OUTBOUND_POLICIES)]
 MtlsMode = Annotated[str, OneOf(MTLS_MODES)]
 
@@ -132,6 +169,24 @@ class IstioConfig(ConfigModel):
     tracing: TracingConfig = TracingConfig()
     ingress_gateway: IngressGatewayConfig = IngressGatewayConfig()
     egress_gateway: EgressGatewayConfig = EgressGatewayConfig()
+    # Revisions and canary upgrades (docs/mesh.md "Upgrades").
+    revision: Revision = Field(
+        default=DEFAULT_REVISION,
+        description='the control plane revision the mesh runs on; "default" is the non-revisioned istiod',
+    )
+    canary: CanaryConfig | None = Field(
+        default=None, description="a second revision installed beside `revision` during a canary upgrade"
+    )
+    tag: RevisionTag = Field(
+        default="prod-stable", description="the revision tag app namespaces are labelled with (`istio.io/rev`)"
+    )
+    tag_revision: Revision | None = Field(
+        default=None, description="the revision the tag (and the gateways) point at; default: `revision`"
+    )
+    injection: InjectionMode = Field(
+        default="revision",
+        description="revision: namespaces carry `istio.io/rev=<tag>`; legacy: `istio-injection=enabled`, in-place only",
+    )
 
     @property
     def mtls_mode(self) -> str:

@@ -1,6 +1,6 @@
 """Pure builders for the Istio install: Helm values and mesh-wide manifests.
 
-Nothing here declares resources; `components/istio.py` turns these dicts into
+Nothing here declares resources; `components/mesh/component.py` turns these dicts into
 `helm.v3.Release`s and custom resources. Everything is testable without Pulumi.
 """
 
@@ -10,9 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.mesh.config import IstioConfig, NodePorts, TracingConfig
-
-INJECTION_LABEL = {"istio-injection": "enabled"}
-"""The namespace label that turns on automatic sidecar injection (non-revisioned istiod)."""
+from components.mesh.revisions import ControlPlane, gateway_revision_values, stable_control_plane
 
 BUILTIN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 """Namespaces every cluster already has: adopted (labels patched), never created or deleted."""
@@ -57,8 +55,8 @@ def gateway_selector(release_name: str) -> dict[str, str]:
 
 
 def base_values(istio: IstioConfig) -> dict[str, Any]:
-    """Values of the `base` chart: CRDs and the default revision's validator."""
-    return {"defaultRevision": "default", "global": {"istioNamespace": istio.namespace}}
+    """Values of the `base` chart: CRDs and the validator of the default revision (`istio.revision`)."""
+    return {"defaultRevision": stable_control_plane(istio).revision, "global": {"istioNamespace": istio.namespace}}
 
 
 def zipkin_service(address: str) -> tuple[str, int]:
@@ -83,9 +81,12 @@ def mesh_config(istio: IstioConfig) -> dict[str, Any]:
     return config
 
 
-def istiod_values(istio: IstioConfig) -> dict[str, Any]:
-    """Values of the `istiod` chart."""
-    return {"global": {"istioNamespace": istio.namespace}, "meshConfig": mesh_config(istio)}
+def istiod_values(istio: IstioConfig, plane: ControlPlane) -> dict[str, Any]:
+    """Values of the `istiod` chart for one control plane (no `revision` key for the default one)."""
+    values: dict[str, Any] = {"global": {"istioNamespace": istio.namespace}, "meshConfig": mesh_config(istio)}
+    if not plane.is_default:
+        values["revision"] = plane.chart_revision
+    return values
 
 
 def gateway_service_ports(service_type: str, node_ports: NodePorts | None = None) -> list[dict[str, Any]]:
@@ -149,6 +150,7 @@ def ingress_gateway_values(
         "labels": gateway_selector(gateway.name),
         **availability_values(gateway.replicas, metrics_server, 5),
         "service": service,
+        **gateway_revision_values(istio),
     }
 
 
@@ -158,6 +160,7 @@ def egress_gateway_values(istio: IstioConfig, metrics_server: bool = False) -> d
         "labels": gateway_selector(EGRESS_GATEWAY_NAME),
         **availability_values(istio.egress_gateway.replicas, metrics_server, 5),
         "service": {"type": "ClusterIP", "ports": gateway_service_ports("ClusterIP")},
+        **gateway_revision_values(istio),
     }
 
 
@@ -192,12 +195,12 @@ def tracing_telemetry(namespace: str, tracing: TracingConfig) -> dict[str, Any] 
     }
 
 
-def app_namespace_metadata(name: str, environment: str) -> dict[str, Any]:
-    """Metadata of an app namespace: injection on, owned-by labels."""
+def app_namespace_metadata(name: str, environment: str, injection_labels: Mapping[str, str]) -> dict[str, Any]:
+    """Metadata of an app namespace: the injection label (`revisions.namespace_injection_labels`), owned-by labels."""
     return {
         "name": name,
         "labels": {
-            **INJECTION_LABEL,
+            **injection_labels,
             "app.kubernetes.io/managed-by": "pulumi",
             "mesh-platform/environment": environment,
         },

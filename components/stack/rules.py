@@ -17,7 +17,7 @@ from components.cluster.rules import existing_cluster_source
 from components.config.base import Problems
 from components.edges.avi.validation import avi_edge_rules
 from components.edges.rules import edge_fits_cluster, emissary_namespace
-from components.mesh.rules import gateway_replicas
+from components.mesh.rules import gateway_replicas, revision_rules
 from components.observability.config import KIALI_OPERATOR_NAMESPACE
 from components.observability.rules import observability_passwords, trace_store
 from components.routes.config import app_rules
@@ -45,6 +45,7 @@ def stack_rules(config: StackConfig, secrets: set[str], today: date | None = Non
         *version_rules(config, today or date.today()),
         *_adopted_namespaces_are_listed(config),
         *gateway_replicas(config),
+        *revision_rules(config),
         *trace_store(config),
         *ako_rules(config),
     ]

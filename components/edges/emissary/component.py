@@ -20,7 +20,7 @@ from components.edges.emissary import dashboard, model
 from components.edges.emissary.config import EmissaryEdgeConfig
 from components.helm import pinned_release
 from components.mesh.config import IstioConfig
-from components.mesh.model import INJECTION_LABEL
+from components.mesh.revisions import namespace_injection_labels
 from components.resource_options import dependencies_of
 from components.routes.config import AppConfig
 from components.tls_issuer import Audience, self_signed_certificate
@@ -54,8 +54,8 @@ class EmissaryEdge(pulumi.ComponentResource):
     """Emissary-ingress with its CRDs, Istio mTLS to the apps, Listeners, Hosts, Mappings, tracing, metrics.
 
     `opts` brings the cluster's Kubernetes provider (`providers=[...]`, inherited by every child) and
-    what must be ready before Emissary's pods start (`depends_on`: istiod, so the sidecar is
-    injected); every Kubernetes child repeats that `depends_on`.
+    what must be ready before Emissary's pods start (`depends_on`: the mesh's injector, so the sidecar
+    is injected); every Kubernetes child repeats that `depends_on`.
     """
 
     namespace: str
@@ -104,7 +104,10 @@ class EmissaryEdge(pulumi.ComponentResource):
 
         namespace = k8s.core.v1.Namespace(
             f"{name}-ns",
-            metadata={"name": edge.namespace, "labels": {**INJECTION_LABEL, "app.kubernetes.io/managed-by": "pulumi"}},
+            metadata={
+                "name": edge.namespace,
+                "labels": {**namespace_injection_labels(args.istio), "app.kubernetes.io/managed-by": "pulumi"},
+            },
             opts=self._child(),
         )
         self.crds = self._release(

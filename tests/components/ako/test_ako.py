@@ -178,14 +178,14 @@ def test_onprem_ako_namespace_is_injected_and_credentials_secret(run_stack):
     run = run_stack("onprem")
     assert run.named("ako-namespace").inputs["metadata"] == {
         "name": "avi-system",
-        "labels": {"istio-injection": "enabled"},
+        "labels": {"istio.io/rev": "prod-stable"},  # the revision tag (istio.injection: revision)
     }
     secret = run.named("ako-credentials")
     assert secret.inputs["metadata"]["name"] == "avi-secret"
     assert isinstance(secret.inputs["stringData"], Secret)
     assert secret.inputs["stringData"].value == {"username": "pulumi-automation", "password": PASSWORD}
     chart = run.named("ako-chart")
-    assert {"ako-namespace", "ako-credentials", "mesh-istiod"} <= set(chart.dependencies)
+    assert {"ako-namespace", "ako-credentials", "mesh-revision-tag"} <= set(chart.dependencies)
     assert chart.provider == "cluster-k8s"
     assert run.outputs["akoMeshPrincipal"] == "cluster.local/ns/avi-system/sa/ako-sa"
 
@@ -387,7 +387,9 @@ def test_ako_manager_program_keeps_the_routes_and_akos_sync_is_off(run_stack):
 
 def test_ako_manager_mesh_wiring(run_stack):
     run = run_stack("onprem-ako")
-    assert run.named("ako-namespace").inputs["metadata"]["labels"] == {"istio-injection": "enabled"}
+    assert run.named("ako-namespace").inputs["metadata"]["labels"] == {"istio.io/rev": "prod-stable"}
+    # The namespace waits for the tag's webhook, so AKO's pods are never admitted without a sidecar.
+    assert "mesh-revision-tag" in run.named("ako-namespace").dependencies
     assert crs(run, "ServiceEntry")[("avi-system", "avi-corp-example-net")]["spec"]["exportTo"] == ["."]
     assert set(crs(run, "AuthorizationPolicy")) == {("portal", "allow-ako"), ("payments", "allow-ako")}
     assert run.named("ako-role-secrets").inputs["metadata"]["namespace"] == "avi-system"

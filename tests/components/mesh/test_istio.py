@@ -127,12 +127,17 @@ def test_app_namespaces_are_labelled_for_injection(run_stack, stack):
         for r in run.resources
         if r.type in ("kubernetes:core/v1:Namespace", "kubernetes:core/v1:NamespacePatch")
     }
+    # Dev upgrades in place (istio.injection: legacy); the others follow the revision tag.
+    expected = {"istio-injection": "enabled"} if stack == "dev" else {"istio.io/rev": "prod-stable"}
+    other = "istio.io/rev" if stack == "dev" else "istio-injection"
     for name in APP_NAMESPACES[stack]:
-        assert namespaces[name].inputs["metadata"]["labels"]["istio-injection"] == "enabled"
+        labels = namespaces[name].inputs["metadata"]["labels"]
+        assert expected.items() <= labels.items() and other not in labels
     # The built-in namespace is adopted (patched), never created or deleted.
     if "default" in APP_NAMESPACES[stack]:
         assert namespaces["default"].type == "kubernetes:core/v1:NamespacePatch"
-    assert "istio-injection" not in (namespaces["istio-system"].inputs["metadata"].get("labels") or {})
+    system_labels = namespaces["istio-system"].inputs["metadata"].get("labels") or {}
+    assert "istio-injection" not in system_labels and "istio.io/rev" not in system_labels
 
 
 def test_mesh_config_from_stack(run_stack):

@@ -24,7 +24,7 @@ def app_namespaces(run):
 def test_an_existing_namespace_is_adopted_never_owned(run_stack):
     found = app_namespaces(run_stack("eks"))  # namespacePolicy.existing: [prod]
     assert found["prod"].type == PATCH and found["default"].type == PATCH
-    assert found["prod"].inputs["metadata"]["labels"]["istio-injection"] == "enabled"
+    assert found["prod"].inputs["metadata"]["labels"]["istio.io/rev"] == "prod-stable"
     # A patch is never deleted with the stack: destroy only removes the fields it applied.
     assert not found["prod"].retain_on_delete
     assert found["pre-prod"].type == NAMESPACE

@@ -67,8 +67,8 @@ def test_crds_then_emissary_from_pinned_oci_charts(amb):
     assert emissary.inputs["chart"] == "oci://ghcr.io/emissary-ingress/emissary-ingress"
     assert crds.inputs["version"] == emissary.inputs["version"] == EMISSARY_VERSION
     assert crds.inputs["values"]["enableLegacyVersions"] is False
-    # CRDs first; istiod ready first, so the sidecar injector is there when Emissary's pods start.
-    assert {"emissary-edge-crds", "mesh-istiod"} <= set(emissary.dependencies)
+    # CRDs first; the revision tag's injector (after istiod) first, so Emissary's pods get the sidecar.
+    assert {"emissary-edge-crds", "mesh-revision-tag"} <= set(emissary.dependencies)
     assert emissary.inputs["namespace"] == crds.inputs["namespace"] == "emissary"
     assert {crds.provider, emissary.provider} == {"cluster-k8s"}
 
@@ -76,7 +76,8 @@ def test_crds_then_emissary_from_pinned_oci_charts(amb):
 def test_emissary_namespace_is_labelled_for_injection(amb):
     (namespace,) = [r for r in amb.of_type("kubernetes:core/v1:Namespace") if r.parent == "emissary-edge"]
     assert namespace.inputs["metadata"]["name"] == "emissary"
-    assert namespace.inputs["metadata"]["labels"]["istio-injection"] == "enabled"
+    assert namespace.inputs["metadata"]["labels"]["istio.io/rev"] == "prod-stable"
+    assert "istio-injection" not in namespace.inputs["metadata"]["labels"]
 
 
 def test_release_values_carry_the_istio_integration_and_metrics(amb):
