@@ -69,12 +69,12 @@ def test_istio_charts_install_in_order_with_pinned_versions(run_stack, stack):
 def test_chart_version_and_repository_are_overridable(run_stack):
     run = run_stack(
         "dev",
-        overrides={"mesh-platform:istio": {"version": "1.29.6", "repository": "https://charts.example.internal/istio"}},
+        overrides={"mesh-platform:istio": {"version": "1.31.0", "repository": "https://charts.example.internal/istio"}},
     )
     found = releases(run)
     assert found == {}  # the repository moved, so none is from the public one
     istio = [r for r in run.of_type(RELEASE) if r.inputs["repositoryOpts"]["repo"].endswith("/istio")]
-    assert {r.inputs["version"] for r in istio} == {"1.29.6"}
+    assert {r.inputs["version"] for r in istio} == {"1.31.0"}
     assert {r.inputs["chart"] for r in istio} == {"base", "istiod", "gateway"}
 
 

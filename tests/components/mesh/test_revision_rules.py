@@ -6,6 +6,8 @@ from __future__ import annotations
 from tests.components.stack.test_config import load, problems_of
 
 CANARY = {"version": "1.30.3", "revision": "1-30"}
+# Istio 1.29 supports Kubernetes up to 1.35, one below the project's default
+ON_135 = {"cluster": {"kind": "existing", "name": "dev", "kubernetesVersion": "1.35"}}
 
 
 def test_a_canary_must_differ_from_the_revision():
@@ -17,7 +19,7 @@ def test_a_canary_must_differ_from_the_revision():
 
 
 def test_the_tag_must_point_at_an_installed_revision():
-    found = problems_of({"istio": {"revision": "1-29", "version": "1.29.6", "tagRevision": "1-30"}})
+    found = problems_of({**ON_135, "istio": {"revision": "1-29", "version": "1.29.6", "tagRevision": "1-30"}})
     assert found == [
         'mesh-platform:istio.tagRevision: "1-30" is not an installed revision, so the namespaces labelled with '
         'the tag would have no control plane; expected "1-29"'
@@ -59,7 +61,9 @@ def test_revision_and_injection_values_are_checked():
 
 
 def test_a_valid_move_loads():
-    istio = load({"istio": {"revision": "1-29", "version": "1.29.6", "canary": CANARY, "tagRevision": "1-30"}}).istio
+    istio = load(
+        {**ON_135, "istio": {"revision": "1-29", "version": "1.29.6", "canary": CANARY, "tagRevision": "1-30"}}
+    ).istio
     assert (istio.revision, istio.canary.revision, istio.tag_revision, istio.tag) == (
         "1-29",
         "1-30",
