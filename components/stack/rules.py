@@ -19,7 +19,7 @@ from components.edges.avi.validation import avi_edge_rules
 from components.edges.rules import edge_fits_cluster, emissary_namespace
 from components.mesh.rules import gateway_replicas
 from components.observability.config import KIALI_OPERATOR_NAMESPACE
-from components.observability.rules import observability_passwords, trace_store
+from components.observability.rules import kiali_links, observability_passwords, trace_store
 from components.routes.config import app_rules
 from components.stack.version_rules import version_rules
 
@@ -46,6 +46,7 @@ def stack_rules(config: StackConfig, secrets: set[str], today: date | None = Non
         *_adopted_namespaces_are_listed(config),
         *gateway_replicas(config),
         *trace_store(config),
+        *kiali_links(config),
         *ako_rules(config),
     ]
 
