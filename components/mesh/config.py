@@ -21,6 +21,7 @@ from components.config.types import (
     Text,
     is_semver,
 )
+from components.mesh.label_policy import LabelPolicy
 
 ISTIO_VERSION = "1.30.3"
 """The newest Istio release whose chart sources the project checks its values against."""
@@ -166,5 +167,12 @@ class NamespacePolicyConfig(ConfigModel):
         default=True,
         description=(
             "keep the namespaces the stack created when the stack is destroyed (they may hold other pipelines' apps)"
+        ),
+    )
+    label_policy: LabelPolicy = Field(
+        default="warn",
+        description=(
+            "Pods and workloads in the app namespaces without app and version labels: warn (admission warning and "
+            "audit annotation), deny (refused), or off (components/mesh/label_policy.py)"
         ),
     )
