@@ -16,6 +16,7 @@ from components.ako.wiring import ako_args, ako_outputs
 from components.cluster.component import Cluster, ClusterArgs
 from components.edges.factory import build_edge, edge_before_mesh
 from components.mesh.component import IstioMesh, IstioMeshArgs
+from components.mesh.label_policy import MeshLabelPolicy, MeshLabelPolicyArgs
 from components.observability.component import Observability, ObservabilityArgs
 from components.routes.component import MeshRoutes, MeshRoutesArgs
 from components.stack.loader import PulumiConfigSource, load_stack_config
@@ -55,6 +56,11 @@ mesh = IstioMesh(
         metrics_server=config.cluster.metrics_server,
         gateway_node_local=gateway.node_local,
     ),
+    opts=k8s,
+)
+MeshLabelPolicy(
+    "label-policy",
+    MeshLabelPolicyArgs(mode=config.namespace_policy.label_policy, namespaces=config.namespaces),
     opts=k8s,
 )
 routes = MeshRoutes(

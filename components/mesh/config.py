@@ -24,6 +24,7 @@ from components.config.types import (
     is_dns_label,
     is_semver,
 )
+from components.mesh.label_policy import LabelPolicy
 
 ISTIO_VERSION = "1.30.3"
 """The newest Istio release whose chart sources the project checks its values against: the newest
@@ -229,5 +230,12 @@ class NamespacePolicyConfig(ConfigModel):
         default=True,
         description=(
             "keep the namespaces the stack created when the stack is destroyed (they may hold other pipelines' apps)"
+        ),
+    )
+    label_policy: LabelPolicy = Field(
+        default="warn",
+        description=(
+            "Pods and workloads in the app namespaces without app and version labels: warn (admission warning and "
+            "audit annotation), deny (refused), or off (components/mesh/label_policy.py)"
         ),
     )

@@ -70,7 +70,11 @@ class Observability(pulumi.ComponentResource):
         self.prometheus = self.collector = None
         if self.endpoints.installs_prometheus:
             self.prometheus = self._release(
-                "prometheus", config.prometheus_chart, namespace, model.prometheus_values(), []
+                "prometheus",
+                config.prometheus_chart,
+                namespace,
+                model.prometheus_values(config.prometheus.persistence),
+                [],
             )
         if self.endpoints.installs_collector:
             self.collector = self._release("jaeger", config.jaeger_chart, namespace, model.jaeger_values(), [])
@@ -81,7 +85,12 @@ class Observability(pulumi.ComponentResource):
                 "grafana",
                 config.grafana_chart,
                 namespace,
-                model.grafana_values(namespace, self.endpoints.addon_prometheus_url),
+                model.grafana_values(
+                    namespace,
+                    self.endpoints.addon_prometheus_url,
+                    config.grafana,
+                    self._credentials_checksum(config.grafana.username, config.grafana.password),
+                ),
                 list(filter(None, [self.grafana_secret])),
             )
 
@@ -103,6 +112,8 @@ class Observability(pulumi.ComponentResource):
                 self.endpoints.addon_prometheus_url,
                 config.grafana.username if self.grafana else None,
                 self.endpoints.trace_query,
+                grafana_external_url=config.grafana.external_url,
+                tracing_external_url=config.tracing.external_url,
             )
             self.kiali = k8s.apiextensions.CustomResource(
                 f"{name}-kiali",
@@ -122,6 +133,14 @@ class Observability(pulumi.ComponentResource):
 
     def _child(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=[*self._after, *(depends_on or [])])
+
+    @staticmethod
+    def _credentials_checksum(username: str, password: pulumi.Output[str] | None) -> pulumi.Output[str] | None:
+        """The checksum of Grafana's login, kept secret; None without a password (no Secret to follow)."""
+        if password is None:
+            return None
+        checksum = password.apply(lambda value: model.credentials_checksum(username, value))
+        return pulumi.Output.secret(checksum)
 
     def _credential(
         self,

@@ -9,13 +9,14 @@ The passwords are not in this section: they come only from the secret keys
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Self
 
 import pulumi
 from pydantic import Field, PrivateAttr
 
 from components.config.base import ConfigModel
-from components.config.types import Bool, ChartVersion, HelmChartConfig, Name, OneOf, Url
+from components.config.types import Bool, ChartVersion, HelmChartConfig, IntegerRange, Name, OneOf, Text, Url
 
 KIALI_STRATEGIES = ("token", "anonymous", "openid", "header")
 KIALI_OPERATOR_NAMESPACE = "kiali-operator"
@@ -25,7 +26,45 @@ KIALI_OPERATOR_CHART = HelmChartConfig("kiali-operator", "2.29.0", "https://kial
 PROMETHEUS_CHART = HelmChartConfig("prometheus", "29.27.0", "https://prometheus-community.github.io/helm-charts")
 """The chart Istio's own Prometheus add-on is rendered from (samples/addons, manifests/addons/gen.sh)."""
 JAEGER_CHART = HelmChartConfig("jaeger", "4.11.1", "https://jaegertracing.github.io/helm-charts")
-"""Jaeger v2 all-in-one; its Service serves the Zipkin API on 9411 and the query API on 16685/16686."""
+"""Jaeger v2 all-in-one; its Service serves the Zipkin API on 9411 and the query API on 16685/16686.
+Still the newest `jaeger-*` tag of jaegertracing/helm-charts readable here (snapshot of 2026-06-14)."""
+
+ISTIO_DASHBOARDS = {
+    "mesh": 7639,
+    "service": 7636,
+    "workload": 7630,
+    "performance": 11829,
+    "control_plane": 7645,
+}
+"""Istio's standard Grafana dashboards by grafana.com ID, as istio.io's Grafana integration page names them."""
+
+DashboardRevision = Annotated[int, IntegerRange(1, 100000)]
+
+
+class DashboardRevisions(ConfigModel):
+    """The grafana.com revision of each Istio dashboard; unset ones are fetched at their latest revision.
+
+    Istio publishes a revision of every dashboard with each release (its description names the
+    release); pinning them makes a Grafana restart fetch the same dashboards again.
+    """
+
+    mesh: DashboardRevision | None = None
+    service: DashboardRevision | None = None
+    workload: DashboardRevision | None = None
+    performance: DashboardRevision | None = None
+    control_plane: DashboardRevision | None = None
+
+    def of(self, dashboard: str) -> int | str:
+        """The revision to fetch: the pinned one, else "latest" (grafana.com's newest)."""
+        pinned: int | None = getattr(self, dashboard)
+        return pinned if pinned is not None else "latest"
+
+
+class IstioDashboardsConfig(ConfigModel):
+    """Whether Grafana provisions Istio's dashboards (fetched from grafana.com when its pod starts)."""
+
+    enabled: Bool = True
+    revisions: DashboardRevisions = DashboardRevisions()
 
 
 class CredentialConfig(ConfigModel):
@@ -51,6 +90,11 @@ class GrafanaConfig(CredentialConfig):
     username: Name = "grafana"
     addon: Bool = False
     chart_version: ChartVersion = GRAFANA_CHART.version
+    external_url: Url | None = Field(
+        default=None,
+        description="where a browser reaches this Grafana (Kiali links its dashboards there)",
+    )
+    istio_dashboards: IstioDashboardsConfig = IstioDashboardsConfig()
 
 
 KialiStrategy = Annotated[str, OneOf(KIALI_STRATEGIES)]
@@ -65,6 +109,34 @@ class KialiConfig(CredentialConfig):
     operator_chart_version: ChartVersion = KIALI_OPERATOR_CHART.version
 
 
+Quantity = Annotated[
+    str,
+    Text(
+        'a storage size such as "8Gi"',
+        lambda v: bool(re.match(r"^[1-9]\d*(Ki|Mi|Gi|Ti|Pi)$", v)),
+        r"^[1-9]\d*(Ki|Mi|Gi|Ti|Pi)$",
+    ),
+]
+StorageClassName = Annotated[
+    str,
+    Text(
+        "a StorageClass name",
+        lambda v: bool(re.match(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", v)),
+        r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+    ),
+]
+
+
+class PrometheusPersistenceConfig(ConfigModel):
+    """A PersistentVolumeClaim for the installed Prometheus's data (off: metrics live in an emptyDir)."""
+
+    enabled: Bool = False
+    size: Quantity = "8Gi"
+    storage_class: StorageClassName | None = Field(
+        default=None, description="the cluster's default StorageClass when unset"
+    )
+
+
 class PrometheusConfig(ConfigModel):
     """The Prometheus that Kiali and Grafana read: an existing one (`url`), else installed by the stack."""
 
@@ -76,6 +148,7 @@ class PrometheusConfig(ConfigModel):
         ),
     )
     chart_version: ChartVersion = PROMETHEUS_CHART.version
+    persistence: PrometheusPersistenceConfig = PrometheusPersistenceConfig()
 
 
 class TraceStoreConfig(ConfigModel):
@@ -89,6 +162,10 @@ class TraceStoreConfig(ConfigModel):
         ),
     )
     chart_version: ChartVersion = JAEGER_CHART.version
+    external_url: Url | None = Field(
+        default=None,
+        description="where a browser reaches the trace store's UI (Kiali links traces there)",
+    )
 
 
 class ObservabilityConfig(ConfigModel):

@@ -8,11 +8,18 @@ kept for tools that read it, and Kiali itself authenticates with a supported str
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from components.mesh.config import COLLECTOR_SERVICE, IstioConfig
-from components.observability.config import ObservabilityConfig
+from components.observability.config import (
+    ISTIO_DASHBOARDS,
+    GrafanaConfig,
+    IstioDashboardsConfig,
+    ObservabilityConfig,
+    PrometheusPersistenceConfig,
+)
 
 USERNAME_KEY = "username"
 PASSWORD_KEY = "passphrase"
@@ -81,11 +88,17 @@ def endpoints(observability: ObservabilityConfig, istio: IstioConfig) -> Endpoin
     )
 
 
-def prometheus_values() -> dict[str, Any]:
+def prometheus_values(persistence: PrometheusPersistenceConfig | None = None) -> dict[str, Any]:
     """Values of the `prometheus` chart as Istio's add-on sets them: the server only, Service
     `prometheus:9090`, no sidecar, and the chart's pod-annotation scrape jobs, which read the
     `prometheus.io/*` annotations Istio's metrics merging puts on every injected pod
-    (https://istio.io/latest/docs/ops/integrations/prometheus/)."""
+    (https://istio.io/latest/docs/ops/integrations/prometheus/). With `persistence` on, the server keeps
+    its data on a PersistentVolumeClaim (the chart's `Recreate` strategy lets a new pod attach it)."""
+    volume: dict[str, Any] = {"enabled": False}
+    if persistence is not None and persistence.enabled:
+        volume = {"enabled": True, "size": persistence.size}
+        if persistence.storage_class:
+            volume["storageClass"] = persistence.storage_class
     return {
         "alertmanager": {"enabled": False},
         "prometheus-pushgateway": {"enabled": False},
@@ -94,7 +107,7 @@ def prometheus_values() -> dict[str, Any]:
         "server": {
             "fullnameOverride": PROMETHEUS_SERVICE,
             "podLabels": {"sidecar.istio.io/inject": "false"},
-            "persistentVolume": {"enabled": False},
+            "persistentVolume": volume,
             "service": {"servicePort": PROMETHEUS_PORT},
             "global": {"scrape_interval": "15s"},
         },
@@ -116,11 +129,64 @@ DASHBOARD_LABEL = {"grafana_dashboard": "1"}
 """ConfigMaps with this label in the Istio namespace are loaded as Grafana dashboards."""
 
 
-def grafana_values(istio_namespace: str, prometheus: str) -> dict[str, Any]:
-    """Values of the `grafana` chart: admin login from the `grafana` Secret, Prometheus datasource,
-    and the dashboard sidecar that loads labelled ConfigMaps (e.g. the Emissary dashboard)."""
-    ((label, label_value),) = DASHBOARD_LABEL.items()
+DATASOURCE_NAME = "Prometheus"
+ISTIO_DASHBOARD_PROVIDER = "istio"
+CREDENTIALS_CHECKSUM_ANNOTATION = "mesh-platform/grafana-credentials"
+"""Pod-template annotation that changes with the `grafana` Secret, so a new password rolls Grafana."""
+
+
+def credentials_checksum(username: str, password: str) -> str:
+    """A short hash of Grafana's login; the program keeps it a Pulumi secret, as it derives from one."""
+    return hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()[:16]
+
+
+def istio_dashboard_values(dashboards: IstioDashboardsConfig) -> dict[str, Any]:
+    """`dashboardProviders` and `dashboards` of the `grafana` chart: Istio's dashboards in folder
+    "Istio", each fetched from grafana.com by ID (the chart's download init container) at its
+    pinned revision, else the latest; empty when they are off."""
+    if not dashboards.enabled:
+        return {}
+    provider = {
+        "name": ISTIO_DASHBOARD_PROVIDER,
+        "orgId": 1,
+        "folder": "Istio",
+        "type": "file",
+        "disableDeletion": False,
+        "editable": False,
+        "options": {"path": f"/var/lib/grafana/dashboards/{ISTIO_DASHBOARD_PROVIDER}"},
+    }
     return {
+        "dashboardProviders": {"dashboardproviders.yaml": {"apiVersion": 1, "providers": [provider]}},
+        "dashboards": {
+            ISTIO_DASHBOARD_PROVIDER: {
+                f"istio-{name.replace('_', '-')}": {
+                    "gnetId": gnet_id,
+                    "revision": dashboards.revisions.of(name),
+                    "datasource": DATASOURCE_NAME,
+                }
+                for name, gnet_id in ISTIO_DASHBOARDS.items()
+            }
+        },
+    }
+
+
+def grafana_values(
+    istio_namespace: str,
+    prometheus: str,
+    grafana: GrafanaConfig | None = None,
+    credentials_checksum: Any = None,
+) -> dict[str, Any]:
+    """Values of the `grafana` chart: admin login from the `grafana` Secret, Prometheus datasource,
+    the dashboard sidecar that loads labelled ConfigMaps (e.g. the Emissary dashboard), Istio's
+    dashboards, and `credentials_checksum` (a Pulumi secret) on the pod template: Grafana takes its
+    admin password only when it creates its database, which without persistence is at every start."""
+    ((label, label_value),) = DASHBOARD_LABEL.items()
+    grafana = grafana or GrafanaConfig()
+    pod_annotations: dict[str, Any] = {"sidecar.istio.io/inject": "false"}
+    if credentials_checksum is not None:
+        pod_annotations[CREDENTIALS_CHECKSUM_ANNOTATION] = credentials_checksum
+    return {
+        **istio_dashboard_values(grafana.istio_dashboards),
         "sidecar": {
             "dashboards": {
                 "enabled": True,
@@ -136,7 +202,7 @@ def grafana_values(istio_namespace: str, prometheus: str) -> dict[str, Any]:
                 "apiVersion": 1,
                 "datasources": [
                     {
-                        "name": "Prometheus",
+                        "name": DATASOURCE_NAME,
                         "type": "prometheus",
                         "access": "proxy",
                         "isDefault": True,
@@ -145,7 +211,7 @@ def grafana_values(istio_namespace: str, prometheus: str) -> dict[str, Any]:
                 ],
             }
         },
-        "podAnnotations": {"sidecar.istio.io/inject": "false"},
+        "podAnnotations": pod_annotations,
     }
 
 
@@ -160,9 +226,13 @@ def kiali_cr(
     prometheus: str,
     grafana_username: str | None = None,
     traces: TraceQuery | None = None,
+    grafana_external_url: str | None = None,
+    tracing_external_url: str | None = None,
 ) -> dict[str, Any]:
     """The `Kiali` resource the operator installs Kiali from; links Grafana when its user is given
-    and the trace store when there is one (else tracing stays off rather than pointing nowhere)."""
+    and the trace store when there is one (else tracing stays off rather than pointing nowhere).
+    The external URLs are where the user's browser follows Kiali's links (the internal ones are
+    cluster addresses a browser cannot reach)."""
     if strategy not in SUPPORTED_KIALI_STRATEGIES:
         raise ValueError(f"Kiali has no {strategy!r} strategy; expected one of {', '.join(SUPPORTED_KIALI_STRATEGIES)}")
     external: dict[str, Any] = {"prometheus": {"url": prometheus}}
@@ -173,6 +243,8 @@ def kiali_cr(
             "internal_url": traces.url,
             "use_grpc": traces.grpc,
         }
+        if tracing_external_url:
+            external["tracing"]["external_url"] = tracing_external_url
     else:
         external["tracing"] = {"enabled": False}
     if grafana_username:
@@ -186,6 +258,8 @@ def kiali_cr(
                 "password": f"secret:{GRAFANA_SECRET}:{PASSWORD_KEY}",
             },
         }
+        if grafana_external_url:
+            external["grafana"]["external_url"] = grafana_external_url
     else:
         external["grafana"] = {"enabled": False}
     return {

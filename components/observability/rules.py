@@ -37,3 +37,25 @@ def trace_store(config: StackConfig) -> Problems:
             )
         ]
     return []
+
+
+def kiali_links(config: StackConfig) -> Problems:
+    """The external URLs are where Kiali's links lead: only meaningful beside what they link to."""
+    observability, problems = config.observability, []
+    if observability.grafana.external_url and not (observability.kiali.addon and observability.grafana.addon):
+        problems.append(
+            (
+                "observability.grafana.externalUrl",
+                "only for Kiali's links to the stack's Grafana: set observability.kiali.addon and "
+                "observability.grafana.addon, or remove it",
+            )
+        )
+    if observability.tracing.external_url and not (observability.kiali.addon and config.istio.tracing.enabled):
+        problems.append(
+            (
+                "observability.tracing.externalUrl",
+                "only for Kiali's links to the trace store: set observability.kiali.addon and "
+                "istio.tracing.enabled, or remove it",
+            )
+        )
+    return problems

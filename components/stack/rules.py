@@ -17,9 +17,10 @@ from components.cluster.rules import existing_cluster_source
 from components.config.base import Problems
 from components.edges.avi.validation import avi_edge_rules
 from components.edges.rules import edge_fits_cluster, emissary_namespace
+from components.mesh.label_policy import label_policy_rules
 from components.mesh.rules import gateway_replicas, revision_rules
 from components.observability.config import KIALI_OPERATOR_NAMESPACE
-from components.observability.rules import observability_passwords, trace_store
+from components.observability.rules import kiali_links, observability_passwords, trace_store
 from components.routes.config import app_rules
 from components.stack.version_rules import version_rules
 
@@ -47,6 +48,8 @@ def stack_rules(config: StackConfig, secrets: set[str], today: date | None = Non
         *gateway_replicas(config),
         *revision_rules(config),
         *trace_store(config),
+        *kiali_links(config),
+        *label_policy_rules(config),
         *ako_rules(config),
     ]
 

@@ -192,6 +192,14 @@ def _prometheus_effects(values: dict, rendered: list[dict]) -> None:
     assert scrape["global"]["scrape_interval"] == server["global"]["scrape_interval"]
     # The pod-annotation job Istio's metrics merging relies on.
     assert "kubernetes-pods" in {job["job_name"] for job in scrape["scrape_configs"]}
+    volume = server["persistentVolume"]
+    claims = objects(rendered, "PersistentVolumeClaim")
+    if volume["enabled"]:
+        (claim,) = claims
+        assert claim["spec"]["resources"]["requests"]["storage"] == volume["size"]
+        assert claim["spec"].get("storageClassName") == volume.get("storageClass")
+    else:
+        assert not claims
 
 
 def _jaeger_effects(values: dict, rendered: list[dict]) -> None:
@@ -221,7 +229,27 @@ def _grafana_effects(values: dict, rendered: list[dict]) -> None:
     for source in values["datasources"]["datasources.yaml"]["datasources"]:
         assert source["url"] in sources
     pod = deployment["spec"]["template"]["metadata"]
-    assert pod["annotations"]["sidecar.istio.io/inject"] == "false"
+    for key, value in values["podAnnotations"].items():  # the credentials checksum rolls the pod
+        assert pod["annotations"][key] == value, key
+    _grafana_dashboard_effects(values, deployment, objects(rendered, "ConfigMap"))
+
+
+def _grafana_dashboard_effects(values: dict, deployment: dict, config_maps: list[dict]) -> None:
+    """Each dashboard is downloaded by the chart's init container from grafana.com by ID and revision
+    into its provider's folder, and the provider is configured to load that folder."""
+    init = [c["name"] for c in deployment["spec"]["template"]["spec"].get("initContainers", [])]
+    dashboards = values.get("dashboards") or {}
+    assert ("download-dashboards" in init) == bool(dashboards)
+    if not dashboards:
+        return
+    data = {k: v for c in config_maps for k, v in (c.get("data") or {}).items()}
+    script, providers = data["download_dashboards.sh"], yaml.safe_load(data["dashboardproviders.yaml"])
+    paths = {p["name"]: p["options"]["path"] for p in providers["providers"]}
+    for provider, entries in dashboards.items():
+        for name, entry in entries.items():
+            url = f"https://grafana.com/api/dashboards/{entry['gnetId']}/revisions/{entry['revision']}/download"
+            assert url in script, name
+            assert f"{paths[provider]}/{name}.json" in script, name
 
 
 def _kiali_operator_effects(values: dict, rendered: list[dict]) -> None:
@@ -262,8 +290,35 @@ EFFECTS = {
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
 def test_pinned_charts_accept_read_and_apply_the_programs_values(run_stack, stack, tmp_path):
-    run = run_stack(stack)
-    kube_version = _stack_kube_version(stack)
+    _check_charts(run_stack(stack), _stack_kube_version(stack), tmp_path)
+
+
+def test_observability_options_render_in_the_pinned_charts(run_stack, tmp_path):
+    """Options no example stack sets: Prometheus on a disk, pinned dashboard revisions, Kiali's links."""
+    from tools.mockrun import Secret
+
+    options = {
+        "grafana": {
+            "addon": True,
+            "externalUrl": "https://grafana.example.com",
+            "istioDashboards": {"revisions": {"mesh": 300, "service": 300}},
+        },
+        "kiali": {"addon": True},
+        "prometheus": {"persistence": {"enabled": True, "size": "20Gi", "storageClass": "managed-csi"}},
+        "tracing": {"externalUrl": "https://jaeger.example.com"},
+    }
+    run = run_stack(
+        "aks",
+        overrides={
+            "mesh-platform:observability": options,
+            "mesh-platform:istio": {"tracing": {"enabled": True}},
+            "mesh-platform:grafanaPassword": Secret("pw"),
+        },
+    )
+    _check_charts(run, _stack_kube_version("aks"), tmp_path)
+
+
+def _check_charts(run, kube_version: str, tmp_path: Path) -> None:
     for resource, values in charts_of(run):
         rendered = render(resource, values, kube_version, tmp_path)
         chart = pinned_chart(resource).chart

@@ -8,7 +8,7 @@ import pytest
 
 from components.observability import model
 from tools import render
-from tools.mockrun import Secret
+from tools.mockrun import Secret, reveal
 
 GRAFANA_PLAINTEXT = "Grafana-Known-Plaintext-7q2"
 KIALI_PLAINTEXT = "Kiali-Known-Plaintext-9x4"
@@ -49,7 +49,7 @@ def test_grafana_uses_the_secret_as_admin_credentials(aks):
     # The maintained repository (grafana/helm-charts stopped publishing the chart at 10.5.15).
     assert release.inputs["repositoryOpts"] == {"repo": "https://grafana-community.github.io/helm-charts"}
     assert release.inputs["namespace"] == "istio-system"
-    assert release.inputs["values"]["admin"] == {
+    assert reveal(release.inputs["values"])["admin"] == {
         "existingSecret": "grafana",
         "userKey": "username",
         "passwordKey": "passphrase",
@@ -107,7 +107,7 @@ def test_render_cli_keeps_stack_file_secrets_out(tmp_path):
 
 
 def test_grafana_loads_labelled_dashboards_from_the_istio_namespace(aks):
-    sidecar = aks.named("observability-grafana").inputs["values"]["sidecar"]["dashboards"]
+    sidecar = reveal(aks.named("observability-grafana").inputs["values"])["sidecar"]["dashboards"]
     assert sidecar == {
         "enabled": True,
         "label": "grafana_dashboard",

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.conftest import STACK_NAMES
-from tools.mockrun import Secret
+from tools.mockrun import Secret, reveal
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 KIALI = "kubernetes:kiali.io/v1alpha1:Kiali"
@@ -49,7 +49,7 @@ def served(run) -> set[tuple[str, int]]:
     """(service.namespace, port) of the Services the stack's own observability releases run."""
     found = set()
     for release in run.of_type(RELEASE):
-        chart, ns, values = release.inputs["chart"], release.inputs["namespace"], release.inputs["values"]
+        chart, ns, values = release.inputs["chart"], release.inputs["namespace"], reveal(release.inputs["values"])
         if chart == "prometheus":
             server = values["server"]
             found.add((f"{server['fullnameOverride']}.{ns}", int(server["service"]["servicePort"])))
@@ -85,7 +85,7 @@ def address(url: str) -> tuple[str, int]:
 def referenced(run) -> Iterator[tuple[str, tuple[str, int]]]:
     """Every (who, address) the program points an add-on, the mesh or the edge at."""
     for release in run.of_type(RELEASE):
-        values = release.inputs["values"]
+        values = reveal(release.inputs["values"])
         if release.inputs["chart"] == "istiod":
             for provider in values["meshConfig"].get("extensionProviders", []):
                 zipkin = provider["zipkin"]
