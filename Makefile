@@ -19,7 +19,7 @@ ACTIONLINT_DIR := tools/dev/actionlint
 
 export PY BACKEND YES EMULATOR_PORT
 
-.PHONY: help venv venv-runtime lock test lint-workflows lint format typecheck render schema upstream preflight preview up outputs refresh destroy down \
+.PHONY: help venv venv-runtime lock test lint-workflows lint format typecheck render new-stack schema upstream preflight preview up outputs refresh destroy down \
 	emulator bench clean
 
 ## help: list every target with what it does
@@ -91,6 +91,13 @@ test: venv lint-workflows lint typecheck
 ## render: offline render of a stack (no Pulumi CLI, no cloud): make render STACK=eks
 render: venv-runtime
 	$(PY) -m tools.render --stack $(STACK) --out $(OUT)
+
+## new-stack: write Pulumi.<STACK>.yaml for a cluster and an edge: make new-stack STACK=prod KIND=eks EDGE=alb
+# KIND: eks, aks or existing; EDGE: alb (eks), azure-ip (aks), emissary or avi. Never replaces a file.
+KIND ?=
+EDGE ?=
+new-stack: venv-runtime
+	$(PY) -m tools.new_stack --stack "$(STACK)" --kind "$(KIND)" --edge "$(EDGE)"
 
 ## schema: regenerate schema/stack-config.schema.json and the config reference in docs/configuration.md from the models
 schema: venv

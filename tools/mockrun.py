@@ -15,7 +15,6 @@ import base64
 import contextvars
 import ipaddress
 import json
-import re
 import runpy
 import sys
 import threading
@@ -52,7 +51,7 @@ class StackFile:
     config: dict[str, str]
     secret_keys: tuple[str, ...]
     stood_in: tuple[str, ...] = ()
-    """Secrets the file's comments declare but the file does not carry: each got a placeholder."""
+    """Declared secrets the stack calls for but the file does not carry: each got a placeholder."""
 
 
 def secret_placeholder(key: str) -> str:
@@ -60,15 +59,78 @@ def secret_placeholder(key: str) -> str:
     return f"offline-placeholder-for-{key.replace(':', '-')}"
 
 
-_DECLARED_SECRET = re.compile(
-    r"^#\s*pulumi config set --secret(?:\s+--stack\s+\S+)?\s+([A-Za-z][\w:.-]*)", re.MULTILINE
-)
+def declared_secrets(project_file: Path) -> list[str]:
+    """Secret keys `Pulumi.yaml` declares: its `template.config` entries marked `secret: true`.
+
+    The project-level `config:` cannot carry them: the CLI makes a declared key without a
+    default required in every stack, and refuses a secret key's plain default ("must be
+    encrypted as it's secret"; pulumi/pulumi sdk/go/common/workspace, `mergeConfig` and
+    `validateStackConfigValue`), while each of these secrets is needed by some stacks only."""
+    template = read_mapping(project_file).get("template") or {}
+    config = template.get("config") if isinstance(template, dict) else None
+    if not isinstance(config, dict):
+        return []
+    return [
+        key if ":" in key else f"{PROJECT}:{key}"
+        for key, declaration in config.items()
+        if isinstance(declaration, dict) and declaration.get("secret") is True
+    ]
 
 
-def declared_secrets(text: str) -> list[str]:
-    """Secret keys a stack file lists in comments as `pulumi config set --secret ... <key>`
-    commands (the example stacks keep their secrets out of the file)."""
-    return [key if ":" in key else f"{PROJECT}:{key}" for key in _DECLARED_SECRET.findall(text)]
+def _section(values: dict[str, Any], key: str) -> dict[str, Any]:
+    """A top-level object of the stack (`mesh-platform:<key>`), or {} when absent or not an object."""
+    value = values.get(f"{PROJECT}:{key}", values.get(key))
+    return value if isinstance(value, dict) else {}
+
+
+def _on(value: Any) -> bool:
+    return value is True or value == "true"
+
+
+def _names_edge_certificates(values: dict[str, Any]) -> bool:
+    apps = values.get(f"{PROJECT}:apps", values.get("apps"))
+    for app in apps if isinstance(apps, list) else []:
+        namespaces = app.get("namespaces") if isinstance(app, dict) else None
+        for ns in namespaces if isinstance(namespaces, list) else []:
+            tls = ns.get("tls") if isinstance(ns, dict) else None
+            certificate = tls.get("certificate") if isinstance(tls, dict) else None
+            if isinstance(certificate, dict) and certificate.get("secret"):
+                return True
+    return False
+
+
+def _reads_kubeconfig_secret(values: dict[str, Any]) -> bool:
+    # A named context with no kubeconfig file is a context of the kubeconfig the stack is
+    # given as a secret; without either (the dev stack), the program reads the machine's
+    # default kubeconfig, which kind writes.
+    cluster = _section(values, "cluster")
+    existing = cluster.get("existing")
+    return (
+        cluster.get("kind") == "existing"
+        and isinstance(existing, dict)
+        and bool(existing.get("context"))
+        and not existing.get("kubeconfigPath")
+    )
+
+
+SECRET_USES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "kubeconfig": _reads_kubeconfig_secret,
+    "grafanaPassword": lambda v: _on((_section(v, "observability").get("grafana") or {}).get("addon")),
+    "kialiPassword": lambda v: _on((_section(v, "observability").get("kiali") or {}).get("addon")),
+    "aviPassword": lambda v: _section(v, "edge").get("kind") == "avi" or _on(_section(v, "ako").get("enabled")),
+    "edgeCertificates": _names_edge_certificates,
+}
+"""When a stack's settings call for each secret key (the program's rules name it missing then)."""
+
+
+def secrets_in_use(declared: list[str], values: dict[str, Any]) -> list[str]:
+    """The declared secret keys the stack's settings call for (see `SECRET_USES`)."""
+    used = []
+    for full in declared:
+        use = SECRET_USES.get(full.split(":", 1)[1]) if full.startswith(f"{PROJECT}:") else None
+        if use is not None and use(values):
+            used.append(full)
+    return used
 
 
 def _has_secure(value: Any) -> bool:
@@ -109,12 +171,12 @@ def read_stack_file(path: Path, overrides: dict[str, Any] | None = None, stand_i
 
     Raises `StackFileError` (one line: file, line, column) for a file that is not valid YAML,
     repeats a key, or is not a mapping with a mapping under `config:`. With `stand_in_secrets`,
-    each secret the file declares in a comment but does not carry gets a placeholder (listed in
-    `StackFile.stood_in`); without, it stays missing, as the Pulumi CLI would leave it."""
+    each secret key `Pulumi.yaml` declares that the stack's settings call for but the file does
+    not carry gets a placeholder (listed in `StackFile.stood_in`); without, it stays missing, as
+    the Pulumi CLI would leave it. Comments in the stack file play no part."""
     path = Path(path)
     stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
     document = read_mapping(path)
-    text = path.read_text()
     project_file = path.parent / "Pulumi.yaml"
     if not project_file.exists():
         project_file = PROJECT_DIR / "Pulumi.yaml"
@@ -122,7 +184,8 @@ def read_stack_file(path: Path, overrides: dict[str, Any] | None = None, stand_i
     values.update(document.get("config") or {})
     values.update(overrides or {})
     present = {key if ":" in key else f"{PROJECT}:{key}" for key in values}
-    stood_in = tuple(key for key in declared_secrets(text) if key not in present) if stand_in_secrets else ()
+    wanted = secrets_in_use(declared_secrets(project_file), values) if stand_in_secrets else []
+    stood_in = tuple(key for key in wanted if key not in present)
     values.update({key: {"secure": "offline"} for key in stood_in})
     config, secret_keys = {}, []
     for key, value in values.items():

@@ -1,4 +1,5 @@
-"""Example stack secrets: real passphrase ciphertext in Pulumi.dev.yaml, none in the others."""
+"""Example stack secrets: real passphrase ciphertext in Pulumi.dev.yaml, none in the others; which
+keys are secret comes from Pulumi.yaml, and the render's stand-ins from the stacks' settings."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 import pytest
 import yaml
 
+from components.stack.model import SECRET_KEYS
+from project import PROJECT
 from tests.conftest import STACK_NAMES
 from tools.dev.passphrase import (
     DEV_PASSPHRASE,
@@ -21,7 +24,7 @@ from tools.dev.passphrase import (
     new_encryption_salt,
     secure_values,
 )
-from tools.mockrun import PROJECT_DIR, declared_secrets, read_stack_file, run_program
+from tools.mockrun import PROJECT_DIR, declared_secrets, read_stack_file, run_program, secrets_in_use
 
 DEV_FILE = PROJECT_DIR / "Pulumi.dev.yaml"
 EXAMPLES = [name for name in STACK_NAMES if name != "dev"]
@@ -98,28 +101,106 @@ def test_the_check_command_reports_each_value():
     assert "mesh-platform:aviPassword: decrypts" in result.stdout
 
 
+PROJECT_FILE = PROJECT_DIR / "Pulumi.yaml"
+SECRETS_CALLED_FOR = {
+    "aks": {"grafanaPassword", "kialiPassword"},
+    "ambassador": {"grafanaPassword"},
+    "dev": {"aviPassword"},  # carried by the file itself, so not stood in
+    "eks": set(),
+    "onprem": {"kubeconfig", "aviPassword", "edgeCertificates"},
+    "onprem-ako": {"kubeconfig", "aviPassword", "edgeCertificates"},
+}
+
+
+def without_comments(text: str) -> str:
+    """The stack file with every comment removed: whole comment lines and trailing ` # ...`."""
+    lines = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        lines.append(line.split(" # ", 1)[0].rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def test_pulumi_yaml_declares_every_secret_key_of_the_program():
+    assert sorted(declared_secrets(PROJECT_FILE)) == sorted(f"{PROJECT}:{key}" for key in SECRET_KEYS)
+
+
+def test_no_secret_key_is_a_project_config_declaration():
+    # Under `config:` the CLI would require the key in every stack (no default), or refuse its
+    # plain default as not encrypted: the secrets live in `template.config` (see Pulumi.yaml).
+    project = yaml.safe_load(PROJECT_FILE.read_text())
+    declared = {key.split(":", 1)[-1] for key in project.get("config") or {}}
+    assert not declared & set(SECRET_KEYS)
+
+
+def test_the_declarations_are_what_pulumi_accepts():
+    """`template:` has only the attributes Pulumi's project schema gives it, and each entry of its
+    `config:` only description, default (a string) and secret (a boolean)."""
+    template = yaml.safe_load(PROJECT_FILE.read_text())["template"]
+    assert set(template) <= {"displayName", "description", "quickstart", "important", "config", "metadata"}
+    for key, entry in template["config"].items():
+        assert set(entry) <= {"description", "default", "secret"}, key
+        assert isinstance(entry.get("default", ""), str), key
+        assert isinstance(entry.get("secret", False), bool), key
+
+
+def test_a_file_without_the_declaration_gets_no_stand_in(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: mesh-platform\nruntime: python\n")
+    stack = tmp_path / "Pulumi.aks.yaml"
+    stack.write_text((PROJECT_DIR / "Pulumi.aks.yaml").read_text())
+    assert declared_secrets(tmp_path / "Pulumi.yaml") == []
+    assert read_stack_file(stack).stood_in == ()
+
+
+@pytest.mark.parametrize("stack", sorted(SECRETS_CALLED_FOR))
+def test_secrets_called_for_follow_the_settings(stack):
+    settings = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    used = secrets_in_use(declared_secrets(PROJECT_FILE), settings)
+    assert {key.split(":", 1)[1] for key in used} == SECRETS_CALLED_FOR[stack]
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_stand_ins_do_not_depend_on_comments(stack, tmp_path):
+    original = PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    stripped = tmp_path / original.name
+    stripped.write_text(without_comments(original.read_text()))
+    assert "#" not in stripped.read_text()
+    assert read_stack_file(stripped).stood_in == read_stack_file(original).stood_in
+    expected = {f"{PROJECT}:{key}" for key in SECRETS_CALLED_FOR[stack]}
+    carried = set(yaml.safe_load(original.read_text())["config"])
+    assert set(read_stack_file(stripped).stood_in) == expected - carried
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_render_without_comments_stands_in_every_secret_it_needs(stack, tmp_path):
+    """Done-when of issue 22: with every comment stripped, each example still renders, with a
+    placeholder for each declared secret it calls for and does not carry."""
+    stripped = tmp_path / f"Pulumi.{stack}.yaml"
+    stripped.write_text(without_comments((PROJECT_DIR / stripped.name).read_text()))
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.render", "--config", str(stripped), "--out", str(tmp_path / "out")],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr
+    for key in read_stack_file(stripped).stood_in:
+        assert f"{key} is not in the file; rendering with a placeholder secret" in result.stderr
+
+
 @pytest.mark.parametrize("stack", EXAMPLES)
-def test_examples_carry_no_ciphertext_and_list_their_secrets(stack):
+def test_examples_carry_no_ciphertext_and_their_comments_match_the_declarations(stack):
     path = PROJECT_DIR / f"Pulumi.{stack}.yaml"
     text = path.read_text()
     document = yaml.safe_load(text)
     assert "encryptionsalt" not in document
     assert not list(secure_values(document.get("config") or {})), f"{path.name} carries a secure: value"
-    for key in declared_secrets(text):
-        assert f"pulumi config set --secret --stack {stack} {key.split(':', 1)[1]}" in text
-
-
-def test_secrets_the_examples_need_are_declared():
-    assert set(declared_secrets((PROJECT_DIR / "Pulumi.aks.yaml").read_text())) == {
-        "mesh-platform:grafanaPassword",
-        "mesh-platform:kialiPassword",
-    }
-    assert set(declared_secrets((PROJECT_DIR / "Pulumi.onprem.yaml").read_text())) == {
-        "mesh-platform:kubeconfig",
-        "mesh-platform:aviPassword",
-        "mesh-platform:edgeCertificates",
-    }
-    assert declared_secrets((PROJECT_DIR / "Pulumi.eks.yaml").read_text()) == []
+    # The comments are help: they list exactly the secrets the stack calls for.
+    for key in SECRET_KEYS:
+        listed = f"pulumi config set --secret --stack {stack} {key} " in text
+        assert listed == (key in SECRETS_CALLED_FOR[stack]), key
 
 
 @pytest.mark.parametrize("stack", ["aks", "ambassador"])
