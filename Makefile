@@ -101,7 +101,10 @@ preflight: venv-runtime
 	$(PY) -m tools.preflight --stack $(STACK)
 
 ## preview: show what `up` would change: make preview STACK=eks
-preview: venv-runtime
+# Each checks first what it needs (tools/dev/needs.sh), before the virtualenv is installed.
+preview:
+	@VENV=$(VENV) PYTHON=$(PYTHON) tools/dev/needs.sh stack preview $(STACK)
+	@$(MAKE) --no-print-directory venv-runtime
 	tools/dev/stack.sh preview $(STACK)
 
 ## upstream: fill the upstream cache the chart/CRD checks read (MESH_PLATFORM_UPSTREAM or .upstream-cache/)
@@ -112,10 +115,14 @@ upstream: venv
 	$(PY) -m tools.upstream
 
 ## up: deploy a stack; STACK=dev (default) also sets up kind, the emulator and the Pulumi CLI
-up: venv-runtime
+up:
 ifeq ($(STACK),dev)
+	@VENV=$(VENV) PYTHON=$(PYTHON) tools/dev/needs.sh dev
+	@$(MAKE) --no-print-directory venv-runtime
 	tools/dev/up.sh
 else
+	@VENV=$(VENV) PYTHON=$(PYTHON) tools/dev/needs.sh stack up $(STACK)
+	@$(MAKE) --no-print-directory venv-runtime
 	tools/dev/stack.sh up $(STACK)
 endif
 

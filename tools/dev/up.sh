@@ -21,7 +21,7 @@ if "$KUBECTL" config get-contexts -o name 2>/dev/null | grep -qx "$CONTEXT"; the
 else
   ensure_kind
   echo "    creating it from tools/dev/kind-cluster.yaml (a minute or two)"
-  "$KIND" create cluster --name "$CLUSTER" --config "$ROOT/tools/dev/kind-cluster.yaml" --wait 120s
+  "$KIND" create cluster --name "$CLUSTER" --config "$KIND_CONFIG" --wait 120s
   touch "$DEV_DIR/cluster-created-by-up"
 fi
 
