@@ -127,10 +127,11 @@ _tool_problem() {  # what state why how: the one line a missing tool is reported
 # version fits), the project's copy in .tools/, a download checked against its committed
 # checksum. Sets TOOL_EXE (what to run; empty when it has to be downloaded), TOOL_NOTE (where
 # it comes from, for messages), TOOL_URL and TOOL_SHA256 (the download, when one is needed),
-# TOOL_DEST (where the download goes) and TOOL_PROBLEM (one line, empty when the tool can be had).
+# TOOL_DEST (where the download goes), TOOL_IGNORED (a Pulumi on PATH passed over, and why) and
+# TOOL_PROBLEM (one line, empty when the tool can be had).
 plan_tool() {
   local tool=$1 var label dest why how on_path version os arch asset ignored=
-  TOOL_EXE='' TOOL_NOTE='' TOOL_URL='' TOOL_SHA256='' TOOL_DEST='' TOOL_PROBLEM=''
+  TOOL_EXE='' TOOL_NOTE='' TOOL_URL='' TOOL_SHA256='' TOOL_DEST='' TOOL_PROBLEM='' TOOL_IGNORED=''
   case $tool in
     pulumi)
       var=PULUMI label="Pulumi CLI" dest=$TOOLS_DIR/pulumi-v$PULUMI_VERSION/pulumi/pulumi
@@ -169,9 +170,10 @@ plan_tool() {
       return 0
     fi
     ignored="$on_path on PATH reports version ${version:-none}, and the locked pulumi SDK $PULUMI_VERSION (requirements.lock) needs $PULUMI_VERSION or a newer ${PULUMI_VERSION%%.*}.x"
+    TOOL_IGNORED=$ignored
   fi
   if [[ -x "$dest" ]]; then
-    TOOL_EXE=$dest TOOL_NOTE="the project's copy, $dest"
+    TOOL_EXE=$dest TOOL_NOTE="the project's copy, $dest${ignored:+ (not $ignored)}"
     return 0
   fi
   if ! os=$(_os); then
@@ -183,9 +185,15 @@ plan_tool() {
     return 0
   fi
   case $tool in
-    pulumi) asset=pulumi-v$PULUMI_VERSION-$os-$arch TOOL_URL=$PULUMI_DOWNLOAD/v$PULUMI_VERSION/$asset.tar.gz ;;
-    kubectl) asset=kubectl-$KUBECTL_VERSION-$os-$arch TOOL_URL=$KUBECTL_DOWNLOAD/$KUBECTL_VERSION/bin/$os/$arch/kubectl ;;
-    kind) asset=kind-$KIND_VERSION-$os-$arch TOOL_URL=$KIND_DOWNLOAD/$KIND_VERSION/kind-$os-$arch ;;
+    pulumi)
+      asset="pulumi-v$PULUMI_VERSION-$os-$arch"
+      TOOL_URL=$PULUMI_DOWNLOAD/v$PULUMI_VERSION/$asset.tar.gz ;;
+    kubectl)
+      asset="kubectl-$KUBECTL_VERSION-$os-$arch"
+      TOOL_URL=$KUBECTL_DOWNLOAD/$KUBECTL_VERSION/bin/$os/$arch/kubectl ;;
+    kind)
+      asset="kind-$KIND_VERSION-$os-$arch"
+      TOOL_URL=$KIND_DOWNLOAD/$KIND_VERSION/kind-$os-$arch ;;
   esac
   TOOL_SHA256=$(awk -v name="$asset" '!/^#/ && $2 == name {print $1}' "$TOOL_CHECKSUMS" 2>/dev/null || true)
   if [[ "$TOOL_SHA256" =~ ^[0-9a-f]{64}$ ]]; then
@@ -211,6 +219,7 @@ ensure_pulumi() {
   else
     PULUMI=$TOOL_DEST
     local dir=${TOOL_DEST%/pulumi/pulumi}
+    if [[ -n "$TOOL_IGNORED" ]]; then done_already "not using $TOOL_IGNORED"; fi
     echo "    installing Pulumi $PULUMI_VERSION into $dir (not on PATH: nothing global changes)"
     mkdir -p "$TOOLS_DIR"
     _download "$TOOL_URL" "$dir.tar.gz.partial"
