@@ -170,7 +170,7 @@ check_downloads() {
     if ((status == 2)); then
       missing "curl or wget: neither is installed; make up downloads $tool from $host with one of them; install curl, or provide $tool by hand: put it on PATH or set $(echo "$tool" | tr '[:lower:]' '[:upper:]')=/path/to/$tool"
     elif ((status != 0)); then
-      missing "network: $host does not answer within 10 s ($url); make up downloads $tool from there; allow access to it (HTTPS_PROXY is honoured), or provide $tool by hand: put it on PATH or set $(echo "$tool" | tr '[:lower:]' '[:upper:]')=/path/to/$tool"
+      missing "network: cannot reach $host within 10 s ($url); make up downloads $tool from there; allow access to it (HTTPS_PROXY is honoured), or provide $tool by hand: put it on PATH or set $(echo "$tool" | tr '[:lower:]' '[:upper:]')=/path/to/$tool"
     else
       found "network: $host answers"
     fi

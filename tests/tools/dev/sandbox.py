@@ -150,13 +150,14 @@ class DevSandbox:
         return subprocess.run(command, env=self.env(**env), capture_output=True, text=True, timeout=120)
 
     def calls(self, tool: str | None = None, probes: bool = False) -> list[dict[str, Any]]:
-        """What the stand-ins were asked; without probes, leaving out the checks' questions
-        (`pulumi version`, `docker info`), which change nothing."""
+        """What the stand-ins were asked; without probes, leaving out the read-only questions
+        (`pulumi version`, `docker info`, `kubectl config get-contexts`)."""
         log = self.state / "calls.jsonl"
         lines = log.read_text().splitlines() if log.exists() else []
         calls = [json.loads(line) for line in lines]
         if not probes:
-            calls = [c for c in calls if c["args"] != ["version"] and c["args"][:1] != ["info"]]
+            questions = (["version"], ["info"], ["config", "get-contexts"])
+            calls = [c for c in calls if not any(c["args"][: len(q)] == q for q in questions)]
         return [c for c in calls if tool is None or c["tool"] == tool]
 
     def reset_log(self) -> None:

@@ -42,6 +42,7 @@ def test_up_then_up_again_then_down(sandbox):
 
     first = sandbox.make("up", "STACK=dev", f"BACKEND={sandbox.backend}")
     assert first.returncode == 0, first.stdout + first.stderr
+    assert first.stdout.index("    all there") < first.stdout.index("==> Pulumi CLI"), "the checks come first"
     pulumi = sandbox.calls("pulumi")
     assert pulumi, "pulumi was never called"
     assert not any(c["args"][:1] == ["login"] for c in pulumi), "no global pulumi login"
