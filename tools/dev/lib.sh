@@ -301,10 +301,13 @@ start_emulator() {
   nohup "$PY" -m tools.avi_emulator --port "$EMULATOR_PORT" --username admin \
     --password "$EMULATOR_PASSWORD" --state "$DEV_DIR/avi-emulator-state.json" \
     >"$DEV_DIR/avi-emulator.log" 2>&1 &
-  echo $! >"$EMULATOR_PID"
+  local pid=$!
+  echo "$pid" >"$EMULATOR_PID"
+  # Until it prints its URL, or exits: our own child, so its pid stays ours (a zombie until
+  # reaped). Not is_emulator here: just after the fork the child has not exec'd Python yet.
   for _ in $(seq 50); do
     grep -q "^http" "$DEV_DIR/avi-emulator.log" 2>/dev/null && break
-    emulator_running || break
+    [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" =~ ^[^Z] ]] || break
     sleep 0.2
   done
   if ! grep -q "^http" "$DEV_DIR/avi-emulator.log"; then

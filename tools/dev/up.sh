@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make up STACK=dev`: everything the dev stack needs, each step skipped when already done,
 # then `pulumi up` and the URL to curl. `make down STACK=dev` undoes it (tools/dev/down.sh).
+# `make up` runs tools/dev/needs.sh first: what this needs, all reported before anything changes.
 # shellcheck source=tools/dev/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dev_defaults
