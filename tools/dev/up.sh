@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make up STACK=dev`: everything the dev stack needs, each step skipped when already done,
 # then `pulumi up` and the URL to curl. `make down STACK=dev` undoes it (tools/dev/down.sh).
+# `make up` runs tools/dev/needs.sh first: what this needs, all reported before anything changes.
 # shellcheck source=tools/dev/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dev_defaults
@@ -21,7 +22,7 @@ if "$KUBECTL" config get-contexts -o name 2>/dev/null | grep -qx "$CONTEXT"; the
 else
   ensure_kind
   echo "    creating it from tools/dev/kind-cluster.yaml (a minute or two)"
-  "$KIND" create cluster --name "$CLUSTER" --config "$ROOT/tools/dev/kind-cluster.yaml" --wait 120s
+  "$KIND" create cluster --name "$CLUSTER" --config "$KIND_CONFIG" --wait 120s
   touch "$DEV_DIR/cluster-created-by-up"
 fi
 
