@@ -32,6 +32,7 @@ from tools.render_values import RenderedValues
 AVI_PREFIX = "pulumi-python:dynamic/avi:"
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 COMPONENT, AVI, NODE = "component", "avi", "node"
+KIND_ORDER = (COMPONENT, AVI, NODE)
 ISTIO_VIRTUAL_SERVICE = ("kubernetes:networking.istio.io/", ":VirtualService")
 VH_CHILD, VH_PARENT = "VS_TYPE_VH_CHILD", "VS_TYPE_VH_PARENT"
 
@@ -70,7 +71,7 @@ class Link:
 
 @dataclass(frozen=True)
 class Diagram:
-    """What a stack declares, as nodes and links, in a stable order."""
+    """What a stack declares, as nodes and links, sorted (components, Avi objects, nodes; by name)."""
 
     stack: str
     nodes: tuple[Node, ...]
@@ -126,7 +127,12 @@ class _Builder:
         for resource in avi:
             self._avi_object(resource)
         self._avi_links(avi)
-        return Diagram(self.run.stack, tuple(self.nodes.values()), tuple(self.links.values()))
+        # The engine registers resources in whatever order their inputs resolve: sort, so one
+        # stack always gives one picture.
+        nodes = sorted(self.nodes.values(), key=lambda n: (KIND_ORDER.index(n.kind), n.group or "", n.title, n.key))
+        order = {node.key: index for index, node in enumerate(nodes)}
+        links = sorted(self.links.values(), key=lambda link: (order[link.source], order[link.target]))
+        return Diagram(self.run.stack, tuple(nodes), tuple(links))
 
     # -- components --------------------------------------------------------------------------
 

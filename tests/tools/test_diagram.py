@@ -211,3 +211,11 @@ def test_markup_in_a_name_stays_text(tmp_path: Path):
     picture = diagram.Diagram("odd", (node,), ())
     assert svg_lines(diagram_svg.svg(picture))[-1] == 'Pool a<b>&"c"|d'
     assert mermaid_labels(diagram_text.mermaid(picture)) == ['Pool a<b>&"c"|d']
+
+
+def test_one_stack_gives_one_picture(pictures, run_stack):
+    from tools.mockrun import PROJECT_DIR
+
+    _, _, markdown, svg = pictures["onprem"]
+    again = diagram.build(run_stack(path=PROJECT_DIR / "Pulumi.onprem.yaml"))  # a fresh run, not the cached one
+    assert (diagram_text.markdown(again), diagram_svg.svg(again)) == (markdown, svg)
