@@ -250,7 +250,7 @@ def missing_from(cache: Path, pins: Iterable[HelmChartConfig]) -> list[str]:
     """What `cache` lacks to hold Helm and every chart in `pins` as `make upstream` left them: an
     empty list when it holds all of it, else one entry per missing piece."""
     if not cache.is_dir():
-        return [f"the cache itself (no directory {cache})"]
+        return ["everything (there is no such directory)"]
     marker = output_dir.read_marker(cache)
     if marker is None or marker["written_by"] != WRITER:
         return [f"{output_dir.MARKER_NAME} of {WRITER} (not a cache `make upstream` filled)"]
