@@ -164,7 +164,8 @@ emulator: venv-runtime
 bench: venv
 	$(PY) -m bench.avi_bench
 
-## clean: remove renders and test caches (not the virtualenv, .tools or .dev)
-# Only renders carrying tools.render's marker and pytest's own cache; anything else is named and kept.
+## clean: remove every cache the project makes: renders, the upstream cache, test and lint caches, __pycache__
+# Each only once recognised as its tool's own (tools/clean.py); anything else is named and kept. Not
+# caches, so kept: the virtualenv, .tools, node_modules, the dev stack's .dev and .pulumi-state.
 clean:
-	$(PYTHON) -m tools.clean
+	@$(PYTHON) -m tools.clean

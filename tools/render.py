@@ -9,7 +9,8 @@ such as a resource id or an allocated VIP, as "<mock: VALUE>"; see tools/render_
 `manifests/` (one YAML file per Kubernetes object
 the program declares directly; Helm releases stay in resources.json), `examples/` (objects
 the program hands to app teams rather than applying, such as the AuthorizationPolicy that
-admits the Emissary edge), `outputs.json`, and prints a
+admits the Emissary edge), `outputs.json`, `diagram.md` and `diagram.svg` (a picture of the
+components and Avi objects, as Mermaid in Markdown and as SVG; see tools/diagram.py), and prints a
 count of resources by type. Invalid configuration, or a stack file that is not valid
 YAML / repeats a key / is not a mapping: exit status 2 with every problem listed, and no
 render left behind: a previous render in `--out` (marked as this tool's, see
@@ -35,12 +36,13 @@ import yaml
 
 from components.config.errors import ConfigError
 from components.edges.emissary import model as emissary_model
-from tools import output_dir
+from tools import diagram, diagram_svg, diagram_text, output_dir
 from tools.mockrun import PROJECT_DIR, ProgramRun, RecordedResource, run_stack_file
 from tools.render_values import SECRET_MARK, RenderedValues
 from tools.stack_files import StackFileError
 
 WRITER = "tools.render"
+DIAGRAM_MARKDOWN, DIAGRAM_SVG = "diagram.md", "diagram.svg"
 NOT_MANIFESTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "pulumi:providers:kubernetes")
 YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 """libyaml's emitter when PyYAML was built with it (same output as the pure-Python one, faster)."""
@@ -102,6 +104,9 @@ def _write_files(run: ProgramRun, out: Path) -> None:
         (out / "examples" / file_name).write_text(_yaml(values.of(policy)))
     outputs = {k: (SECRET_MARK if k in run.secret_outputs else values.of(v)) for k, v in run.outputs.items()}
     (out / "outputs.json").write_text(json.dumps(outputs, indent=2, sort_keys=True, default=str) + "\n")
+    picture = diagram.build(run)
+    (out / DIAGRAM_MARKDOWN).write_text(diagram_text.markdown(picture, svg_name=DIAGRAM_SVG))
+    (out / DIAGRAM_SVG).write_text(diagram_svg.svg(picture))
 
 
 def example_policies(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -174,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"stack {run.stack}: {len(run.resources)} resources, "
-        f"{sum(1 for r in run.resources if is_manifest(r))} manifests -> {args.out}"
+        f"{sum(1 for r in run.resources if is_manifest(r))} manifests -> {args.out} "
+        f"(picture: {args.out / DIAGRAM_MARKDOWN}, {DIAGRAM_SVG})"
     )
     print(summary_table(run))
     return 0

@@ -25,6 +25,9 @@ NOT_COPIED = {
     "out",
     ".upstream-cache",
     ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
     "__pycache__",
     ".tools",
     ".dev",
@@ -63,7 +66,9 @@ def env(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "home" / "someone"
     home.mkdir(parents=True)
     (home / ".profile").write_text("# someone's\n")
-    return {**os.environ, "HOME": str(home), "PYTHONDONTWRITEBYTECODE": "1"}
+    temporary = tmp_path / "tmp"  # `make clean` also clears the Hypothesis home there: never the machine's
+    temporary.mkdir()
+    return {**os.environ, "HOME": str(home), "TMPDIR": str(temporary), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def tool(module: str, *args: str, cwd: Path, env: dict[str, str], timeout: int = 240) -> subprocess.CompletedProcess:

