@@ -34,7 +34,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from project import PROJECT
 from providers.avi.resources import object_kinds_by_type
-from tools.stack_files import read_mapping
+from tools.stack_files import StackFileError, read_mapping, stack_file_problems
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -115,6 +115,9 @@ def read_stack_file(path: Path, overrides: dict[str, Any] | None = None, stand_i
     stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
     document = read_mapping(path)
     text = path.read_text()
+    file_problems = stack_file_problems(path, document, text)
+    if file_problems:
+        raise StackFileError.listing(file_problems)
     project_file = path.parent / "Pulumi.yaml"
     if not project_file.exists():
         project_file = PROJECT_DIR / "Pulumi.yaml"

@@ -20,7 +20,9 @@ Mapping keys are the text as written and timestamps stay text, as the CLI's YAML
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -44,6 +46,13 @@ class StackFileError(Exception):
     def __init__(self, path: Path, mark: Any, problem: str):
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
         super().__init__(f"{where}: {problem}")
+
+    @classmethod
+    def listing(cls, lines: list[str]) -> StackFileError:
+        """One error for several problems of one file, each already a `<file>:<line>:<column>: ...` line."""
+        error = cls.__new__(cls)
+        Exception.__init__(error, "\n".join(lines))
+        return error
 
 
 class _Refused(yaml.MarkedYAMLError):
@@ -230,6 +239,49 @@ def _within_bounds(root: Node) -> bool:
     return True
 
 
+def _opened_on(error: yaml.MarkedYAMLError) -> str:
+    mark = error.context_mark
+    return f" (opened on line {mark.line + 1})" if mark is not None else ""
+
+
+def _in_words(error: yaml.MarkedYAMLError) -> str:
+    """A YAML syntax error as what to change, not the parser's token names (`found '?'`)."""
+    context, problem = str(error.context or ""), str(error.problem or "")
+    if "'\\t'" in problem:
+        return "a tab character; YAML indents with spaces only"
+    if "cannot start any token" in problem:
+        character = problem.split("'")[1] if problem.count("'") >= 2 else "this character"
+        return f'a value cannot start with {character}; quote it ("{character}...")'
+    if "mapping values are not allowed" in problem:
+        return (
+            "a `: ` where no key can start: quote the value if it holds `: `, or indent this key like the keys above it"
+        )
+    if "expected ',' or ']'" in problem:
+        return f"a list in [ ] is not closed{_opened_on(error)}; add the ]"
+    if "expected ',' or '}'" in problem:
+        return f"a mapping in {{ }} is not closed{_opened_on(error)}; add the }}"
+    if "quoted scalar" in context:
+        return f"a quoted value is not closed{_opened_on(error)}; add the closing quote"
+    if "undefined alias" in problem:
+        name = problem.removeprefix("found undefined alias ").strip("'")
+        return f"the alias *{name} names no anchor &{name} above it; define the anchor or write the value"
+    if "block collection" in context or "block sequence start" in problem:
+        return (
+            "a list item and a key mixed at one indentation: give each list item its `- ` and "
+            f"each key its own indentation{_opened_on(error)}"
+        )
+    if "block mapping" in context:
+        where = f" of the mapping on line {error.context_mark.line + 1}" if error.context_mark else " before it"
+        return f"this line is indented differently from the keys{where}; align them"
+    if "could not find expected ':'" in problem:
+        return "a key without `:`; write `key: value`"
+    words = {"'<block mapping start>'": "a new key", "'<block end>'": "the end of the block", "'?'": "a key"}
+    text = " ".join(part for part in (context, problem) if part)
+    for token, word in words.items():
+        text = text.replace(token, word)
+    return text.replace("'<stream end>'", "the end of the file")
+
+
 def _shown(key: str) -> str:
     """A key in quotes on one line (line breaks as escapes), cut short when long."""
     quoted = json.dumps(key, ensure_ascii=False)
@@ -336,7 +388,7 @@ def _read_strict(path: Path, text: str, section: str) -> dict[str, Any]:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(str(part) for part in (error.context, error.problem) if part)
         raise StackFileError(
-            path, mark, problem if isinstance(error, _Refused) else f"invalid YAML: {problem}"
+            path, mark, problem if isinstance(error, _Refused) else f"invalid YAML: {_in_words(error)}"
         ) from None
     except yaml.YAMLError as error:
         raise StackFileError(path, None, f"invalid YAML: {error}") from None
@@ -344,3 +396,90 @@ def _read_strict(path: Path, text: str, section: str) -> dict[str, Any]:
         raise StackFileError(path, None, f"nested too deeply; at most {MAX_DEPTH} levels are accepted") from None
     finally:
         loader.dispose()
+
+
+SECRETS_PROVIDERS = ("passphrase", "default", "service")
+SECRETS_PROVIDER_SCHEMES = ("awskms://", "azurekeyvault://", "gcpkms://", "hashivault://")
+"""The forms `secretsprovider:` takes (`pulumi stack init --secrets-provider`): a word, or a key's URL."""
+
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+_NONCE_BYTES = 12  # AES-256-GCM, as the passphrase and cloud-KMS secrets managers use it
+_TAG_BYTES = 16
+
+
+def _line_of(text: str, needle: str) -> _Position | None:
+    index = text.find(needle)
+    return _Position(*(n - 1 for n in line_and_column(text, index))) if index >= 0 else None
+
+
+def _base64_bytes(text: str) -> int | None:
+    if not _BASE64.match(text) or len(text) % 4:
+        return None
+    return len(base64.b64decode(text))
+
+
+def _secure_values(value: Any, path: str) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return [(path, value["secure"])]
+        return [found for key, item in value.items() for found in _secure_values(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _secure_values(item, f"{path}[{index}]")]
+    return []
+
+
+def _ciphertext_problem(value: Any, symmetric: bool) -> str | None:
+    """Why a `secure:` value cannot be ciphertext of the stack's secrets provider (None when it can be).
+
+    The passphrase and cloud-KMS managers write `v1:<base64 12-byte nonce>:<base64 ciphertext and
+    16-byte tag>`; the Pulumi Cloud manager writes the service's ciphertext as base64."""
+    if not isinstance(value, str) or not value:
+        return "a secure: value must be the ciphertext text `pulumi config set --secret` wrote"
+    if not symmetric:
+        return (
+            None if _base64_bytes(value) else "is not base64 ciphertext; set it again with `pulumi config set --secret`"
+        )
+    parts = value.split(":")
+    nonce = _base64_bytes(parts[1]) if len(parts) == 3 and parts[0] == "v1" else None
+    sealed = _base64_bytes(parts[2]) if nonce == _NONCE_BYTES else None
+    if sealed is None or sealed < _TAG_BYTES:
+        return (
+            "is not ciphertext of this stack's secrets provider (v1:<nonce>:<ciphertext>, both base64): "
+            "it was cut or edited; set it again with `pulumi config set --secret`"
+        )
+    return None
+
+
+def stack_file_problems(path: Path, document: dict[str, Any], text: str) -> list[str]:
+    """What the Pulumi CLI would refuse in a stack file beyond its YAML: an unknown
+    `secretsprovider:`, or a `secure:` value that is not ciphertext of that provider. Each line is
+    `<file>:<line>:<column>: <what is wrong>`; nothing is decrypted and no value is shown."""
+    problems: list[str] = []
+    provider = document.get("secretsprovider")
+    if provider is not None and not (
+        isinstance(provider, str) and (provider in SECRETS_PROVIDERS or provider.startswith(SECRETS_PROVIDER_SCHEMES))
+    ):
+        shown = _shown(provider) if isinstance(provider, str) else "a non-text value"
+        problems.append(
+            str(
+                StackFileError(
+                    path,
+                    _line_of(text, "secretsprovider:"),
+                    f"secretsprovider: {shown} is no secrets provider; expected passphrase, default (Pulumi Cloud), "
+                    f"or a key URL {', '.join(scheme + '...' for scheme in SECRETS_PROVIDER_SCHEMES)}",
+                )
+            )
+        )
+    # The service writes neither a salt nor an encrypted data key; the others write one of them.
+    symmetric = bool(document.get("encryptionsalt") or document.get("encryptedkey")) or provider not in (
+        None,
+        "default",
+        "service",
+    )
+    config = document.get("config")
+    for key_path, value in _secure_values(config if isinstance(config, dict) else {}, "config"):
+        problem = _ciphertext_problem(value, symmetric)
+        if problem:
+            where = _line_of(text, value) if isinstance(value, str) and value else None
+            problems.append(str(StackFileError(path, where, f"{key_path.removeprefix('config.')}: {problem}")))
+    return problems

@@ -65,6 +65,9 @@ class Source:
     def keys(self) -> list[str]:
         return [f"mesh-platform:{k}" for k in (*self.values, "aviPassword")]
 
+    def provider_setting(self, full_key: str) -> str | None:
+        return None
+
     def is_stored_secret(self, key: str) -> bool:
         return True
 

@@ -171,6 +171,9 @@ class _EnvSource:
     def keys(self):
         return list(self.values)
 
+    def provider_setting(self, full_key):
+        return self.values.get(full_key)
+
 
 def test_under_the_pulumi_cli_every_namespace_is_checked(monkeypatch):
     """The CLI hands the program its config through the SDK runtime: here the PULUMI_CONFIG
@@ -188,10 +191,12 @@ def test_under_the_pulumi_cli_every_namespace_is_checked(monkeypatch):
     with pytest.raises(ConfigError) as error:
         load_stack_config(source)
     found = [str(p) for p in error.value.problems]
-    assert len(found) == 2, found
+    assert len(found) == 3, found
     assert found[0].startswith("mesh-platform:observabilty: unknown setting;")
     assert found[0].endswith("did you mean observability?")
     assert found[1].startswith('mesh-platfrom:istio: unknown namespace "mesh-platfrom"')
+    # the misspelt key is read as the key it was meant as: its Grafana add-on still needs its password
+    assert found[2].startswith("mesh-platform:grafanaPassword: required when observability.grafana.addon is true")
 
 
 def test_under_the_mock_runtime_every_namespace_is_checked(run_stack):
