@@ -407,9 +407,10 @@ _NONCE_BYTES = 12  # AES-256-GCM, as the passphrase and cloud-KMS secrets manage
 _TAG_BYTES = 16
 
 
-def _line_of(text: str, needle: str) -> _Position | None:
-    index = text.find(needle)
-    return _Position(*(n - 1 for n in line_and_column(text, index))) if index >= 0 else None
+def _line_of(text: str, needle: str, after: str = "") -> _Position | None:
+    """Where `needle` is first written (after `after`, when given), as a mark."""
+    index = text.find(after + needle)
+    return _Position(*(n - 1 for n in line_and_column(text, index + len(after)))) if index >= 0 else None
 
 
 def _base64_bytes(text: str) -> int | None:
@@ -480,6 +481,6 @@ def stack_file_problems(path: Path, document: dict[str, Any], text: str) -> list
     for key_path, value in _secure_values(config if isinstance(config, dict) else {}, "config"):
         problem = _ciphertext_problem(value, symmetric)
         if problem:
-            where = _line_of(text, value) if isinstance(value, str) and value else None
+            where = _line_of(text, value, after="secure: ") if isinstance(value, str) and value else None
             problems.append(str(StackFileError(path, where, f"{key_path.removeprefix('config.')}: {problem}")))
     return problems

@@ -202,7 +202,8 @@ def _rule_problems_without_bad_values(
 ) -> list[Problem]:
     """Leave out each bad value (its list entry, `apps[1]`, or its key when the key may be left out,
     `cluster.kubernetesVersion`) and check the rules on the rest too, so all of a stack's problems
-    show in one go. A rule that then judges a left-out key's default is not reported."""
+    show in one go. A rule that then judges a left-out key's default, or a shortened list as a
+    whole, is not reported."""
     removals: dict[tuple[int | str, ...], set[int | str]] = {}
     for item in error.errors(include_url=False):
         found = _removal(item)
@@ -212,6 +213,7 @@ def _rule_problems_without_bad_values(
     pruned = copy.deepcopy(raw)
     kept: dict[str, list[int]] = {}
     left_out: list[str] = []
+    shortened: list[str] = []  # a rule on a list's length judges what is left, not what was written
     for container_loc in sorted(removals, key=len, reverse=True):
         container: Any = pruned
         try:
@@ -222,6 +224,7 @@ def _rule_problems_without_bad_values(
         if isinstance(container, list) and all(isinstance(i, int) for i in removals[container_loc]):
             kept[key_path(container_loc)] = [i for i in range(len(container)) if i not in removals[container_loc]]
             container[:] = [container[i] for i in kept[key_path(container_loc)]]
+            shortened.append(key_path(container_loc))
         elif isinstance(container, dict):
             for key in removals[container_loc]:
                 container.pop(key, None)
@@ -234,7 +237,7 @@ def _rule_problems_without_bad_values(
         return [
             Problem(_original_path(p.path, kept), p.message)
             for p in problems_from(retry, StackConfig)
-            if p.from_rule and not any(_is_at(p.path, path) for path in left_out)
+            if p.from_rule and p.path not in shortened and not any(_is_at(p.path, path) for path in left_out)
         ]
     return []
 

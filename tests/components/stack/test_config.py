@@ -118,7 +118,8 @@ def test_kubernetes_version_format():
 def test_settings_for_another_cluster_kind_are_rejected():
     found = problems_of({"cluster": {"kind": "existing", "eks": {}}})
     assert found == [
-        'mesh-platform:cluster.eks: settings for "eks" given but cluster.kind is "existing"; remove them or set kind: eks'
+        'mesh-platform:cluster.eks: settings for "eks" given but cluster.kind is "existing"; '
+        "remove them or set kind: eks"
     ]
 
 
