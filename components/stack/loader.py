@@ -213,7 +213,7 @@ def _rule_problems_without_bad_values(
     pruned = copy.deepcopy(raw)
     kept: dict[str, list[int]] = {}
     left_out: list[str] = []
-    shortened: list[str] = []  # a rule on a list's length judges what is left, not what was written
+    shortened: dict[str, list[str]] = {}  # a shortened list's path -> its remaining text entries, quoted
     for container_loc in sorted(removals, key=len, reverse=True):
         container: Any = pruned
         try:
@@ -224,7 +224,7 @@ def _rule_problems_without_bad_values(
         if isinstance(container, list) and all(isinstance(i, int) for i in removals[container_loc]):
             kept[key_path(container_loc)] = [i for i in range(len(container)) if i not in removals[container_loc]]
             container[:] = [container[i] for i in kept[key_path(container_loc)]]
-            shortened.append(key_path(container_loc))
+            shortened[key_path(container_loc)] = [f'"{v}"' for v in container if isinstance(v, str)]
         elif isinstance(container, dict):
             for key in removals[container_loc]:
                 container.pop(key, None)
@@ -237,9 +237,24 @@ def _rule_problems_without_bad_values(
         return [
             Problem(_original_path(p.path, kept), p.message)
             for p in problems_from(retry, StackConfig)
-            if p.from_rule and p.path not in shortened and not any(_is_at(p.path, path) for path in left_out)
+            if p.from_rule and _judges_what_was_written(p, shortened) and not any(_about(p, path) for path in left_out)
         ]
     return []
+
+
+def _judges_what_was_written(problem: Problem, shortened: Mapping[str, list[str]]) -> bool:
+    """A rule on a shortened list is kept when it names an entry still there (`host "a.example.com"
+    ... already routed`); one on the list as a whole (empty, too few) would judge what is left."""
+    if problem.path not in shortened:
+        return True
+    return any(entry in problem.message for entry in shortened[problem.path])
+
+
+def _about(problem: Problem, left_out: str) -> bool:
+    """Whether a rule's problem is about a left-out key: at it, below it, or naming it (then it judged
+    the key's default: `... or accept plain http with avi.allowPlainHttp: true`)."""
+    name = re.split(r"[.:]", left_out)[-1]
+    return _is_at(problem.path, left_out) or bool(re.search(rf"\b{re.escape(name)}\b", problem.message))
 
 
 def _is_at(path: str, key: str) -> bool:

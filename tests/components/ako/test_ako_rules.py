@@ -327,8 +327,8 @@ def test_every_problem_is_reported_at_once():
         )
     )
     paths = sorted(p.split(":", 2)[1].split(" ")[0] for p in found)
-    # Every value error of the section together; the cross-section rules need a valid section first.
-    assert paths == ["ako.cloud", "ako.shardSize"]
+    # Every value error of the section together, and the cross-section rules on the rest of it.
+    assert paths == ["ako.cloud", "ako.clusterName", "ako.disableStaticRouteSync", "ako.layer7Only", "ako.shardSize"]
     found = problems(
         stack(
             {"serviceType": "ClusterIP", "disableStaticRouteSync": False, "clusterName": "onprem", "layer7Only": True},
