@@ -34,7 +34,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from project import PROJECT
 from providers.avi.resources import object_kinds_by_type
-from tools.stack_files import StackFileError, read_mapping, stack_file_problems
+from tools.stack_file_checks import stack_file_problems
+from tools.stack_files import StackFileError, read_mapping
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

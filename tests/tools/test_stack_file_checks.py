@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import STACK_FILES
-from tools.stack_files import StackFileError, read_mapping, stack_file_problems
+from tools.stack_file_checks import stack_file_problems
+from tools.stack_files import StackFileError, read_mapping
 
 CIPHERTEXT = "v1:tWgIvuDND8ndZH2y:DMEb7SFohQ0hWRZx6rr+8PJ8O4LSrSvF69DyZMvaoMFV55q6OQ=="
 
