@@ -20,10 +20,12 @@ from components.mesh.label_policy import MeshLabelPolicy, MeshLabelPolicyArgs
 from components.observability.component import Observability, ObservabilityArgs
 from components.routes.component import MeshRoutes, MeshRoutesArgs
 from components.stack.loader import PulumiConfigSource, load_stack_config
+from components.stack.rules import stack_warnings
 from components.stack.version_rules import version_warnings
 
 config = load_stack_config(PulumiConfigSource())  # raises ConfigError listing every problem
-for warning in [*version_warnings(config, date.today()), *(config.avi.transport_warnings() if config.avi else [])]:
+warnings = [*version_warnings(config, date.today()), *(config.avi.transport_warnings() if config.avi else [])]
+for warning in [*warnings, *stack_warnings(config)]:
     pulumi.log.warn(warning)
 
 cluster = Cluster(

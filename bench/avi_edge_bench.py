@@ -69,6 +69,9 @@ class _Source:
     def keys(self) -> list[str]:
         return [f"mesh-platform:{k}" for k in self._values]
 
+    def provider_setting(self, full_key: str) -> str | None:
+        return None  # the generated stack sets no provider keys
+
 
 def _swap_for_bare_sdk_resources() -> None:
     """Replace the Avi resource classes the edge uses by bare dynamic resources (same inputs)."""

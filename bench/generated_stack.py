@@ -37,10 +37,10 @@ def stack_config(apps: int) -> dict[str, Any]:
     return {
         "mesh-platform:environment": "scale",
         "mesh-platform:cluster": {"kind": "existing", "name": "scale", "existing": {"context": "scale"}},
-        "mesh-platform:kubeconfig": {"secure": "v1:c2NhbGUta3ViZWNvbmZpZw=="},
+        "mesh-platform:kubeconfig": {"secure": "c2NhbGUta3ViZWNvbmZpZw=="},
         "mesh-platform:namespaces": NAMESPACES,
         "mesh-platform:apps": [app(i) for i in range(apps)],
-        "mesh-platform:edgeCertificates": {"secure": "v1:c2NhbGUtY2VydGlmaWNhdGVz"},
+        "mesh-platform:edgeCertificates": {"secure": "c2NhbGUtY2VydGlmaWNhdGVz"},
         "mesh-platform:edge": {
             "kind": "avi",
             "avi": {
@@ -61,7 +61,7 @@ def stack_config(apps: int) -> dict[str, Any]:
             "tenant": "admin",
             "version": "22.1.3",
         },
-        "mesh-platform:aviPassword": {"secure": "v1:c2NhbGUtcGFzc3dvcmQ="},
+        "mesh-platform:aviPassword": {"secure": "c2NhbGUtcGFzc3dvcmQ="},
     }
 
 

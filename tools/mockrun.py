@@ -33,7 +33,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from project import PROJECT
 from providers.avi.resources import object_kinds_by_type
-from tools.stack_files import read_mapping
+from tools.stack_file_checks import stack_file_problems
+from tools.stack_files import StackFileError, read_mapping, read_text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -177,6 +178,10 @@ def read_stack_file(path: Path, overrides: dict[str, Any] | None = None, stand_i
     path = Path(path)
     stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
     document = read_mapping(path)
+    text = read_text(path)  # bounded and checked: read_mapping has just accepted it
+    file_problems = stack_file_problems(path, document, text)
+    if file_problems:
+        raise StackFileError.listing(file_problems)
     project_file = path.parent / "Pulumi.yaml"
     if not project_file.exists():
         project_file = PROJECT_DIR / "Pulumi.yaml"

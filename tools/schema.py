@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from components.config.types import Expect
+from components.stack.keys import ENGINE_NAMESPACE, PROVIDER_KEYS
 from components.stack.model import SECRET_KEYS, StackConfig
 from project import PROJECT
 
@@ -40,21 +41,41 @@ REFERENCE_END = "<!-- config-reference:end -->"
 SCHEMA_ID = "https://github.com/mesh-platform/mesh-platform/schema/stack-config.schema.json"
 
 STACK_FILE_KEYS = {
-    "secretsprovider": {"type": "string", "description": "How this stack's secrets are encrypted."},
+    "secretsprovider": {
+        "type": "string",
+        "description": "How this stack's secrets are encrypted: passphrase, default (Pulumi Cloud) or a key URL.",
+        "pattern": r"^(passphrase|default|service|(awskms|azurekeyvault|gcpkms|hashivault)://.+)$",
+    },
     "encryptedkey": {"type": "string"},
     "encryptionsalt": {"type": "string"},
     "environment": {"type": "array", "items": {"type": "string"}, "description": "Pulumi ESC environments."},
 }
 SECURE_VALUE = {
     "type": "object",
-    "properties": {"secure": {"type": "string"}},
+    "properties": {
+        "secure": {
+            "type": "string",
+            "description": "ciphertext as `pulumi config set --secret` wrote it",
+            "pattern": r"^(v1:[A-Za-z0-9+/]+={0,2}:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9+/]+={0,2})$",
+        }
+    },
     "required": ["secure"],
     "additionalProperties": False,
     "description": "A secret: set it with `pulumi config set --secret <key> <value>`.",
 }
-OTHER_NAMESPACE = r"^(?![mM][eE][sS][hH])[^:]+:.+$"
-"""Keys of other namespaces (aws:region, kubernetes:context); a namespace that merely looks like
-this project's (mesh-platfrom:, Mesh-platform:) is refused."""
+ENGINE_KEYS = rf"^{ENGINE_NAMESPACE}:.+$"
+"""The engine's own keys (`pulumi:tags`): any. Every other key is this project's or a setting its
+providers declare (`aws:region`), so a misspelt namespace (`mseh-platform:`) or provider key
+(`aws:regin`) is flagged as the preview refuses it."""
+
+
+def provider_properties() -> dict[str, Any]:
+    """Each provider config key the program's providers declare, as an editor accepts it."""
+    return {
+        f"{namespace}:{key}": {"description": f"a setting of the {namespace} provider"}
+        for namespace, keys in PROVIDER_KEYS.items()
+        for key in keys
+    }
 
 
 def stack_file_schema() -> dict[str, Any]:
@@ -62,6 +83,7 @@ def stack_file_schema() -> dict[str, Any]:
     root = StackConfig.model_json_schema(by_alias=True, mode="validation")
     config_properties = {f"{PROJECT}:{key}": value for key, value in root["properties"].items()}
     config_properties.update({f"{PROJECT}:{key}": SECURE_VALUE for key in SECRET_KEYS})
+    config_properties.update(provider_properties())
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -73,7 +95,7 @@ def stack_file_schema() -> dict[str, Any]:
                 "description": "Stack configuration; this project's keys live in the mesh-platform namespace.",
                 "properties": config_properties,
                 "required": [f"{PROJECT}:{key}" for key in root.get("required", [])],
-                "patternProperties": {OTHER_NAMESPACE: {}},
+                "patternProperties": {ENGINE_KEYS: {}},
                 "additionalProperties": False,
             },
             **STACK_FILE_KEYS,

@@ -45,6 +45,13 @@ class StackFileError(Exception):
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
         super().__init__(f"{where}: {problem}")
 
+    @classmethod
+    def listing(cls, lines: list[str]) -> StackFileError:
+        """One error for several problems of one file, each already a `<file>:<line>:<column>: ...` line."""
+        error = cls.__new__(cls)
+        Exception.__init__(error, "\n".join(lines))
+        return error
+
 
 class _Refused(yaml.MarkedYAMLError):
     """A problem this reader finds itself (not a YAML syntax error): reported as it is worded."""
@@ -230,6 +237,49 @@ def _within_bounds(root: Node) -> bool:
     return True
 
 
+def _opened_on(error: yaml.MarkedYAMLError) -> str:
+    mark = error.context_mark
+    return f" (opened on line {mark.line + 1})" if mark is not None else ""
+
+
+def _in_words(error: yaml.MarkedYAMLError) -> str:
+    """A YAML syntax error as what to change, not the parser's token names (`found '?'`)."""
+    context, problem = str(error.context or ""), str(error.problem or "")
+    if "'\\t'" in problem:
+        return "a tab character; YAML indents with spaces only"
+    if "cannot start any token" in problem:
+        character = problem.split("'")[1] if problem.count("'") >= 2 else "this character"
+        return f'a value cannot start with {character}; quote it ("{character}...")'
+    if "mapping values are not allowed" in problem:
+        return (
+            "a `: ` where no key can start: quote the value if it holds `: `, or indent this key like the keys above it"
+        )
+    if "expected ',' or ']'" in problem:
+        return f"a list in [ ] is not closed{_opened_on(error)}; add the ]"
+    if "expected ',' or '}'" in problem:
+        return f"a mapping in {{ }} is not closed{_opened_on(error)}; add the }}"
+    if "quoted scalar" in context:
+        return f"a quoted value is not closed{_opened_on(error)}; add the closing quote"
+    if "undefined alias" in problem:
+        name = problem.removeprefix("found undefined alias ").strip("'")
+        return f"the alias *{name} names no anchor &{name} above it; define the anchor or write the value"
+    if "block collection" in context or "block sequence start" in problem:
+        return (
+            "a list item and a key mixed at one indentation: give each list item its `- ` and "
+            f"each key its own indentation{_opened_on(error)}"
+        )
+    if "block mapping" in context:
+        where = f" of the mapping on line {error.context_mark.line + 1}" if error.context_mark else " before it"
+        return f"this line is indented differently from the keys{where}; align them"
+    if "could not find expected ':'" in problem:
+        return "a key without `:`; write `key: value`"
+    words = {"'<block mapping start>'": "a new key", "'<block end>'": "the end of the block", "'?'": "a key"}
+    text = " ".join(part for part in (context, problem) if part)
+    for token, word in words.items():
+        text = text.replace(token, word)
+    return text.replace("'<stream end>'", "the end of the file")
+
+
 def _shown(key: str) -> str:
     """A key in quotes on one line (line breaks as escapes), cut short when long."""
     quoted = json.dumps(key, ensure_ascii=False)
@@ -336,7 +386,7 @@ def _read_strict(path: Path, text: str, section: str) -> dict[str, Any]:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(str(part) for part in (error.context, error.problem) if part)
         raise StackFileError(
-            path, mark, problem if isinstance(error, _Refused) else f"invalid YAML: {problem}"
+            path, mark, problem if isinstance(error, _Refused) else f"invalid YAML: {_in_words(error)}"
         ) from None
     except yaml.YAMLError as error:
         raise StackFileError(path, None, f"invalid YAML: {error}") from None
@@ -344,3 +394,13 @@ def _read_strict(path: Path, text: str, section: str) -> dict[str, Any]:
         raise StackFileError(path, None, f"nested too deeply; at most {MAX_DEPTH} levels are accepted") from None
     finally:
         loader.dispose()
+
+
+def mark_at(line: int, column: int) -> _Position:
+    """A 0-based line and column as a mark `StackFileError` takes."""
+    return _Position(line, column)
+
+
+def shown(text: str) -> str:
+    """Text in quotes on one line, cut short when long (as keys are shown)."""
+    return _shown(text)

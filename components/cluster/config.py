@@ -18,6 +18,7 @@ from components.config.types import (
     NumberRange,
     OneOf,
     Text,
+    cidr_reason,
     dns_label,
     is_cidr,
     is_dns_label,
@@ -43,7 +44,7 @@ InstanceType = Annotated[
         r"^[a-z0-9-]+\.[a-z0-9]+$",
     ),
 ]
-VpcCidr = Annotated[str, Text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$")]
+VpcCidr = Annotated[str, Text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$", cidr_reason)]
 KubernetesVersion = Annotated[
     str, Text('a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")
 ]
@@ -321,12 +322,18 @@ class ClusterConfig(ConfigModel):
             return data
         data = dict(data)
         kind = data.get("kind")
-        problems = [
-            (other, f'settings for "{other}" given but cluster.kind is "{kind}"')
-            for other in CLUSTER_KINDS
-            if other != kind and data.get(other) is not None
-        ]
-        check(problems)
+        # With kind missing or not a kind, its own problem says so (one mistake, one problem).
+        if kind in CLUSTER_KINDS:
+            check(
+                [
+                    (
+                        other,
+                        f'settings for "{other}" given but cluster.kind is "{kind}"; remove them or set kind: {other}',
+                    )
+                    for other in CLUSTER_KINDS
+                    if other != kind and data.get(other) is not None
+                ]
+            )
         stack = (info.context or {}).get("stack", "stack")
         data.setdefault("name", f"mesh-{stack}")
         name = data["name"]

@@ -103,6 +103,12 @@ def _walk(root: type[BaseModel], loc: Sequence[Any]) -> tuple[type[BaseModel] | 
     return model, field
 
 
+def is_optional(root: type[BaseModel], loc: Sequence[Any]) -> bool:
+    """Whether the key at `loc` may be left out (it has a default, or a validator fills it in)."""
+    _, field = _walk(root, loc)
+    return field is not None and not field.is_required()
+
+
 def keys_of(model: type[BaseModel]) -> list[str]:
     """The keys a model accepts in a stack file, in declaration order."""
     return [info.alias or name for name, info in model.model_fields.items()]

@@ -9,6 +9,7 @@ declare their own aliases the same way (`Annotated[int, IntegerRange(1, 450)]`).
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from abc import ABC, abstractmethod
@@ -81,10 +82,36 @@ def describe(value: Any) -> str:
     return str(value)
 
 
-def _invalid(expected: str, value: Any) -> PydanticCustomError:
+def _invalid(expected: str, value: Any, hint: str = "") -> PydanticCustomError:
+    """The project's message for a refused value; `hint` (`; did you mean alb?`) is appended as is."""
     return PydanticCustomError(
-        "invalid_value", "expected {expected}; got {got}", {"expected": expected, "got": describe(value)}
+        "invalid_value",
+        "expected {expected}; got {got}{hint}",
+        {"expected": expected, "got": describe(value), "hint": hint},
     )
+
+
+def quote_hint(expected: str, value: Any) -> str:
+    """For a number or true/false where text is expected: the quoted text to write instead.
+
+    YAML reads an unquoted `1.30` as the number 1.3, so the trailing zero of a version is
+    gone before any check sees it; a version is shown again with two decimals."""
+    if isinstance(value, bool):
+        return f'; quote it: "{describe(value)}"'
+    if isinstance(value, float) and "version" in expected and round(value, 2) == value:
+        return f'; YAML reads an unquoted version as a number; quote it: "{value:.2f}"'
+    if isinstance(value, (int, float)):
+        return f'; quote it: "{value}"'
+    return ""
+
+
+def close_match(value: str, known: tuple[str, ...]) -> str:
+    """`; did you mean alb?` for a value that differs from a known one in case or by a slip."""
+    lowered = {k.lower(): k for k in known if k}
+    match = lowered.get(value.lower()) or next(
+        iter(difflib.get_close_matches(value, [k for k in known if k], 1, 0.75)), None
+    )
+    return f"; did you mean {match}?" if match else ""
 
 
 def _anything(_: str) -> bool:
@@ -118,10 +145,14 @@ class Text(Checked):
 
     predicate: Callable[[str], bool] = _anything
     pattern: str | None = None
+    reason: Callable[[str], str] | None = None
+    """Why a string the predicate refuses is wrong (`; the address has host bits set ...`), or ""."""
 
     def check(self, value: Any) -> str:
-        if not isinstance(value, str) or not self.predicate(value):
-            raise _invalid(self.text, value)
+        if not isinstance(value, str):
+            raise _invalid(self.text, value, quote_hint(self.text, value))
+        if not self.predicate(value):
+            raise _invalid(self.text, value, self.reason(value) if self.reason else "")
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -147,7 +178,8 @@ class OneOf(Checked):
         if isinstance(value, str) and value in self.aliases:
             return self.aliases[value]
         if not isinstance(value, str) or value not in self.values:
-            raise _invalid(self.text, value)
+            hint = close_match(value, (*self.values, *self.aliases)) if isinstance(value, str) else ""
+            raise _invalid(self.text, value, hint)
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -244,6 +276,22 @@ def is_cidr(value: str) -> bool:
     return "/" in value
 
 
+def cidr_reason(value: str) -> str:
+    """Why `value` is not a CIDR when it is close to one: host bits set, or no prefix length."""
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return ""
+    if "/" not in value:
+        return f"; a CIDR needs a prefix length, e.g. {network.network_address}/{network.max_prefixlen}"
+    if str(network) != value:
+        return (
+            f"; {value} has host bits set (the address goes past the /{network.prefixlen} prefix); "
+            f"the network is {network}"
+        )
+    return ""
+
+
 def is_ip(value: str) -> bool:
     """True for an IPv4 or IPv6 address."""
     try:
@@ -276,7 +324,7 @@ def dns_label(expected: str) -> Text:
 DnsLabel = Annotated[str, dns_label("a DNS label")]
 NamespaceName = Annotated[str, dns_label("a namespace name")]
 HostName = Annotated[str, Text("a DNS host name", is_hostname, r"^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")]
-Cidr = Annotated[str, Text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
+Cidr = Annotated[str, Text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$", cidr_reason)]
 IpAddress = Annotated[str, Text("an IP address", is_ip, r"^[0-9a-fA-F:.]+$")]
 ChartVersion = Annotated[str, Text("a chart version", is_semver, _SEMVER.pattern)]
 Url = Annotated[str, Text('a URL such as "https://avi.example.com"', is_url, _URL.pattern)]

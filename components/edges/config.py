@@ -63,7 +63,8 @@ class EdgeConfig(ConfigModel, json_schema_extra=_with_ambassador_alias):
                     f'is "{written}"',
                 )
                 for key in data
-                if SECTION_ALIASES.get(key, key) in sections
+                if kind in EDGE_SECTIONS  # a missing or unknown kind is its own one problem
+                and SECTION_ALIASES.get(key, key) in sections
                 and data[key] is not None
                 and sections[SECTION_ALIASES.get(key, key)] != kind
             ]

@@ -8,16 +8,18 @@ before any resource is declared. Nothing else in the program reads configuration
 
 Values beyond the bounds of `components.config.bounds` (too large, nested too deeply,
 too many values, characters no setting means) are refused before any validation, so
-neither the JSON decoder nor pydantic ever sees them.
+neither the JSON decoder nor pydantic ever sees them; the rest is still validated.
+One mistake makes one problem: a misspelt top-level key stands in for the key it was meant
+as, a bad value is left out when the rules run a second time, and a refused value is not
+reported again as missing.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Protocol
 
@@ -26,7 +28,16 @@ from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
 from components.config import bounds
-from components.config.errors import ConfigError, Problem, join_path, key_path, keys_of, problems_from, suggestion
+from components.config.errors import (
+    ConfigError,
+    Problem,
+    is_optional,
+    join_path,
+    key_path,
+    keys_of,
+    problems_from,
+)
+from components.stack.keys import PROVIDER_KEYS, misspelt_top_level, unknown_key_problems
 from components.stack.model import SECRET_KEYS, StackConfig
 from project import PROJECT
 
@@ -54,6 +65,9 @@ class ConfigSource(Protocol):
 
     def is_stored_secret(self, key: str) -> bool:
         """Whether a top-level key is stored encrypted in the stack (`secure:`), not as plain text."""
+
+    def provider_setting(self, full_key: str) -> str | None:
+        """The plain value of another namespace's key (`aws:region`) as the stack sets it, or None."""
 
 
 class PulumiConfigSource:
@@ -87,37 +101,15 @@ class PulumiConfigSource:
         full_key = f"{PROJECT}:{key}"
         return runtime_config.is_config_secret(full_key) or full_key in runtime_config.get_config_secret_keys_env()
 
-
-def _is_near_miss(namespace: str) -> bool:
-    lowered = namespace.lower()
-    return lowered == PROJECT or difflib.SequenceMatcher(None, lowered, PROJECT).ratio() >= 0.8
+    def provider_setting(self, full_key: str) -> str | None:
+        namespace, _, key = full_key.partition(":")
+        return pulumi.Config(namespace).get(key)
 
 
 def unknown_keys(keys: Iterable[str]) -> list[Problem]:
-    """Keys of the project's namespace it does not know, and keys in a misspelt namespace."""
-    problems = []
-    for full_key in keys:
-        namespace, _, key = full_key.partition(":")
-        shown = bounds.printable(full_key)  # a control character in a key is shown as its code
-        if namespace == PROJECT:
-            if key not in TOP_LEVEL_KEYS:
-                problems.append(
-                    Problem(
-                        shown,
-                        f"unknown setting; expected one of {', '.join(TOP_LEVEL_KEYS)}"
-                        f"{suggestion(key.split('.')[0], TOP_LEVEL_KEYS)}",
-                    )
-                )
-        elif _is_near_miss(namespace):
-            problems.append(
-                Problem(
-                    shown,
-                    f'unknown namespace "{bounds.printable(namespace)}"; did you mean '
-                    f"{PROJECT}:{bounds.printable(key)}? (this project reads only "
-                    f"{PROJECT}:* keys)",
-                )
-            )
-    return problems
+    """Keys of the project's or a provider's namespace that it does not know, and keys in a
+    misspelt namespace: one problem each."""
+    return unknown_key_problems(keys, TOP_LEVEL_KEYS)
 
 
 def plain_text_secrets(source: ConfigSource, keys: Iterable[str]) -> list[Problem]:
@@ -134,64 +126,140 @@ def plain_text_secrets(source: ConfigSource, keys: Iterable[str]) -> list[Proble
     ]
 
 
-def read_values(source: ConfigSource) -> tuple[dict[str, Any], list[Problem]]:
-    """Every plain top-level value the stack sets, and the values refused for breaking a bound
-    (size, depth, number of values, forbidden characters), each named by its key path."""
+def _read_value(source: ConfigSource, key: str, path: str) -> tuple[Any, list[Problem]]:
+    """One top-level value, or the problems that refuse it for breaking a bound."""
+    try:
+        value = source.value(key)
+    except RefusedValue as refused:
+        return None, [Problem(path, str(refused))]
+    found = bounds.problems_in(value)
+    if found:
+        return None, [Problem(join_path(path, relative), message) for relative, message in found]
+    return value, []
+
+
+def read_values(
+    source: ConfigSource, misspelt: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, list[Problem]], dict[str, str]]:
+    """Every plain top-level value the stack sets, per key the problems that refused its value
+    for breaking a bound (size, depth, number of values, forbidden characters), and which
+    misspelt keys stood in for the key meant.
+
+    A key the stack misspelt (`misspelt`: `clustr` -> `cluster`) stands in for the key it was
+    meant as when that key is not set, so the typo makes one problem, not one per rule that
+    misses the key; its value's own problems are named under the key as written."""
     values: dict[str, Any] = {}
-    problems: list[Problem] = []
+    refused: dict[str, list[Problem]] = {}
+    stood_in: dict[str, str] = {}
     for key in TOP_LEVEL_KEYS:
         if key in SECRET_KEYS:
             continue
-        path = f"{PROJECT}:{key}"
-        try:
-            value = source.value(key)
-        except RefusedValue as refused:
-            problems.append(Problem(path, str(refused)))
-            continue
-        found = bounds.problems_in(value)
-        problems += [Problem(join_path(path, relative), message) for relative, message in found]
-        if value is not None and not found:
+        value, problems = _read_value(source, key, f"{PROJECT}:{key}")
+        if problems:
+            refused[key] = problems
+        elif value is not None:
             values[key] = value
-    return values, problems
+    for written, meant in (misspelt or {}).items():
+        if meant in SECRET_KEYS or meant in refused or (meant in values and not _is_default(meant, values[meant])):
+            continue
+        value, problems = _read_value(source, written, f"{PROJECT}:{written}")
+        if problems:
+            refused[meant] = problems
+        elif value is not None:
+            values[meant] = value
+        stood_in[written] = meant
+    return values, refused, stood_in
+
+
+def _is_default(key: str, value: Any) -> bool:
+    """Whether a top-level value is the key's default (as Pulumi.yaml declares it, `namespaces:
+    [default]`, `environment: ""`): the stack may not have set it at all."""
+    for name, info in StackConfig.model_fields.items():
+        if key in (name, info.alias):
+            default = info.default if info.default is not None else ""
+            return value == (list(default) if isinstance(default, tuple) else default)
+    return False
 
 
 def _validate(raw: dict[str, Any], context: dict[str, Any]) -> StackConfig:
     return StackConfig.model_validate(raw, context=context, by_alias=True, by_name=False)
 
 
-def _rule_problems_without_bad_entries(
+def _removal(item: Any) -> tuple[tuple[int | str, ...], int | str] | None:
+    """Where a bad value sits as (container, key or index) to leave it out of a second pass: its
+    list entry, else its key when the key may be left out; None when it cannot be left out."""
+    loc = tuple(item["loc"])
+    positions = [i for i, part in enumerate(loc) if isinstance(part, int)]
+    if positions:
+        return loc[: positions[-1]], loc[positions[-1]]
+    if loc and (item["type"] == "extra_forbidden" or is_optional(StackConfig, loc)):
+        return loc[:-1], loc[-1]
+    return None
+
+
+def _rule_problems_without_bad_values(
     raw: dict[str, Any], error: ValidationError, context: dict[str, Any]
 ) -> list[Problem]:
-    """When every mistake sits in a list entry (`apps[1].namespaces[0].hosts[1]`), drop those
-    entries and check the rules on the rest too, so all of a stack's problems show in one go."""
-    bad: dict[tuple[int | str, ...], set[int]] = {}
+    """Leave out each bad value (its list entry, `apps[1]`, or its key when the key may be left out,
+    `cluster.kubernetesVersion`) and check the rules on the rest too, so all of a stack's problems
+    show in one go. A rule that then judges a left-out key's default, or a shortened list as a
+    whole, is not reported."""
+    removals: dict[tuple[int | str, ...], set[int | str]] = {}
     for item in error.errors(include_url=False):
-        loc = tuple(item["loc"])
-        positions = [(i, part) for i, part in enumerate(loc) if isinstance(part, int)]
-        if not positions:
+        found = _removal(item)
+        if found is None:
             return []
-        position, entry = positions[-1]
-        bad.setdefault(loc[:position], set()).add(entry)
+        removals.setdefault(found[0], set()).add(found[1])
     pruned = copy.deepcopy(raw)
     kept: dict[str, list[int]] = {}
-    for list_loc in sorted(bad, key=len, reverse=True):
+    left_out: list[str] = []
+    shortened: dict[str, list[str]] = {}  # a shortened list's path -> its remaining text entries, quoted
+    for container_loc in sorted(removals, key=len, reverse=True):
         container: Any = pruned
         try:
-            for part in list_loc:
+            for part in container_loc:
                 container = container[part]
         except (KeyError, IndexError, TypeError):
-            return []  # a list a validator renamed or filled in: no second pass
-        if not isinstance(container, list):
+            return []  # a value a validator renamed or filled in: no second pass
+        if isinstance(container, list) and all(isinstance(i, int) for i in removals[container_loc]):
+            kept[key_path(container_loc)] = [i for i in range(len(container)) if i not in removals[container_loc]]
+            container[:] = [container[i] for i in kept[key_path(container_loc)]]
+            shortened[key_path(container_loc)] = [f'"{v}"' for v in container if isinstance(v, str)]
+        elif isinstance(container, dict):
+            for key in removals[container_loc]:
+                container.pop(key, None)
+                left_out.append(key_path((*container_loc, key)))
+        else:
             return []
-        kept[key_path(list_loc)] = [i for i in range(len(container)) if i not in bad[list_loc]]
-        container[:] = [container[i] for i in kept[key_path(list_loc)]]
     try:
         _validate(pruned, context)
     except ValidationError as retry:
         return [
-            Problem(_original_path(p.path, kept), p.message) for p in problems_from(retry, StackConfig) if p.from_rule
+            Problem(_original_path(p.path, kept), p.message)
+            for p in problems_from(retry, StackConfig)
+            if p.from_rule and _judges_what_was_written(p, shortened) and not any(_about(p, path) for path in left_out)
         ]
     return []
+
+
+def _judges_what_was_written(problem: Problem, shortened: Mapping[str, list[str]]) -> bool:
+    """A rule on a shortened list is kept when it names an entry still there (`host "a.example.com"
+    ... already routed`); one on the list as a whole (empty, too few) would judge what is left."""
+    if problem.path not in shortened:
+        return True
+    return any(entry in problem.message for entry in shortened[problem.path])
+
+
+def _about(problem: Problem, left_out: str) -> bool:
+    """Whether a rule's problem is about a left-out key: at it, below it, or naming it (then it judged
+    the key's default: `... or accept plain http with avi.allowPlainHttp: true`)."""
+    name = re.split(r"[.:]", left_out)[-1]
+    return _is_at(problem.path, left_out) or bool(re.search(rf"\b{re.escape(name)}\b", problem.message))
+
+
+def _is_at(path: str, key: str) -> bool:
+    """Whether `path` is `key` or below it."""
+    return path == key or path.startswith((f"{key}.", f"{key}["))
 
 
 def _original_path(path: str, kept: dict[str, list[int]]) -> str:
@@ -206,14 +274,24 @@ def _original_path(path: str, kept: dict[str, list[int]]) -> str:
     return original
 
 
+def provider_settings(source: ConfigSource) -> dict[str, str]:
+    """The other namespaces' plain values the rules compare with (`aws:region`, `azure-native:location`)."""
+    settings = {}
+    for full_key in ("aws:region", "azure-native:location"):
+        value = source.provider_setting(full_key) if full_key.partition(":")[0] in PROVIDER_KEYS else None
+        if isinstance(value, str):
+            settings[full_key] = value
+    return settings
+
+
 def load_stack_config(source: ConfigSource, today: date | None = None) -> StackConfig:
     """Read and validate the whole stack; raise `ConfigError` listing every problem.
 
     Support windows are judged on `today` (the day of the preview unless given)."""
-    problems = unknown_keys(source.keys())
-    raw, refused = read_values(source)
-    if refused:
-        raise ConfigError(problems + refused)  # validating the rest would only add noise
+    keys = list(source.keys())
+    problems = unknown_keys(keys)
+    misspelt = misspelt_top_level(keys, TOP_LEVEL_KEYS)
+    raw, refused, stood_in = read_values(source, misspelt)
     if raw.get("environment") == "":
         del raw["environment"]  # Pulumi.yaml's declared default: use the stack name
     secrets = {key: source.secret(key) for key in SECRET_KEYS}
@@ -226,17 +304,34 @@ def load_stack_config(source: ConfigSource, today: date | None = None) -> StackC
         "namespaces": set(namespaces)
         if isinstance(namespaces, list) and all(isinstance(n, str) for n in namespaces)
         else None,
+        "providers": provider_settings(source),
     }
     config: StackConfig | None = None
+    found: list[Problem] = []
     try:
         config = _validate(raw, context)
     except ValidationError as error:
         found = problems_from(error, StackConfig)
-        found += [p for p in _rule_problems_without_bad_entries(raw, error, context) if p not in found]
-        problems += found
+        found += [p for p in _rule_problems_without_bad_values(raw, error, context) if p not in found]
+    # a refused value is reported once: not again as missing, nor by rules that missed it
+    found = [p for p in found if not any(_is_at(p.path, f"{PROJECT}:{key}") for key in refused)]
+    problems += [p for key_problems in refused.values() for p in key_problems] + found
     if problems or config is None:  # a failed validation always left problems
-        raise ConfigError(_as_written(problems, raw))
+        raise ConfigError(_as_written(_under_written_keys(problems, stood_in), raw))
     return config.with_secrets(source.stack, secrets)
+
+
+def _under_written_keys(problems: list[Problem], stood_in: Mapping[str, str]) -> list[Problem]:
+    """Problems in a misspelt key's value named under the key as the stack wrote it."""
+    renamed = []
+    for problem in problems:
+        for written, meant in stood_in.items():
+            old = f"{PROJECT}:{meant}"
+            if _is_at(problem.path, old):
+                problem = Problem(f"{PROJECT}:{written}{problem.path[len(old) :]}", problem.message, problem.from_rule)
+                break
+        renamed.append(problem)
+    return renamed
 
 
 def _as_written(problems: list[Problem], raw: dict[str, Any]) -> list[Problem]:

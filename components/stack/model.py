@@ -59,7 +59,7 @@ class StackConfig(ConfigModel):
     @model_validator(mode="after")
     def _cross_section_rules(self, info: ValidationInfo) -> StackConfig:
         context = info.context or {}
-        check(stack_rules(self, set(context.get("secrets", ())), context.get("today")))
+        check(stack_rules(self, set(context.get("secrets", ())), context.get("today"), context.get("providers") or {}))
         return self
 
     @property

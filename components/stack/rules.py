@@ -2,18 +2,20 @@
 
 Each rule reads the validated root model and returns `(key path, message)` pairs;
 the root model's validator reports them all. `secrets` holds the secret keys the
-stack sets (their values never reach validation). Each domain exports the rules it
+stack sets (their values never reach validation); `providers` the other namespaces' plain
+values the rules compare with (`aws:region`, `azure-native:location`). Each domain exports the rules it
 owns over the root model (`components/<domain>/rules.py`); this module collects them
 and keeps the rules that belong to no one domain (app namespaces, the Avi connection).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
 from components.ako.rules import ako_rules
-from components.cluster.rules import existing_cluster_source
+from components.cluster.rules import cluster_in_provider_region, existing_cluster_source
 from components.config.base import Problems
 from components.edges.avi.validation import avi_edge_rules
 from components.edges.rules import edge_fits_cluster, emissary_namespace
@@ -23,6 +25,7 @@ from components.observability.config import KIALI_OPERATOR_NAMESPACE
 from components.observability.rules import kiali_links, observability_passwords, trace_store
 from components.routes.config import app_rules
 from components.stack.version_rules import version_rules
+from project import PROJECT
 
 if TYPE_CHECKING:  # model.py imports this module for its validator
     from components.stack.model import StackConfig
@@ -32,10 +35,13 @@ CLUSTER_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 """Namespaces Kubernetes itself runs in: never app namespaces."""
 
 
-def stack_rules(config: StackConfig, secrets: set[str], today: date | None = None) -> Problems:
+def stack_rules(
+    config: StackConfig, secrets: set[str], today: date | None = None, providers: Mapping[str, str] | None = None
+) -> Problems:
     """Every cross-section problem of the (otherwise valid) root model `config`, judged on `today`."""
     return [
         *edge_fits_cluster(config),
+        *_namespaces_listed_once(config),
         *_namespaces_are_apps_only(config),
         *app_rules(config.apps),
         *emissary_namespace(config),
@@ -43,6 +49,7 @@ def stack_rules(config: StackConfig, secrets: set[str], today: date | None = Non
         *avi_edge_rules(config, secrets),
         *observability_passwords(config, secrets),
         *existing_cluster_source(config, secrets),
+        *cluster_in_provider_region(config, providers or {}),
         *version_rules(config, today or date.today()),
         *_adopted_namespaces_are_listed(config),
         *gateway_replicas(config),
@@ -64,6 +71,30 @@ def reserved_namespaces(config: StackConfig) -> dict[str, str]:
     if config.observability.kiali.addon:
         reserved[KIALI_OPERATOR_NAMESPACE] = "the Kiali operator's namespace"
     return reserved
+
+
+def _namespaces_listed_once(config: StackConfig) -> Problems:
+    """Each namespace is one Namespace resource: listed twice, two resources would share a name,
+    which the Pulumi engine refuses (`Duplicate resource URN`)."""
+    first: dict[str, int] = {}
+    problems: Problems = []
+    for index, ns in enumerate(config.namespaces):
+        if ns in first:
+            problems.append(
+                (f"namespaces[{index}]", f'"{ns}" is listed twice (first at namespaces[{first[ns]}]); list it once')
+            )
+        first.setdefault(ns, index)
+    return problems
+
+
+def stack_warnings(config: StackConfig) -> list[str]:
+    """What is allowed but probably not meant, said at preview without refusing it."""
+    if not config.apps:
+        return [
+            f"{PROJECT}:apps lists no app, so the ingress gateway routes nothing; add apps (docs/configuration.md) "
+            "unless this stack is meant to run the platform only"
+        ]
+    return []
 
 
 def _namespaces_are_apps_only(config: StackConfig) -> Problems:

@@ -57,7 +57,7 @@ def stack_file(tmp_path: Path, url: str, **edge: Any) -> Path:
         ],
         "mesh-platform:edge": {"kind": "avi", "avi": avi_edge},
         "mesh-platform:avi": {"controller": url, "username": USER, "tenant": "admin", "version": "22.1.3"},
-        "mesh-platform:aviPassword": {"secure": "v1:ciphertext-the-tool-never-reads"},
+        "mesh-platform:aviPassword": {"secure": "Y2lwaGVydGV4dCB0aGUgdG9vbCBuZXZlciByZWFkcw=="},  # Pulumi Cloud form,
     }
     path = tmp_path / "Pulumi.lab.yaml"
     path.write_text(yaml.safe_dump({"config": config}))

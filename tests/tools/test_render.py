@@ -87,10 +87,11 @@ def test_secure_values_become_secret_placeholders(tmp_path):
         tmp_path,
         "s",
         """
+encryptionsalt: v1:8MKk66JQs3w=:v1:v3XTLhTAGqDyEEkz:tBKDfgPMelk9Aj7eqM4qGJKkh7lT7w==
 config:
   mesh-platform:cluster: {kind: existing}
   mesh-platform:kubeconfig:
-    secure: v1:abc
+    secure: v1:tWgIvuDND8ndZH2y:DMEb7SFohQ0hWRZx6rr+8PJ8O4LSrSvF69DyZMvaoMFV55q6OQ==
   mesh-platform:edge: {kind: ambassador}
 """,
     )

@@ -261,7 +261,7 @@ def test_one_manifest_per_kubernetes_object_as_declared(renders, stack):
 def test_a_syntax_error_still_names_the_character(tmp_path):
     path = tmp_path / "Pulumi.tab.yaml"
     path.write_text("config:\n\tmesh-platform:environment: dev\n")
-    with pytest.raises(StackFileError, match=r"Pulumi.tab.yaml:2:1: invalid YAML: .*character '\\t'"):
+    with pytest.raises(StackFileError, match=r"Pulumi.tab.yaml:2:1: invalid YAML: a tab character; "):
         read_mapping(path)
 
 

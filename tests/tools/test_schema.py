@@ -89,6 +89,11 @@ MISTAKES = {
     "secret as plain text": lambda d: d["config"].update({"mesh-platform:aviPassword": "hunter2"}),
     "cluster without kind": lambda d: d["config"]["mesh-platform:cluster"].pop("kind"),
     "misspelt top-level file key": lambda d: d.update({"confg": {}}),
+    "misspelt project namespace": lambda d: d["config"].update({"mseh-platform:foo": 1}),
+    "misspelt provider key": lambda d: d["config"].update({"aws:regin": "eu-west-1"}),
+    "misspelt provider namespace": lambda d: d["config"].update({"kubernets:context": "kind"}),
+    "misspelt secrets provider": lambda d: d.update({"secretsprovider": "pasphrase"}),
+    "cut secure value": lambda d: d["config"].update({"mesh-platform:aviPassword": {"secure": "v1:abc"}}),
 }
 
 
@@ -103,7 +108,11 @@ def test_the_schema_rejects_a_file_or_config_that_is_a_list():
 
 
 def test_other_namespaces_and_the_older_emissary_names_are_accepted():
-    document = _with(lambda d: d["config"].update({"aws:region": "eu-west-1", "kubernetes:context": "kind"}))
+    document = _with(
+        lambda d: d["config"].update(
+            {"aws:region": "eu-west-1", "kubernetes:context": "kind", "pulumi:disable-default-providers": ["*"]}
+        )
+    )
     assert errors(document) == []
     document["config"]["mesh-platform:edge"] = {"kind": "ambassador", "ambassador": {"replicas": 1}}
     assert errors(document) == []

@@ -400,6 +400,9 @@ def test_decoded_values_are_bounded_too():
         def keys(self):
             return [f"mesh-platform:{key}" for key in self.values]
 
+        def provider_setting(self, full_key):
+            return None
+
         def is_stored_secret(self, key):
             return True
 

@@ -17,13 +17,13 @@ from pydantic import Discriminator, Tag, model_validator
 from components.avi.fields import AviName
 from components.avi.plan import AVI_SHARD_SIZES
 from components.config.base import ConfigModel, check
-from components.config.types import Expect, IpAddress, OneOf, Text, is_cidr, is_hostname
+from components.config.types import Expect, IpAddress, OneOf, Text, cidr_reason, is_cidr, is_hostname
 
 AVI_EDGE_MANAGERS = ("pulumi", "ako")
 """Who lays out the edge's Avi objects: this program's dynamic provider, or AKO from Ingresses."""
 
-RouteCidr = Annotated[str, Text("a CIDR such as 10.244.1.0/24", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
-VipCidr = Annotated[str, Text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$")]
+RouteCidr = Annotated[str, Text("a CIDR such as 10.244.1.0/24", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$", cidr_reason)]
+VipCidr = Annotated[str, Text("a CIDR", is_cidr, r"^[0-9a-fA-F:.]+/\d{1,3}$", cidr_reason)]
 NodeName = Annotated[
     str,
     Text(

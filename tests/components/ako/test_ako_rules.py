@@ -65,6 +65,9 @@ class Source:
     def keys(self) -> list[str]:
         return [f"mesh-platform:{k}" for k in (*self.values, "aviPassword")]
 
+    def provider_setting(self, full_key: str) -> str | None:
+        return None
+
     def is_stored_secret(self, key: str) -> bool:
         return True
 
@@ -324,8 +327,8 @@ def test_every_problem_is_reported_at_once():
         )
     )
     paths = sorted(p.split(":", 2)[1].split(" ")[0] for p in found)
-    # Every value error of the section together; the cross-section rules need a valid section first.
-    assert paths == ["ako.cloud", "ako.shardSize"]
+    # Every value error of the section together, and the cross-section rules on the rest of it.
+    assert paths == ["ako.cloud", "ako.clusterName", "ako.disableStaticRouteSync", "ako.layer7Only", "ako.shardSize"]
     found = problems(
         stack(
             {"serviceType": "ClusterIP", "disableStaticRouteSync": False, "clusterName": "onprem", "layer7Only": True},

@@ -243,6 +243,9 @@ class _FileSource:
     def keys(self):
         return list(self._file.config)
 
+    def provider_setting(self, full_key):
+        return self._file.config.get(full_key)
+
 
 def _config(stack: str):
     """The validated StackConfig of a stack file without secrets, read outside Pulumi."""

@@ -29,6 +29,9 @@ class DictSource:
     def keys(self) -> list[str]:
         return [k if ":" in k else f"mesh-platform:{k}" for k in (*self.values, *self.secrets)]
 
+    def provider_setting(self, full_key: str) -> str | None:
+        return self.values.get(full_key)
+
     def is_stored_secret(self, key: str) -> bool:
         return True
 
@@ -84,7 +87,9 @@ def test_missing_cluster_and_edge_are_reported_together():
 
 def test_unknown_edge_kind_names_valid_choices():
     found = problems_of({"edge": {"kind": "albb"}})
-    assert found == ['mesh-platform:edge.kind: expected one of alb, azure-ip, emissary, avi; got "albb"']
+    assert found == [
+        'mesh-platform:edge.kind: expected one of alb, azure-ip, emissary, avi; got "albb"; did you mean alb?'
+    ]
 
 
 def test_unknown_setting_is_a_typo_not_silence():
@@ -94,7 +99,7 @@ def test_unknown_setting_is_a_typo_not_silence():
 
 def test_enum_is_case_sensitive():
     assert problems_of({"istio": {"mtls": "strict"}}) == [
-        'mesh-platform:istio.mtls: expected one of STRICT, PERMISSIVE; got "strict"'
+        'mesh-platform:istio.mtls: expected one of STRICT, PERMISSIVE; got "strict"; did you mean STRICT?'
     ]
 
 
@@ -112,7 +117,10 @@ def test_kubernetes_version_format():
 
 def test_settings_for_another_cluster_kind_are_rejected():
     found = problems_of({"cluster": {"kind": "existing", "eks": {}}})
-    assert found == ['mesh-platform:cluster.eks: settings for "eks" given but cluster.kind is "existing"']
+    assert found == [
+        'mesh-platform:cluster.eks: settings for "eks" given but cluster.kind is "existing"; '
+        "remove them or set kind: eks"
+    ]
 
 
 EKS = {

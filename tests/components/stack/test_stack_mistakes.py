@@ -171,6 +171,9 @@ class _EnvSource:
     def keys(self):
         return list(self.values)
 
+    def provider_setting(self, full_key):
+        return self.values.get(full_key)
+
 
 def test_under_the_pulumi_cli_every_namespace_is_checked(monkeypatch):
     """The CLI hands the program its config through the SDK runtime: here the PULUMI_CONFIG
@@ -188,10 +191,12 @@ def test_under_the_pulumi_cli_every_namespace_is_checked(monkeypatch):
     with pytest.raises(ConfigError) as error:
         load_stack_config(source)
     found = [str(p) for p in error.value.problems]
-    assert len(found) == 2, found
+    assert len(found) == 3, found
     assert found[0].startswith("mesh-platform:observabilty: unknown setting;")
     assert found[0].endswith("did you mean observability?")
     assert found[1].startswith('mesh-platfrom:istio: unknown namespace "mesh-platfrom"')
+    # the misspelt key is read as the key it was meant as: its Grafana add-on still needs its password
+    assert found[2].startswith("mesh-platform:grafanaPassword: required when observability.grafana.addon is true")
 
 
 def test_under_the_mock_runtime_every_namespace_is_checked(run_stack):
@@ -251,3 +256,228 @@ def test_a_secret_given_as_plain_text_is_refused_under_the_pulumi_cli(monkeypatc
 def test_an_encrypted_secret_is_accepted(run_stack):
     run = run_stack("dev", overrides={"mesh-platform:grafanaPassword": {"secure": "v1:ciphertext"}})
     assert run.resources
+
+
+EKS_BASE = """\
+config:
+  aws:region: eu-central-1
+  mesh-platform:cluster:
+    kind: eks
+    eks:
+      publicAccessCidrs: [203.0.113.0/24]
+      vpc:
+        availabilityZones: [eu-central-1a, eu-west-1b]
+  mesh-platform:edge:
+    kind: emissary
+"""
+AKS_BASE = """\
+config:
+  azure-native:location: northeurope
+  mesh-platform:cluster:
+    kind: aks
+    aks:
+      location: westeurope
+  mesh-platform:edge:
+    kind: emissary
+"""
+DEV = (PROJECT_DIR / "Pulumi.dev.yaml").read_text()
+DEV_CIPHERTEXT = "v1:tWgIvuDND8ndZH2y:DMEb7SFohQ0hWRZx6rr+8PJ8O4LSrSvF69DyZMvaoMFV55q6OQ=="
+SECURE_LINE = DEV.splitlines().index(f"    secure: {DEV_CIPHERTEXT}") + 1
+
+SILENT_BEFORE = {
+    "app namespace listed twice": (
+        GOOD + "  mesh-platform:namespaces: [default, prod, prod]\n",
+        'mesh-platform:namespaces[2]: "prod" is listed twice (first at namespaces[1]); list it once',
+    ),
+    "misspelt provider key": (
+        GOOD + "  aws:regin: eu-west-1\n",
+        "aws:regin: the aws provider has no setting regin; did you mean region?",
+    ),
+    "misspelt provider namespace": (
+        GOOD + "  kubernets:context: kind\n",
+        'kubernets:context: unknown namespace "kubernets"; did you mean kubernetes:context? '
+        "(a setting of the kubernetes provider)",
+    ),
+    "misspelt project namespace": (
+        GOOD + "  mseh-platform:istio: {}\n",
+        'mseh-platform:istio: unknown namespace "mseh-platform"; did you mean mesh-platform:istio? '
+        "(this project reads only mesh-platform:* keys)",
+    ),
+    "misspelt secretsprovider": (
+        "secretsprovider: pasphrase\n" + GOOD,
+        'Pulumi.mistake.yaml:1:1: secretsprovider: "pasphrase" is no secrets provider; expected passphrase, '
+        "default (Pulumi Cloud), or a key URL awskms://..., azurekeyvault://..., gcpkms://..., hashivault://...",
+    ),
+    "corrupted secure value": (
+        DEV.replace(DEV_CIPHERTEXT, DEV_CIPHERTEXT[:-6]),
+        f"Pulumi.mistake.yaml:{SECURE_LINE}:13: mesh-platform:aviPassword: is not ciphertext of this stack's "
+        "secrets provider (v1:<nonce>:<ciphertext>, both base64): it was cut or edited; set it again with "
+        "`pulumi config set --secret`",
+    ),
+    "AKS location differs from azure-native:location": (
+        AKS_BASE,
+        'mesh-platform:cluster.aks.location: "westeurope" differs from azure-native:location "northeurope"; '
+        "the cluster and the resources the provider creates must share one region: set both to the same one",
+    ),
+    "zone not in the region": (
+        EKS_BASE,
+        'mesh-platform:cluster.eks.vpc.availabilityZones[1]: "eu-west-1b" is not a zone of aws:region '
+        '"eu-central-1"; its zones are named eu-central-1a, eu-central-1b, ... (or set aws:region to the zones\' '
+        "region)",
+    ),
+}
+
+CLEARER = {
+    "kind missing beside another kind's settings": (
+        "config:\n  mesh-platform:cluster:\n    existing: {}\n  mesh-platform:edge:\n    kind: emissary\n",
+        "mesh-platform:cluster.kind: required; expected one of eks, aks, existing",
+    ),
+    "kind in capitals beside its settings": (
+        "config:\n  mesh-platform:cluster:\n    kind: existing\n  mesh-platform:edge:\n    kind: ALB\n"
+        "    alb:\n      certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/"
+        "0a1b2c3d-4e5f-6789-abcd-ef0123456789\n",
+        'mesh-platform:edge.kind: expected one of alb, azure-ip, emissary, avi; got "ALB"; did you mean alb?',
+    ),
+    "unquoted version": (
+        "config:\n  mesh-platform:cluster:\n    kind: existing\n    kubernetesVersion: 1.30\n"
+        "  mesh-platform:edge:\n    kind: emissary\n",
+        'mesh-platform:cluster.kubernetesVersion: expected a version such as "1.35"; got 1.3; YAML reads an '
+        'unquoted version as a number; quote it: "1.30"',
+    ),
+    "CIDR with host bits set": (
+        EKS_BASE.replace("[203.0.113.0/24]", "[203.0.113.9/24]").replace("eu-west-1b", "eu-central-1b"),
+        'mesh-platform:cluster.eks.publicAccessCidrs[0]: expected a CIDR; got "203.0.113.9/24"; 203.0.113.9/24 has '
+        "host bits set (the address goes past the /24 prefix); the network is 203.0.113.0/24",
+    ),
+    "mis-indented key": (
+        "config:\n  mesh-platform:cluster:\n    kind: existing\n   mesh-platform:edge:\n    kind: emissary\n",
+        "Pulumi.mistake.yaml:4:4: invalid YAML: this line is indented differently from the keys of the mapping "
+        "on line 2; align them",
+    ),
+    "list item among keys": (
+        GOOD + "  mesh-platform:namespaces:\n    - default\n    prod: x\n",
+        "Pulumi.mistake.yaml:8:5: invalid YAML: a list item and a key mixed at one indentation: give each list "
+        "item its `- ` and each key its own indentation (opened on line 7)",
+    ),
+    "dotted key written without --path": (
+        GOOD + "  mesh-platform:istio.mtls: STRICT\n",
+        "mesh-platform:istio.mtls: a dotted key is a key of its own to Pulumi, not istio's mtls; remove it "
+        "(`pulumi config rm 'istio.mtls'`) and set it with --path: `pulumi config set --path 'istio.mtls' <value>`",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", [*SILENT_BEFORE, *CLEARER])
+def test_each_formerly_silent_or_unclear_mistake_is_one_exact_message(mistake, tmp_path):
+    text, message = {**SILENT_BEFORE, **CLEARER}[mistake]
+    path = write_stack(tmp_path, "mistake", text)
+    out = stale_output(tmp_path)
+    result = render(path, out)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = [
+        line.removeprefix("  - ").removeprefix("error: ").replace(f"{tmp_path}/", "")
+        for line in result.stderr.splitlines()
+    ]
+    assert message in lines, result.stderr
+    problems = [line for line in lines if line.startswith(("mesh-platform:", "mseh-", "aws:", "kubernets:"))]
+    assert len(problems) <= 1, problems  # one mistake, one problem
+    assert "Traceback" not in result.stderr and "found '" not in result.stderr
+    assert not out.exists()
+
+
+def test_an_empty_app_list_is_a_warning(tmp_path):
+    path = write_stack(tmp_path, "noapps", GOOD + "  mesh-platform:apps: []\n")
+    result = render(path, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "mesh-platform:apps lists no app, so the ingress gateway routes nothing; add apps (docs/configuration.md) "
+        "unless this stack is meant to run the platform only"
+    ) in result.stderr.splitlines()
+
+
+def test_one_top_level_typo_is_one_problem():
+    """`namespace` for `namespaces`: its value is read as the key meant, so the apps' namespaces
+    are not reported as undeclared too (they were: one typo, several problems)."""
+    source = _EnvSource(
+        {
+            "mesh-platform:cluster": {"kind": "existing"},
+            "mesh-platform:edge": {"kind": "emissary"},
+            "mesh-platform:namespace": ["default", "prod"],
+            "mesh-platform:apps": [
+                {
+                    "virtualName": "a",
+                    "name": "a",
+                    "port": 80,
+                    "namespaces": [{"name": "prod", "hosts": ["a.example.com"]}],
+                }
+            ],
+        }
+    )
+    with pytest.raises(ConfigError) as error:
+        load_stack_config(source)
+    assert [p.path for p in error.value.problems] == ["mesh-platform:namespace"]
+    assert str(error.value.problems[0]).endswith("did you mean namespaces?")
+
+
+def test_a_misspelt_section_still_has_its_own_problems_checked():
+    source = _EnvSource(
+        {"mesh-platform:clustr": {"kind": "existing", "nmae": "x"}, "mesh-platform:edge": {"kind": "emissary"}}
+    )
+    with pytest.raises(ConfigError) as error:
+        load_stack_config(source)
+    assert [p.path for p in error.value.problems] == ["mesh-platform:clustr", "mesh-platform:clustr.nmae"]
+
+
+def test_every_problem_is_reported_in_one_run():
+    """A bad value outside any list (the version) no longer hides the cross-section rules."""
+    source = _EnvSource(
+        {
+            "mesh-platform:cluster": {"kind": "existing", "kubernetesVersion": 1.3},
+            "mesh-platform:edge": {"kind": "emissary"},
+            "mesh-platform:namespaces": ["default", "kube-system", "default"],
+        }
+    )
+    with pytest.raises(ConfigError) as error:
+        load_stack_config(source)
+    assert [p.path for p in error.value.problems] == [
+        "mesh-platform:cluster.kubernetesVersion",
+        "mesh-platform:namespaces[2]",
+        "mesh-platform:namespaces[1]",
+    ]
+
+
+def test_zones_and_location_are_checked_under_the_pulumi_cli(monkeypatch):
+    config = {
+        "aws:region": "eu-central-1",
+        "mesh-platform:cluster": json.dumps(
+            {
+                "kind": "eks",
+                "eks": {
+                    "publicAccessCidrs": ["203.0.113.0/24"],
+                    "vpc": {"availabilityZones": ["eu-west-1a", "eu-central-1b"]},
+                },
+            }
+        ),
+        "mesh-platform:edge": json.dumps({"kind": "emissary"}),
+    }
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    with pytest.raises(ConfigError) as error:
+        load_stack_config(PulumiConfigSource())
+    assert [p.path for p in error.value.problems] == ["mesh-platform:cluster.eks.vpc.availabilityZones[0]"]
+
+
+def test_matching_region_and_zones_pass():
+    source = _EnvSource(
+        {
+            "aws:region": "eu-central-1",
+            "mesh-platform:cluster": {
+                "kind": "eks",
+                "eks": {
+                    "publicAccessCidrs": ["203.0.113.0/24"],
+                    "vpc": {"availabilityZones": ["eu-central-1a", "eu-central-1b"]},
+                },
+            },
+            "mesh-platform:edge": {"kind": "emissary"},
+        }
+    )
+    assert load_stack_config(source).cluster.kind == "eks"

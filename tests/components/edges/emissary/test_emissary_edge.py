@@ -445,6 +445,9 @@ class DictSource:
     def keys(self) -> list[str]:
         return [f"mesh-platform:{k}" for k in (*self.values, *self.secret_keys)]
 
+    def provider_setting(self, full_key: str) -> str | None:
+        return None
+
     def is_stored_secret(self, key: str) -> bool:
         return True
 
