@@ -411,7 +411,8 @@ def test_ako_needs_a_namespace_of_its_own():
 def test_passwords_come_only_from_the_secret_keys():
     found = problems_of({"observability": {"grafana": {"password": "hunter2"}}})
     assert found == [
-        "mesh-platform:observability.grafana.password: unknown setting; expected one of username, addon, chartVersion"
+        "mesh-platform:observability.grafana.password: unknown setting; expected one of username, addon, "
+        "chartVersion, externalUrl, istioDashboards"
     ]
     config = load({"observability": {"grafana": {"addon": True}}}, secrets={"grafanaPassword": "pw"})
     assert config.observability.grafana.password == "secret:pw"
