@@ -88,13 +88,13 @@ def _size(node: Node) -> tuple[float, float]:
     return (2 * PAD_X + CHAR_WIDTH * max(len(line) for line in lines), 2 * PAD_Y + LINE_HEIGHT * len(lines))
 
 
-def _ordered(row: list[Node], diagram: Diagram, position: dict[str, float]) -> list[Node]:
+def _ordered(row: list[Node], sources: dict[str, list[str]], position: dict[str, float]) -> list[Node]:
     """A row ordered by the mean position (0..1) of the nodes above linking to each; a node no
     one links to keeps its place."""
 
     def weight(item: tuple[int, Node]) -> float:
         index, node = item
-        above = [position[link.source] for link in diagram.links if link.target == node.key and link.source in position]
+        above = [position[source] for source in sources.get(node.key, ()) if source in position]
         return sum(above) / len(above) if above else index / max(len(row) - 1, 1)
 
     return [node for _, node in sorted(enumerate(row), key=weight)]
@@ -106,9 +106,13 @@ def layout(diagram: Diagram) -> dict[str, Box]:
     rows: list[list[Node]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
     for node in diagram.nodes:
         rows[rank[node.key]].append(node)
+    # who links to each node, gathered once: looking them up per node is quadratic in the links
+    sources: dict[str, list[str]] = {}
+    for link in diagram.links:
+        sources.setdefault(link.target, []).append(link.source)
     position: dict[str, float] = {}
     for row in rows:
-        row[:] = _ordered(row, diagram, position)
+        row[:] = _ordered(row, sources, position)
         for index, node in enumerate(row):
             position[node.key] = index / max(len(row) - 1, 1)
     widths = [sum(_size(n)[0] for n in row) + GAP_X * (len(row) - 1) for row in rows]
