@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from components.config.types import Text
+from components.config.types import Text, matching
 
 AviName = Annotated[str, Text("a non-empty name", lambda v: bool(v.strip()), r"\S")]
 """The name of an Avi object the stack refers to (a cloud, VRF, SE group, tenant)."""
 AviApiVersion = Annotated[
     str,
-    Text('an Avi API version such as "22.1.3"', lambda v: bool(re.match(r"^\d+\.\d+\.\d+$", v)), r"^\d+\.\d+\.\d+$"),
+    matching('an Avi API version such as "22.1.3"', r"^\d+\.\d+\.\d+$"),
 ]
 """The Avi API version sent as `X-Avi-Version`."""

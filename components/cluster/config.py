@@ -22,6 +22,7 @@ from components.config.types import (
     dns_label,
     is_cidr,
     is_dns_label,
+    matching,
 )
 
 CLUSTER_KINDS = ("eks", "aks", "existing")
@@ -30,24 +31,14 @@ VpcId = Annotated[str, Text('a VPC id "vpc-..."', lambda v: v.startswith("vpc-")
 SubnetId = Annotated[str, Text('a subnet id "subnet-..."', lambda v: v.startswith("subnet-"), r"^subnet-")]
 AvailabilityZone = Annotated[
     str,
-    Text(
-        'an availability zone such as "eu-west-1a"',
-        lambda v: bool(re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", v)),
-        r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$",
-    ),
+    matching('an availability zone such as "eu-west-1a"', r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$"),
 ]
 InstanceType = Annotated[
     str,
-    Text(
-        'an EC2 instance type such as "m6i.large"',
-        lambda v: bool(re.match(r"^[a-z0-9-]+\.[a-z0-9]+$", v)),
-        r"^[a-z0-9-]+\.[a-z0-9]+$",
-    ),
+    matching('an EC2 instance type such as "m6i.large"', r"^[a-z0-9-]+\.[a-z0-9]+$"),
 ]
 VpcCidr = Annotated[str, Text("an IPv4 CIDR such as 10.100.0.0/16", is_cidr, r"^[0-9.]+/\d{1,2}$", cidr_reason)]
-KubernetesVersion = Annotated[
-    str, Text('a version such as "1.35"', lambda v: bool(re.match(r"^1\.\d{2}$", v)), r"^1\.\d{2}$")
-]
+KubernetesVersion = Annotated[str, matching('a version such as "1.35"', r"^1\.\d{2}$")]
 KUBERNETES_VERSION = "1.36"
 """Default minor: in standard support on EKS (to 2027-08-02) and AKS (to 2027-06-30), inside
 Istio 1.30's and 1.31's range."""
@@ -59,16 +50,12 @@ IamRoleArn = Annotated[
         r"^arn:aws[a-z-]*:iam::\d{12}:role/",
     ),
 ]
-AwsProfile = Annotated[str, Text("an AWS CLI profile name", lambda v: bool(re.match(r"^[\w.+-]+$", v)), r"^[\w.+-]+$")]
+AwsProfile = Annotated[str, matching("an AWS CLI profile name", r"^[\w.+-]+$")]
 NAT_LAYOUTS = ("per-zone", "single")
 AKS_NETWORK_PLUGIN_MODES = ("overlay", "vnet")
 ClusterName = Annotated[str, dns_label("a DNS label (lower-case letters, digits, '-')")]
-AzureRegion = Annotated[
-    str, Text('an Azure region such as "westeurope"', lambda v: bool(re.match(r"^[a-z0-9]+$", v)), r"^[a-z0-9]+$")
-]
-ResourceGroupName = Annotated[
-    str, Text("a resource group name", lambda v: bool(re.match(r"^[-\w._()]{1,90}$", v)), r"^[-\w._()]{1,90}$")
-]
+AzureRegion = Annotated[str, matching('an Azure region such as "westeurope"', r"^[a-z0-9]+$")]
+ResourceGroupName = Annotated[str, matching("a resource group name", r"^[-\w._()]{1,90}$")]
 AzureVmSize = Annotated[
     str, Text('an Azure VM size such as "Standard_D4s_v5"', lambda v: v.startswith("Standard_"), r"^Standard_")
 ]

@@ -162,6 +162,13 @@ class Text(Checked):
         return schema
 
 
+def matching(expected: str, pattern: str) -> Text:
+    """A `Text` accepted when the regular expression `pattern` matches from the start; the same
+    pattern goes into the JSON Schema, so the two cannot drift apart."""
+    compiled = re.compile(pattern)
+    return Text(expected, lambda value: compiled.match(value) is not None, pattern)
+
+
 @dataclass(frozen=True)
 class OneOf(Checked):
     """One of `values` (case-sensitive); `aliases` are older names accepted for a value."""

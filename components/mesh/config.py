@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -23,6 +22,7 @@ from components.config.types import (
     dns_label,
     is_dns_label,
     is_semver,
+    matching,
 )
 from components.mesh.label_policy import LabelPolicy
 
@@ -77,9 +77,7 @@ class IngressGatewayConfig(ConfigModel):
     replicas: Replicas = 2
 
 
-HostPort = Annotated[
-    str, Text('"host:port"', lambda v: bool(re.match(r"^[a-z0-9.-]+:\d{1,5}$", v)), r"^[a-z0-9.-]+:\d{1,5}$")
-]
+HostPort = Annotated[str, matching('"host:port"', r"^[a-z0-9.-]+:\d{1,5}$")]
 COLLECTOR_SERVICE = "jaeger"
 """Service of the trace collector the stack installs (Jaeger, Zipkin API on 9411) when none is named."""
 ZIPKIN_PORT = 9411

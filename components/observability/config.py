@@ -9,14 +9,13 @@ The passwords are not in this section: they come only from the secret keys
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Self
 
 import pulumi
 from pydantic import Field, PrivateAttr
 
 from components.config.base import ConfigModel
-from components.config.types import Bool, ChartVersion, HelmChartConfig, IntegerRange, Name, OneOf, Text, Url
+from components.config.types import Bool, ChartVersion, HelmChartConfig, IntegerRange, Name, OneOf, Url, matching
 
 KIALI_STRATEGIES = ("token", "anonymous", "openid", "header")
 KIALI_OPERATOR_NAMESPACE = "kiali-operator"
@@ -111,19 +110,11 @@ class KialiConfig(CredentialConfig):
 
 Quantity = Annotated[
     str,
-    Text(
-        'a storage size such as "8Gi"',
-        lambda v: bool(re.match(r"^[1-9]\d*(Ki|Mi|Gi|Ti|Pi)$", v)),
-        r"^[1-9]\d*(Ki|Mi|Gi|Ti|Pi)$",
-    ),
+    matching('a storage size such as "8Gi"', r"^[1-9]\d*(Ki|Mi|Gi|Ti|Pi)$"),
 ]
 StorageClassName = Annotated[
     str,
-    Text(
-        "a StorageClass name",
-        lambda v: bool(re.match(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", v)),
-        r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
-    ),
+    matching("a StorageClass name", r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"),
 ]
 
 

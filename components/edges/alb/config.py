@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from components.config.base import ConfigModel
-from components.config.types import ChartVersion, HelmChartConfig, OneOf, Text
+from components.config.types import ChartVersion, HelmChartConfig, OneOf, Text, matching
 
 CONTROLLER_CHART = HelmChartConfig("aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts")
 """Chart 3.5.0 = controller v3.5.0; `iam_policies` matches that release's docs/install/iam_policy.json."""
@@ -14,11 +13,7 @@ _ACM_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
 
 AcmCertificateArn = Annotated[
     str,
-    Text(
-        'an ACM certificate ARN "arn:aws:acm:<region>:<account>:certificate/<id>"',
-        lambda v: bool(re.match(_ACM_ARN, v)),
-        _ACM_ARN,
-    ),
+    matching('an ACM certificate ARN "arn:aws:acm:<region>:<account>:certificate/<id>"', _ACM_ARN),
 ]
 SslPolicy = Annotated[
     str,
