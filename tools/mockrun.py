@@ -34,7 +34,7 @@ from pulumi.runtime.sync_await import _sync_await
 from project import PROJECT
 from providers.avi.resources import object_kinds_by_type
 from tools.stack_file_checks import stack_file_problems
-from tools.stack_files import StackFileError, read_mapping, read_text
+from tools.stack_files import StackFileError, parse_mapping, read_mapping, read_text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -177,8 +177,8 @@ def read_stack_file(path: Path, overrides: dict[str, Any] | None = None, stand_i
     the Pulumi CLI would leave it. Comments in the stack file play no part."""
     path = Path(path)
     stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
-    document = read_mapping(path)
-    text = read_text(path)  # bounded and checked: read_mapping has just accepted it
+    text = read_text(path)
+    document = parse_mapping(path, text)
     file_problems = stack_file_problems(path, document, text)
     if file_problems:
         raise StackFileError.listing(file_problems)

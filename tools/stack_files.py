@@ -330,7 +330,12 @@ def read_text(path: Path) -> str:
 def read_mapping(path: Path, section: str = "config") -> dict[str, Any]:
     """The file's top-level mapping; its `section` key, when present, must be a mapping too."""
     path = Path(path)
-    text = read_text(path)
+    return parse_mapping(path, read_text(path), section)
+
+
+def parse_mapping(path: Path, text: str, section: str = "config") -> dict[str, Any]:
+    """`read_mapping` for text `read_text` has already read and checked from `path` (named in
+    the errors), for a caller that needs the text as well."""
     fast = _read_fast(text, section)
     return fast if fast is not None else _read_strict(path, text, section)
 
